@@ -1,0 +1,60 @@
+"""Shared fixtures: a scratch database, a fixed clock, the shipped playbook, and the
+snapshot folder recipe (syrupy has no option for it; see ../shared/STYLE.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+import pytest_textual_snapshot
+
+from warroom import playbook as playbook_module
+
+# 14:55 UTC on a fixed day: the demo's story ends here in snapshots and golden tests.
+FIXED_NOW = datetime(2026, 3, 10, 14, 55, 0, tzinfo=timezone.utc)
+
+
+class _TopLevelSnapshots(pytest_textual_snapshot.SVGImageExtension):
+    @classmethod
+    def dirname(cls, *, test_location) -> str:
+        root = Path(test_location.filepath).parent.parent
+        return str(root / "snapshots" / Path(test_location.filepath).stem)
+
+
+pytest_textual_snapshot.SVGImageExtension = _TopLevelSnapshots
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path, monkeypatch):
+    """Never touch the developer's real data, config or clipboard; a fixed local zone."""
+    monkeypatch.setenv("WARROOM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("WARROOM_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("WARROOM_AUTHOR", "dana")
+    monkeypatch.setenv("TZ", "UTC")
+    monkeypatch.delenv("WARROOM_DB", raising=False)
+    monkeypatch.delenv("WARROOM_NOW", raising=False)
+    monkeypatch.delenv("TMUX", raising=False)
+    import time
+
+    time.tzset()
+
+
+@pytest.fixture
+def db_path(tmp_path) -> Path:
+    return tmp_path / "war.db"
+
+
+@pytest.fixture
+def fixed_now() -> datetime:
+    return FIXED_NOW
+
+
+@pytest.fixture
+def clock(fixed_now):
+    return lambda: fixed_now
+
+
+@pytest.fixture(scope="session")
+def playbook():
+    return playbook_module.load()

@@ -1,0 +1,138 @@
+"""The store: round trips, reopening, migrations, append-only corrections."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import timedelta
+
+import pytest
+
+from warroom import db
+from warroom.errors import DatabaseError
+from warroom.store import Store
+
+
+async def _declare(store, playbook, title="Checkout down", sev=2):
+    return await store.declare(title, sev, "dana", first_phase=playbook.phases[0].key)
+
+
+async def test_declare_writes_incident_and_events(db_path, playbook, clock):
+    store = await Store.open(db_path, clock=clock)
+    incident = await store.declare(
+        "Checkout down", 1, "dana", first_phase="assess", triage={"broken": "payments", "affected": " "}
+    )
+    state = await store.load_state(incident.id)
+    await store.close()
+    kinds = [e.kind for e in state.events]
+    assert kinds == ["declared", "severity", "phase", "triage"]  # the blank answer is not logged
+    assert state.incident.severity == 1 and state.incident.phase == "assess"
+    assert state.phases[0].phase == "assess" and state.phases[0].exited_at is None
+
+
+async def test_reopen_keeps_everything(db_path, playbook, clock):
+    store = await Store.open(db_path, clock=clock)
+    incident = await _declare(store, playbook)
+    event = await store.append(incident.id, "action", "[red]rollback[/red] \x1b[31m", "dana")
+    await store.close()
+    store = await Store.open(db_path, create=False, clock=clock)
+    (again,) = await store.events_by_seq([event.seq])
+    await store.close()
+    assert again.text == "[red]rollback[/red] \x1b[31m"
+    assert again.model_dump() == event.model_dump()
+
+
+async def test_retried_id_does_not_duplicate(db_path, playbook, clock):
+    store = await Store.open(db_path, clock=clock)
+    incident = await _declare(store, playbook)
+    first = await store.append(incident.id, "note", "once", "dana", event_id="fixed-id")
+    second = await store.append(incident.id, "note", "once", "dana", event_id="fixed-id")
+    count = await store.count_events(incident.id)
+    await store.close()
+    assert first.seq == second.seq
+    assert count == 4  # declared, severity, phase, and the note once
+
+
+async def test_amend_strike_pin_keep_the_original(db_path, playbook, clock):
+    store = await Store.open(db_path, clock=clock)
+    incident = await _declare(store, playbook)
+    event = await store.append(incident.id, "note", "erorr rate 20%", "dana")
+    await store.amend(event, "error rate 20%", "dana")
+    await store.pin(event, "dana")
+    await store.strike(event, "dana", "wrong service")
+    (folded,) = await store.events_by_seq([event.seq])
+    await store.close()
+    assert folded.text == "erorr rate 20%"
+    assert folded.shown_text == "error rate 20%"
+    assert folded.pinned and folded.struck
+    conn = sqlite3.connect(db_path)
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute("DELETE FROM events")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute("UPDATE events SET text = 'x'")
+
+
+async def test_timeline_in_time_order_with_backdated(db_path, playbook, clock, fixed_now):
+    store = await Store.open(db_path, clock=clock)
+    incident = await _declare(store, playbook)
+    late = await store.append(incident.id, "note", "now", "dana")
+    early = await store.append(incident.id, "change", "deploy", "dana", at=fixed_now - timedelta(minutes=12))
+    keys = await store.timeline_keys(incident.id)
+    events = await store.events_by_seq(keys)
+    await store.close()
+    assert keys.index(early.seq) < keys.index(late.seq)
+    assert events[0].backdated and events[0].text == "deploy"
+
+
+async def test_severity_phase_and_checklist_history(db_path, playbook, clock):
+    store = await Store.open(db_path, clock=clock)
+    incident = await _declare(store, playbook)
+    await store.set_severity(incident.id, 1, "dana", "all regions")
+    await store.set_phase(incident.id, "contain", "dana")
+    await store.tick(incident.id, "assess", "broken", "What's broken?", True, "dana", "payments")
+    state = await store.load_state(incident.id)
+    await store.close()
+    assert [(s.old, s.new) for s in state.severity_history] == [(None, 2), (2, 1)]
+    assert [p.phase for p in state.phases] == ["assess", "contain"]
+    assert state.phases[0].exited_at == state.phases[1].entered_at
+    assert state.checklist["assess:broken"].done and state.checklist["assess:broken"].answer == "payments"
+
+
+async def test_migrates_a_first_schema_file(db_path):
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    for statement in db._split_sql(db.MIGRATIONS[0]):
+        conn.execute(statement)
+    conn.execute(f"PRAGMA application_id = {db.APPLICATION_ID}")
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute(
+        "INSERT INTO incidents (id, title, severity, phase, commander, declared_at)"
+        " VALUES ('INC-1', 'old', 2, 'assess', 'dana', '2026-01-01T00:00:00.000Z')"
+    )
+    conn.execute(
+        "INSERT INTO events (id, incident_id, ts, recorded_at, kind, text, author)"
+        " VALUES ('e1', 'INC-1', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', 'note', 'findme', 'dana')"
+    )
+    conn.close()
+    store = await Store.open(db_path, create=False)
+    found = await store.search("INC-1", "findme")
+    await store.close()
+    assert [e.id for e in found] == ["e1"]
+    assert sqlite3.connect(db_path).execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION
+
+
+async def test_newer_schema_is_refused_untouched(db_path):
+    db.prepare(db_path)
+    conn = sqlite3.connect(db_path)
+    conn.execute(f"PRAGMA user_version = {db.SCHEMA_VERSION + 1}")
+    conn.close()
+    before = db_path.read_bytes()
+    with pytest.raises(DatabaseError, match="newer warroom"):
+        await Store.open(db_path)
+    assert db_path.read_bytes() == before
+
+
+def test_file_modes(tmp_path):
+    path = tmp_path / "new" / "deeper" / "w.db"
+    db.prepare(path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.parent.stat().st_mode & 0o777 == 0o700
+    assert (tmp_path / "new").stat().st_mode & 0o777 == 0o700

@@ -1,0 +1,3 @@
+"""warroom: a full-screen terminal war room for the person running a production incident."""
+
+__version__ = "0.1.0"

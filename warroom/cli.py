@@ -1,0 +1,283 @@
+"""The command line. `warroom` alone opens the war room; the rest are shell commands.
+
+Shell commands never import Textual, and `warroom log` (called from deploy scripts and
+alert hooks) imports neither pydantic nor aiosqlite: it writes with the stdlib sqlite3
+through db.py. Exit codes: 0 success, 2 usage, 1 anything else with one `warroom: ...` line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from warroom import __version__
+from warroom.errors import WarroomError
+
+USER_KINDS = ("note", "action", "decision", "change", "alert", "comms", "hypothesis")
+DOCUMENT_KINDS = ("status", "internal", "external", "handoff", "postmortem", "timeline")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="warroom",
+        description="A terminal war room for the person running a production incident.",
+        epilog="Without a command, opens the war room. Data: --db, else WARROOM_DB, else the user data folder.",
+    )
+    parser.add_argument("--version", action="version", version=f"warroom {__version__}")
+    parser.add_argument("--db", type=Path, help="the SQLite file (default: $WARROOM_DB or the user data folder)")
+    parser.add_argument("--playbook", type=Path, help="a team playbook TOML replacing the shipped one")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="open the war room on a sample incident in a scratch database")
+    demo.add_argument("--events", type=int, default=0, metavar="N", help="add N routine events (try 100000)")
+    demo.add_argument("--no-tui", action="store_true", help="only build the database and print its path")
+
+    declare = sub.add_parser("declare", help="declare an incident; prints its id")
+    declare.add_argument("title")
+    declare.add_argument("--sev", type=int, choices=(1, 2, 3, 4), default=None, help="severity (default: 2)")
+    declare.add_argument("--author", help="the commander (default: $WARROOM_AUTHOR or the OS user)")
+
+    log = sub.add_parser("log", help="log an event on the timeline; prints its id")
+    log.add_argument("text", nargs="?", default="-", help="the text, or - to read standard input (default)")
+    log.add_argument("--kind", choices=USER_KINDS, default="note")
+    log.add_argument("--at", help="when it happened: HH:MM, HH:MM:SS, -12m, -1h30m or ISO (default: now)")
+    log.add_argument("--incident", help="incident id or its unique end (default: the latest open one)")
+    log.add_argument("--author", help="who (default: $WARROOM_AUTHOR or the OS user)")
+
+    lst = sub.add_parser("list", help="list open incidents")
+    lst.add_argument("--all", action="store_true", help="include resolved incidents")
+    lst.add_argument("--json", action="store_true", help="one JSON array")
+
+    doc = sub.add_parser("doc", help="print a generated document: the text the war room copies")
+    doc.add_argument("kind", choices=DOCUMENT_KINDS)
+    doc.add_argument("--incident")
+
+    export = sub.add_parser("export", help="export an incident (json: everything; md: the postmortem)")
+    export.add_argument("--incident")
+    export.add_argument("--format", choices=("json", "md"), default="json")
+    export.add_argument("-o", "--output", type=Path, help="write to FILE (default: standard output)")
+    return parser
+
+
+def _db_path(args: argparse.Namespace) -> Path:
+    from warroom.locations import default_db
+
+    return args.db if args.db is not None else default_db()
+
+
+def _author(args: argparse.Namespace) -> str:
+    from warroom.author import default_author
+
+    return (getattr(args, "author", None) or "").strip() or default_author()
+
+
+def _read_text(arg: str) -> str:
+    if arg != "-":
+        return arg
+    if sys.stdin is None or sys.stdin.closed:
+        raise WarroomError("no text given and no standard input to read it from")
+    raw = sys.stdin.buffer.read()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise WarroomError(f"standard input is not UTF-8 text (byte {exc.start}); nothing was logged") from None
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    """The fast path: stdlib only, one transaction, prints the new event's id."""
+    import sqlite3
+
+    from warroom import db
+    from warroom.entry import clean_text
+    from warroom.ids import uuid7
+    from warroom.timeutil import now, parse_at, to_db
+
+    path = _db_path(args)
+    try:
+        text = clean_text(_read_text(args.text))
+        current = now()
+        at = parse_at(args.at, current) if args.at else current
+    except ValueError as exc:
+        raise WarroomError(f"{exc}; nothing was logged") from None
+    conn = db.open_db(path, create=False)
+    try:
+        incident_id = db.find_incident(conn, args.incident, path)
+        event_id = uuid7()
+        params = db.event_params(
+            id=event_id, incident_id=incident_id, ts=to_db(at), recorded_at=to_db(current),
+            kind=args.kind, text=text, author=_author(args),
+            data={"source": "cli"},
+        )
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute(db.INSERT_EVENT, params)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    except sqlite3.Error as exc:
+        raise db.describe_sqlite_error(path, exc) from None
+    finally:
+        conn.close()
+    print(event_id)
+    return 0
+
+
+async def _with_store(args: argparse.Namespace, create: bool, work):
+    from warroom.store import Store
+
+    store = await Store.open(_db_path(args), create=create)
+    try:
+        return await work(store)
+    finally:
+        await store.close()
+
+
+def _playbook(args: argparse.Namespace):
+    from warroom import playbook
+    from warroom.locations import user_playbook
+
+    return playbook.load(args.playbook or user_playbook())
+
+
+def cmd_declare(args: argparse.Namespace) -> int:
+    import asyncio
+    from datetime import timedelta
+
+    pb = _playbook(args)
+    severity = args.sev or 2
+
+    async def work(store):
+        declared = store.clock()
+        cadence = timedelta(minutes=pb.severity(severity).update_every_minutes)
+        incident = await store.declare(
+            args.title, severity, _author(args), first_phase=pb.phases[0].key, next_update_at=declared + cadence
+        )
+        return incident.id
+
+    print(asyncio.run(_with_store(args, True, work)))
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    import asyncio
+    import json
+
+    from warroom.timeutil import local
+
+    incidents = asyncio.run(_with_store(args, False, lambda s: s.incidents(include_resolved=args.all)))
+    if args.json:
+        print(json.dumps([i.model_dump(mode="json") for i in incidents], indent=2, ensure_ascii=False))
+        return 0
+    if not incidents:
+        print("no open incidents" if not args.all else "no incidents")
+        return 0
+    from warroom.safetext import plain
+
+    for inc in incidents:
+        declared = local(inc.declared_at).strftime("%Y-%m-%d %H:%M")
+        print(f"{inc.id}  SEV-{inc.severity}  {inc.status:<8}  {inc.phase:<10}  {declared}  {plain(inc.title)}")
+    return 0
+
+
+def cmd_doc(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from warroom import documents
+
+    pb = _playbook(args)
+
+    async def work(store):
+        incident = await store.find_incident(args.incident)
+        return await documents.render_from_store(args.kind, store, incident.id, pb)
+
+    sys.stdout.write(asyncio.run(_with_store(args, False, work)))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from warroom import export
+
+    pb = _playbook(args) if args.format == "md" else None
+
+    async def work(store):
+        incident = await store.find_incident(args.incident)
+        out = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
+        try:
+            if args.format == "json":
+                await export.write_json(store, incident.id, out)
+            else:
+                from warroom import documents
+
+                out.write(await documents.render_from_store("postmortem", store, incident.id, pb))
+        finally:
+            if args.output:
+                out.close()
+        return incident.id
+
+    try:
+        asyncio.run(_with_store(args, False, work))
+    except OSError as exc:
+        raise WarroomError(f"cannot write {args.output}: {exc.strerror}") from None
+    if args.output:
+        print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    import asyncio
+    import tempfile
+
+    from warroom.demo import seed_demo
+    from warroom.timeutil import now
+
+    pb = _playbook(args)
+    path = args.db or Path(tempfile.mkdtemp(prefix="warroom-demo-")) / "demo.db"
+    if path.exists():
+        raise WarroomError(f"{path} already exists; the demo writes a new database (omit --db for a scratch one)")
+    asyncio.run(_with_store(argparse.Namespace(db=path), True, lambda s: seed_demo(s, pb, now(), args.events)))
+    if args.no_tui:
+        print(path)
+        return 0
+    return _run_tui(path, pb)
+
+
+def _run_tui(path: Path, pb) -> int:
+    from warroom import db
+
+    db.prepare(path, create=True)  # refuse a bad file before the screen takes over
+    from warroom.app import run
+
+    return run(path, pb)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    commands = {
+        "log": cmd_log,
+        "declare": cmd_declare,
+        "list": cmd_list,
+        "doc": cmd_doc,
+        "export": cmd_export,
+        "demo": cmd_demo,
+    }
+    try:
+        if args.command is None:
+            return _run_tui(_db_path(args), _playbook(args))
+        return commands[args.command](args)
+    except WarroomError as exc:
+        print(f"warroom: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("warroom: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the promise is one line, never a traceback
+        if os.environ.get("WARROOM_DEBUG"):
+            raise
+        print(f"warroom: unexpected error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,107 @@
+"""Times: stored as UTC ISO-8601 with milliseconds, shown in local time, typed as 14:30 or -12m.
+
+Stdlib only: the shell fast path imports this.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import datetime, timedelta, timezone
+
+UTC = timezone.utc
+# Backdating further than this is almost certainly a typo.
+OLDEST_BACKDATE = timedelta(days=366)
+# A little clock skew between hosts is tolerated; beyond it a future time is refused.
+FUTURE_SLACK = timedelta(minutes=5)
+
+_CLOCK_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+_AGO_RE = re.compile(r"^-(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+def now() -> datetime:
+    """The current time in UTC; WARROOM_NOW pins it (tests, snapshots, demos)."""
+    pinned = os.environ.get("WARROOM_NOW")
+    if pinned:
+        return parse_iso(pinned)
+    return datetime.now(UTC)
+
+
+def to_db(dt: datetime) -> str:
+    """UTC ISO-8601 with milliseconds and a Z, so text order is time order."""
+    dt = dt.astimezone(UTC)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+
+
+def from_db(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def parse_iso(text: str) -> datetime:
+    dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if dt.tzinfo is None:
+        dt = dt.astimezone()  # a naive time is the user's local time
+    return dt.astimezone(UTC)
+
+
+def local(dt: datetime) -> datetime:
+    return dt.astimezone()
+
+
+def hms(dt: datetime) -> str:
+    return local(dt).strftime("%H:%M:%S")
+
+
+def hm(dt: datetime) -> str:
+    return local(dt).strftime("%H:%M")
+
+
+def duration(delta: timedelta | None) -> str:
+    """Compact clock: 45s, 12m05s, 3h07m, 2d04h. Negative durations show as 0s."""
+    if delta is None:
+        return "—"
+    seconds = max(0, int(delta.total_seconds()))
+    days, seconds = divmod(seconds, 86400)
+    hours, seconds = divmod(seconds, 3600)
+    minutes, seconds = divmod(seconds, 60)
+    if days:
+        return f"{days}d{hours:02d}h"
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    if minutes:
+        return f"{minutes}m{seconds:02d}s"
+    return f"{seconds}s"
+
+
+def parse_at(spec: str, current: datetime) -> datetime:
+    """An event time as a commander types it: `14:30`, `14:30:15`, `-12m`, `-1h30m`, ISO.
+
+    A clock time later than now means that time yesterday (logging at 00:10 what
+    happened at 23:50). Raises ValueError with a message for the user.
+    """
+    spec = spec.strip()
+    result: datetime
+    if m := _CLOCK_RE.match(spec):
+        hour, minute, second = int(m[1]), int(m[2]), int(m[3] or 0)
+        if hour > 23 or minute > 59 or second > 59:
+            raise ValueError(f"{spec!r} is not a time of day")
+        here = local(current)
+        result = here.replace(hour=hour, minute=minute, second=second, microsecond=0)
+        if result - here > FUTURE_SLACK:
+            result -= timedelta(days=1)
+        result = result.astimezone(UTC)
+    elif (m := _AGO_RE.match(spec)) and any(m.groups()):
+        d, h, mi, s = (int(g or 0) for g in m.groups())
+        result = current - timedelta(days=d, hours=h, minutes=mi, seconds=s)
+    else:
+        try:
+            result = parse_iso(spec)
+        except ValueError:
+            raise ValueError(
+                f"{spec!r} is not a time: use HH:MM, HH:MM:SS, -12m, -1h30m or an ISO date"
+            ) from None
+    if result - current > FUTURE_SLACK:
+        raise ValueError(f"{spec!r} is in the future")
+    if current - result > OLDEST_BACKDATE:
+        raise ValueError(f"{spec!r} is more than a year ago")
+    return result
