@@ -93,6 +93,12 @@ class RedFlag(Spec):
     action: str
 
 
+class PostmortemSection(Spec):
+    key: str
+    heading: str
+    hint: str = ""
+
+
 class Thresholds(Spec):
     recent_change_minutes: int = Field(gt=0)
     commander_shift_hours: float = Field(gt=0)
@@ -116,6 +122,7 @@ class Playbook(Spec):
     fix_requirements: list[str]
     first_five_minutes: list[str]
     red_flags: list[RedFlag]
+    postmortem_sections: list[PostmortemSection] = Field(min_length=1)
     source: str = ""  # the file it came from, for messages
 
     @model_validator(mode="after")
