@@ -91,6 +91,8 @@ class RedFlag(Spec):
     thought: str
     reality: str
     action: str
+    # The phases in which the flag may fire (phase keys); empty means every phase.
+    phases: list[str] = Field(default_factory=list)
 
 
 class PostmortemSection(Spec):
@@ -192,8 +194,12 @@ def load(path: Path | str | None = None) -> Playbook:
     except tomllib.TOMLDecodeError as exc:
         raise PlaybookError(f"playbook {path} is not valid TOML: {exc}") from None
     try:
-        return Playbook.model_validate({**raw, "source": str(path)})
+        book = Playbook.model_validate({**raw, "source": str(path)})
     except ValidationError as exc:
         first = exc.errors()[0]
         more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
         raise PlaybookError(f"playbook {path}: field {_field_path(first)}: {first['msg']}{more}") from None
+    from warroom import rules  # here, not at the top: rules imports this module
+
+    rules.validate(book)  # every red flag names a rule (and phases) that exist
+    return book
