@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -222,6 +223,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         asyncio.run(_with_store(args, False, work))
     except OSError as exc:
+        if args.output is None or isinstance(exc, BrokenPipeError):
+            raise  # standard output: main() handles a closed pipe
         raise WarroomError(f"cannot write {args.output}: {exc.strerror}") from None
     if args.output:
         print(f"wrote {args.output}", file=sys.stderr)
@@ -255,9 +258,27 @@ def _run_tui(path: Path, pb) -> int:
     return run(path, pb)
 
 
+def _glue_at(argv: list[str]) -> list[str]:
+    """`--at -12m` as `--at=-12m`: argparse would take a value starting with '-' for an option."""
+    out: list[str] = []
+    args = iter(argv)
+    for arg in args:
+        if arg == "--at":
+            value = next(args, None)
+            if value is not None and re.match(r"^-\d", value):
+                out.append(f"--at={value}")
+                continue
+            out.append(arg)
+            if value is not None:
+                out.append(value)
+            continue
+        out.append(arg)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_glue_at(sys.argv[1:] if argv is None else argv))
     commands = {
         "log": cmd_log,
         "declare": cmd_declare,
@@ -269,7 +290,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command is None:
             return _run_tui(_db_path(args), _playbook(args))
-        return commands[args.command](args)
+        code = commands[args.command](args)
+        sys.stdout.flush()  # a closed pipe must fail here, inside the handlers, not at exit
+        return code
+    except BrokenPipeError:
+        # `warroom export | head`: the reader left. Stop quietly, as cat does, and keep
+        # Python from complaining again when it flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 141  # 128 + SIGPIPE
     except WarroomError as exc:
         print(f"warroom: {exc}", file=sys.stderr)
         return 1

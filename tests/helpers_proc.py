@@ -1,0 +1,159 @@
+"""Child processes for the CLI, crash and concurrency tests.
+
+As a module: `run_cli` runs `python -m warroom ...` in a subprocess with an environment
+that points every user folder (HOME, XDG_*, WARROOM_*) at a scratch directory.
+
+As a script: `python tests/helpers_proc.py store-writer DB INCIDENT N [TAG]` is a war room's
+write path without the screen: it opens warroom.store.Store, awaits `store.append` (and the
+handoff draft autosave, `store.save_text`) in a loop, and prints each acknowledged write,
+flushed, the moment its commit returned. With N = 0 it writes until killed. After N writes
+it waits for a line on stdin, then prints its timeline as one JSON line (what its screen
+would show), so the concurrency test can compare two war rooms that stayed open throughout.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HELPER = Path(__file__).resolve()
+
+
+def isolated_env(home: Path, db: Path | None = None, **extra: str) -> dict[str, str]:
+    """The environment for a child: user folders in `home`, a fixed author and zone."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WARROOM_", "XDG_"))}
+    home.mkdir(parents=True, exist_ok=True)
+    env.update(
+        HOME=str(home),
+        XDG_DATA_HOME=str(home / "xdg-data"),
+        XDG_CONFIG_HOME=str(home / "xdg-config"),
+        XDG_CACHE_HOME=str(home / "xdg-cache"),
+        XDG_STATE_HOME=str(home / "xdg-state"),
+        XDG_RUNTIME_DIR=str(home / "xdg-runtime"),
+        WARROOM_DATA_DIR=str(home / "warroom-data"),
+        WARROOM_CONFIG_DIR=str(home / "warroom-config"),
+        WARROOM_AUTHOR="dana",
+        TZ="UTC",
+        PYTHONIOENCODING="utf-8",
+    )
+    env.pop("WARROOM_DEBUG", None)
+    if db is not None:
+        env["WARROOM_DB"] = str(db)
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: bytes
+    stderr: bytes
+
+    @property
+    def out(self) -> str:
+        return self.stdout.decode("utf-8", errors="replace")
+
+    @property
+    def err(self) -> str:
+        return self.stderr.decode("utf-8", errors="replace")
+
+
+def run_cli(
+    *args: str,
+    env: dict[str, str],
+    input: bytes | str | None = None,
+    cwd: Path | None = None,
+    python_args: tuple[str, ...] = (),
+    timeout: float = 60,
+) -> Result:
+    """`python -m warroom ARGS` in a child; stdin is empty unless `input` is given."""
+    if isinstance(input, str):
+        input = input.encode("utf-8")
+    proc = subprocess.run(
+        [sys.executable, *python_args, "-m", "warroom", *args],
+        input=input if input is not None else b"",
+        capture_output=True,
+        env=env,
+        cwd=cwd,
+        timeout=timeout,
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def assert_one_line_error(result: Result, *needles: str) -> None:
+    """Exit 1, nothing on stdout, exactly one `warroom: ...` line on stderr, no traceback."""
+    assert result.code == 1, (result.code, result.err)
+    assert result.stdout == b"", result.out
+    lines = result.err.splitlines()
+    assert len(lines) == 1, result.err
+    assert lines[0].startswith("warroom: "), result.err
+    assert "Traceback" not in result.err
+    for needle in needles:
+        assert needle in lines[0], (needle, lines[0])
+
+
+# ----- the store writer (a war room without its screen) ---------------------------------
+
+
+async def _store_writer(db: str, incident_id: str, count: int, tag: str) -> None:
+    import json
+
+    from warroom.store import HANDOFF_DRAFT, Store
+
+    store = await Store.open(db, create=False)
+    n = 0
+    while count == 0 or n < count:
+        n += 1
+        if n % 5 == 0:  # the handoff editor's autosave, as the TUI does it
+            await store.save_text(incident_id, HANDOFF_DRAFT, f"{tag} draft {n}")
+            print(f"draft {n}", flush=True)
+        event = await store.append(incident_id, "note", f"{tag} {n}", "dana")
+        print(f"event {event.id}", flush=True)
+    sys.stdin.readline()  # the test says every writer has finished
+    keys = await store.timeline_keys(incident_id)
+    events = await store.events_by_seq(keys)
+    after = await store.events_after(incident_id, 0)
+    print(
+        "timeline "
+        + json.dumps(
+            {
+                "keys": keys,
+                "events": [[e.seq, e.id, e.kind, e.text] for e in events],
+                "after": [e.id for e in after],
+            }
+        ),
+        flush=True,
+    )
+    await store.close()
+
+
+def _main(argv: list[str]) -> int:
+    import asyncio
+
+    if argv[:1] == ["store-writer"]:
+        db, incident_id, count = argv[1], argv[2], int(argv[3])
+        tag = argv[4] if len(argv) > 4 else "store"
+        asyncio.run(_store_writer(db, incident_id, count, tag))
+        return 0
+    if argv[:1] == ["cli-loop"]:
+        # The CLI's own code path (cli.main(["log", ...])), many times in one process:
+        # each call opens, writes and closes the file exactly as a `warroom log` does.
+        from warroom.cli import main
+
+        db, tag, count = argv[1], argv[2], int(argv[3])
+        for n in range(1, count + 1):
+            code = main(["--db", db, "log", f"{tag} {n}", "--kind", "alert"])
+            if code != 0:
+                return code
+        return 0
+    print(f"unknown helper command {argv!r}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    raise SystemExit(_main(sys.argv[1:]))

@@ -1,0 +1,358 @@
+"""The CLI in subprocesses: every command, standard input, exit codes, bad usage, imports."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from helpers_proc import assert_one_line_error, isolated_env, run_cli
+from warroom import __version__
+from warroom.store import Store
+
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+INCIDENT_RE = re.compile(r"^INC-\d{8}-[0-9a-z]{4}$")
+# A pinned clock for the children (timeutil.now honours WARROOM_NOW): 14:55 UTC.
+NOW = "2026-03-10T14:55:00Z"
+
+
+@pytest.fixture
+def env(tmp_path, db_path):
+    return isolated_env(tmp_path / "home", db_path, WARROOM_NOW=NOW)
+
+
+@pytest.fixture
+def incident(env):
+    result = run_cli("declare", "Checkout down", "--sev", "1", env=env)
+    assert result.code == 0, result.err
+    return result.out.strip()
+
+
+def _events(db_path, incident_id=None):
+    conn = sqlite3.connect(db_path)
+    try:
+        sql = "SELECT id, incident_id, kind, text, ts, author, data FROM events"
+        if incident_id:
+            return conn.execute(sql + " WHERE incident_id = ? ORDER BY seq", (incident_id,)).fetchall()
+        return conn.execute(sql + " ORDER BY seq").fetchall()
+    finally:
+        conn.close()
+
+
+# ----- version, help, usage -------------------------------------------------------------
+
+
+def test_version(env):
+    result = run_cli("--version", env=env)
+    assert result.code == 0
+    assert result.out.strip() == f"warroom {__version__}"
+
+
+def test_help_lists_every_command(env):
+    result = run_cli("--help", env=env)
+    assert result.code == 0
+    for command in ("demo", "declare", "log", "list", "doc", "export", "--db"):
+        assert command in result.out
+    sub = run_cli("log", "--help", env=env)
+    assert sub.code == 0 and "--kind" in sub.out and "--at" in sub.out and "--incident" in sub.out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("frobnicate",),
+        ("declare",),
+        ("declare", "x", "--sev", "5"),
+        ("log", "x", "--kind", "declared"),  # system kinds cannot be forged from the shell
+        ("log", "x", "--kind", "phase"),
+        ("list", "--bogus"),
+        ("export", "--format", "xml"),
+        ("doc", "novel"),
+        ("--db",),
+    ],
+)
+def test_usage_errors_exit_2(env, db_path, args):
+    result = run_cli(*args, env=env)
+    assert result.code == 2, result.err
+    assert "usage:" in result.err and "Traceback" not in result.err
+    assert not db_path.exists()  # bad usage never creates the file
+
+
+@pytest.mark.parametrize(
+    "args", [("log", "x"), ("list",), ("list", "--all", "--json"), ("export",), ("doc", "timeline")]
+)
+def test_missing_database_is_one_line(env, db_path, args):
+    if args[0] == "doc":
+        pytest.importorskip("warroom.documents")
+    result = run_cli(*args, env=env)
+    assert_one_line_error(result, str(db_path), "declare")
+    assert not db_path.exists()  # only `declare` creates a database
+
+
+# ----- declare, log -----------------------------------------------------------------------
+
+
+def test_declare_prints_id_and_creates_file(env, db_path):
+    result = run_cli("declare", "Checkout down", "--sev", "1", env=env)
+    assert result.code == 0, result.err
+    incident_id = result.out.strip()
+    assert INCIDENT_RE.match(incident_id)
+    kinds = [row[2] for row in _events(db_path, incident_id)]
+    assert kinds[:3] == ["declared", "severity", "phase"]
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("SELECT severity, title FROM incidents").fetchone() == (1, "Checkout down")
+    conn.close()
+
+
+def test_declare_with_db_flag_beats_env(env, tmp_path):
+    other = tmp_path / "flag.db"
+    result = run_cli("--db", str(other), "declare", "Elsewhere", env=env)
+    assert result.code == 0, result.err
+    assert other.exists()
+    assert not (tmp_path / "war.db").exists()
+
+
+def test_declare_default_location_is_the_data_folder(tmp_path):
+    env = isolated_env(tmp_path / "home")  # no WARROOM_DB, no --db
+    result = run_cli("declare", "Default place", env=env)
+    assert result.code == 0, result.err
+    assert (tmp_path / "home" / "warroom-data" / "warroom.db").exists()
+
+
+def test_declare_empty_title_is_refused(env, db_path):
+    result = run_cli("declare", "   ", env=env)
+    assert_one_line_error(result, "title")
+
+
+def test_log_text_prints_id_and_stores_it(env, db_path, incident):
+    result = run_cli("log", "rolled back v2.3.4", "--kind", "action", env=env)
+    assert result.code == 0, result.err
+    event_id = result.out.strip()
+    assert UUID_RE.match(event_id)
+    row = [r for r in _events(db_path) if r[0] == event_id]
+    assert len(row) == 1
+    _id, incident_id, kind, text, ts, author, data = row[0]
+    assert (incident_id, kind, text, author) == (incident, "action", "rolled back v2.3.4", "dana")
+    assert ts == "2026-03-10T14:55:00.000Z"
+    assert json.loads(data) == {"source": "cli"}
+
+
+@pytest.mark.parametrize("args", [("log", "-"), ("log",)])
+def test_log_reads_stdin(env, db_path, incident, args):
+    result = run_cli(*args, env=env, input="line one\nline two\n")
+    assert result.code == 0, result.err
+    (row,) = [r for r in _events(db_path) if r[0] == result.out.strip()]
+    assert row[3] == "line one\nline two"
+
+
+@pytest.mark.parametrize("kind", ["note", "action", "decision", "change", "alert", "comms", "hypothesis"])
+def test_log_every_user_kind(env, db_path, incident, kind):
+    result = run_cli("log", f"a {kind}", "--kind", kind, env=env)
+    assert result.code == 0, result.err
+    (row,) = [r for r in _events(db_path) if r[0] == result.out.strip()]
+    assert row[2] == kind
+
+
+@pytest.mark.parametrize(
+    "at, stored",
+    [
+        ("14:30", "2026-03-10T14:30:00.000Z"),
+        ("14:30:15", "2026-03-10T14:30:15.000Z"),
+        ("-12m", "2026-03-10T14:43:00.000Z"),
+        ("-1h30m", "2026-03-10T13:25:00.000Z"),
+        ("23:50", "2026-03-09T23:50:00.000Z"),  # later than now: yesterday
+        ("2026-03-10T12:00:00Z", "2026-03-10T12:00:00.000Z"),
+    ],
+)
+def test_log_at(env, db_path, incident, at, stored):
+    result = run_cli("log", "backdated", "--at", at, env=env)
+    assert result.code == 0, result.err
+    (row,) = [r for r in _events(db_path) if r[0] == result.out.strip()]
+    assert row[4] == stored
+
+
+def test_log_incident_by_full_id_and_suffix(env, db_path, incident):
+    second = run_cli("declare", "Second", env=env).out.strip()
+    assert second != incident
+    # Without --incident: the most recently declared open one.
+    latest = run_cli("log", "to latest", env=env)
+    by_full = run_cli("log", "to first", "--incident", incident, env=env)
+    by_suffix = run_cli("log", "to first again", "--incident", incident[-4:].upper(), env=env)
+    for r in (latest, by_full, by_suffix):
+        assert r.code == 0, r.err
+    rows = {r[0]: r[1] for r in _events(db_path)}
+    assert rows[latest.out.strip()] == second
+    assert rows[by_full.out.strip()] == incident
+    assert rows[by_suffix.out.strip()] == incident
+
+
+def test_log_unknown_and_ambiguous_incident(env, db_path, incident):
+    run_cli("declare", "Second", env=env)
+    before = len(_events(db_path))
+    unknown = run_cli("log", "x", "--incident", "zzzzzz", env=env)
+    assert_one_line_error(unknown, "zzzzzz", str(db_path))
+    ambiguous = run_cli("log", "x", "--incident", "INC-", env=env)  # a prefix is not a suffix
+    assert ambiguous.code == 1
+    both = run_cli("log", "x", "--incident", "%", env=env)  # LIKE wildcards are taken literally
+    assert_one_line_error(both, "'%'")
+    assert len(_events(db_path)) == before
+
+
+def test_log_without_open_incident(env, db_path):
+    asyncio.run(_declare_and_resolve(db_path))
+    result = run_cli("log", "x", env=env)
+    assert_one_line_error(result, "no open incident", str(db_path))
+
+
+async def _declare_and_resolve(db_path, title="Old one"):
+    store = await Store.open(db_path)
+    try:
+        incident = await store.declare(title, 3, "dana", first_phase="assess")
+        await store.resolve(incident.id, "dana")
+        return incident.id
+    finally:
+        await store.close()
+
+
+# ----- list ---------------------------------------------------------------------------------
+
+
+def test_list_open_and_all(env, db_path, incident):
+    resolved = asyncio.run(_declare_and_resolve(db_path))
+    open_only = run_cli("list", env=env)
+    assert open_only.code == 0, open_only.err
+    assert incident in open_only.out and resolved not in open_only.out
+    assert "SEV-1" in open_only.out and "Checkout down" in open_only.out
+    everything = run_cli("list", "--all", env=env)
+    assert incident in everything.out and resolved in everything.out
+    data = json.loads(run_cli("list", "--all", "--json", env=env).out)
+    assert {d["id"]: d["status"] for d in data} == {incident: "open", resolved: "resolved"}
+    assert {d["id"] for d in json.loads(run_cli("list", "--json", env=env).out)} == {incident}
+
+
+def test_list_empty_database(env, db_path):
+    asyncio.run(_declare_and_resolve(db_path))
+    result = run_cli("list", env=env)
+    assert result.code == 0 and result.out.strip() == "no open incidents"
+    assert json.loads(run_cli("list", "--json", env=env).out) == []
+
+
+# ----- export -------------------------------------------------------------------------------
+
+
+async def _lived_in(db_path, incident_id):
+    store = await Store.open(db_path)
+    try:
+        await store.set_severity(incident_id, 2, "dana", "contained")
+        await store.set_phase(incident_id, "contain", "dana")
+        await store.tick(incident_id, "assess", "declare", "Declare the incident", True, "dana")
+    finally:
+        await store.close()
+
+
+def test_export_json_is_the_whole_incident(env, db_path, incident, tmp_path):
+    logged = run_cli("log", "deploy v2.3.4", "--kind", "change", "--at", "-20m", env=env).out.strip()
+    asyncio.run(_lived_in(db_path, incident))
+    result = run_cli("export", "--format", "json", env=env)
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert data["format"] == "warroom-incident"
+    assert data["incident"]["id"] == incident and data["incident"]["severity"] == 2
+    events = {e["id"]: e for e in data["events"]}
+    assert events[logged]["text"] == "deploy v2.3.4" and events[logged]["kind"] == "change"
+    assert [e["ts"] for e in data["events"]] == sorted(e["ts"] for e in data["events"])
+    assert [p["phase"] for p in data["phases"]] == ["assess", "contain"]
+    assert [(s["old"], s["new"]) for s in data["severity_history"]] == [(None, 1), (1, 2)]
+    assert [(m["item"], m["done"]) for m in data["checklist"]] == [("declare", True)]
+    assert data["event_count"] == len(_events(db_path, incident))
+    # -o FILE writes the same document and says where on stderr.
+    out = tmp_path / "incident.json"
+    to_file = run_cli("export", "--incident", incident, "-o", str(out), env=env)
+    assert to_file.code == 0 and to_file.stdout == b""
+    assert str(out) in to_file.err
+    assert json.loads(out.read_text("utf-8")) == data
+
+
+def test_export_to_unwritable_path_is_one_line(env, db_path, incident, tmp_path):
+    result = run_cli("export", "-o", str(tmp_path), env=env)  # a folder
+    assert_one_line_error(result, str(tmp_path))
+
+
+# ----- imports, pipes -------------------------------------------------------------------------
+
+_IMPORT_PROBE = """
+import sys
+from warroom.cli import main
+code = main(sys.argv[1:])
+heavy = sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'pydantic', 'aiosqlite', 'rich'})
+print('HEAVY=' + ','.join(heavy), file=sys.stderr)
+raise SystemExit(code)
+"""
+
+
+def _heavy_imports(env, *args):
+    proc = subprocess.run(
+        [sys.executable, "-c", _IMPORT_PROBE, *args], capture_output=True, env=env, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    (line,) = [x for x in proc.stderr.splitlines() if x.startswith("HEAVY=")]
+    return set(filter(None, line[len("HEAVY=") :].split(",")))
+
+
+def test_log_imports_no_textual_pydantic_aiosqlite(env, incident):
+    assert _heavy_imports(env, "log", "fast path") == set()
+
+
+@pytest.mark.parametrize("args", [("list",), ("export",), ("declare", "Another")])
+def test_shell_commands_never_import_textual(env, incident, args):
+    assert "textual" not in _heavy_imports(env, *args)
+
+
+def test_log_importtime_has_no_heavy_modules(env, incident):
+    result = run_cli("log", "timed", env=env, python_args=("-X", "importtime"))
+    assert result.code == 0
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in result.err.splitlines() if "|" in line}
+    assert "warroom" in imported
+    assert not imported & {"textual", "pydantic", "aiosqlite"}
+
+
+def _spawn_into_closed_pipe(env, *args):
+    """Run the CLI with a stdout pipe whose reader has already gone (as after `| head`)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "warroom", *args],
+            stdin=subprocess.DEVNULL, stdout=write_end, stderr=subprocess.PIPE, env=env, timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    return proc
+
+
+@pytest.mark.parametrize("args", [("export",), ("list",), ("list", "--json"), ("log", "piped")])
+def test_closed_pipe_is_quiet(env, incident, args):
+    proc = _spawn_into_closed_pipe(env, *args)
+    assert proc.stderr == b"", proc.stderr.decode()
+    assert proc.returncode == 141  # 128 + SIGPIPE, as `cat` reports it
+
+
+def test_export_into_head_gives_no_traceback(env, db_path, incident):
+    # Enough events that the export is far bigger than a pipe buffer.
+    from warroom.demo import add_bulk_events
+    from warroom.timeutil import parse_iso
+
+    add_bulk_events(db_path, incident, parse_iso("2026-03-10T12:00:00Z"), parse_iso(NOW), 3000)
+    proc = subprocess.run(
+        f"'{sys.executable}' -m warroom export | head -c 10",
+        shell=True, capture_output=True, env=env, timeout=60,
+    )
+    assert proc.returncode == 0
+    assert len(proc.stdout) == 10
+    assert proc.stderr == b"", proc.stderr.decode()
