@@ -1,0 +1,67 @@
+"""The benchmark harness runs end to end at tiny sizes. No timing is asserted: only that
+every row is produced, each beside its baseline and goal, and the Markdown is written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from benchmarks import run, stats
+from benchmarks.procs import ChildFailed, python_argv, run_child
+
+TINY = ["--quick", "--events", "300"]
+
+
+def test_percentile_is_nearest_rank():
+    samples = list(range(1, 101))
+    assert stats.percentile(samples, 99) == 99
+    assert stats.percentile(samples, 50) == 50
+    assert stats.percentile([5.0], 99) == 5.0
+    with pytest.raises(ValueError):
+        stats.percentile([], 50)
+
+
+def test_alternate_interleaves_and_counts():
+    order: list[str] = []
+    subj, base = stats.alternate(lambda: order.append("s") or 2.0, lambda: order.append("b") or 1.0, 4)
+    assert order == ["b", "s", "s", "b", "b", "s", "s", "b"]
+    assert subj == [2.0] * 4 and base == [1.0] * 4
+
+
+def test_child_reports_its_own_peak_memory():
+    big = run_child(python_argv("-c", "x = bytearray(200 * 2**20); x[::4096] = b'1' * len(x[::4096])"))
+    small = run_child(python_argv("-c", "pass"))
+    # wait4 reports each child alone: the small one after the big one is not credited with its 200 MB.
+    assert big.maxrss_kib > 150 * 1024 > small.maxrss_kib
+    with pytest.raises(ChildFailed):
+        run_child(python_argv("-c", "raise SystemExit(3)"))
+
+
+def test_harness_runs_every_row(tmp_path, capsys):
+    out = tmp_path / "results.md"
+    assert run.main([*TINY, "--markdown", str(out)]) == 0
+    printed = capsys.readouterr().out
+    for figure in (
+        "`warroom log` from a shell",
+        "`warroom log` imports",
+        "Store.append commit",
+        "search (FTS5)",
+        "store.timeline_keys",
+        "events_by_seq at the start",
+        "events_by_seq at the end",
+        "`warroom doc postmortem`",
+        "`warroom export --format json`",
+        "start-up to first frame",
+        "keypress to committed",
+        "live: event from another process",
+    ):
+        assert figure in printed, figure
+    assert "heavy: none" in printed  # the log path loads no pydantic/aiosqlite/textual
+    text = Path(out).read_text(encoding="utf-8")
+    assert text.startswith("## Machine") and "| Figure |" in text and "SQLite" in text
+
+
+def test_unknown_group_is_a_usage_error(capsys):
+    assert run.main(["--quick", "--only", "nope"]) == 2
+    assert "unknown group" in capsys.readouterr().err
