@@ -1,0 +1,137 @@
+"""Clocks and metrics from fixed timelines."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from builders import Story, at, seed_story, states
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from warroom import metrics
+from warroom.metrics import Metrics, compute
+from warroom.models import IncidentState, PhaseSpan
+
+M = lambda minutes: timedelta(minutes=minutes)  # noqa: E731
+
+
+def test_seed_story_metrics_agree_with_the_story():
+    # deploy 14:30, errors 14:32, detected 14:38, declared 14:42, Contain 14:43-14:45,
+    # restored 14:50, Diagnose since 14:50, next update due 15:12; now 14:55.
+    result = compute(seed_story(25).state(), at(25))
+    assert result == Metrics(
+        since_start=M(23),
+        since_detected=M(17),
+        since_declared=M(13),
+        in_phase=M(5),
+        per_phase={"assess": M(1), "contain": M(2), "mitigate": M(5), "diagnose": M(5)},
+        time_to_detect=M(6),
+        time_to_declare=M(10),
+        time_to_contain=M(13),
+        time_to_mitigate=M(18),
+        time_to_resolve=None,
+        next_update_in=M(17),
+        start=at(2),
+        contained_at=at(15),
+    )
+
+
+def test_before_anything_is_done_only_the_clocks_run():
+    result = compute(Story(next_update=42).state(), at(12.5))
+    assert result.since_start == M(10.5) and result.since_declared == M(0.5)
+    assert result.in_phase == M(0.5) and result.per_phase == {"assess": M(0.5)}
+    assert result.time_to_contain is None and result.time_to_mitigate is None and result.time_to_resolve is None
+
+
+def test_start_falls_back_to_the_declaration():
+    result = compute(Story(started=None, detected=None).state(), at(20))
+    assert result.since_start == M(8) and result.start == at(12)
+    assert result.since_detected is None and result.time_to_detect is None
+    assert result.time_to_declare is None  # nothing to measure it from
+
+
+def test_time_to_declare_from_detection_when_start_is_unknown():
+    result = compute(Story(started=None, detected=8).state(), at(20))
+    assert result.time_to_declare == M(4)
+
+
+def test_next_update_overdue_is_negative():
+    assert compute(Story(next_update=42).state(), at(45)).next_update_in == M(-3)
+    assert compute(Story(next_update=None).state(), at(45)).next_update_in is None
+
+
+def test_a_phase_entered_twice_adds_up():
+    story = Story()
+    story.phase("contain", 13).phase("mitigate", 15).phase("contain", 20)
+    result = compute(story.state(), at(24))
+    assert result.per_phase == {"assess": M(1), "contain": M(2 + 4), "mitigate": M(5)}
+    assert result.in_phase == M(4)
+
+
+def test_a_span_that_ends_before_it_starts_counts_as_zero():
+    state = Story().state()
+    state.phases = [PhaseSpan(phase="assess", entered_at=at(20), exited_at=at(10)), PhaseSpan(phase="contain", entered_at=at(20))]
+    assert compute(state, at(21)).per_phase == {"assess": M(0), "contain": M(1)}
+
+
+def test_contained_by_a_decision_when_the_contain_phase_was_skipped():
+    story = Story()
+    story.log("decision", "Bad deploy: Rollback", 14, containment="bad_deploy")
+    story.phase("mitigate", 16)
+    result = compute(story.state(), at(30))
+    assert result.contained_at == at(14) and result.time_to_contain == M(12)
+
+
+def test_a_struck_containment_decision_does_not_count():
+    story = Story()
+    story.log("decision", "Bad deploy: Rollback", 14, containment="bad_deploy", struck=True)
+    assert compute(story.state(), at(30)).time_to_contain is None
+
+
+def test_contained_when_restored_if_nothing_else_says_so():
+    story = Story()
+    story.mitigate("full", 25)
+    result = compute(story.state(), at(30))
+    assert result.time_to_contain == result.time_to_mitigate == M(23)
+
+
+def test_the_first_contain_span_end_wins_over_a_later_decision():
+    story = Story()
+    story.phase("contain", 13).phase("mitigate", 15)
+    story.log("containment", "Shed load", 18, containment="cascading_failure")
+    assert compute(story.state(), at(30)).contained_at == at(15)
+
+
+def test_time_to_resolve():
+    story = seed_story(25).resolve(60)
+    assert compute(story.state(), at(70)).time_to_resolve == M(58)
+
+
+def test_no_phases_means_no_phase_clock():
+    state = Story().state()
+    state.phases = []
+    result = compute(state, at(20))
+    assert result.in_phase is None and result.per_phase == {}
+
+
+def test_naive_times_are_taken_as_utc():
+    state = Story().state()
+    state.incident.declared_at = state.incident.declared_at.replace(tzinfo=None)
+    result = compute(state, at(22))
+    assert result.since_declared == M(10)
+    result = compute(Story().state(), datetime(2026, 3, 10, 14, 52))  # a naive now
+    assert result.since_declared == M(10)
+
+
+def test_live_events_leave_struck_out():
+    story = Story()
+    story.log("note", "kept", 13)
+    story.log("note", "struck", 14, struck=True)
+    assert [e.text for e in metrics.live_events(story.state())] == ["Incident declared", "kept"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(state=states(), now=st.datetimes())
+def test_compute_never_raises(state: IncidentState, now: datetime):
+    result = compute(state, now)
+    assert all(value >= timedelta(0) for value in result.per_phase.values())

@@ -1,0 +1,113 @@
+"""The playbook: the shipped file loads, a team's file replaces it, a malformed one is refused
+with a message naming the file and the field."""
+
+from __future__ import annotations
+
+import pytest
+
+from warroom import playbook as playbook_module
+from warroom import rules
+from warroom.cli import main
+from warroom.errors import PlaybookError
+from warroom.locations import user_playbook
+
+SHIPPED_TEXT = playbook_module.SHIPPED.read_text(encoding="utf-8")
+
+
+def write(tmp_path, text: str, name: str = "team.toml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def edited(old: str, new: str) -> str:
+    assert SHIPPED_TEXT.count(old) == 1, old
+    return SHIPPED_TEXT.replace(old, new)
+
+
+def test_the_shipped_playbook_loads():
+    book = playbook_module.load()
+    assert book.source == str(playbook_module.SHIPPED)
+    assert book.phase_keys == ["assess", "contain", "mitigate", "diagnose", "fix", "postmortem"]
+    assert [p.mode for p in book.phases] == ["speed"] * 3 + ["thoroughness"] * 3
+    assert [p.timebox_minutes for p in book.phases[:3]] == [5, 15, 30]
+    assert [s.level for s in book.severities] == [1, 2, 3, 4]
+    assert [i.text for i in book.phase("assess").items] == book.first_five_minutes[:2] + [
+        "Can we roll back?", "Who needs to know?", "What's our mitigation?"
+    ]
+    assert book.containment_for("bad_deploy").action == "Rollback to previous version"
+    assert {f.rule for f in book.red_flags} <= set(rules.RULES)
+    assert book.red_flag("rollback_first").phases == ["assess", "contain"]
+    assert book.thresholds.snooze_minutes == [15, 30, 60]
+    assert book.phase("fix").items[-1].requires == "no_temp_fixes"
+
+
+def test_a_custom_file_replaces_the_shipped_one(tmp_path):
+    text = edited("recent_change_minutes = 60", "recent_change_minutes = 20").replace(
+        'name = "Incident Response"', 'name = "Payments on-call"'
+    )
+    book = playbook_module.load(write(tmp_path, text))
+    assert book.name == "Payments on-call"
+    assert book.thresholds.recent_change_minutes == 20
+    assert book.source == str(tmp_path / "team.toml")
+
+
+def test_a_playbook_in_the_config_folder_is_found(tmp_path):
+    # conftest points WARROOM_CONFIG_DIR at tmp_path / "config".
+    assert user_playbook() is None
+    (tmp_path / "config").mkdir()
+    path = write(tmp_path / "config", edited("commander_shift_hours = 8", "commander_shift_hours = 4"), "playbook.toml")
+    assert user_playbook() == path
+    assert playbook_module.load(user_playbook()).thresholds.commander_shift_hours == 4
+
+
+def test_red_flag_phases_are_optional(tmp_path):
+    text = edited('phases = ["fix", "postmortem"]\n', "")
+    assert playbook_module.load(write(tmp_path, text)).red_flag("temp_fixes_left").phases == []
+
+
+@pytest.mark.parametrize(
+    "old, new, expected",
+    [
+        # bad TOML
+        ('name = "Incident Response"', 'name = "Incident Response', r"is not valid TOML"),
+        # a missing field
+        ('golden_rule = "Phases 1-3 are about SPEED. Phases 4-6 are about THOROUGHNESS."\n', "", r"field golden_rule: Field required"),
+        # a wrong type
+        ("recent_change_minutes = 60", 'recent_change_minutes = "soon"', r"field thresholds\.recent_change_minutes:"),
+        # a missing field deep inside
+        ('reality = "Small issues cascade"\n', "", r"field red_flags\.4\.reality: Field required"),
+        # a speed phase without a time box
+        ("timebox_minutes = 15\n", "", r"field phases\.1: .*speed phase 'contain' needs timebox_minutes"),
+        # an unknown field (a typo stays visible instead of being ignored)
+        ("snooze_minutes = [15, 30, 60]", "snooze_minutes = [15, 30, 60]\nsnoze = 5", r"field thresholds\.snoze:"),
+        # a rule rules.py does not have
+        ('rule = "speed_phase_overrun"', 'rule = "one_more_minute"', r"field red_flags\.3\.rule: unknown rule 'one_more_minute'"),
+        # a phase the playbook does not have
+        ('phases = ["assess", "contain"]', 'phases = ["assess", "triage"]', r"field red_flags\.0\.phases\.1: unknown phase 'triage'"),
+    ],
+)
+def test_a_malformed_file_is_refused_naming_the_file_and_the_field(tmp_path, old, new, expected):
+    path = write(tmp_path, edited(old, new))
+    with pytest.raises(PlaybookError, match=expected) as caught:
+        playbook_module.load(path)
+    assert str(caught.value).startswith(f"playbook {path}")
+
+
+def test_an_unreadable_file_is_refused(tmp_path):
+    with pytest.raises(PlaybookError, match=r"cannot read playbook .*missing\.toml"):
+        playbook_module.load(tmp_path / "missing.toml")
+    path = tmp_path / "latin1.toml"
+    path.write_bytes('name = "Caf\xe9"'.encode("latin-1"))
+    with pytest.raises(PlaybookError, match=r"latin1\.toml is not UTF-8"):
+        playbook_module.load(path)
+
+
+def test_the_cli_refuses_a_bad_playbook_in_one_line(tmp_path, capsys):
+    path = write(tmp_path, edited('rule = "speed_phase_overrun"', 'rule = "one_more_minute"'))
+    code = main(["--db", str(tmp_path / "war.db"), "--playbook", str(path), "declare", "Checkout down"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith("warroom: playbook ") and "red_flags.3.rule" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "war.db").exists()  # refused before anything was written

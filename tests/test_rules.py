@@ -1,0 +1,627 @@
+"""Red-flag rules, the commander's decisions about them, and the phase-advance guard."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from builders import PLAYBOOK, PHASES, Story, at, seed_story, states, times
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from warroom import metrics, rules
+from warroom import playbook as playbook_module
+from warroom.demo import seed_demo
+from warroom.errors import PlaybookError
+from warroom.store import Store
+
+
+def fired(state, playbook, now, flag_id):
+    return [p for p in rules.check_all(state, playbook, now) if p.flag_id == flag_id]
+
+
+def shown_ids(state, playbook, now):
+    return [p.flag_id for p in rules.evaluate(state, playbook, now)]
+
+
+def with_playbook(playbook, **changes):
+    """A copy of the shipped playbook with some top-level values replaced (validated)."""
+    raw = playbook.model_dump()
+    raw.update(changes)
+    return playbook_module.Playbook.model_validate(raw)
+
+
+# ----- the registry -----------------------------------------------------------------------
+
+
+def test_every_shipped_red_flag_has_a_rule_and_every_rule_is_used(playbook):
+    assert {flag.rule for flag in playbook.red_flags} == set(rules.RULES)
+
+
+def test_validate_names_the_file_and_field_of_an_unknown_rule(playbook):
+    raw = playbook.model_dump()
+    raw["red_flags"][2]["rule"] = "gut_feeling"
+    raw["source"] = "/teams/ours.toml"
+    with pytest.raises(PlaybookError, match=r"/teams/ours\.toml.*red_flags\.2\.rule.*gut_feeling"):
+        rules.validate(playbook_module.Playbook.model_validate(raw))
+
+
+def test_validate_names_an_unknown_phase(playbook):
+    raw = playbook.model_dump()
+    raw["red_flags"][0]["phases"] = ["assess", "triage"]
+    with pytest.raises(PlaybookError, match=r"red_flags\.0\.phases\.1.*'triage'"):
+        rules.validate(playbook_module.Playbook.model_validate(raw))
+
+
+def test_a_rule_that_raises_is_skipped_and_the_others_still_fire(playbook, monkeypatch):
+    def broken(state, book, now):
+        raise ZeroDivisionError
+
+    monkeypatch.setitem(rules.RULES, "recent_change_no_rollback", broken)
+    state = seed_story(12).state()
+    ids = [p.flag_id for p in rules.check_all(state, playbook, at(50))]
+    assert "rollback_first" not in ids
+    assert "update_due" in ids  # due 15:12, now 15:20
+
+
+def test_errors_come_before_warnings(playbook):
+    story = seed_story(12)
+    story.log("hypothesis", "gateway TLS", 13)
+    prompts = rules.check_all(story.state(), playbook, at(50))  # update overdue (warning) too
+    levels = [p.level for p in prompts]
+    assert "warning" in levels and "error" in levels
+    assert levels == sorted(levels, key=lambda level: level != "error")
+
+
+# ----- recent change, no rollback ---------------------------------------------------------
+
+
+def test_seed_story_rollback_flag_fires_before_the_rollback(playbook):
+    state = seed_story(12).state()  # declared 14:42, still in Assess
+    (prompt,) = fired(state, playbook, at(12.5), "rollback_first")
+    assert prompt.rule == "recent_change_no_rollback"
+    assert prompt.level == "error"
+    assert prompt.action == playbook.red_flag("rollback_first").action
+    assert prompt.thought == "Let me understand the code first"
+    assert prompt.detail == (
+        "change 'Deploy v2.3.4 of checkout-api completed' logged 14:30, symptoms 14:32, declared 14:42, no rollback yet"
+    )
+
+
+def test_seed_story_rollback_flag_fires_in_contain_and_clears_with_the_rollback_decision(playbook):
+    story = seed_story(12)
+    story.phase("contain", 13)
+    assert fired(story.state(), playbook, at(13), "rollback_first")
+    story.log("decision", "Bad deploy: Rollback to previous version", 13.2, containment="bad_deploy")
+    assert not fired(story.state(), playbook, at(13.3), "rollback_first")
+
+
+def test_seed_story_rollback_flag_stays_clear_to_the_end(playbook):
+    for upto in (13, 15, 20, 25):
+        assert "rollback_first" not in shown_ids(seed_story(upto).state(), playbook, at(upto))
+
+
+@pytest.mark.parametrize(
+    "kind, text",
+    [
+        ("action", "Rolled back checkout-api to v2.3.3"),
+        ("action", "kubectl rollout undo deployment/checkout-api"),
+        ("decision", "Revert the config change"),
+        ("change", "Roll-back of v2.3.4 deployed"),
+    ],
+)
+def test_rollback_words_count_as_a_rollback(playbook, kind, text):
+    story = seed_story(12)
+    story.log(kind, text, 12.5)
+    assert not fired(story.state(), playbook, at(13), "rollback_first")
+
+
+def test_containment_decision_whose_playbook_action_is_a_rollback_counts(playbook):
+    raw = playbook.model_dump()
+    raw["containment"].append({"key": "bad_config", "situation": "Bad config", "action": "Roll back the config"})
+    book = playbook_module.Playbook.model_validate(raw)
+    story = seed_story(12)
+    story.log("decision", "Bad config", 12.5, containment="bad_config")
+    assert not fired(story.state(), book, at(13), "rollback_first")
+    story = seed_story(12)
+    story.log("decision", "Traffic spike", 12.5, containment="traffic_spike")  # rate limiting is not a rollback
+    assert fired(story.state(), book, at(13), "rollback_first")
+
+
+def test_a_struck_rollback_does_not_count(playbook):
+    story = seed_story(12)
+    story.log("action", "Rolled back to v2.3.3", 12.5, struck=True)
+    assert fired(story.state(), playbook, at(13), "rollback_first")
+
+
+def test_a_struck_change_does_not_raise_the_flag(playbook):
+    story = Story()
+    story.log("change", "Deploy v2.3.4", 0, struck=True)
+    assert not fired(story.state(), playbook, at(13), "rollback_first")
+
+
+def test_a_rollback_logged_before_the_change_does_not_count(playbook):
+    story = Story()
+    story.log("action", "Rolled back the search service", -5)
+    story.log("change", "Deploy v2.3.4", 0)
+    assert fired(story.state(), playbook, at(13), "rollback_first")
+
+
+def test_an_old_change_is_not_recent(playbook):
+    # Window 60 min: before the symptoms (14:32) reaches 13:32; before declaring (14:42), 13:42.
+    story = Story()
+    story.log("change", "Deploy v2.3.3", -59)  # 13:31
+    assert not fired(story.state(), playbook, at(13), "rollback_first")
+    story.log("change", "Deploy v2.3.4", -57)  # 13:33
+    assert fired(story.state(), playbook, at(13), "rollback_first")
+
+
+def test_the_recent_window_comes_from_the_playbook(playbook):
+    story = Story()
+    story.log("change", "Deploy v2.3.4", -20)  # 20 min before the symptoms
+    state = story.state()
+    assert fired(state, playbook, at(13), "rollback_first")
+    narrow = with_playbook(playbook, thresholds={**playbook.thresholds.model_dump(), "recent_change_minutes": 10})
+    assert not fired(state, narrow, at(13), "rollback_first")
+
+
+def test_a_change_between_symptoms_and_declaration_counts(playbook):
+    story = Story(started=None, detected=None)
+    story.log("change", "Feature flag new-checkout on", 5)
+    (prompt,) = fired(story.state(), playbook, at(13), "rollback_first")
+    assert "symptoms" not in prompt.detail and "declared 14:42" in prompt.detail
+
+
+def test_rollback_flag_quiet_outside_assess_and_contain(playbook):
+    story = seed_story(12)
+    story.phase("diagnose", 13)
+    assert not fired(story.state(), playbook, at(14), "rollback_first")
+
+
+def test_rollback_flag_quiet_once_mitigated(playbook):
+    story = seed_story(12)
+    story.mitigate("degraded", 12.5, restored=False)
+    assert not fired(story.state(), playbook, at(13), "rollback_first")
+
+
+def test_rollback_fingerprint_follows_the_latest_suspect_change(playbook):
+    story = seed_story(12)
+    first = fired(story.state(), playbook, at(13), "rollback_first")[0].fingerprint
+    story.log("change", "Config push: pool size 50", 10)
+    second = fired(story.state(), playbook, at(13), "rollback_first")[0].fingerprint
+    assert first != second
+
+
+# ----- mitigate first ---------------------------------------------------------------------
+
+
+def test_diagnosing_without_mitigation_fires(playbook):
+    story = Story()
+    story.phase("diagnose", 15)
+    (prompt,) = fired(story.state(), playbook, at(20), "mitigate_first")
+    assert prompt.level == "error"
+    assert prompt.detail == "in Diagnose since 14:45, no mitigation recorded, impact for 18m00s"
+
+
+def test_mitigate_first_quiet_with_any_mitigation_level(playbook):
+    story = Story()
+    story.phase("diagnose", 15)
+    story.mitigate("maintenance", 16, restored=False)
+    assert not fired(story.state(), playbook, at(20), "mitigate_first")
+
+
+def test_mitigate_first_quiet_before_diagnose(playbook):
+    story = Story()
+    story.phase("mitigate", 15)
+    assert not fired(story.state(), playbook, at(20), "mitigate_first")
+
+
+def test_mitigate_first_quiet_when_resolved(playbook):
+    story = Story()
+    story.phase("diagnose", 15)
+    story.resolve(30)
+    assert not fired(story.state(), playbook, at(40), "mitigate_first")
+
+
+def test_mitigate_first_refires_in_a_new_phase(playbook):
+    story = Story()
+    story.phase("diagnose", 15)
+    first = fired(story.state(), playbook, at(20), "mitigate_first")[0].fingerprint
+    story.phase("fix", 25)
+    second = fired(story.state(), playbook, at(30), "mitigate_first")[0].fingerprint
+    assert first != second
+
+
+# ----- untested fix -----------------------------------------------------------------------
+
+
+def test_seed_story_hypothesis_before_restore_fires_then_clears(playbook):
+    story = seed_story(13.1)
+    story.log("hypothesis", "New payment client in v2.3.4 times out against the gateway", 13.2, author="alex")
+    (prompt,) = fired(story.state(), playbook, at(14), "untested_fix")
+    assert prompt.detail == (
+        "hypothesis 'New payment client in v2.3.4 times out against the gateway' logged 14:43,"
+        " service not restored yet"
+    )
+    story.mitigate("full", 20)
+    assert not fired(story.state(), playbook, at(21), "untested_fix")
+
+
+@pytest.mark.parametrize(
+    "text", ["Trying a fix for the TLS handshake", "try patching the client timeout", "Deploying hotfix 2.3.5"]
+)
+def test_a_fix_being_tried_fires(playbook, text):
+    story = Story()
+    story.log("action", text, 14)
+    assert fired(story.state(), playbook, at(15), "untested_fix")
+
+
+@pytest.mark.parametrize(
+    "kind, text",
+    [
+        ("action", "Paged the payments team"),
+        ("action", "Try a rollback to v2.3.3"),
+        ("note", "someone should try a fix"),  # a note is not an attempt
+        ("alert", "hotfix pipeline alert"),
+    ],
+)
+def test_other_events_are_not_fix_attempts(playbook, kind, text):
+    story = Story()
+    story.log(kind, text, 14)
+    assert not fired(story.state(), playbook, at(15), "untested_fix")
+
+
+def test_a_struck_hypothesis_does_not_count(playbook):
+    story = Story()
+    story.log("hypothesis", "DNS", 14, struck=True)
+    assert not fired(story.state(), playbook, at(15), "untested_fix")
+
+
+def test_untested_fix_fingerprint_changes_with_a_new_attempt(playbook):
+    story = Story()
+    story.log("hypothesis", "DNS", 14)
+    first = fired(story.state(), playbook, at(15), "untested_fix")[0].fingerprint
+    story.log("hypothesis", "TLS", 16)
+    assert fired(story.state(), playbook, at(17), "untested_fix")[0].fingerprint != first
+
+
+# ----- time box ---------------------------------------------------------------------------
+
+
+def test_too_long_in_assess_fires(playbook):
+    state = Story().state()  # Assess since 14:42, time box 5 min
+    (prompt,) = fired(state, playbook, at(17.5), "timebox")
+    assert prompt.detail == "in Assess for 5m30s (since 14:42), time box 5m00s"
+    assert not fired(state, playbook, at(17), "timebox")
+
+
+def test_contain_has_its_own_time_box(playbook):
+    story = Story()
+    story.phase("contain", 13)
+    assert not fired(story.state(), playbook, at(27), "timebox")  # 14 min of 15
+    assert fired(story.state(), playbook, at(29), "timebox")
+
+
+def test_thoroughness_phases_have_no_time_box(playbook):
+    story = Story()
+    story.phase("diagnose", 13)
+    assert not fired(story.state(), playbook, at(13 + 600), "timebox")
+
+
+def test_time_box_comes_from_the_playbook(playbook):
+    raw = playbook.model_dump()
+    raw["phases"][0]["timebox_minutes"] = 20
+    book = playbook_module.Playbook.model_validate(raw)
+    assert not fired(Story().state(), book, at(30), "timebox")
+    assert fired(Story().state(), book, at(33), "timebox")
+
+
+def test_time_box_fingerprint_is_per_phase_span(playbook):
+    story = Story()
+    first = fired(story.state(), playbook, at(20), "timebox")[0].fingerprint
+    story.phase("contain", 20)
+    assert fired(story.state(), playbook, at(40), "timebox")[0].fingerprint != first
+
+
+# ----- severity lowered -------------------------------------------------------------------
+
+
+def test_severity_lowered_while_impacted_fires(playbook):
+    story = Story(severity=1)
+    story.severity(3, 20)
+    (prompt,) = fired(story.state(), playbook, at(21), "small_issue")
+    assert prompt.detail == "SEV-1 → SEV-3 at 14:50 by dana, service not restored yet"
+
+
+def test_severity_raised_is_fine(playbook):
+    story = Story(severity=3)
+    story.severity(1, 20)
+    assert not fired(story.state(), playbook, at(21), "small_issue")
+
+
+def test_severity_lowered_then_raised_back_is_fine(playbook):
+    story = Story(severity=1)
+    story.severity(3, 20).severity(1, 21)
+    assert not fired(story.state(), playbook, at(22), "small_issue")
+
+
+def test_severity_lowered_after_restore_is_fine(playbook):
+    story = Story(severity=1)
+    story.mitigate("full", 19)
+    story.severity(3, 20)
+    assert not fired(story.state(), playbook, at(21), "small_issue")
+
+
+# ----- status update overdue --------------------------------------------------------------
+
+
+def test_overdue_update_fires(playbook):
+    state = Story(next_update=42).state()
+    assert not fired(state, playbook, at(42), "update_due")
+    (prompt,) = fired(state, playbook, at(43), "update_due")
+    assert prompt.detail == "update was due 15:12, 1m00s overdue (SEV-2: every 30m00s)"
+    assert prompt.level == "warning"
+
+
+def test_an_update_a_whole_cycle_late_is_an_error(playbook):
+    state = Story(next_update=42).state()
+    assert fired(state, playbook, at(42 + 30), "update_due")[0].level == "error"
+
+
+def test_without_a_next_update_time_the_severity_cadence_counts_from_the_last_update(playbook):
+    story = Story(severity=1, next_update=None)  # SEV-1: every 15 min
+    assert fired(story.state(), playbook, at(12 + 16), "update_due")
+    story.last_comms_at = at(20)
+    assert not fired(story.state(), playbook, at(12 + 16), "update_due")
+    assert fired(story.state(), playbook, at(36), "update_due")
+
+
+def test_sending_an_update_changes_the_fingerprint(playbook):
+    story = Story(next_update=42)
+    first = fired(story.state(), playbook, at(43), "update_due")[0].fingerprint
+    story.incident.next_update_at = at(50)
+    assert fired(story.state(), playbook, at(51), "update_due")[0].fingerprint != first
+
+
+def test_no_update_due_once_resolved(playbook):
+    story = Story(next_update=42).resolve(40)
+    assert not fired(story.state(), playbook, at(60), "update_due")
+
+
+# ----- temporary fixes --------------------------------------------------------------------
+
+
+def test_temp_fixes_in_place_in_fix_phase_fire(playbook):
+    story = Story()
+    story.temp_fix("Bypass payment token cache", 16)
+    story.phase("fix", 60)
+    (prompt,) = fired(story.state(), playbook, at(61), "temp_fixes_left")
+    assert prompt.detail == "1 temporary fix still in place: 'Bypass payment token cache' (INC-1234)"
+
+
+def test_temp_fixes_removed_or_permanent_are_fine(playbook):
+    story = Story()
+    story.temp_fix("Bypass cache", 16, removed=50)
+    story.temp_fix("Pool size 50", 16, permanent=True)
+    story.phase("fix", 60)
+    assert not fired(story.state(), playbook, at(61), "temp_fixes_left")
+
+
+def test_temp_fixes_are_fine_while_mitigating(playbook):
+    story = Story()
+    story.temp_fix("Bypass cache", 16)
+    story.phase("mitigate", 15)
+    assert not fired(story.state(), playbook, at(20), "temp_fixes_left")
+
+
+def test_temp_fixes_still_flagged_after_resolution(playbook):
+    story = Story()
+    story.temp_fix("Bypass cache", 16)
+    story.phase("postmortem", 60).resolve(60)
+    assert fired(story.state(), playbook, at(120), "temp_fixes_left")
+
+
+def test_temp_fix_fingerprint_changes_with_a_new_fix_or_phase(playbook):
+    story = Story()
+    story.temp_fix("Bypass cache", 16)
+    story.phase("fix", 60)
+    first = fired(story.state(), playbook, at(61), "temp_fixes_left")[0].fingerprint
+    story.temp_fix("Disable retries", 62)
+    second = fired(story.state(), playbook, at(63), "temp_fixes_left")[0].fingerprint
+    story.phase("postmortem", 70)
+    third = fired(story.state(), playbook, at(71), "temp_fixes_left")[0].fingerprint
+    assert len({first, second, third}) == 3
+
+
+# ----- commander handoff ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+def test_no_commander_fires(playbook, name):
+    (prompt,) = fired(Story(commander=name).state(), playbook, at(13), "hand_off")
+    assert prompt.level == "error" and prompt.detail == "no incident commander named"
+
+
+def test_commander_past_the_shift_limit_fires(playbook):
+    state = Story().state()  # dana in command since 14:42; shift limit 8 h
+    assert not fired(state, playbook, at(12 + 8 * 60), "hand_off")
+    (prompt,) = fired(state, playbook, at(12 + 8 * 60 + 1), "hand_off")
+    assert prompt.detail == "dana in command since 14:42 (8h01m), no handoff (shift limit 8h00m)"
+
+
+def test_a_handoff_restarts_the_shift(playbook):
+    story = Story()
+    story.log("handoff", "Handoff to lee", 12 + 4 * 60, **{"from": "dana", "to": "lee"})
+    story.incident.commander = "lee"
+    assert not fired(story.state(), playbook, at(12 + 8 * 60 + 1), "hand_off")
+
+
+def test_a_commander_role_change_restarts_the_shift(playbook):
+    story = Story()
+    story.log("role", "commander: lee", 12 + 4 * 60, role="commander", name="lee")
+    story.log("role", "comms: sam", 12 + 5 * 60, role="comms", name="sam")
+    story.incident.commander = "lee"
+    state = story.state()
+    assert not fired(state, playbook, at(12 + 8 * 60 + 1), "hand_off")
+    assert "since 18:42" in fired(state, playbook, at(12 + 12 * 60 + 1), "hand_off")[0].detail
+
+
+def test_a_struck_handoff_does_not_restart_the_shift(playbook):
+    story = Story()
+    story.log("handoff", "Handoff to lee", 12 + 4 * 60, struck=True)
+    assert fired(story.state(), playbook, at(12 + 8 * 60 + 1), "hand_off")
+
+
+def test_shift_limit_comes_from_the_playbook(playbook):
+    short = with_playbook(playbook, thresholds={**playbook.thresholds.model_dump(), "commander_shift_hours": 0.5})
+    assert fired(Story().state(), short, at(12 + 31), "hand_off")
+
+
+# ----- the commander's decisions ----------------------------------------------------------
+
+
+def _rollback_story():
+    story = seed_story(12)
+    return story, fired(story.state(), playbook_module.load(), at(12.5), "rollback_first")[0]
+
+
+@pytest.mark.parametrize("action", ["ack", "dismiss"])
+def test_ack_or_dismiss_stays_quiet_until_the_condition_changes(playbook, action):
+    story, prompt = _rollback_story()
+    story.decide("rollback_first", action, 12.6, fingerprint=prompt.fingerprint)
+    assert "rollback_first" not in shown_ids(story.state(), playbook, at(12.7))
+    assert "rollback_first" not in shown_ids(story.state(), playbook, at(16.9))  # much later, same condition
+    story.log("change", "Config push: pool size 50", 11)  # a new suspect change: a new condition
+    assert "rollback_first" in shown_ids(story.state(), playbook, at(13))
+
+
+def test_a_decision_recorded_by_rule_name_counts_too(playbook):
+    story, prompt = _rollback_story()
+    story.decide("recent_change_no_rollback", "dismiss", 12.6, fingerprint=prompt.fingerprint)
+    assert "rollback_first" not in shown_ids(story.state(), playbook, at(12.7))
+
+
+def test_a_decision_about_another_flag_does_not_silence(playbook):
+    story, prompt = _rollback_story()
+    story.decide("timebox", "ack", 12.6, fingerprint=prompt.fingerprint)
+    assert "rollback_first" in shown_ids(story.state(), playbook, at(12.7))
+
+
+def test_snooze_stays_quiet_until_it_ends(playbook):
+    story, prompt = _rollback_story()
+    story.decide("rollback_first", "snooze", 12.6, fingerprint=prompt.fingerprint, until=12.6 + 15)
+    assert "rollback_first" not in shown_ids(story.state(), playbook, at(27))
+    assert "rollback_first" in shown_ids(story.state(), playbook, at(27.6))
+
+
+def test_snooze_without_an_end_lasts_the_shortest_snooze(playbook):
+    story, prompt = _rollback_story()
+    story.decide("rollback_first", "snooze", 12.6)
+    assert min(playbook.thresholds.snooze_minutes) == 15
+    assert "rollback_first" not in shown_ids(story.state(), playbook, at(27))
+    assert "rollback_first" in shown_ids(story.state(), playbook, at(27.6))
+
+
+def test_the_latest_decision_wins(playbook):
+    story, prompt = _rollback_story()
+    story.decide("rollback_first", "ack", 12.6, fingerprint=prompt.fingerprint)
+    story.decide("rollback_first", "snooze", 13, until=14)  # a later snooze that has run out
+    assert "rollback_first" in shown_ids(story.state(), playbook, at(15))
+
+
+def test_evaluate_is_check_all_without_the_silenced(playbook):
+    story, prompt = _rollback_story()
+    story.log("hypothesis", "TLS", 12.4)
+    story.decide("rollback_first", "ack", 12.6, fingerprint=prompt.fingerprint)
+    state = story.state()
+    everything = [p.flag_id for p in rules.check_all(state, playbook, at(12.7))]
+    assert everything == ["rollback_first", "untested_fix"]
+    assert shown_ids(state, playbook, at(12.7)) == ["untested_fix"]
+
+
+# ----- the seed's story through the real store --------------------------------------------
+
+
+async def test_demo_incident_has_no_rollback_flag_and_agrees_with_the_story(db_path, playbook, fixed_now):
+    store = await Store.open(db_path, clock=lambda: fixed_now)
+    iid = await seed_demo(store, playbook, fixed_now)  # 14:30 deploy ... 14:55 now
+    state = await store.load_state(iid)
+    await store.close()
+    assert rules.evaluate(state, playbook, fixed_now) == []
+    clocks = metrics.compute(state, fixed_now)
+    assert clocks.time_to_declare == timedelta(minutes=10)
+    assert clocks.time_to_mitigate == timedelta(minutes=18)
+    # Forty minutes on, the update the demo scheduled (15:16) is overdue.
+    later = [p.flag_id for p in rules.evaluate(state, playbook, fixed_now + timedelta(minutes=40))]
+    assert later == ["update_due"]
+
+
+# ----- the phase-advance guard ------------------------------------------------------------
+
+
+def test_no_warning_when_every_item_is_ticked(playbook):
+    story = Story()
+    for item in playbook.phase("assess").items:
+        story.tick("assess", item.id, 13)
+    assert rules.advance_warning(story.state(), playbook, "contain") is None
+
+
+def test_speed_phase_gets_a_gentle_note(playbook):
+    story = Story().tick("assess", "broken", 13).tick("assess", "changed", 13).tick("assess", "rollback", 13, done=False)
+    note = rules.advance_warning(story.state(), playbook, "contain")
+    assert note == "3 of 5 Assess items unticked — speed first, you may skip"
+
+
+def test_fix_phase_gets_a_firm_warning(playbook):
+    story = Story(phase="fix")
+    for item in playbook.phase("fix").items[:4]:
+        story.tick("fix", item.id, 13)
+    warning = rules.advance_warning(story.state(), playbook, "postmortem")
+    assert warning.startswith("Fix is not finished: 2 of 6 items unticked (Rollback plan if fix fails;")
+    assert "leave it only on purpose" in warning
+
+
+def test_a_temp_fix_in_place_keeps_the_fix_checklist_open(playbook):
+    story = Story(phase="fix")
+    for item in playbook.phase("fix").items:
+        story.tick("fix", item.id, 13)
+    fix = story.temp_fix("Bypass cache", 5)
+    warning = rules.advance_warning(story.state(), playbook, "postmortem")
+    assert "1 of 6 items unticked (1 temporary fix still in place)" in warning
+    assert rules.phase_progress(story.state(), playbook)["fix"] == (5, 6)
+    fix.removed_at = at(20)
+    assert rules.advance_warning(story.state(), playbook, "postmortem") is None
+    assert rules.phase_progress(story.state(), playbook)["fix"] == (6, 6)
+
+
+def test_going_back_needs_no_warning(playbook):
+    story = Story(phase="mitigate")
+    assert rules.advance_warning(story.state(), playbook, "contain") is None
+    assert rules.advance_warning(story.state(), playbook, "mitigate") is None
+
+
+def test_phase_progress_counts_every_phase(playbook):
+    story = Story().tick("assess", "broken", 13).tick("assess", "changed", 13, done=False).tick("contain", "action", 14)
+    progress = rules.phase_progress(story.state(), playbook)
+    assert list(progress) == playbook.phase_keys
+    assert progress["assess"] == (1, 5)
+    assert progress["contain"] == (1, 4)
+    assert progress["postmortem"] == (0, 4)
+
+
+# ----- never raise ------------------------------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(state=states(), now=times, target=st.sampled_from(PHASES))
+def test_rules_never_raise_on_any_state(state, now, target):
+    # check_all swallows a failing rule; call each rule directly so a crash is seen here.
+    for rule in rules.RULES.values():
+        hit = rule(state, PLAYBOOK, now)
+        assert hit is None or (hit.detail and hit.fingerprint and hit.level in ("warning", "error"))
+    prompts = rules.evaluate(state, PLAYBOOK, now)
+    assert all(isinstance(p, rules.Prompt) for p in prompts)
+    rules.advance_warning(state, PLAYBOOK, target)
+    progress = rules.phase_progress(state, PLAYBOOK)
+    assert all(0 <= done <= total for done, total in progress.values())
+    metrics.compute(state, now)
