@@ -175,8 +175,11 @@ def describe_sqlite_error(path: Path | str, exc: sqlite3.Error) -> DatabaseError
     return DatabaseError(f"{path}: {msg}")
 
 
-def migrate(conn: sqlite3.Connection, path: Path | str) -> None:
-    """Check the file is ours and bring its schema up to date, in one transaction."""
+def check_identity(conn: sqlite3.Connection, path: Path | str) -> int:
+    """Refuse another application's file or a newer warroom's; return the schema version.
+
+    Read-only: it runs before anything (the switch to WAL, a migration) writes to the file.
+    """
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     app_id = conn.execute("PRAGMA application_id").fetchone()[0]
     has_tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
@@ -186,6 +189,12 @@ def migrate(conn: sqlite3.Connection, path: Path | str) -> None:
         raise DatabaseError(
             f"{path} was written by a newer warroom (schema {version}; this one knows {SCHEMA_VERSION}): upgrade warroom"
         )
+    return version
+
+
+def migrate(conn: sqlite3.Connection, path: Path | str) -> None:
+    """Check the file is ours and bring its schema up to date, in one transaction."""
+    version = check_identity(conn, path)
     if version == SCHEMA_VERSION:
         return
     conn.execute("BEGIN IMMEDIATE")
@@ -224,6 +233,14 @@ def configure(conn: sqlite3.Connection) -> None:
         conn.execute("PRAGMA journal_mode = WAL")
 
 
+def _probe(conn: sqlite3.Connection) -> None:
+    """Touch the tables every screen reads first (cheap: no full scan), so a damaged file is
+    refused at open with one line, before the war room's screen takes over the terminal."""
+    conn.execute("SELECT count(*) FROM incidents").fetchone()
+    conn.execute("SELECT min(seq), max(seq) FROM events").fetchone()
+    conn.execute("SELECT count(*) FROM texts").fetchone()
+
+
 def open_db(path: Path | str, create: bool = True) -> sqlite3.Connection:
     """Open (creating if asked) a warroom database, checked and migrated. Autocommit mode."""
     path = Path(path)
@@ -233,8 +250,10 @@ def open_db(path: Path | str, create: bool = True) -> sqlite3.Connection:
     except sqlite3.Error as exc:
         raise describe_sqlite_error(path, exc) from None
     try:
+        check_identity(conn, path)  # before configure() switches the file to WAL
         configure(conn)
         migrate(conn, path)
+        _probe(conn)
     except sqlite3.Error as exc:
         conn.close()
         raise describe_sqlite_error(path, exc) from None

@@ -1,0 +1,450 @@
+"""Bad database files: each gets one line naming the file and what to do, and is never modified.
+
+Every CLI command (and `warroom` alone, which checks the file with db.prepare before the
+screen starts) is run in a subprocess on each kind of bad file; Store.open and db.prepare,
+what the TUI calls, are checked in-process. Read-only files, unwritable folders and full
+disks are real when this runs as root with `mount` (a read-only bind mount, a tiny tmpfs);
+tests run as root, so chmod alone would not stop a write. Without mount those cases are
+skipped and the simulated versions (os.access, a failing write in the store) still run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import shutil
+import sqlite3
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+from helpers_proc import assert_one_line_error, isolated_env, run_cli
+from warroom import db
+from warroom.errors import DatabaseError
+from warroom.store import Store
+
+COMMANDS = {
+    "declare": ("declare", "Another outage"),
+    "log": ("log", "hello"),
+    "list": ("list",),
+    "export": ("export",),
+    "doc": ("doc", "timeline"),
+    "tui": (),  # `warroom` alone: db.prepare refuses the file before the screen exists
+}
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _run(name: str, path: Path, env: dict):
+    if name == "doc":
+        pytest.importorskip("warroom.documents")
+    return run_cli("--db", str(path), *COMMANDS[name], env=env, timeout=30)
+
+
+async def _make_warroom_db(path: Path, events: int = 300) -> str:
+    store = await Store.open(path)
+    try:
+        incident = await store.declare("Checkout down", 1, "dana", first_phase="assess")
+        for n in range(events):
+            await store.append(incident.id, "note", f"event {n} " + "x" * 200, "dana")
+        await store.save_text(incident.id, "handoff", "draft")
+        return incident.id
+    finally:
+        await store.close()
+
+
+@pytest.fixture(scope="module")
+def good_db(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("good") / "good.db"
+    asyncio.run(_make_warroom_db(path))
+    assert not Path(f"{path}-wal").exists()  # closed cleanly: everything is in the main file
+    return path
+
+
+@pytest.fixture
+def env(tmp_path):
+    return isolated_env(tmp_path / "home")
+
+
+def _text_file(folder: Path, good: Path) -> Path:
+    path = folder / "notes.db"
+    path.write_text("these are my notes, not a database\n")
+    return path
+
+
+def _truncated(folder: Path, good: Path) -> Path:
+    path = folder / "truncated.db"
+    data = good.read_bytes()
+    path.write_bytes(data[: len(data) // 3])
+    return path
+
+
+def _garbage_pages(folder: Path, good: Path) -> Path:
+    """A valid header and first page, then garbage where the tables' pages were."""
+    path = folder / "garbage.db"
+    data = bytearray(good.read_bytes())
+    page = int.from_bytes(data[16:18], "big")
+    for i in range(page, len(data)):
+        data[i] = (i * 131 + 7) % 256
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _bad_header(folder: Path, good: Path) -> Path:
+    """The SQLite magic, then a header that makes no sense."""
+    path = folder / "header.db"
+    data = bytearray(good.read_bytes())
+    data[16:100] = bytes(range(84))
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _other_app(folder: Path, good: Path) -> Path:
+    path = folder / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE recipes (name TEXT, stars INTEGER)")
+    conn.execute("INSERT INTO recipes VALUES ('soup', 5)")
+    conn.commit()
+    conn.close()
+    return path
+
+
+def _newer(folder: Path, good: Path) -> Path:
+    path = folder / "newer.db"
+    shutil.copy(good, path)
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {db.SCHEMA_VERSION + 1}")
+    conn.close()
+    return path
+
+
+BAD_FILES = {
+    "text": (_text_file, "not a warroom database"),
+    "truncated": (_truncated, "damaged"),
+    "garbage": (_garbage_pages, "damaged"),
+    "header": (_bad_header, "damaged"),
+    "other-app": (_other_app, "another application"),
+    "newer": (_newer, "upgrade warroom"),
+}
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+@pytest.mark.parametrize("kind", list(BAD_FILES))
+def test_bad_file_every_command(tmp_path, good_db, env, kind, command):
+    make, needle = BAD_FILES[kind]
+    folder = tmp_path / "files"
+    folder.mkdir()
+    path = make(folder, good_db)
+    before = _digest(path)
+    result = _run(command, path, env)
+    assert_one_line_error(result, str(path), needle)
+    assert _digest(path) == before  # never modified, never "repaired"
+    assert sorted(p.name for p in folder.iterdir()) == [path.name]  # no journal left beside it
+
+
+@pytest.mark.parametrize("kind", list(BAD_FILES))
+async def test_bad_file_store_open_and_prepare(tmp_path, good_db, kind):
+    make, needle = BAD_FILES[kind]
+    path = make(tmp_path, good_db)
+    before = _digest(path)
+    for opener in (lambda: db.prepare(path), lambda: Store.open(path)):
+        with pytest.raises(DatabaseError) as info:
+            result = opener()
+            if asyncio.iscoroutine(result):
+                await result
+        message = str(info.value)
+        assert str(path) in message and needle in message and "\n" not in message
+    assert _digest(path) == before
+
+
+def test_folder_instead_of_file(tmp_path, env):
+    for command in COMMANDS:
+        if command == "doc":
+            continue
+        assert_one_line_error(_run(command, tmp_path, env), str(tmp_path), "folder")
+    with pytest.raises(DatabaseError, match="folder"):
+        db.prepare(tmp_path)
+
+
+def test_parent_is_a_file(tmp_path, env):
+    blocker = tmp_path / "plain"
+    blocker.write_text("x")
+    result = _run("declare", blocker / "war.db", env)
+    assert_one_line_error(result, str(blocker / "war.db"), "--db")
+    assert blocker.read_text() == "x"
+
+
+# ----- an older warroom's file ------------------------------------------------------------
+
+
+def _first_schema_file(path: Path) -> tuple[str, list[str]]:
+    """A file exactly as the first schema (MIGRATIONS[0]) left it, with rows in every table."""
+    conn = sqlite3.connect(path)
+    conn.executescript(db.MIGRATIONS[0])
+    conn.execute(f"PRAGMA application_id = {db.APPLICATION_ID}")
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute("PRAGMA journal_mode = WAL")
+    incident = "INC-20260310-old1"
+    conn.execute(
+        "INSERT INTO incidents (id, title, severity, phase, commander, declared_at)"
+        " VALUES (?, 'Old outage', 2, 'assess', 'dana', '2026-03-10T14:00:00.000Z')",
+        (incident,),
+    )
+    ids = []
+    for n, (kind, text) in enumerate(
+        [("declared", "Incident declared: Old outage"), ("note", "gateway timeouts"), ("action", "rolled back")]
+    ):
+        event_id = str(uuid.uuid4())
+        ids.append(event_id)
+        conn.execute(
+            "INSERT INTO events (id, incident_id, ts, recorded_at, kind, text, author)"
+            " VALUES (?, ?, ?, ?, ?, ?, 'dana')",
+            (event_id, incident, f"2026-03-10T14:0{n}:00.000Z", f"2026-03-10T14:0{n}:00.000Z", kind, text),
+        )
+    conn.execute(
+        "INSERT INTO temp_fixes (id, incident_id, what, added_at, added_by)"
+        " VALUES ('fix1', ?, 'pinned v2.3.3', '2026-03-10T14:03:00.000Z', 'dana')",
+        (incident,),
+    )
+    conn.execute(
+        "INSERT INTO action_items (id, incident_id, action, created_at)"
+        " VALUES ('ai1', ?, 'add a canary', '2026-03-10T14:04:00.000Z')",
+        (incident,),
+    )
+    conn.execute(
+        "INSERT INTO texts (incident_id, name, text, updated_at) VALUES (?, 'handoff', 'old draft', ?)",
+        (incident, "2026-03-10T14:05:00.000Z"),
+    )
+    conn.commit()
+    conn.close()
+    return incident, ids
+
+
+def _all_rows(path: Path) -> dict[str, list]:
+    conn = sqlite3.connect(path)
+    try:
+        return {
+            table: conn.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
+            for table in ("incidents", "events", "temp_fixes", "action_items", "texts")
+        }
+    finally:
+        conn.close()
+
+
+async def test_older_file_migrates_and_keeps_every_row(tmp_path):
+    path = tmp_path / "old.db"
+    incident, ids = _first_schema_file(path)
+    before = _all_rows(path)
+    store = await Store.open(path, create=False)
+    try:
+        found = await store.search(incident, "gateway")  # the FTS index of migration 2 holds old rows
+        state = await store.load_state(incident)
+        fixes = await store.temp_fixes(incident)
+        new = await store.append(incident, "note", "after the upgrade", "dana")
+    finally:
+        await store.close()
+    assert [e.id for e in found] == [ids[1]]
+    assert [e.id for e in state.events] == ids
+    assert state.handoff_draft == "old draft" and [f.what for f in fixes] == ["pinned v2.3.3"]
+    after = _all_rows(path)
+    assert after["events"][: len(before["events"])] == before["events"]
+    assert after["events"][-1][1] == new.id
+    for table in ("incidents", "temp_fixes", "action_items", "texts"):
+        assert after[table] == before[table]
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION
+    conn.close()
+
+
+def test_older_file_through_the_cli(tmp_path, env):
+    path = tmp_path / "old.db"
+    incident, ids = _first_schema_file(path)
+    logged = run_cli("--db", str(path), "log", "from the shell", env=env)
+    assert logged.code == 0, logged.err
+    listed = run_cli("--db", str(path), "list", env=env)
+    assert incident in listed.out
+    events = [r[1] for r in _all_rows(path)["events"]]
+    assert events == [*ids, logged.out.strip()]
+
+
+# ----- read-only files, unwritable folders, full disks --------------------------------------
+
+
+def _sh(*args: str) -> bool:
+    return subprocess.run(args, capture_output=True).returncode == 0
+
+
+@pytest.fixture
+def mounts():
+    """Mount helpers that undo themselves; skip the test where mounting is not allowed."""
+    made: list[Path] = []
+
+    def read_only_view(source: Path, target: Path) -> Path:
+        target.mkdir()
+        if not (_sh("mount", "--bind", str(source), str(target))):
+            pytest.skip("cannot bind-mount here (not root?)")
+        made.append(target)
+        if not _sh("mount", "-o", "remount,bind,ro", str(target)):
+            pytest.skip("cannot remount read-only here")
+        return target
+
+    def tmpfs(target: Path, size: str) -> Path:
+        target.mkdir()
+        if not _sh("mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(target)):
+            pytest.skip("cannot mount a tmpfs here (not root?)")
+        made.append(target)
+        return target
+
+    yield type("Mounts", (), {"read_only_view": staticmethod(read_only_view), "tmpfs": staticmethod(tmpfs)})
+    for target in reversed(made):
+        subprocess.run(["umount", "-l", str(target)], capture_output=True)
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_read_only_file_every_command(tmp_path, good_db, env, mounts, command):
+    source = tmp_path / "rw"
+    source.mkdir()
+    shutil.copy(good_db, source / "war.db")
+    view = mounts.read_only_view(source, tmp_path / "ro")
+    path = view / "war.db"
+    before = _digest(path)
+    result = _run(command, path, env)
+    assert_one_line_error(result, str(path), "read-only")
+    assert _digest(path) == before
+
+
+@pytest.mark.parametrize("command", ["declare", "tui"])
+def test_cannot_create_in_read_only_folder(tmp_path, env, mounts, command):
+    source = tmp_path / "rw"
+    source.mkdir()
+    view = mounts.read_only_view(source, tmp_path / "ro")
+    path = view / "sub" / "war.db"
+    result = _run(command, path, env)
+    assert_one_line_error(result, str(path), "--db")
+    assert list(source.iterdir()) == []
+
+
+async def test_read_only_store_open(tmp_path, good_db, mounts):
+    source = tmp_path / "rw"
+    source.mkdir()
+    shutil.copy(good_db, source / "war.db")
+    path = mounts.read_only_view(source, tmp_path / "ro") / "war.db"
+    with pytest.raises(DatabaseError, match="read-only") as info:
+        await Store.open(path)
+    assert str(path) in str(info.value)
+
+
+async def test_read_only_simulated(tmp_path, good_db, monkeypatch):
+    """Without mount: os.access says the file is not writable (as for a non-root user)."""
+    import os
+
+    path = tmp_path / "war.db"
+    shutil.copy(good_db, path)
+    before = _digest(path)
+    real_access = os.access
+    monkeypatch.setattr(
+        db.os, "access", lambda p, mode, **kw: False if Path(p) == path and mode & os.W_OK else real_access(p, mode)
+    )
+    for opener in (lambda: db.prepare(path), lambda: Store.open(path)):
+        with pytest.raises(DatabaseError, match="read-only") as info:
+            result = opener()
+            if asyncio.iscoroutine(result):
+                await result
+        assert str(path) in str(info.value)
+    assert _digest(path) == before
+
+
+def _fill(folder: Path) -> Path:
+    """Fill the file system holding `folder` to the last byte."""
+    filler = folder / "filler"
+    chunk = b"\0" * 65536
+    with open(filler, "wb", buffering=0) as fh:
+        try:
+            while True:
+                fh.write(chunk)
+        except OSError:
+            pass
+        try:
+            while True:
+                fh.write(b"\0" * 512)
+        except OSError:
+            pass
+    return filler
+
+
+def test_full_disk_cli(tmp_path, env, mounts):
+    disk = mounts.tmpfs(tmp_path / "disk", "4m")
+    path = disk / "war.db"
+    incident = asyncio.run(_make_warroom_db(path, events=20))
+    filler = _fill(disk)
+    before = _digest(path)
+    big = "x" * 200_000  # far more than any space left in the WAL
+    for args in (("declare", "x" * 100_000), ("log", "-")):  # the big text on stdin: argv is limited
+        result = run_cli("--db", str(path), *args, env=env, input=big)
+        assert_one_line_error(result, str(path), "full")
+    assert _digest(path) == before
+    # Reading still works on a full disk, or fails with the same clear line.
+    listed = run_cli("--db", str(path), "list", env=env)
+    if listed.code:
+        assert_one_line_error(listed, str(path), "full")
+    else:
+        assert incident in listed.out
+    # Once space is freed, the same command succeeds.
+    filler.unlink()
+    retry = run_cli("--db", str(path), "log", "-", env=env, input=big)
+    assert retry.code == 0, retry.err
+
+
+async def test_full_disk_store_then_retry(tmp_path, mounts):
+    """The TUI's write path: a failed append says why, the store stays usable, a retry works."""
+    disk = mounts.tmpfs(tmp_path / "disk", "4m")
+    path = disk / "war.db"
+    incident = await _make_warroom_db(path, events=20)
+    store = await Store.open(path)
+    try:
+        before = await store.count_events(incident)
+        filler = _fill(disk)
+        big = "y" * 300_000
+        with pytest.raises(DatabaseError) as info:
+            await store.append(incident, "note", big, "dana")
+        assert str(path) in str(info.value) and "full" in str(info.value)
+        with pytest.raises(DatabaseError, match="full"):
+            await store.save_text(incident, "handoff", big)
+        assert await store.count_events(incident) == before
+        filler.unlink()
+        event = await store.append(incident, "note", big, "dana")
+        await store.save_text(incident, "handoff", "kept")
+        (again,) = await store.events_by_seq([event.seq])
+        assert again.text == big
+        assert await store.count_events(incident) == before + 1
+    finally:
+        await store.close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+
+
+async def test_failing_write_simulated(tmp_path, monkeypatch):
+    """Without mount: the write itself fails as SQLite reports a full disk."""
+    path = tmp_path / "war.db"
+    incident = await _make_warroom_db(path, events=1)
+    store = await Store.open(path)
+    try:
+        real = Store._insert_event
+
+        async def full(*args, **kwargs):
+            raise sqlite3.OperationalError("database or disk is full")
+
+        monkeypatch.setattr(Store, "_insert_event", full)
+        with pytest.raises(DatabaseError) as info:
+            await store.append(incident, "note", "lost?", "dana")
+        assert str(path) in str(info.value) and "full" in str(info.value)
+        monkeypatch.setattr(Store, "_insert_event", real)
+        event = await store.append(incident, "note", "retried", "dana")
+        assert (await store.events_by_seq([event.seq]))[0].text == "retried"
+    finally:
+        await store.close()
