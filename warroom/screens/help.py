@@ -1,0 +1,76 @@
+"""`?` help: every binding of the screen underneath, the app's own, and the entry prefixes."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Static
+
+from warroom.entry import KIND_KEYS
+
+# (key display, description, where) rows, gathered by the caller from the live bindings.
+HelpRow = tuple[str, str, str]
+
+
+def help_rows(app: App, screen: Screen) -> list[HelpRow]:
+    """Every described binding of the screen, of warroom's own widgets on it, and of the app."""
+    rows: list[HelpRow] = []
+    seen: set[tuple[str, str]] = set()
+    nodes = [screen, *(w for w in screen.walk_children() if type(w).__module__.startswith("warroom.")), app]
+    for node in nodes:
+        where = "everywhere" if node is app else ("screen" if node is screen else (node.id or type(node).__name__))
+        for bindings in node._bindings.key_to_bindings.values():
+            for binding in bindings:
+                if not binding.description or (binding.key, binding.action) in seen:
+                    continue
+                seen.add((binding.key, binding.action))
+                rows.append((binding.key_display or app.get_key_display(binding), binding.description, where))
+    return rows
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape", "dismiss", "Close"),
+        Binding("question_mark", "dismiss", "Close", key_display="?", show=False),
+        Binding("q", "dismiss", "Close", show=False),
+    ]
+
+    def __init__(self, rows: list[HelpRow], title: str) -> None:
+        super().__init__()
+        self._rows = rows
+        self._title = title
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-box") as box:
+            box.border_title = f"Help — {self._title}"
+            box.border_subtitle = "escape closes"
+            yield Static(self._bindings_table(), id="help-bindings")
+            yield Static(self._prefix_table(), id="help-prefixes")
+        yield Footer()
+
+    def _bindings_table(self) -> Table:
+        table = Table(box=None, expand=True, padding=(0, 2), title="Keys", title_justify="left", title_style="bold")
+        table.add_column("Key", style="bold", no_wrap=True)
+        table.add_column("Does")
+        table.add_column("Where", style="dim")
+        for key, description, where in self._rows:
+            table.add_row(key, description, where)
+        return table
+
+    def _prefix_table(self) -> Table:
+        table = Table(
+            box=None, expand=True, padding=(0, 2), title="Log entry: kind prefix and time",
+            title_justify="left", title_style="bold",
+        )
+        table.add_column("Type", style="bold", no_wrap=True)
+        table.add_column("Means")
+        for prefix, kind in KIND_KEYS.items():
+            table.add_row(f"{prefix}: …", Text(f"{kind} (or “{kind}: …”)"))
+        table.add_row("14:30 …", "it happened at 14:30 (backdated; shown with ↶)")
+        table.add_row("-12m …", "it happened 12 minutes ago")
+        table.add_row("no prefix", "a note")
+        return table

@@ -1,0 +1,268 @@
+"""The postmortem: generated parts read-only, the human parts written in place and saved as typed.
+
+Action items are checked against the practice's rules for good items (specific,
+actionable, owned, time-bound) and every written section against blaming language.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
+from textual.widgets import Button, DataTable, Footer, Input, Label, Static, TextArea
+
+from warroom import documents, review
+from warroom.errors import WarroomError
+from warroom.ids import uuid7
+from warroom.models import ActionItem, IncidentState
+from warroom.playbook import Playbook
+from warroom.safetext import one_line
+from warroom.store import POSTMORTEM_PREFIX, Store
+from warroom.timeutil import local
+
+SAVE_AFTER_SECONDS = 0.4  # debounce: a crash a second after typing loses nothing
+
+
+class ActionItemEditor(ModalScreen[ActionItem | None]):
+    """Add or edit one action item: action, owner, due date, status."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, item: ActionItem) -> None:
+        super().__init__()
+        self.item = item
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="action-item-box", classes="dialog"):
+            yield Label("Action item", classes="dialog-title")
+            yield Input(self.item.action, placeholder="Action (specific: 'Add alert for error rate > 5%')", id="ai-action")
+            yield Input(self.item.owner, placeholder="Owner", id="ai-owner")
+            yield Input(self.item.due, placeholder="Due date (YYYY-MM-DD)", id="ai-due")
+            yield Input(self.item.status, placeholder="Status (Open / In progress / Done)", id="ai-status")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save", variant="primary", id="ai-save")
+                yield Button("Cancel", id="ai-cancel")
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def _value(self, name: str) -> str:
+        return self.query_one(f"#ai-{name}", Input).value.strip()
+
+    def _save(self) -> None:
+        action = self._value("action")
+        if not action:
+            self.notify("An action item needs an action.", severity="warning")
+            return
+        self.dismiss(
+            self.item.model_copy(
+                update={
+                    "action": action,
+                    "owner": self._value("owner"),
+                    "due": self._value("due"),
+                    "status": self._value("status") or "Open",
+                }
+            )
+        )
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self._save()
+
+    @on(Button.Pressed, "#ai-save")
+    def _save_pressed(self) -> None:
+        self._save()
+
+    @on(Button.Pressed, "#ai-cancel")
+    def _cancel_pressed(self) -> None:
+        self.dismiss(None)
+
+
+class PostmortemScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "back", "Back to the war room"),
+        Binding("ctrl+n", "add_item", "Add action item"),
+        Binding("ctrl+e", "edit_item", "Edit action item"),
+        Binding("ctrl+x", "export", "Export postmortem-<id>.md"),
+    ]
+
+    def __init__(
+        self,
+        store: Store,
+        incident_id: str,
+        playbook: Playbook,
+        clock: Callable[[], datetime],
+        export_dir: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.incident_id = incident_id
+        self.playbook = playbook
+        self.clock = clock
+        self.export_dir = export_dir or Path.cwd()
+        self.state: IncidentState | None = None
+        self._timers: dict[str, Timer] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Label("", id="pm-title", markup=False)
+        with Horizontal(id="pm-body"):
+            with VerticalScroll(id="pm-written"):
+                for section in self.playbook.postmortem_sections:
+                    yield Label(section.heading, classes="pm-heading")
+                    yield TextArea(
+                        "", id=f"pm-{section.key}", placeholder=section.hint, soft_wrap=True, classes="pm-section"
+                    )
+                    yield Static("", id=f"pm-check-{section.key}", classes="pm-check")
+                yield Label("Action Items", classes="pm-heading")
+                yield DataTable(id="pm-actions", cursor_type="row", zebra_stripes=True)
+                yield Static("", id="pm-action-checks", classes="pm-check")
+            with Vertical(id="pm-generated-pane"):
+                yield Label("Generated from the timeline (read-only)", classes="pm-heading")
+                yield TextArea("", id="pm-generated", read_only=True, soft_wrap=True)
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        table = self.query_one("#pm-actions", DataTable)
+        table.add_columns("Action", "Owner", "Due Date", "Status", "Check")
+        await self._reload(fill_editors=True)
+
+    async def _reload(self, fill_editors: bool = False) -> None:
+        self.state = await self.store.load_state(self.incident_id)
+        state = self.state
+        self.query_one("#pm-title", Label).update(
+            f"Postmortem · {state.incident.id} · {one_line(state.incident.title, 100)}"
+        )
+        if fill_editors:
+            for section in self.playbook.postmortem_sections:
+                editor = self.query_one(f"#pm-{section.key}", TextArea)
+                editor.load_text(state.postmortem.get(section.key, ""))
+        for section in self.playbook.postmortem_sections:
+            self._check_section(section.key, self.query_one(f"#pm-{section.key}", TextArea).text)
+        self._fill_action_items()
+        self._render_generated()
+
+    def _people(self) -> set[str]:
+        assert self.state is not None
+        names = {e.author for e in self.state.events} | set(self.state.incident.roles.values())
+        return {n for n in names if n}
+
+    def _check_section(self, key: str, text: str) -> None:
+        findings = review.blame_findings(text, self._people())
+        out = Text()
+        for finding in findings:
+            out.append("⚑ blaming: ", style="bold yellow")
+            out.append(one_line(finding.sentence, 120))
+            out.append("\n  try: ", style="dim")
+            out.append(one_line(finding.suggestion, 160) + "\n")
+        self.query_one(f"#pm-check-{key}", Static).update(out)
+
+    def _fill_action_items(self) -> None:
+        assert self.state is not None
+        table = self.query_one("#pm-actions", DataTable)
+        table.clear()
+        today = local(self.clock()).date()
+        problems = Text()
+        for item in self.state.action_items:
+            issues = review.check_action_item(item, today)
+            table.add_row(
+                one_line(item.action, 60), one_line(item.owner, 20), one_line(item.due, 12),
+                one_line(item.status, 12), "⚑ " + "; ".join(issues) if issues else "ok",
+                key=item.id,
+            )
+            for issue in issues:
+                problems.append(f"⚑ {one_line(item.action, 40)}: ", style="bold yellow")
+                problems.append(issue + "\n")
+        if not self.state.action_items:
+            problems.append("No action items yet: ctrl+n adds one (specific, owned, with a due date).", style="dim")
+        self.query_one("#pm-action-checks", Static).update(problems)
+
+    def _render_generated(self) -> None:
+        assert self.state is not None
+        text = documents.render("postmortem", self.state, self.playbook, self.clock())
+        self.query_one("#pm-generated", TextArea).load_text(text)
+
+    @on(TextArea.Changed, ".pm-section")
+    def _section_changed(self, event: TextArea.Changed) -> None:
+        key = (event.text_area.id or "").removeprefix("pm-")
+        self._check_section(key, event.text_area.text)
+        if key in self._timers:
+            self._timers[key].stop()
+        self._timers[key] = self.set_timer(SAVE_AFTER_SECONDS, lambda: self._save_section(key))
+
+    async def _save_section(self, key: str) -> None:
+        self._timers.pop(key, None)
+        text = self.query_one(f"#pm-{key}", TextArea).text
+        try:
+            await self.store.save_text(self.incident_id, POSTMORTEM_PREFIX + key, text)
+        except WarroomError as exc:
+            self.notify(f"Not saved: {exc}", severity="error", timeout=10)
+            return
+        assert self.state is not None
+        self.state.postmortem[key] = text
+        self._render_generated()
+
+    async def flush(self) -> None:
+        """Save every section with a pending save (leaving the screen must lose nothing)."""
+        for key, timer in list(self._timers.items()):
+            timer.stop()
+            await self._save_section(key)
+
+    def _selected_item(self) -> ActionItem | None:
+        assert self.state is not None
+        table = self.query_one("#pm-actions", DataTable)
+        if not self.state.action_items or table.cursor_row < 0:
+            return None
+        row_key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        return next((i for i in self.state.action_items if i.id == row_key), None)
+
+    def _edit(self, item: ActionItem) -> None:
+        async def saved(result: ActionItem | None) -> None:
+            if result is None:
+                return
+            try:
+                await self.store.save_action_item(result)
+            except WarroomError as exc:
+                self.notify(f"Not saved: {exc}", severity="error", timeout=10)
+                return
+            await self._reload()
+
+        self.app.push_screen(ActionItemEditor(item), saved)
+
+    def action_add_item(self) -> None:
+        self._edit(ActionItem(id=uuid7(), incident_id=self.incident_id, action="", created_at=self.clock()))
+
+    def action_edit_item(self) -> None:
+        item = self._selected_item()
+        if item is None:
+            self.notify("No action item selected.", severity="warning")
+            return
+        self._edit(item)
+
+    @on(DataTable.RowSelected, "#pm-actions")
+    def _row_selected(self) -> None:
+        self.action_edit_item()
+
+    async def action_export(self) -> None:
+        await self.flush()
+        assert self.state is not None
+        text = documents.render("postmortem", self.state, self.playbook, self.clock())
+        target = self.export_dir / f"postmortem-{self.incident_id}.md"
+        try:
+            await asyncio.to_thread(target.write_text, text, encoding="utf-8")
+        except OSError as exc:
+            self.notify(f"Cannot write {target}: {exc.strerror}", severity="error", timeout=10)
+            return
+        self.notify(f"Postmortem written to {target}")
+
+    async def action_back(self) -> None:
+        await self.flush()
+        self.dismiss(None)

@@ -1,0 +1,416 @@
+"""The war room: header, five panes, the entry line and the live feed.
+
+The screen owns the incident on display: one IncidentState, reloaded whole after every
+change and handed down to the panes. Panes ask for writes with messages; the screen
+awaits the store and only then shows the result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from warroom import rules
+from warroom.entry import KIND_KEYS, clean_text, parse_entry
+from warroom.messages import DeclareIncident, ShowIncidents
+from warroom.models import MARKER_KINDS, SYSTEM_KINDS, Event, IncidentState
+from warroom.playbook import Playbook
+from warroom.safetext import one_line
+from warroom.screens.severity_change import SeverityChangeScreen
+from warroom.store import HANDOFF_DRAFT
+from warroom.widgets.checklist import Checklist
+from warroom.widgets.entry import EntryLine
+from warroom.widgets.handoff import HandoffEditor
+from warroom.widgets.header import IncidentHeader
+from warroom.widgets.red_flags import RedFlags
+from warroom.widgets.severity import SeverityPane
+from warroom.widgets.timeline import AMENDED, BACKDATED, PINNED, Timeline
+
+# The live feed: how often PRAGMA data_version is asked (twice a second).
+POLL_SECONDS = 0.5
+# Below this size the side panes share one slot, picked by key (c f h v).
+NARROW_WIDTH, NARROW_HEIGHT = 120, 36
+SIDE_PANES = ("checklist", "red-flags", "handoff", "severity")
+# System events can be pinned but not rewritten: striking a phase change would rewrite history.
+_CORRECTABLE_SYSTEM = {"triage"}
+ENTRY_HINT = "  ".join(f"{k}: {v}" for k, v in KIND_KEYS.items()) + "  ·  14:30 / -12m backdates"
+
+
+class WarRoomScreen(Screen[None]):
+    BINDINGS = [
+        Binding("l", "log", "Log"),
+        Binding("e", "amend", "Amend"),
+        Binding("x", "strike", "Strike"),
+        Binding("p", "pin", "Pin"),
+        Binding("s", "severity", "Severity"),
+        Binding("right_square_bracket", "phase(1)", "Next phase", key_display="]"),
+        Binding("left_square_bracket", "phase(-1)", "Prev phase", key_display="[", show=False),
+        Binding("slash", "search", "Search", key_display="/"),
+        Binding("n", "next_match", "Next match", show=False),
+        Binding("t", "pane('timeline')", "Timeline pane", show=False),
+        Binding("c", "pane('checklist')", "Checklist pane", show=False),
+        Binding("f", "pane('red-flags')", "Red flags pane", show=False),
+        Binding("h", "pane('handoff')", "Handoff pane", show=False),
+        Binding("v", "pane('severity')", "Severity pane", show=False),
+        Binding("escape", "pane('timeline')", "Back to timeline", show=False),
+        Binding("i", "incidents", "Incidents", show=False),
+        Binding("D", "declare", "Declare new", show=False),
+    ]
+
+    side: reactive[str] = reactive("checklist")
+
+    def __init__(self, playbook: Playbook, incident_id: str) -> None:
+        super().__init__()
+        self.playbook = playbook
+        self.incident_id = incident_id
+        self.state: IncidentState | None = None
+        self._last_seq = 0
+        self._version: int | None = None
+        self._lock = asyncio.Lock()
+        self._matches: list[int] = []
+        self._match_at = 0
+        self._poll_failed = False
+        self._armed_phase: str | None = None
+
+    @property
+    def store(self):
+        return self.app.store
+
+    def now(self) -> datetime:
+        return self.app.clock()
+
+    # ----- layout -----------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield IncidentHeader(self.playbook, id="header")
+        with Grid(id="panes"):
+            timeline = Timeline(self.store.events_by_seq, id="timeline")
+            timeline.border_title = "Timeline"
+            timeline.border_subtitle = f"{PINNED} pinned  {BACKDATED} backdated  {AMENDED} amended"
+            yield timeline
+            yield Checklist(self.playbook, id="checklist", classes="side")
+            yield RedFlags(id="red-flags", classes="side")
+            yield HandoffEditor(id="handoff", classes="side")
+            yield SeverityPane(self.playbook, id="severity", classes="side")
+        yield EntryLine(id="entry")
+        yield Footer(compact=True)
+
+    def on_resize(self) -> None:
+        narrow = self.size.width < NARROW_WIDTH or self.size.height < NARROW_HEIGHT
+        self.set_class(narrow, "-narrow")
+        self.refresh_bindings()
+
+    def watch_side(self, side: str) -> None:
+        for pane in SIDE_PANES:
+            self.query_one(f"#{pane}").set_class(pane == side, "-shown")
+
+    async def on_mount(self) -> None:
+        self.watch_side(self.side)
+        await self._load_all()
+        self.query_one(Timeline).focus()
+        self.set_interval(POLL_SECONDS, self._poll)
+        self.set_interval(1, self._tick)
+
+    # ----- loading and the live feed -------------------------------------------------------
+
+    async def _load_all(self, keep_seq: int | None = None) -> None:
+        """Keys for the timeline, then the state for the other panes."""
+        try:
+            self._version = await self.store.data_version()
+            self._last_seq = await self.store.max_seq()
+            await self._reload_keys(keep_seq)
+            await self._reload_state()
+        except Exception as exc:  # noqa: BLE001 - a message, never a traceback
+            self.notify(f"Could not load the incident: {exc}", severity="error", timeout=10)
+
+    async def _reload_keys(self, keep_seq: int | None = None) -> None:
+        keys = await self.store.timeline_keys(self.incident_id)
+        last = await self.store.events_by_seq(keys[-1:])
+        self.query_one(Timeline).load(keys, last[0].ts if last else None, keep_seq)
+
+    async def _reload_state(self) -> None:
+        self.state = await self.store.load_state(self.incident_id)
+        now = self.now()
+        self.query_one(IncidentHeader).show(self.state, now)
+        self.query_one(Checklist).show(self.state)
+        self.query_one(HandoffEditor).show(self.state.handoff_draft)
+        self.query_one(SeverityPane).show(self.state, now)
+        self._evaluate_flags(now)
+        self.refresh_bindings()
+
+    async def catch_up(self, reload_state: bool = False) -> None:
+        """Load what was written since we last looked (by us or anyone else)."""
+        async with self._lock:
+            events = await self.store.events_after(self.incident_id, self._last_seq)
+            if events:
+                self._last_seq = max(self._last_seq, events[-1].seq or 0)
+            timeline = self.query_one(Timeline)
+            needs_keys = False
+            for event in events:
+                if event.kind in MARKER_KINDS:
+                    timeline.invalidate(event.ref)
+                elif not needs_keys and not timeline.add(event):
+                    needs_keys = True  # backdated: it belongs somewhere in the middle
+            if needs_keys:
+                await self._reload_keys(timeline.selected_seq)
+            if events or reload_state:
+                await self._reload_state()
+
+    async def _poll(self) -> None:
+        try:
+            version = await self.store.data_version()
+            if version != self._version:
+                self._version = version
+                await self.catch_up(reload_state=True)
+            self._poll_failed = False
+        except Exception as exc:  # noqa: BLE001 - say it once, keep polling
+            if not self._poll_failed:
+                self.notify(f"Live feed paused: {exc}", severity="warning")
+            self._poll_failed = True
+
+    def _tick(self) -> None:
+        if self.state is None:
+            return
+        now = self.now()
+        self.query_one(IncidentHeader).tick(now)
+        self.query_one(SeverityPane).tick(now)
+        if now.second % max(1, int(self.playbook.thresholds.evaluate_every_seconds)) == 0:
+            self._evaluate_flags(now)
+
+    def _evaluate_flags(self, now: datetime) -> None:
+        if self.state is None:
+            return
+        pane = self.query_one(RedFlags)
+        try:
+            pane.show(rules.evaluate(self.state, self.playbook, now))
+        except Exception as exc:  # noqa: BLE001 - a broken rule must not take the war room down
+            pane.unavailable(f"The red-flag rules failed: {exc}")
+
+    # ----- writing -------------------------------------------------------------------------
+
+    async def _write(self, write, done: str | None = None) -> object | None:
+        """Await one write; only when it is committed, show it. Failures become a message."""
+        try:
+            result = await write
+        except Exception as exc:  # noqa: BLE001 - WarroomError, ValueError, anything: never a traceback
+            self.notify(str(exc) or type(exc).__name__, title="Not saved", severity="error", timeout=8)
+            return None
+        await self.catch_up()
+        if done:
+            self.notify(done)
+        return result if result is not None else True
+
+    async def _selected(self) -> Event | None:
+        seq = self.query_one(Timeline).selected_seq
+        if seq is None:
+            return None
+        events = await self.store.events_by_seq([seq])
+        return events[0] if events else None
+
+    # ----- actions ---------------------------------------------------------------------------
+
+    def action_log(self) -> None:
+        self.query_one(EntryLine).open("log", "Log", hint=ENTRY_HINT)
+
+    async def action_amend(self) -> None:
+        event = await self._selected()
+        if event is not None:
+            self.query_one(EntryLine).open("amend", "Amend", value=event.shown_text, payload=event)
+
+    async def action_strike(self) -> None:
+        event = await self._selected()
+        if event is not None:
+            self.query_one(EntryLine).open(
+                "strike", "Strike", hint=f"reason (optional) — {one_line(event.shown_text, 40)}", payload=event
+            )
+
+    async def action_pin(self) -> None:
+        event = await self._selected()
+        if event is not None:
+            pinned = not event.pinned
+            await self._write(
+                self.store.pin(event, self.app.author, pinned), "Pinned" if pinned else "Unpinned"
+            )
+
+    def action_severity(self) -> None:
+        if self.state is None:
+            return
+        current = self.state.incident.severity
+
+        def chosen(level: int | None) -> None:
+            if level is not None:
+                self.run_worker(
+                    self._write(
+                        self.store.set_severity(self.incident_id, level, self.app.author),
+                        f"Severity SEV-{current} → SEV-{level}",
+                    )
+                )
+
+        self.app.push_screen(SeverityChangeScreen(self.playbook, current), chosen)
+
+    async def action_phase(self, step: int) -> None:
+        if self.state is None:
+            return
+        keys = self.playbook.phase_keys
+        old = self.state.incident.phase
+        index = keys.index(old) if old in keys else 0
+        new = keys[max(0, min(len(keys) - 1, index + step))]
+        if new == old:
+            return
+        warning = rules.advance_warning(self.state, self.playbook, new) if step > 0 else None
+        if warning and self._armed_phase != new:
+            self._armed_phase = new  # the same key again advances anyway
+            self.notify(f"{warning}. Press ] again to advance anyway.", title="Not yet", severity="warning")
+            return
+        self._armed_phase = None
+        await self._write(
+            self.store.set_phase(self.incident_id, new, self.app.author),
+            f"Phase {self.playbook.phase_name(old)} → {self.playbook.phase_name(new)}",
+        )
+
+    def action_search(self) -> None:
+        self.query_one(EntryLine).open("search", "Search", hint="words; n jumps to the next match")
+
+    def action_next_match(self) -> None:
+        if self._matches:
+            self._match_at = (self._match_at + 1) % len(self._matches)
+            self._jump_to_match()
+
+    def action_pane(self, pane: str) -> None:
+        entry = self.query_one(EntryLine)
+        if entry.is_open and pane == "timeline":
+            entry.action_cancel()
+        if pane in SIDE_PANES:
+            self.side = pane
+        self.query_one(f"#{pane}").focus()
+
+    def action_incidents(self) -> None:
+        self.app.post_message(ShowIncidents())
+
+    def action_declare(self) -> None:
+        self.app.post_message(DeclareIncident())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        timeline = self.query_one(Timeline) if self.is_mounted else None
+        if action in ("amend", "strike", "pin"):
+            event = timeline.selected_event if timeline else None
+            if event is None:
+                return None
+            if action != "pin" and event.kind in SYSTEM_KINDS and event.kind not in _CORRECTABLE_SYSTEM:
+                return None
+            if action == "strike" and event.struck:
+                return None
+        if action == "phase" and self.state is not None:
+            keys = self.playbook.phase_keys
+            index = keys.index(self.state.incident.phase) if self.state.incident.phase in keys else 0
+            target = index + int(parameters[0])  # type: ignore[arg-type]
+            return True if 0 <= target < len(keys) else None
+        if action == "next_match":
+            return True if self._matches else None
+        return True
+
+    # ----- messages from the panes -------------------------------------------------------------
+
+    def on_timeline_highlighted(self, event: Timeline.Highlighted) -> None:
+        self.refresh_bindings()
+
+    async def on_entry_line_submitted(self, message: EntryLine.Submitted) -> None:
+        entry = self.query_one(EntryLine)
+        handler = getattr(self, f"_submit_{message.mode}", None)
+        if handler is None:
+            return
+        try:
+            ok = await handler(message.value, message.payload)
+        except ValueError as exc:  # parsing: the text stays for the user to fix
+            self.notify(str(exc), title="Not saved", severity="error", timeout=8)
+            return
+        if ok:
+            entry.close()
+            self.query_one(Timeline).focus()
+
+    def on_entry_line_cancelled(self, message: EntryLine.Cancelled) -> None:
+        self.query_one(Timeline).focus()
+
+    async def _submit_log(self, value: str, payload: object) -> bool:
+        entry = parse_entry(value, "note", self.now())
+        event = await self._write(
+            self.store.append(self.incident_id, entry.kind, entry.text, self.app.author, at=entry.at)
+        )
+        if isinstance(event, Event):
+            timeline = self.query_one(Timeline)
+            index = timeline.index_of(event.seq)
+            if index is not None:
+                timeline.move_to(index)
+        return event is not None
+
+    async def _submit_amend(self, value: str, event: Event) -> bool:
+        text = clean_text(value)
+        if text == event.shown_text:
+            return True
+        return await self._write(self.store.amend(event, text, self.app.author), "Amended") is not None
+
+    async def _submit_strike(self, value: str, event: Event) -> bool:
+        return await self._write(self.store.strike(event, self.app.author, value.strip()), "Struck") is not None
+
+    async def _submit_answer(self, value: str, request: Checklist.TickRequested) -> bool:
+        return await self._tick_item(request, value.strip())
+
+    async def _submit_search(self, value: str, payload: object) -> bool:
+        if not value.strip():
+            raise ValueError("type some words to search for")
+        found = await self.store.search(self.incident_id, value)
+        timeline = self.query_one(Timeline)
+        self._matches = [e.seq for e in found if timeline.index_of(e.seq) is not None]
+        self._match_at = 0
+        if not self._matches:
+            self.notify(f"No event matches {one_line(value, 40)!r}", severity="warning")
+            return False
+        self.notify(f"{len(self._matches)} matches (newest first; n for the next)")
+        self._jump_to_match()
+        self.refresh_bindings()
+        return True
+
+    def _jump_to_match(self) -> None:
+        timeline = self.query_one(Timeline)
+        index = timeline.index_of(self._matches[self._match_at])
+        if index is not None:
+            timeline.move_to(index)
+
+    async def on_checklist_tick_requested(self, request: Checklist.TickRequested) -> None:
+        if request.ask_answer:
+            self.query_one(EntryLine).open(
+                "answer", "Answer", value=request.answer, hint=f"{request.label} (optional)", payload=request
+            )
+            return
+        await self._tick_item(request, request.answer if request.done else "")
+
+    async def _tick_item(self, request: Checklist.TickRequested, answer: str) -> bool:
+        written = await self._write(
+            self.store.tick(
+                self.incident_id, request.phase, request.item, request.label, request.done, self.app.author, answer
+            )
+        )
+        return written is not None
+
+    async def on_handoff_editor_save(self, message: HandoffEditor.Save) -> None:
+        editor = self.query_one(HandoffEditor)
+        try:
+            await self.store.save_text(self.incident_id, HANDOFF_DRAFT, message.text)
+        except Exception as exc:  # noqa: BLE001
+            editor.save_failed()
+            self.notify(f"Handoff draft not saved: {exc}", severity="error")
+            return
+        editor.saved(message.text)
+
+    async def save_handoff_now(self) -> None:
+        """Before leaving the screen: write a pending handoff edit (the debounce may not have fired)."""
+        editor = self.query_one(HandoffEditor)
+        if editor.text != editor.saved_text:
+            await self.on_handoff_editor_save(HandoffEditor.Save(editor.text))

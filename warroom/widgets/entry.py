@@ -1,0 +1,71 @@
+"""The one-line prompt at the bottom of the war room: log, amend, strike, answer, search.
+
+It stays open with its text until the screen says the write succeeded (`close`), so a
+failed write never loses what was typed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import Input, Label
+
+
+class EntryLine(Horizontal):
+    BINDINGS = [Binding("escape", "cancel", "Cancel", show=True)]
+
+    class Submitted(Message):
+        def __init__(self, mode: str, value: str, payload: Any) -> None:
+            super().__init__()
+            self.mode = mode
+            self.value = value
+            self.payload = payload
+
+    class Cancelled(Message):
+        pass
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.mode = ""
+        self.payload: Any = None
+
+    def compose(self) -> ComposeResult:
+        yield Label("", id="entry-prompt")
+        yield Input(id="entry-input")
+        yield Label("", id="entry-hint")
+
+    @property
+    def is_open(self) -> bool:
+        return self.has_class("-open")
+
+    @property
+    def input(self) -> Input:
+        return self.query_one("#entry-input", Input)
+
+    def open(self, mode: str, prompt: str, value: str = "", hint: str = "", payload: Any = None) -> None:
+        self.mode = mode
+        self.payload = payload
+        self.query_one("#entry-prompt", Label).update(prompt)
+        self.query_one("#entry-hint", Label).update(hint)
+        self.add_class("-open")
+        self.input.value = value
+        self.input.cursor_position = len(value)
+        self.input.focus()
+
+    def close(self) -> None:
+        self.remove_class("-open")
+        self.input.value = ""
+        self.mode = ""
+        self.payload = None
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.post_message(self.Submitted(self.mode, event.value, self.payload))
+
+    def action_cancel(self) -> None:
+        self.close()
+        self.post_message(self.Cancelled())
