@@ -101,6 +101,15 @@ class PostmortemSection(Spec):
     hint: str = ""
 
 
+class DocumentSpec(Spec):
+    """A generated document: its Jinja2 template (in the team's templates_dir, else shipped)."""
+
+    key: str
+    title: str
+    template: str
+    copy_key: str = Field(default="", max_length=1)  # the TUI's copy key for it
+
+
 class Thresholds(Spec):
     recent_change_minutes: int = Field(gt=0)
     commander_shift_hours: float = Field(gt=0)
@@ -125,6 +134,10 @@ class Playbook(Spec):
     first_five_minutes: list[str]
     red_flags: list[RedFlag]
     postmortem_sections: list[PostmortemSection] = Field(min_length=1)
+    # Generated documents beyond (or rewording) the built-in ones; templates_dir is
+    # relative to the playbook file and searched before the shipped templates.
+    documents: list[DocumentSpec] = Field(default_factory=list)
+    templates_dir: str | None = None
     source: str = ""  # the file it came from, for messages
 
     @model_validator(mode="after")
