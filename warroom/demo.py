@@ -14,7 +14,7 @@ from warroom import db
 from warroom.ids import uuid7
 from warroom.playbook import Playbook
 from warroom.store import Store
-from warroom.timeutil import to_db
+from warroom.timeutil import hm, to_db
 
 DEMO_TITLE = "Checkout failing after v2.3.4 deploy"
 IC = "dana"
@@ -53,8 +53,8 @@ async def seed_demo(store: Store, playbook: Playbook, now: datetime, events: int
             triage={
                 "broken": "Checkout: payment step returns 500",
                 "affected": "~30% of checkout attempts, all regions",
-                "started": "14:32, two minutes after the v2.3.4 deploy",
-                "changed": "Deploy v2.3.4 of checkout-api at 14:30",
+                "started": f"{hm(at(2))}, two minutes after the v2.3.4 deploy",
+                "changed": f"Deploy v2.3.4 of checkout-api at {hm(at(0))}",
             },
             impact="many",
             impact_pct=30,
@@ -72,7 +72,7 @@ async def seed_demo(store: Store, playbook: Playbook, now: datetime, events: int
         await store.pin(rate, IC)
         clock_at(12.5)
         await store.tick(iid, "assess", "broken", "What's broken?", True, IC, "payment step 500s")
-        await store.tick(iid, "assess", "changed", "What changed recently?", True, IC, "v2.3.4 at 14:30")
+        await store.tick(iid, "assess", "changed", "What changed recently?", True, IC, f"v2.3.4 at {hm(at(0))}")
         await store.tick(iid, "assess", "rollback", "Can we roll back?", True, IC, "yes, v2.3.3 is known good")
         await store.set_role(iid, "comms", "sam", IC)
         await store.set_role(iid, "ops", "alex", IC)
