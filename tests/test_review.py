@@ -1,0 +1,191 @@
+"""Action-item and blameless-language checks: phrases that must be flagged and must not."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+
+from warroom import review
+from warroom.models import ActionItem
+from warroom.review import blame_findings, check_action_item, parse_due
+
+TODAY = date(2026, 3, 10)
+NAMES = ["dana", "sam", "alex"]
+
+
+def item(action="Add alert for checkout-api error rate > 5%", owner="Sam", due="2026-03-20", status="Open"):
+    return ActionItem(
+        id="a1", incident_id="INC-1", action=action, owner=owner, due=due, status=status,
+        created_at=datetime(2026, 3, 10, tzinfo=timezone.utc),
+    )
+
+
+# ----- action items -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        "Add integration test for checkout flow",
+        "Add alert for error rate > 5%",
+        "Document rollback procedure",
+        "Block deploys when the payment client's integration tests fail",
+    ],
+)
+def test_good_items_pass(action):
+    assert check_action_item(item(action), TODAY) == []
+
+
+@pytest.mark.parametrize(
+    ("action", "word"),
+    [
+        ("Improve monitoring", "not specific"),
+        ("Improve monitoring of the checkout service", "not specific"),
+        ("Be more careful when deploying", "not actionable"),
+        ("Everyone should double-check config changes", "not actionable"),
+        ("Investigate the gateway timeouts", "investigation"),
+        ("Look into flaky payment tests", "investigation"),
+    ],
+)
+def test_vague_items_flagged(action, word):
+    problems = check_action_item(item(action), TODAY)
+    assert any(word in p for p in problems), problems
+
+
+def test_too_short_flagged():
+    assert any("too short" in p for p in check_action_item(item("Fix it"), TODAY))
+
+
+def test_missing_owner_and_due():
+    problems = check_action_item(item(owner=" ", due=""), TODAY)
+    assert any(p.startswith("no owner") for p in problems)
+    assert any(p.startswith("no due date") for p in problems)
+
+
+def test_unparseable_due():
+    problems = check_action_item(item(due="soon"), TODAY)
+    assert problems == ["due date “soon” is not a date: use YYYY-MM-DD"]
+
+
+def test_past_due_only_while_open():
+    assert check_action_item(item(due="2026-03-01"), TODAY) == ["past due since 2026-03-01 and still Open"]
+    assert check_action_item(item(due="2026-03-01", status="Done"), TODAY) == []
+    assert check_action_item(item(due="2026-03-10"), TODAY) == []  # due today is not late
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-03-15", date(2026, 3, 15)),
+        ("2026/3/15", date(2026, 3, 15)),
+        ("3/15", date(2026, 3, 15)),
+        ("3/15/2027", date(2027, 3, 15)),
+        ("Mar 15", date(2026, 3, 15)),
+        ("15 March 2026", date(2026, 3, 15)),
+        ("March 15, 2026", date(2026, 3, 15)),
+        ("1/5", date(2026, 1, 5)),  # two months ago: still this year
+        ("2/30", None),
+        ("13/1", None),
+        ("next week", None),
+    ],
+)
+def test_parse_due(text, expected):
+    assert parse_due(text, TODAY) == expected
+
+
+def test_yearless_date_long_past_means_next_year():
+    assert parse_due("1/5", date(2026, 12, 20)) == date(2027, 1, 5)
+
+
+# ----- blameless language ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "person"),
+    [
+        ("John deployed buggy code.", "John"),
+        ("Sarah didn't check before deploying", "Sarah"),
+        ("Sarah didn’t check before deploying.", "Sarah"),
+        ("It was Alex's fault.", "Alex"),
+        ("The outage was caused by dana.", "dana"),
+        ("sam forgot to update the status page.", "sam"),
+        ("He should have rolled back first.", "He"),
+        ("The engineer simply forgot.", "The engineer"),
+        ("Priya failed to page the database team.", "Priya"),
+        ("Alex made a mistake in the config.", "Alex"),
+        ("Then Marcus broke the payment flow.", "Marcus"),
+    ],
+)
+def test_blame_flagged(text, person):
+    (finding,) = blame_findings(text, NAMES)
+    assert finding.person == person
+    assert finding.suggestion
+    assert text[finding.start : finding.end] == finding.sentence
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The deploy pipeline didn't run tests.",
+        "Code review didn't catch the bug; deploy pipeline lacked tests.",
+        "Pre-deploy checklist wasn't enforced automatically.",
+        "Monitoring didn't catch it for six minutes.",
+        "Kubernetes failed to schedule the new pods.",
+        "Sam noticed the pipeline didn't run tests.",
+        "We should have rolled back sooner.",
+        "Alerting failed to fire because of the missing threshold.",
+        "The alert paged dana within a minute.",
+        "",
+    ],
+)
+def test_not_blame(text):
+    assert blame_findings(text, NAMES) == []
+
+
+def test_methodology_examples_get_its_rewording():
+    (deploy,) = blame_findings("John deployed buggy code", [])
+    assert deploy.suggestion == "Code review didn't catch the bug; deploy pipeline lacked tests"
+    (check,) = blame_findings("Sarah didn't check before deploying", [])
+    assert check.suggestion == "Pre-deploy checklist wasn't enforced automatically"
+    assert "Sarah" in check.message() and check.suggestion in check.message()
+
+
+def test_one_finding_per_sentence_with_offsets():
+    text = "Checkout failed at 14:32. John deployed buggy code and forgot the flag. Rollback fixed it."
+    (finding,) = blame_findings(text, [])
+    assert finding.sentence == "John deployed buggy code and forgot the flag."
+    assert text[finding.start : finding.end] == finding.sentence
+
+
+def test_several_sentences_flagged():
+    text = "Sarah didn't check before deploying.\nIt was Alex's fault."
+    assert [f.person for f in blame_findings(text, [])] == ["Sarah", "Alex"]
+
+
+def test_lists_are_data(tmp_path):
+    custom = tmp_path / "review.toml"
+    custom.write_text(
+        """
+[action_items]
+min_words = 1
+closed_statuses = ["done"]
+[[action_items.vague]]
+why = "banned"
+advice = "no"
+phrases = ["synergy"]
+[blame]
+person_words = []
+adverbs = []
+not_names = []
+[[blame.rules]]
+after = ["goofed"]
+suggestion = "Describe the system"
+""",
+        encoding="utf-8",
+    )
+    rules = review.load_rules(custom)
+    assert check_action_item(item("More synergy"), TODAY, rules)[0].startswith("banned")
+    assert check_action_item(item("Improve monitoring"), TODAY, rules) == []
+    assert blame_findings("Bob goofed.", [], rules)[0].suggestion == "Describe the system"
+    assert blame_findings("Bob deployed buggy code.", [], rules) == []
