@@ -58,3 +58,24 @@ def clock(fixed_now):
 @pytest.fixture(scope="session")
 def playbook():
     return playbook_module.load()
+
+
+@pytest.fixture
+def demo_db(tmp_path, playbook) -> Path:
+    """The demo incident seeded at FIXED_NOW (sync, so snapshot tests can use it too)."""
+    import asyncio
+
+    from warroom.demo import seed_demo
+    from warroom.store import Store
+
+    path = tmp_path / "demo.db"
+
+    async def seed() -> None:
+        store = await Store.open(path, clock=lambda: FIXED_NOW)
+        try:
+            await seed_demo(store, playbook, now=FIXED_NOW)
+        finally:
+            await store.close()
+
+    asyncio.run(seed())
+    return path

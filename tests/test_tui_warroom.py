@@ -1,0 +1,458 @@
+"""Pilot tests for the war room: press the real keys, then read the database."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import timedelta
+
+import pytest
+from conftest import FIXED_NOW
+
+from warroom import db
+from warroom.app import build_app
+from warroom.errors import DatabaseError
+from warroom.screens.help import HelpScreen
+from warroom.screens.warroom import WarRoomScreen
+from warroom.store import Store
+from warroom.widgets.entry import EntryLine
+from warroom.widgets.timeline import Timeline
+
+SIZE = (140, 45)
+
+
+async def settle(pilot, rounds: int = 3) -> None:
+    for _ in range(rounds):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+
+
+def events(path, kind: str | None = None) -> list[sqlite3.Row]:
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    try:
+        sql = "SELECT * FROM events" + (" WHERE kind = ?" if kind else "") + " ORDER BY seq"
+        return conn.execute(sql, (kind,) if kind else ()).fetchall()
+    finally:
+        conn.close()
+
+
+def incident_row(path) -> sqlite3.Row:
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    try:
+        return conn.execute("SELECT * FROM incidents ORDER BY declared_at DESC LIMIT 1").fetchone()
+    finally:
+        conn.close()
+
+
+def app_for(path, playbook):
+    return build_app(path, playbook, clock=lambda: FIXED_NOW)
+
+
+async def open_war_room(pilot) -> WarRoomScreen:
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, WarRoomScreen)
+    return pilot.app.screen
+
+
+async def log_line(pilot, text: str) -> None:
+    await pilot.press("l")
+    await pilot.press(*text)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+@pytest.mark.parametrize(
+    "line, kind, text",
+    [
+        ("a: restart the pods", "action", "restart the pods"),
+        ("d: roll back", "decision", "roll back"),
+        ("c: flag checkout_v2 off", "change", "flag checkout_v2 off"),
+        ("!: 5xx at 12%", "alert", "5xx at 12%"),
+        ("m: status page updated", "comms", "status page updated"),
+        ("h: the new TLS client", "hypothesis", "the new TLS client"),
+        ("n: coffee arrived", "note", "coffee arrived"),
+        ("decision: keep v2.3.3", "decision", "keep v2.3.3"),
+        ("plain words [red]x[/red]", "note", "plain words [red]x[/red]"),
+    ],
+)
+async def test_log_with_each_prefix(demo_db, playbook, line, kind, text):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_war_room(pilot)
+        await log_line(pilot, line)
+        last = events(demo_db)[-1]
+        assert (last["kind"], last["text"], last["author"]) == (kind, text, "dana")
+        # Shown only after the commit, selected, and the entry line closed again.
+        shown = app.screen.query_one(Timeline).selected_event
+        assert shown is not None and shown.id == last["id"]
+        assert not app.screen.query_one(EntryLine).is_open
+
+
+async def test_backdated_entry_goes_to_its_time(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        await log_line(pilot, "-12m c: config push to payment-gateway")
+        last = events(demo_db)[-1]
+        assert last["kind"] == "change"
+        assert db_time(last["ts"]) == FIXED_NOW - timedelta(minutes=12)
+        timeline = screen.query_one(Timeline)
+        shown = timeline.selected_event
+        assert shown is not None and shown.id == last["id"] and shown.backdated
+        assert timeline.cursor < len(timeline.keys) - 1  # in the middle, not appended
+        assert "↶" in timeline.row_text(shown).plain
+
+
+def db_time(text: str):
+    from warroom.timeutil import from_db
+
+    return from_db(text)
+
+
+async def test_empty_entry_is_refused(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        before = len(events(demo_db))
+        await pilot.press("l", "space", "enter")
+        await settle(pilot)
+        assert len(events(demo_db)) == before
+        assert screen.query_one(EntryLine).is_open
+        assert any("empty" in n.message for n in app._notifications)
+
+
+async def test_failed_write_keeps_the_text(demo_db, playbook, monkeypatch):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+
+        async def broken(*args, **kwargs):
+            raise DatabaseError("database is locked")
+
+        monkeypatch.setattr(app.store, "append", broken)
+        before = len(events(demo_db))
+        await log_line(pilot, "a: page the DBA")
+        entry = screen.query_one(EntryLine)
+        assert entry.is_open and entry.input.value == "a: page the DBA"
+        assert len(events(demo_db)) == before
+        assert any("locked" in n.message and n.severity == "error" for n in app._notifications)
+
+
+async def test_bad_time_keeps_the_text(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        before = len(events(demo_db))
+        await log_line(pilot, "25:99 c: never")
+        assert screen.query_one(EntryLine).input.value == "25:99 c: never"
+        assert len(events(demo_db)) == before
+
+
+async def test_amend_strike_pin_the_selected_event(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        timeline = screen.query_one(Timeline)
+        target = timeline.selected_event
+        assert target is not None and target.kind == "note"
+
+        await pilot.press("e")
+        assert screen.query_one(EntryLine).input.value == target.text
+        await pilot.press("ctrl+u", *"TLS handshake timeouts, new client only", "enter")
+        await settle(pilot)
+        amend = events(demo_db, "amend")[-1]
+        assert (amend["ref"], amend["text"]) == (target.id, "TLS handshake timeouts, new client only")
+        assert timeline.selected_event.amended_text == "TLS handshake timeouts, new client only"
+
+        await pilot.press("x", *"wrong incident", "enter")
+        await settle(pilot)
+        strike = events(demo_db, "strike")[-1]
+        assert (strike["ref"], strike["text"]) == (target.id, "wrong incident")
+        assert timeline.selected_event.struck
+
+        await pilot.press("p")
+        await settle(pilot)
+        assert events(demo_db, "pin")[-1]["ref"] == target.id
+        assert timeline.selected_event.pinned
+        await pilot.press("p")
+        await settle(pilot)
+        assert events(demo_db, "unpin")[-1]["ref"] == target.id
+        assert not timeline.selected_event.pinned
+        # The original is untouched: the timeline is append-only.
+        assert [r for r in events(demo_db) if r["id"] == target.id][0]["text"] == target.text
+
+
+async def test_system_events_cannot_be_rewritten(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        await pilot.press("up")  # "Phase Mitigate → Diagnose"
+        await settle(pilot)
+        assert screen.query_one(Timeline).selected_event.kind == "phase"
+        before = len(events(demo_db))
+        await pilot.press("x")
+        await settle(pilot)
+        assert not screen.query_one(EntryLine).is_open
+        assert len(events(demo_db)) == before
+
+
+async def test_change_severity(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        await pilot.press("1", "enter")
+        await settle(pilot)
+        assert incident_row(demo_db)["severity"] == 1
+        change = events(demo_db, "severity")[-1]
+        assert '"old": 2' in change["data"] and '"new": 1' in change["data"]
+        assert screen.state.incident.severity == 1
+        assert screen.query_one("#hdr-sev").has_class("sev-1")
+        assert any("SEV-2 → SEV-1" in n.message for n in app._notifications)
+
+
+async def test_escape_leaves_severity_alone(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_war_room(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        await pilot.press("4", "escape")
+        await settle(pilot)
+        assert incident_row(demo_db)["severity"] == 2
+
+
+async def test_phase_forward_needs_confirming_then_back(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        assert incident_row(demo_db)["phase"] == "diagnose"
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert incident_row(demo_db)["phase"] == "diagnose"  # unticked items: asked first
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert incident_row(demo_db)["phase"] == "fix"
+        assert screen.state.incident.phase == "fix"
+        await pilot.press("left_square_bracket")
+        await settle(pilot)
+        assert incident_row(demo_db)["phase"] == "diagnose"
+        phases = events(demo_db, "phase")
+        assert [p["text"] for p in phases[-2:]] == ["Phase Diagnose → Fix", "Phase Fix → Diagnose"]
+
+
+async def test_checklist_tick_with_answer_and_toggle(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        await pilot.press("c", "enter")
+        await settle(pilot)
+        await pilot.press(*"reproduced in staging", "enter")
+        await settle(pilot)
+        tick = events(demo_db, "checklist")[-1]
+        assert '"item": "reproduce"' in tick["data"] and '"answer": "reproduced in staging"' in tick["data"]
+        mark = screen.state.checklist["diagnose:reproduce"]
+        assert mark.done and mark.answer == "reproduced in staging" and mark.by == "dana"
+
+        await pilot.press("c", "down", "space")
+        await settle(pilot)
+        assert screen.state.checklist["diagnose:isolate"].done
+        await pilot.press("c", "space")
+        await settle(pilot)
+        assert not screen.state.checklist["diagnose:isolate"].done
+
+
+async def test_handoff_autosaves_and_is_restored(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_war_room(pilot)
+        await pilot.press("h", *"Next IC: watch the gateway")
+        await pilot.pause(0.8)  # the debounce, then the write
+        await settle(pilot)
+        assert texts(demo_db)["handoff"] == "Next IC: watch the gateway"
+
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        assert screen.query_one("#handoff").text == "Next IC: watch the gateway"
+
+
+async def test_handoff_typed_just_before_quit_is_saved(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_war_room(pilot)
+        await pilot.press("h", *"half a thought", "ctrl+q")
+        await settle(pilot)
+    assert texts(demo_db)["handoff"] == "half a thought"
+
+
+def texts(path) -> dict[str, str]:
+    conn = sqlite3.connect(path)
+    try:
+        return dict(conn.execute("SELECT name, text FROM texts"))
+    finally:
+        conn.close()
+
+
+async def wait_for(pilot, condition, rounds: int = 40) -> bool:
+    for _ in range(rounds):
+        if condition():
+            return True
+        await pilot.pause(0.1)
+    return condition()
+
+
+async def test_live_events_from_another_writer_appear(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        timeline = screen.query_one(Timeline)
+        count = len(timeline.keys)
+        other = await Store.open(demo_db, clock=lambda: FIXED_NOW)
+        try:
+            incident = await other.latest_open()
+            fresh = await other.append(incident.id, "alert", "from the shell", "cron")
+            await other.set_severity(incident.id, 1, "sam")
+        finally:
+            await other.close()
+        assert await wait_for(pilot, lambda: len(timeline.keys) == count + 2)
+        assert fresh.seq in timeline.keys
+        assert await wait_for(pilot, lambda: screen.state.incident.severity == 1)
+
+
+async def test_live_backdated_and_marker_events_from_the_cli_path(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        timeline = screen.query_one(Timeline)
+        target = timeline.selected_event
+        conn = db.open_db(demo_db, create=False)
+        try:
+            from warroom.ids import uuid7
+            from warroom.timeutil import to_db
+
+            early = db.event_params(
+                id=uuid7(), incident_id=target.incident_id, ts=to_db(FIXED_NOW - timedelta(hours=1)),
+                recorded_at=to_db(FIXED_NOW), kind="note", text="an hour ago", author="cli",
+            )
+            amend = db.event_params(
+                id=uuid7(), incident_id=target.incident_id, ts=to_db(FIXED_NOW), recorded_at=to_db(FIXED_NOW),
+                kind="amend", text="amended elsewhere", author="cli", ref=target.id,
+            )
+            conn.execute(db.INSERT_EVENT, early)
+            conn.execute(db.INSERT_EVENT, amend)
+            conn.commit()
+        finally:
+            conn.close()
+        assert await wait_for(pilot, lambda: timeline.index_of(_seq_of(demo_db, early["id"])) == 0)
+        await settle(pilot)
+        assert await wait_for(
+            pilot, lambda: (timeline.selected_event or target).amended_text == "amended elsewhere"
+        )
+
+
+def _seq_of(path, event_id: str) -> int | None:
+    conn = sqlite3.connect(path)
+    try:
+        row = conn.execute("SELECT seq FROM events WHERE id = ?", (event_id,)).fetchone()
+        return row[0] if row else None
+    finally:
+        conn.close()
+
+
+async def test_search_jumps_to_a_match(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        await pilot.press("slash", *"rollback", "enter")
+        await settle(pilot)
+        timeline = screen.query_one(Timeline)
+        assert "ollback" in timeline.selected_event.shown_text
+        first = timeline.selected_seq
+        await pilot.press("n")
+        await settle(pilot)
+        assert timeline.selected_seq != first and "ollback" in timeline.selected_event.shown_text
+
+
+async def test_cursor_keys_move_the_selection(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        timeline = screen.query_one(Timeline)
+        last = len(timeline.keys) - 1
+        assert timeline.cursor == last
+        await pilot.press("home")
+        assert timeline.cursor == 0
+        await pilot.press("down", "down")
+        assert timeline.cursor == 2
+        await pilot.press("pagedown")
+        assert timeline.cursor > 2
+        await pilot.press("end", "up")
+        assert timeline.cursor == last - 1
+
+
+async def test_help_lists_every_binding(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_war_room(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        described = {row[1] for row in app.screen._rows}
+        for name in ("Log", "Amend", "Strike", "Pin", "Severity", "Next phase", "Prev phase", "Search",
+                     "Incidents", "Declare new", "Tick/untick", "Tick with answer", "Help", "Quit"):
+            assert name in described
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, WarRoomScreen)
+
+
+async def test_command_palette_runs_an_action(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"Search")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(pilot)
+        entry = screen.query_one(EntryLine)
+        assert entry.is_open and entry.mode == "search"
+
+
+async def test_narrow_terminal_shows_one_side_pane_at_a_time(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_war_room(pilot)
+        assert screen.has_class("-narrow")
+        shown = [p.id for p in screen.query(".side") if p.display and p.styles.display != "none"]
+        assert shown == ["checklist"]
+        await pilot.press("v")
+        await settle(pilot)
+        assert screen.query_one("#severity").has_class("-shown")
+        assert not screen.query_one("#checklist").has_class("-shown")
+        assert screen.query_one("#severity").region.height > 0
+        assert screen.query_one("#checklist").region.height == 0
+
+
+async def test_red_flags_pane_lists_the_rules_prompts(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        from warroom import rules
+
+        prompts = rules.evaluate(screen.state, playbook, FIXED_NOW)
+        pane = screen.query_one("#red-flags")
+        assert pane.border_title == (f"Red flags ({len(prompts)})" if prompts else "Red flags")
+
+
+async def test_a_bad_database_exits_with_a_message(tmp_path, playbook):
+    path = tmp_path / "junk.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    app = app_for(path, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+    assert app.return_code == 1
