@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -164,22 +163,22 @@ def cmd_declare(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     import asyncio
-    import json
 
+    from warroom.export import dumps
     from warroom.timeutil import local
 
     incidents = asyncio.run(_with_store(args, False, lambda s: s.incidents(include_resolved=args.all)))
     if args.json:
-        print(json.dumps([i.model_dump(mode="json") for i in incidents], indent=2, ensure_ascii=False))
+        print(dumps([i.model_dump(mode="json") for i in incidents], indent=2))
         return 0
     if not incidents:
         print("no open incidents" if not args.all else "no incidents")
         return 0
-    from warroom.safetext import plain
+    from warroom.safetext import one_line
 
-    for inc in incidents:
+    for inc in incidents:  # one line per incident, whatever the title holds
         declared = local(inc.declared_at).strftime("%Y-%m-%d %H:%M")
-        print(f"{inc.id}  SEV-{inc.severity}  {inc.status:<8}  {inc.phase:<10}  {declared}  {plain(inc.title)}")
+        print(f"{inc.id}  SEV-{inc.severity}  {inc.status:<8}  {inc.phase:<10}  {declared}  {one_line(inc.title)}")
     return 0
 
 
@@ -258,6 +257,13 @@ def _run_tui(path: Path, pb) -> int:
     return run(path, pb)
 
 
+def _inert(exc: BaseException) -> str:
+    """An error on one line, its control characters visible (a --db path may hold ESC)."""
+    from warroom.safetext import one_line
+
+    return one_line(str(exc))
+
+
 def _glue_at(argv: list[str]) -> list[str]:
     """`--at -12m` as `--at=-12m`: argparse would take a value starting with '-' for an option."""
     out: list[str] = []
@@ -265,7 +271,7 @@ def _glue_at(argv: list[str]) -> list[str]:
     for arg in args:
         if arg == "--at":
             value = next(args, None)
-            if value is not None and re.match(r"^-\d", value):
+            if value is not None and value.startswith("-") and value != "--":
                 out.append(f"--at={value}")
                 continue
             out.append(arg)
@@ -301,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
         os.close(devnull)
         return 141  # 128 + SIGPIPE
     except WarroomError as exc:
-        print(f"warroom: {exc}", file=sys.stderr)
+        print(f"warroom: {_inert(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("warroom: interrupted", file=sys.stderr)
@@ -309,5 +315,5 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the promise is one line, never a traceback
         if os.environ.get("WARROOM_DEBUG"):
             raise
-        print(f"warroom: unexpected error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"warroom: unexpected error: {type(exc).__name__}: {_inert(exc)}", file=sys.stderr)
         return 1

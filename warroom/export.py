@@ -7,6 +7,7 @@ in memory as one string.
 from __future__ import annotations
 
 import json
+import re
 from typing import TextIO
 
 from warroom.store import Store
@@ -14,8 +15,18 @@ from warroom.store import Store
 FORMAT_VERSION = 1
 
 
+# json escapes C0 controls but not DEL or C1 (0x80-0x9f, e.g. CSI 0x9b), which a terminal
+# may act on when the export is printed; escape them too (still valid, equal JSON).
+_UNESCAPED_CONTROL = re.compile("[\x7f-\x9f]")
+
+
+def dumps(value, **kwargs) -> str:
+    text = json.dumps(value, ensure_ascii=False, **kwargs)
+    return _UNESCAPED_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def _dump(value) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return dumps(value, sort_keys=True)
 
 
 async def write_json(store: Store, incident_id: str, out: TextIO) -> None:

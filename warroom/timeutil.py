@@ -92,7 +92,10 @@ def parse_at(spec: str, current: datetime) -> datetime:
         result = result.astimezone(UTC)
     elif (m := _AGO_RE.match(spec)) and any(m.groups()):
         d, h, mi, s = (int(g or 0) for g in m.groups())
-        result = current - timedelta(days=d, hours=h, minutes=mi, seconds=s)
+        try:
+            result = current - timedelta(days=d, hours=h, minutes=mi, seconds=s)
+        except OverflowError:  # -999999999d: before year 1, not a crash
+            raise ValueError(f"{spec!r} is more than a year ago") from None
     else:
         try:
             result = parse_iso(spec)

@@ -1,0 +1,253 @@
+"""Bad text: stored exactly and shown literally, or refused with one line and exit 1.
+
+Whatever the incident text holds, a terminal reading warroom's output never receives a
+raw escape sequence: no ESC, BEL, C1 control or other control byte (tabs and newlines
+aside) reaches stdout or stderr from `list`, `doc`, `export` or an error message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import sqlite3
+
+import pytest
+
+from helpers_proc import assert_one_line_error, isolated_env, run_cli
+from warroom.entry import MAX_TEXT
+from warroom.safetext import one_line, plain
+from warroom.store import Store
+
+NOW = "2026-03-10T14:55:00Z"
+
+NASTY = {
+    "markup": "[red]alert[/red] [link=https://evil.example]click[/link] [bold]unclosed",
+    "csi": "\x1b[31mred\x1b[0m \x1b[2J\x1b[H cleared",
+    "osc52": "copy \x1b]52;c;ZXZpbA==\x07 me",
+    "osc8": "\x1b]8;;https://evil.example\x1b\\link\x1b]8;;\x1b\\ here",
+    "title": "set \x1b]0;owned\x07 title",
+    "dcs": "\x1bP1$r0m\x1b\\ dcs",
+    "c1": "8-bit \x9b31m csi \x9d0;t\x9c osc \x90dcs\x9c",
+    "controls": "bell\x07 back\x08space nul\x00 del\x7f cr\rend vt\x0bff\x0c.",
+    "unicode": "émoji 🔥 日本語 \u200b zero width \u202e rtl",
+    "html": "<script>alert(1)</script> | pipe | `code` *star* _u_ # hash",
+}
+# Bytes a terminal would act on: C0 controls except tab and newline, DEL, and C1 as UTF-8.
+RAW_CONTROL = re.compile(rb"[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]")
+
+
+def _assert_inert(output: bytes, where: str) -> None:
+    found = RAW_CONTROL.search(output)
+    assert found is None, f"{where}: raw control byte {found.group()!r} at {found.start()}"
+
+
+@pytest.fixture
+def env(tmp_path, db_path):
+    return isolated_env(tmp_path / "home", db_path, WARROOM_NOW=NOW)
+
+
+@pytest.fixture
+def incident(env):
+    result = run_cli("declare", "Checkout down", env=env)
+    assert result.code == 0, result.err
+    return result.out.strip()
+
+
+def _text_of(db_path, event_id):
+    conn = sqlite3.connect(db_path)
+    try:
+        return conn.execute("SELECT text FROM events WHERE id = ?", (event_id,)).fetchone()[0]
+    finally:
+        conn.close()
+
+
+def _count(db_path):
+    conn = sqlite3.connect(db_path)
+    try:
+        return conn.execute("SELECT count(*) FROM events").fetchone()[0]
+    finally:
+        conn.close()
+
+
+# ----- stored exactly, shown literally --------------------------------------------------------
+
+
+def test_nasty_text_stored_exactly_and_never_reaches_the_terminal(env, db_path, incident):
+    ids = {}
+    for name, text in NASTY.items():
+        result = run_cli("log", "-", env=env, input=text)
+        assert result.code == 0, (name, result.err)
+        ids[name] = result.out.strip()
+        assert _text_of(db_path, ids[name]) == text, name
+
+    exported = run_cli("export", "--format", "json", env=env)
+    assert exported.code == 0, exported.err
+    _assert_inert(exported.stdout, "export --format json")
+    by_id = {e["id"]: e["text"] for e in json.loads(exported.out)["events"]}
+    for name, event_id in ids.items():
+        assert by_id[event_id] == NASTY[name], name
+
+    for args in (("doc", "timeline"), ("doc", "status"), ("doc", "internal"), ("doc", "handoff")):
+        shown = run_cli(*args, env=env)
+        assert shown.code == 0, (args, shown.err)
+        _assert_inert(shown.stdout, " ".join(args))
+        _assert_inert(shown.stderr, " ".join(args))
+    timeline = run_cli("doc", "timeline", env=env).out
+    assert "[red]alert[/red]" in timeline or r"\[red\]alert\[/red\]" in timeline  # markup stays text
+    assert "␛[31mred" in timeline
+
+
+POSTMORTEM_BUG = pytest.mark.xfail(
+    reason="documents: the postmortem template reads triage.changed, which StrictUndefined refuses"
+    " when the incident was declared without that answer (any `warroom declare`)",
+    strict=False,
+)
+
+
+@POSTMORTEM_BUG
+def test_nasty_text_in_postmortem_is_inert(env, db_path, incident):
+    for text in NASTY.values():
+        assert run_cli("log", "-", env=env, input=text).code == 0
+    for args in (("doc", "postmortem"), ("export", "--format", "md")):
+        shown = run_cli(*args, env=env)
+        assert shown.code == 0, (args, shown.err)
+        _assert_inert(shown.stdout, " ".join(args))
+
+
+@POSTMORTEM_BUG
+def test_markdown_export_escapes_html_and_tables(env, db_path, incident):
+    result = run_cli("log", "-", "--kind", "action", env=env, input=NASTY["html"])
+    assert result.code == 0
+    md = run_cli("export", "--format", "md", env=env)
+    assert md.code == 0, md.err
+    assert "<script>" not in md.out
+    for line in md.out.splitlines():
+        if "alert(1)" in line and line.lstrip().startswith("|"):
+            # In a table row, the text's own pipes are escaped: the row keeps its columns.
+            assert "\\|" in line
+
+
+def test_nasty_titles_in_list_are_inert_and_one_line(env, db_path):
+    async def declare_all():
+        store = await Store.open(db_path)
+        try:
+            return [
+                (await store.declare(text + "\nsecond line", 2, "dana", first_phase="assess")).id
+                for text in NASTY.values()
+            ]
+        finally:
+            await store.close()
+
+    ids = asyncio.run(declare_all())
+    listed = run_cli("list", env=env)
+    assert listed.code == 0, listed.err
+    _assert_inert(listed.stdout, "list")
+    lines = listed.out.splitlines()
+    assert len(lines) == len(ids)  # a newline in a title does not break the listing
+    assert any("[red]alert[/red]" in line for line in lines)
+    as_json = run_cli("list", "--json", env=env)
+    _assert_inert(as_json.stdout, "list --json")
+    titles = {d["id"]: d["title"] for d in json.loads(as_json.out)}
+    for incident_id, text in zip(ids, NASTY.values()):
+        assert titles[incident_id] == text + "\nsecond line"
+
+
+def test_markup_title_from_declare_is_literal(env, db_path):
+    declared = run_cli("declare", "[bold red]FIRE[/] [link=x]y[/link]", env=env)
+    assert declared.code == 0, declared.err
+    assert "[bold red]FIRE[/] [link=x]y[/link]" in run_cli("list", env=env).out
+
+
+def test_error_messages_are_inert_and_one_line(env, tmp_path):
+    odd = tmp_path / "odd\x1b]0;owned\x07\nname.db"
+    result = run_cli("--db", str(odd), "log", "x", env=env)
+    assert_one_line_error(result)
+    _assert_inert(result.stderr, "error line")
+    bad_incident = run_cli("log", "x", "--incident", "\x1b[31m", env=env)
+    _assert_inert(bad_incident.stderr, "error line")
+
+
+# ----- refused with a message -------------------------------------------------------------------
+
+
+def test_invalid_utf8_on_stdin_is_refused(env, db_path, incident):
+    before = _count(db_path)
+    result = run_cli("log", "-", env=env, input=b"bad \xff\xfe bytes \xc3")
+    assert_one_line_error(result, "UTF-8", "nothing was logged")
+    assert _count(db_path) == before
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\n\t  \n", "\u00a0\u2003"])
+def test_empty_or_blank_text_is_refused(env, db_path, incident, text):
+    before = _count(db_path)
+    via_stdin = run_cli("log", "-", env=env, input=text)
+    assert_one_line_error(via_stdin, "empty", "nothing was logged")
+    if text:  # an empty argument is as bad as an empty stdin
+        via_arg = run_cli("log", text, env=env)
+        assert_one_line_error(via_arg, "empty")
+    assert _count(db_path) == before
+
+
+def test_one_megabyte_paste(env, db_path, incident):
+    line = "2026-03-10 14:55:00 ERROR upstream timed out \x1b[31m[red]x[/red]\x1b[0m\n"
+    paste = (line * (MAX_TEXT // len(line) + 1))[:MAX_TEXT - 1] + "!"
+    assert len(paste) == MAX_TEXT
+    result = run_cli("log", "-", env=env, input=paste)
+    assert result.code == 0, result.err
+    assert _text_of(db_path, result.out.strip()) == paste
+    exported = run_cli("export", env=env)
+    assert paste in [e["text"] for e in json.loads(exported.out)["events"]]
+    _assert_inert(exported.stdout, "export of a 1 MB paste")
+    before = _count(db_path)
+    too_big = run_cli("log", "-", env=env, input=paste + "!")
+    assert_one_line_error(too_big, "too long", "nothing was logged")
+    assert _count(db_path) == before
+
+
+@pytest.mark.parametrize(
+    "at",
+    ["25:99", "24:00", "23:60", "12:00:61", "1970-01-01", "1970-01-01T00:00:00Z", "2999-01-01",
+     "2026-03-10T15:30:00Z", "garbage", "14h30", "-999999999d", "-99999999999999999999d", "-", "-m", "-h", "--kind"],
+)
+def test_absurd_at_is_refused(env, db_path, incident, at):
+    before = _count(db_path)
+    result = run_cli("log", "x", "--at", at, env=env)
+    assert_one_line_error(result, "nothing was logged")
+    assert repr(at.strip()) in result.err or "not a time" in result.err
+    assert _count(db_path) == before
+
+
+@pytest.mark.parametrize("at", ["-365d", "-1d", "-0m", "00:00", "14:55", "15:00", ""])
+def test_edge_at_is_taken(env, db_path, incident, at):
+    # -0m and an empty --at are now; 15:00 is within the five minutes of clock skew allowed.
+    result = run_cli("log", "x", "--at", at, env=env)
+    assert result.code == 0, result.err
+
+
+# ----- safetext ---------------------------------------------------------------------------------
+
+
+def test_plain_makes_controls_visible_and_keeps_tabs_newlines():
+    assert plain("a\x1b[31mb") == "a␛[31mb"
+    assert plain("\x00\x07\x08\x7f") == "␀␇␈␡"
+    assert plain("\x9b31m\x9d") == "<U+009B>31m<U+009D>"
+    assert plain("tab\there\nnext") == "tab\there\nnext"
+    assert plain("[red]x[/red] émoji 🔥") == "[red]x[/red] émoji 🔥"
+    assert plain("cr\r") == "cr␍"
+
+
+def test_one_line_flattens_and_cuts():
+    assert one_line("a\nb") == "a ⏎ b"
+    assert one_line("a\r\nb") == "a␍ ⏎ b"  # the CR is shown, never sent
+    assert one_line("a\tb") == "a b"
+    assert one_line("x" * 10, limit=5) == "xxxx…"
+    assert one_line("x" * 5, limit=5) == "xxxxx"
+    assert one_line("\x1b]52;c;x\x07") == "␛]52;c;x␇"
+
+
+@pytest.mark.parametrize("text", list(NASTY.values()))
+def test_safetext_output_is_inert(text):
+    _assert_inert(plain(text).encode("utf-8"), "plain")
+    _assert_inert(one_line(text).encode("utf-8"), "one_line")
+    assert "\n" not in one_line(text + "\n" + text)
