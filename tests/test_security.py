@@ -1,0 +1,155 @@
+"""Security: private file modes, no network, nothing written outside what the user chose."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers_proc import isolated_env, run_cli
+from warroom.store import Store
+
+# Loaded by every child through PYTHONPATH: any attempt to reach the network is reported
+# on stderr and fails, so a swallowed exception still shows up.
+NO_NETWORK = '''
+import socket, sys
+
+def _refuse(*args, **kwargs):
+    sys.stderr.write("NETWORK ATTEMPT %r\\n" % (args[1:] if args else ()))
+    sys.stderr.flush()
+    raise OSError("network disabled by the warroom test suite")
+
+for _name in ("connect", "connect_ex", "sendto", "sendmsg"):
+    setattr(socket.socket, _name, _refuse)
+socket.create_connection = _refuse
+socket.getaddrinfo = _refuse
+socket.gethostbyname = _refuse
+'''
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def _files(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if not p.is_dir())
+
+
+@pytest.fixture
+def no_network(tmp_path) -> Path:
+    folder = tmp_path / "sitecustomize"
+    folder.mkdir()
+    (folder / "sitecustomize.py").write_text(NO_NETWORK)
+    return folder
+
+
+def test_database_0600_and_created_folders_0700_whatever_the_umask(tmp_path):
+    existing = tmp_path / "existing"
+    existing.mkdir(mode=0o755)
+    path = existing / "new" / "deeper" / "war.db"
+    env = isolated_env(tmp_path / "home", path)
+    proc = subprocess.run(
+        ["sh", "-c", f'umask 000; "{sys.executable}" -m warroom declare Leak && "{sys.executable}" -c "'
+         "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('PRAGMA journal_mode=WAL');"
+         "c.execute('SELECT count(*) FROM events').fetchall();"
+         "import os; print(oct(os.stat(sys.argv[1] + '-wal').st_mode & 0o777),"
+         " oct(os.stat(sys.argv[1] + '-shm').st_mode & 0o777))\" " + f'"{path}"'],
+        capture_output=True, text=True, env=env, timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert _mode(path) == 0o600
+    assert proc.stdout.split()[-2:] == ["0o600", "0o600"]  # SQLite gives its -wal/-shm the file's mode
+    assert _mode(existing / "new") == 0o700
+    assert _mode(existing / "new" / "deeper") == 0o700
+    assert _mode(existing) == 0o755  # a folder we did not create is left alone
+
+
+async def test_store_open_creates_private_file(tmp_path):
+    path = tmp_path / "made" / "by" / "tui.db"
+    store = await Store.open(path)
+    await store.close()
+    assert _mode(path) == 0o600
+    assert _mode(path.parent) == 0o700 and _mode(path.parent.parent) == 0o700
+
+
+def test_existing_file_mode_is_kept(tmp_path):
+    path = tmp_path / "shared.db"
+    asyncio.run(_declare(path))
+    path.chmod(0o640)  # the user chose this; warroom does not fight it
+    env = isolated_env(tmp_path / "home", path)
+    assert run_cli("log", "x", env=env).code == 0
+    assert _mode(path) == 0o640
+
+
+async def _declare(path: Path) -> str:
+    store = await Store.open(path)
+    try:
+        return (await store.declare("Checkout down", 1, "dana", first_phase="assess")).id
+    finally:
+        await store.close()
+
+
+def test_no_network_and_nothing_written_outside(tmp_path, no_network):
+    home = tmp_path / "home"
+    work = tmp_path / "work"
+    cwd = tmp_path / "cwd"
+    scratch = tmp_path / "tmp"
+    for folder in (work, cwd, scratch):
+        folder.mkdir()
+    path = work / "war.db"
+    out = work / "incident.json"
+    env = isolated_env(home, path, PYTHONPATH=str(no_network), TMPDIR=str(scratch))
+
+    # The guard works: a child that tries to connect is caught.
+    probe = subprocess.run(
+        [sys.executable, "-c", "import socket\ntry:\n socket.create_connection(('127.0.0.1', 9))\nexcept OSError: pass"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )
+    assert "NETWORK ATTEMPT" in probe.stderr
+
+    commands = [
+        ("declare", "Checkout down", "--sev", "1"),
+        ("log", "rolled back", "--kind", "action"),
+        ("log", "-"),
+        ("log", "backdated", "--at", "-5m"),
+        ("list",),
+        ("list", "--all", "--json"),
+        ("export",),
+        ("export", "--format", "json", "-o", str(out)),
+        ("doc", "status"),
+        ("doc", "timeline"),
+        ("doc", "handoff"),
+        ("--version",),
+        ("--help",),
+    ]
+    for args in commands:
+        result = run_cli(*args, env=env, cwd=cwd, input="from stdin")
+        assert result.code == 0, (args, result.err)
+        assert "NETWORK" not in result.err, (args, result.err)
+    assert json.loads(out.read_text())["incident"]["title"] == "Checkout down"
+
+    # Only the database and the export asked for; nothing in HOME, XDG folders, TMPDIR or cwd.
+    assert _files(work) == ["incident.json", "war.db"]
+    assert _files(home) == []
+    assert _files(scratch) == []
+    assert _files(cwd) == []
+
+
+def test_demo_writes_only_its_scratch_database(tmp_path, no_network):
+    home = tmp_path / "home"
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = isolated_env(home, None, PYTHONPATH=str(no_network), TMPDIR=str(scratch))
+    result = run_cli("demo", "--no-tui", env=env, cwd=scratch)
+    assert result.code == 0, result.err
+    assert "NETWORK" not in result.err
+    demo_db = Path(result.out.strip())
+    assert demo_db.is_relative_to(scratch)
+    assert _files(scratch) == [str(demo_db.relative_to(scratch))]
+    assert _mode(demo_db) == 0o600 and _mode(demo_db.parent) == 0o700
+    assert _files(home) == []
