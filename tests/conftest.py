@@ -77,5 +77,7 @@ def demo_db(tmp_path, playbook) -> Path:
         finally:
             await store.close()
 
-    asyncio.run(seed())
+    with pytest.MonkeyPatch.context() as patch:  # a fixed incident id, for snapshots
+        patch.setattr("warroom.store.new_incident_id", lambda day: f"INC-{day}-demo")
+        asyncio.run(seed())
     return path

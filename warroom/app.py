@@ -129,7 +129,7 @@ class WarroomApp(App[None]):
         if isinstance(self.screen, HelpScreen):
             return
         rows = help_rows(self, self.screen)
-        self.push_screen(HelpScreen(rows, self.screen.__class__.__name__.removesuffix("Screen")))
+        self.push_screen(HelpScreen(rows, getattr(self.screen, "HELP_NAME", "warroom")))
 
     async def action_quit(self) -> None:
         if self.war_room is not None:

@@ -25,6 +25,7 @@ DEFAULT_SEVERITY = 2
 
 
 class DeclareScreen(Screen[None]):
+    HELP_NAME = "declare"
     BINDINGS = [
         Binding("ctrl+s", "declare", "Declare", priority=True),
         Binding("escape", "back", "Back"),

@@ -17,18 +17,26 @@ HelpRow = tuple[str, str, str]
 
 
 def help_rows(app: App, screen: Screen) -> list[HelpRow]:
-    """Every described binding of the screen, of warroom's own widgets on it, and of the app."""
+    """Every binding warroom defines on the screen, its panes and the app (not Textual's own)."""
     rows: list[HelpRow] = []
     seen: set[tuple[str, str]] = set()
     nodes = [screen, *(w for w in screen.walk_children() if type(w).__module__.startswith("warroom.")), app]
     for node in nodes:
-        where = "everywhere" if node is app else ("screen" if node is screen else (node.id or type(node).__name__))
-        for bindings in node._bindings.key_to_bindings.values():
-            for binding in bindings:
-                if not binding.description or (binding.key, binding.action) in seen:
+        if node is app:
+            where = "everywhere"
+        elif node is screen:
+            where = getattr(screen, "HELP_NAME", type(screen).__name__)
+        else:
+            where = node.id or type(node).__name__
+        for cls in reversed(type(node).__mro__):
+            if not cls.__module__.startswith("warroom."):
+                continue
+            for binding in cls.__dict__.get("BINDINGS", []):
+                if not isinstance(binding, Binding) or (binding.key, binding.action) in seen:
                     continue
                 seen.add((binding.key, binding.action))
                 rows.append((binding.key_display or app.get_key_display(binding), binding.description, where))
+    rows.append((app.get_key_display(Binding("ctrl+p", "")), "Command palette: every action by name", "everywhere"))
     return rows
 
 
@@ -38,6 +46,8 @@ class HelpScreen(ModalScreen[None]):
         Binding("question_mark", "dismiss", "Close", key_display="?", show=False),
         Binding("q", "dismiss", "Close", show=False),
     ]
+
+    HELP_NAME = "help"
 
     def __init__(self, rows: list[HelpRow], title: str) -> None:
         super().__init__()

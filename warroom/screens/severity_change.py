@@ -13,6 +13,7 @@ from warroom.widgets.severity_guide import SeverityGuide
 
 
 class SeverityChangeScreen(ModalScreen[int | None]):
+    HELP_NAME = "severity"
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("enter", "confirm", "Confirm", priority=True),

@@ -17,6 +17,7 @@ from warroom.timeutil import local
 
 
 class SwitcherScreen(Screen[None]):
+    HELP_NAME = "incidents"
     BINDINGS = [
         Binding("enter", "open", "Open", show=True),
         Binding("n", "declare", "Declare new"),

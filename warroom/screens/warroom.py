@@ -44,6 +44,7 @@ ENTRY_HINT = "  ".join(f"{k}: {v}" for k, v in KIND_KEYS.items()) + "  ·  14:30
 
 
 class WarRoomScreen(Screen[None]):
+    HELP_NAME = "war room"
     BINDINGS = [
         Binding("l", "log", "Log"),
         Binding("e", "amend", "Amend"),
@@ -93,7 +94,6 @@ class WarRoomScreen(Screen[None]):
         with Grid(id="panes"):
             timeline = Timeline(self.store.events_by_seq, id="timeline")
             timeline.border_title = "Timeline"
-            timeline.border_subtitle = f"{PINNED} pinned  {BACKDATED} backdated  {AMENDED} amended"
             yield timeline
             yield Checklist(self.playbook, id="checklist", classes="side")
             yield RedFlags(id="red-flags", classes="side")
@@ -105,6 +105,8 @@ class WarRoomScreen(Screen[None]):
     def on_resize(self) -> None:
         narrow = self.size.width < NARROW_WIDTH or self.size.height < NARROW_HEIGHT
         self.set_class(narrow, "-narrow")
+        legend = f"{PINNED} pinned  {BACKDATED} backdated  {AMENDED} amended"
+        self.query_one(Timeline).border_subtitle = f"c f h v: other panes · {legend}" if narrow else legend
         self.refresh_bindings()
 
     def watch_side(self, side: str) -> None:

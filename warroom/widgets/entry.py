@@ -10,12 +10,12 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label
 
 
-class EntryLine(Horizontal):
+class EntryLine(Vertical):
     BINDINGS = [Binding("escape", "cancel", "Cancel", show=True)]
 
     class Submitted(Message):
@@ -34,8 +34,9 @@ class EntryLine(Horizontal):
         self.payload: Any = None
 
     def compose(self) -> ComposeResult:
-        yield Label("", id="entry-prompt")
-        yield Input(id="entry-input")
+        with Horizontal(id="entry-row"):
+            yield Label("", id="entry-prompt")
+            yield Input(id="entry-input")
         yield Label("", id="entry-hint")
 
     @property

@@ -18,7 +18,12 @@ class HandoffEditor(TextArea):
             self.text = text
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(soft_wrap=True, tab_behavior="focus", **kwargs)
+        super().__init__(
+            soft_wrap=True,
+            tab_behavior="focus",
+            placeholder="What the next commander needs: state, open threads, next steps (h to type; autosaved)",
+            **kwargs,
+        )
         self._timer = None
         self._loaded = False
         self.saved_text = ""

@@ -47,8 +47,9 @@ class SeverityGuide(Widget, can_focus=True):
 
     def render(self) -> Table:
         table = Table(box=None, expand=True, show_edge=False, padding=(0, 1), header_style="bold")
-        for column, ratio in (("", None), ("Impact", 3), ("Response", 2), ("Within", 2), ("Who", 2)):
-            table.add_column(column, ratio=ratio, no_wrap=False)
+        table.add_column("Level", no_wrap=True, min_width=19)
+        for column, ratio in (("Impact", 4), ("Response", 3), ("Within", 2), ("Who", 2)):
+            table.add_column(column, ratio=ratio, no_wrap=True, overflow="ellipsis")
         for sev in sorted(self._playbook.severities, key=lambda s: s.level):
             marks = []
             if sev.level == self.current:

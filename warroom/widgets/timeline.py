@@ -48,6 +48,7 @@ class Timeline(ScrollView, can_focus=True):
         "timeline--time",
         "timeline--marker",
         "timeline--kind",
+        "timeline--alert",
         "timeline--system",
         "timeline--author",
         "timeline--struck",
@@ -59,8 +60,9 @@ class Timeline(ScrollView, can_focus=True):
     Timeline:focus > .timeline--cursor { background: $accent; color: $text; }
     Timeline > .timeline--time { color: $text-muted; }
     Timeline > .timeline--marker { color: $warning; }
-    Timeline > .timeline--kind { color: $secondary; text-style: bold; }
-    Timeline > .timeline--system { color: $primary; }
+    Timeline > .timeline--kind { color: $text-success; text-style: bold; }
+    Timeline > .timeline--alert { color: $text-warning; text-style: bold; }
+    Timeline > .timeline--system { color: $text-muted; }
     Timeline > .timeline--author { color: $text-muted; }
     Timeline > .timeline--struck { color: $text-muted; text-style: strike; }
     Timeline > .timeline--loading { color: $text-disabled; }
@@ -232,7 +234,10 @@ class Timeline(ScrollView, can_focus=True):
             + (BACKDATED if event.backdated else " ")
             + (AMENDED if event.amended_text is not None else " ")
         )
-        kind_style = "timeline--kind" if event.kind in USER_KINDS else "timeline--system"
+        if event.kind == "alert":
+            kind_style = "timeline--alert"
+        else:
+            kind_style = "timeline--kind" if event.kind in USER_KINDS else "timeline--system"
         text = Text(no_wrap=True, end="")
         text.append(hms(event.ts), style("timeline--time"))
         text.append(f" {markers} ", style("timeline--marker"))

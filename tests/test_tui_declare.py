@@ -1,0 +1,160 @@
+"""Pilot tests for declaring and switching incidents: real keys, then the database."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import timedelta
+
+from conftest import FIXED_NOW
+
+from warroom.app import build_app
+from warroom.screens.declare import DeclareScreen
+from warroom.screens.switcher import SwitcherScreen
+from warroom.screens.warroom import WarRoomScreen
+from warroom.store import Store
+from warroom.timeutil import from_db
+
+SIZE = (140, 45)
+
+
+async def settle(pilot, rounds: int = 3) -> None:
+    for _ in range(rounds):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+
+
+def rows(path, sql: str, params=()) -> list[sqlite3.Row]:
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+async def declare_two(path) -> list[str]:
+    store = await Store.open(path, clock=lambda: FIXED_NOW)
+    try:
+        first = await store.declare("Search is slow", 3, "sam", first_phase="assess")
+        second = await store.declare("Login fails for SSO users", 2, "dana", first_phase="assess")
+        return [first.id, second.id]
+    finally:
+        await store.close()
+
+
+async def test_title_and_one_key_declares(db_path, playbook):
+    app = build_app(db_path, playbook, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, DeclareScreen)
+        await pilot.press(*"Checkout down", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, WarRoomScreen)
+    [incident] = rows(db_path, "SELECT * FROM incidents")
+    assert (incident["title"], incident["severity"], incident["phase"]) == ("Checkout down", 2, "assess")
+    assert incident["commander"] == "dana"
+    update_every = playbook.severity(2).update_every_minutes
+    assert from_db(incident["next_update_at"]) == FIXED_NOW + timedelta(minutes=update_every)
+    kinds = [r["kind"] for r in rows(db_path, "SELECT kind FROM events ORDER BY seq")]
+    assert kinds[:3] == ["declared", "severity", "phase"]
+
+
+async def test_triage_answers_and_impact_suggest_the_severity(db_path, playbook):
+    app = build_app(db_path, playbook, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(*"Everything is down", "enter")
+        await pilot.press(*"all pages 502", "enter")  # what's broken
+        await pilot.press(*"everyone", "enter")  # who's affected
+        await pilot.press(*"14:50", "enter")  # when did it start
+        await pilot.press(*"LB config push", "enter")  # what changed
+        await pilot.press("enter")  # impact: the first choice, "All users"
+        await pilot.press("tab", *"100", "enter")
+        await settle(pilot)
+        assert "SEV-1" in str(app.screen.query_one("#declare-summary").render())
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, WarRoomScreen)
+    [incident] = rows(db_path, "SELECT * FROM incidents")
+    assert (incident["severity"], incident["impact"], incident["impact_pct"]) == (1, "all", 100)
+    triage = {r["text"] for r in rows(db_path, "SELECT text FROM events WHERE kind = 'triage'")}
+    assert triage == {"all pages 502", "everyone", "14:50", "LB config push", "All users (100%)"}
+
+
+async def test_severity_override_on_the_guide(db_path, playbook):
+    app = build_app(db_path, playbook, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(*"Typo on the pricing page")
+        app.screen.query_one("#declare-severity").focus()
+        await pilot.press("4")
+        await settle(pilot)
+        await pilot.press("enter")  # on the guide, enter declares with the chosen level
+        await settle(pilot)
+        assert isinstance(app.screen, WarRoomScreen)
+    [incident] = rows(db_path, "SELECT * FROM incidents")
+    assert incident["severity"] == 4
+
+
+async def test_empty_title_is_refused(db_path, playbook):
+    app = build_app(db_path, playbook, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, DeclareScreen)
+        assert any("title" in n.message for n in app._notifications)
+    assert rows(db_path, "SELECT * FROM incidents") == []
+
+
+async def test_several_open_incidents_open_the_switcher(db_path, playbook):
+    first, second = await declare_two(db_path)
+    app = build_app(db_path, playbook, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, SwitcherScreen)
+        await pilot.press("down", "enter")  # newest first: the second is the older one
+        await settle(pilot)
+        assert isinstance(app.screen, WarRoomScreen)
+        assert app.screen.incident_id == first
+
+        await pilot.press("i")
+        await settle(pilot)
+        assert isinstance(app.screen, SwitcherScreen)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.incident_id == second
+
+        await pilot.press("i")
+        await settle(pilot)
+        await pilot.press("escape")  # back to the one on display
+        await settle(pilot)
+        assert isinstance(app.screen, WarRoomScreen) and app.screen.incident_id == second
+
+
+async def test_declare_a_second_incident_from_the_war_room(demo_db, playbook):
+    app = build_app(demo_db, playbook, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, WarRoomScreen)
+        await pilot.press("D")
+        await settle(pilot)
+        assert isinstance(app.screen, DeclareScreen)
+        await pilot.press(*"Second fire", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, WarRoomScreen)
+        assert app.screen.state.incident.title == "Second fire"
+    assert len(rows(demo_db, "SELECT * FROM incidents WHERE status = 'open'")) == 2
+
+
+async def test_switcher_declares_with_n(db_path, playbook):
+    await declare_two(db_path)
+    app = build_app(db_path, playbook, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, DeclareScreen)
+        await pilot.press("escape")  # there are open incidents to go back to
+        await settle(pilot)
+        assert isinstance(app.screen, SwitcherScreen)
