@@ -456,3 +456,27 @@ async def test_a_bad_database_exits_with_a_message(tmp_path, playbook):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
     assert app.return_code == 1
+
+
+async def test_a_100k_event_timeline_reads_only_what_is_shown(tmp_path, playbook):
+    from warroom.demo import seed_demo
+
+    path = tmp_path / "big.db"
+    store = await Store.open(path, clock=lambda: FIXED_NOW)
+    try:
+        await seed_demo(store, playbook, now=FIXED_NOW, events=100_000)
+    finally:
+        await store.close()
+    app = app_for(path, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        timeline = screen.query_one(Timeline)
+        assert len(timeline.keys) > 100_000
+        assert 0 < len(timeline._cache) < 1_000  # the visible page and its margin
+        assert timeline.selected_event is not None
+        await pilot.press("home")
+        await settle(pilot)
+        assert timeline.selected_event is not None and timeline.cursor == 0
+        assert len(timeline._cache) < 1_000
+        await log_line(pilot, "d: still logging fine")
+        assert timeline.selected_event.text == "still logging fine"

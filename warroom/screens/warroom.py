@@ -8,6 +8,7 @@ awaits the store and only then shows the result.
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import datetime
 
 from textual.app import ComposeResult
@@ -37,6 +38,8 @@ from warroom.widgets.timeline import AMENDED, BACKDATED, PINNED, Timeline
 POLL_SECONDS = 0.5
 # Below this size the side panes share one slot, picked by key (c f h v).
 NARROW_WIDTH, NARROW_HEIGHT = 120, 36
+# A state reload slower than this (100,000-event incidents) is not repeated back to back.
+SLOW_STATE_SECONDS = 0.2
 SIDE_PANES = ("checklist", "red-flags", "handoff", "severity")
 # System events can be pinned but not rewritten: striking a phase change would rewrite history.
 _CORRECTABLE_SYSTEM = {"triage"}
@@ -79,6 +82,8 @@ class WarRoomScreen(Screen[None]):
         self._match_at = 0
         self._poll_failed = False
         self._armed_phase: str | None = None
+        self._state_dirty = False
+        self._state_loading = False
 
     @property
     def store(self):
@@ -128,14 +133,40 @@ class WarRoomScreen(Screen[None]):
             self._version = await self.store.data_version()
             self._last_seq = await self.store.max_seq()
             await self._reload_keys(keep_seq)
-            await self._reload_state()
         except Exception as exc:  # noqa: BLE001 - a message, never a traceback
             self.notify(f"Could not load the incident: {exc}", severity="error", timeout=10)
+            return
+        self._request_state()
 
     async def _reload_keys(self, keep_seq: int | None = None) -> None:
         keys = await self.store.timeline_keys(self.incident_id)
         last = await self.store.events_by_seq(keys[-1:])
         self.query_one(Timeline).load(keys, last[0].ts if last else None, keep_seq)
+
+    def _request_state(self) -> None:
+        """Reload the state for the panes in the background; bursts of changes coalesce.
+
+        The timeline is already up to date by then, so a long incident (whose state takes
+        a while to read) never holds up showing a new row."""
+        self._state_dirty = True
+        if not self._state_loading:
+            self._state_loading = True
+            self.run_worker(self._state_loop(), group="state")
+
+    async def _state_loop(self) -> None:
+        try:
+            while self._state_dirty:
+                self._state_dirty = False
+                started = time.monotonic()
+                await self._reload_state()
+                took = time.monotonic() - started
+                if took > SLOW_STATE_SECONDS and self._state_dirty:
+                    # A huge incident: leave the UI room to breathe between reloads.
+                    await asyncio.sleep(min(2.0, 2 * took))
+        except Exception as exc:  # noqa: BLE001 - a message, never a traceback
+            self.notify(f"Could not read the incident: {exc}", severity="error", timeout=10)
+        finally:
+            self._state_loading = False
 
     async def _reload_state(self) -> None:
         self.state = await self.store.load_state(self.incident_id)
@@ -163,7 +194,7 @@ class WarRoomScreen(Screen[None]):
             if needs_keys:
                 await self._reload_keys(timeline.selected_seq)
             if events or reload_state:
-                await self._reload_state()
+                self._request_state()
 
     async def _poll(self) -> None:
         try:
