@@ -349,7 +349,7 @@ async def test_live_backdated_and_marker_events_from_the_cli_path(demo_db, playb
         assert await wait_for(pilot, lambda: timeline.index_of(_seq_of(demo_db, early["id"])) == 0)
         await settle(pilot)
         assert await wait_for(
-            pilot, lambda: (timeline.selected_event or target).amended_text == "amended elsewhere"
+            pilot, lambda: (e := timeline.selected_event) is not None and e.amended_text == "amended elsewhere"
         )
 
 
@@ -480,3 +480,39 @@ async def test_a_100k_event_timeline_reads_only_what_is_shown(tmp_path, playbook
         assert len(timeline._cache) < 1_000
         await log_line(pilot, "d: still logging fine")
         assert timeline.selected_event.text == "still logging fine"
+
+
+async def test_warroom_log_from_a_shell_appears_live(demo_db, playbook):
+    import asyncio
+    import sys
+
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        timeline = screen.query_one(Timeline)
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "warroom", "--db", str(demo_db), "log", "--kind", "alert", "via the CLI"
+        )
+        assert await proc.wait() == 0
+        assert await wait_for(
+            pilot, lambda: timeline.selected_event is not None and timeline.selected_event.text == "via the CLI"
+        )
+
+
+async def test_incident_text_is_shown_literally(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        other = await Store.open(demo_db, clock=lambda: FIXED_NOW)
+        try:
+            incident = await other.latest_open()
+            await other.append(incident.id, "note", "[red]x[/red] \x1b]52;c;ZXZpbA==\x07 [link=http://e]y", "[b]me")
+        finally:
+            await other.close()
+        timeline = screen.query_one(Timeline)
+        assert await wait_for(
+            pilot, lambda: timeline.selected_event is not None and timeline.selected_event.author == "[b]me"
+        )
+        row = timeline.row_text(timeline.selected_event).plain
+        assert "[red]x[/red]" in row and "[link=http://e]y" in row and "[b]me" in row
+        assert "\x1b" not in row and "␛]52;c;ZXZpbA==␇" in row

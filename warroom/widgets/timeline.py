@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
@@ -97,6 +98,8 @@ class Timeline(ScrollView, can_focus=True):
 
     def add(self, event: Event) -> bool:
         """Append a new event if it belongs at the end; False means the keys need a reload."""
+        if event.seq in self.keys[-100:]:
+            return True  # already listed: written between reading the keys and the last seq
         if self._last_ts is not None and event.ts < self._last_ts:
             return False
         follow = self.cursor >= len(self.keys) - 1
@@ -176,8 +179,10 @@ class Timeline(ScrollView, can_focus=True):
     def action_last(self) -> None:
         self.move_to(len(self.keys) - 1)
 
-    def on_click(self, event) -> None:
-        self.move_to(int(self.scroll_y) + event.y)
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is not None:
+            self.move_to(int(self.scroll_y) + offset.y)
 
     # ----- paging ---------------------------------------------------------------------
 
