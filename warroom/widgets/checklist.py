@@ -63,7 +63,7 @@ class Checklist(OptionList):
             for item, mark in zip(phase.items, marks):
                 line = Text()
                 ticked = rules.item_done(state, phase.key, item.id, item.requires)
-                line.append("[x] " if ticked else "[ ] ", "bold green" if ticked else "")
+                line.append("[x] " if ticked else "[ ] ", f"bold {self.app.theme_variables['success']}" if ticked else "")
                 line.append(item.text)
                 if mark and mark.done and not ticked:
                     line.append("  (ticked, but a temporary fix is still in place)", "italic")

@@ -49,7 +49,7 @@ class SeverityPane(VerticalScroll, can_focus=True):
         if left is not None:
             body.append(f"{'Update':<9}", "dim")
             if left.total_seconds() < 0:
-                body.append(f"overdue by {duration(-left)}\n", "bold red")
+                body.append(f"overdue by {duration(-left)}\n", f"bold {self.app.theme_variables['error']}")
             else:
                 body.append(f"due in {duration(left)} (every {guide.update_every_minutes}m)\n")
         history = self._state.severity_history
