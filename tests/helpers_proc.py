@@ -96,6 +96,110 @@ def assert_one_line_error(result: Result, *needles: str) -> None:
         assert needle in lines[0], (needle, lines[0])
 
 
+# ----- the war room itself, in a pseudo-terminal ----------------------------------------
+
+
+class PtyApp:
+    """`python -m warroom ARGS` on a pseudo-terminal of the given size: keys in, screen out."""
+
+    def __init__(self, *args: str, env: dict[str, str], columns: int = 140, lines: int = 45) -> None:
+        import fcntl
+        import pty
+        import struct
+        import termios
+        import threading
+
+        self.lines = lines
+        self.master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "warroom", *args],
+            stdin=slave, stdout=slave, stderr=slave,
+            env={**env, "TERM": "xterm-256color", "COLUMNS": str(columns), "LINES": str(lines)},
+            start_new_session=True, close_fds=True,
+        )
+        os.close(slave)
+        self.output = bytearray()
+        self._lock = threading.Lock()
+        # Drain the terminal all the time: an app whose output is not read blocks on write.
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.master, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            with self._lock:
+                self.output += chunk
+
+    def mark(self) -> int:
+        """A place in the output: later waits look only at what was drawn after it."""
+        with self._lock:
+            return len(self.output)
+
+    def screen_text(self, since: int = 0) -> str:
+        """What was drawn since `since`: each cursor jump starts a new line, styles dropped."""
+        import re
+
+        with self._lock:
+            raw = bytes(self.output[since:]).decode("utf-8", errors="replace")
+        raw = re.sub(r"\x1b\[\d+;\d+H", "\n", raw)
+        return re.sub(r"\x1b\[[0-9;?<>=]*[a-zA-Z~]", "", raw)
+
+    def drawn_at(self, row: int, column: int, text: str, since: int = 0) -> bool:
+        """Was `text` drawn starting at this cell (1-based) since `since`?"""
+        import re
+
+        with self._lock:
+            raw = bytes(self.output[since:]).decode("utf-8", errors="replace")
+        raw = re.sub(r"\x1b\[[0-9;]*m", "", raw)  # styles split a word into pieces
+        return f"\x1b[{row};{column}H{text}" in raw
+
+    def wait_for(self, needle: str, since: int = 0, timeout: float = 30, at: tuple[int, int] | None = None) -> bool:
+        """Wait until `needle` is drawn (at a given cell, if asked); False on timeout."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while True:
+            if at is not None and self.drawn_at(*at, needle, since):
+                return True
+            if at is None and needle in self.screen_text(since):
+                return True
+            if self.proc.poll() is not None:
+                raise AssertionError(f"warroom exited ({self.proc.returncode}) before showing {needle!r}")
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+
+    def press_until(self, key: str, needle: str, at: tuple[int, int] | None = None, tries: int = 5) -> None:
+        """Press `key` until the screen shows `needle` (a key sent while the screen is still
+        loading may be dropped)."""
+        for _ in range(tries):
+            since = self.mark()
+            self.type(key)
+            if self.wait_for(needle, since, timeout=5, at=at):
+                return
+        raise AssertionError(f"pressing {key!r} never showed {needle!r}")
+
+    def type(self, keys: str | bytes) -> None:
+        os.write(self.master, keys.encode("utf-8") if isinstance(keys, str) else keys)
+
+    def kill(self) -> None:
+        import signal
+
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait(timeout=30)
+        os.close(self.master)
+        self._reader.join(timeout=5)
+
+
 # ----- the store writer (a war room without its screen) ---------------------------------
 
 

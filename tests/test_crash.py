@@ -8,6 +8,10 @@ commit returned). Afterwards every acknowledged event is there exactly once, the
 each writer form an unbroken run (at most the one in flight when it died, committed but not
 acknowledged, follows), the handoff draft is the last acknowledged one or the one in
 flight, and `PRAGMA integrity_check` is ok.
+
+The war room itself is killed too: `python -m warroom` on a pseudo-terminal, an entry typed
+and committed, the handoff editor typed into a second before SIGKILL; both are there when
+it is opened again.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import subprocess
 import sys
 import time
 
-from helpers_proc import HELPER, isolated_env
+from helpers_proc import HELPER, PtyApp, isolated_env
 from warroom.store import HANDOFF_DRAFT, Store
 
 ROUNDS = 50
@@ -142,3 +146,74 @@ def test_sigkill_loses_no_acknowledged_write(tmp_path, db_path):
 
     shown = {e.id for e in asyncio.run(reopen())}
     assert set(acked) <= shown
+
+
+def _wait_for_row(path, text: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        conn = sqlite3.connect(path)
+        try:
+            if conn.execute("SELECT count(*) FROM events WHERE text = ?", (text,)).fetchone()[0]:
+                return
+        finally:
+            conn.close()
+        assert time.monotonic() < deadline, f"{text!r} was never committed"
+        time.sleep(0.05)
+
+
+def test_tui_killed_keeps_committed_entry_and_handoff_draft(tmp_path, db_path):
+    incident = asyncio.run(_declare(db_path))
+    env = isolated_env(tmp_path / "home", db_path)
+
+    app = PtyApp("--db", str(db_path), env=env)
+    try:
+        assert app.wait_for("since start")
+        app.press_until("l", "backdates")  # the entry line is open (its hint is drawn)
+        app.type("a: rollback-0042 started\r")  # the action prefix, then Enter commits
+        _wait_for_row(db_path, "rollback-0042 started")
+        # The handoff editor has focus when the footer, which lists the focused widget's
+        # keys, starts with "/ Search" rather than the timeline's "l Log" (letters typed
+        # before that would be taken as the timeline's keys).
+        app.press_until("h", "/ Search", at=(app.lines, 1))
+        since = app.mark()
+        app.type("watch-5xx-rate\rowner alex")
+        assert app.wait_for("owner alex", since)
+        time.sleep(1.0)  # the text was on screen a second before the kill
+    finally:
+        app.kill()
+
+    conn = sqlite3.connect(db_path)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        rows = conn.execute("SELECT kind FROM events WHERE text = 'rollback-0042 started'").fetchall()
+        assert rows == [("action",)]
+        (draft,) = conn.execute(
+            "SELECT text FROM texts WHERE incident_id = ? AND name = ?", (incident, HANDOFF_DRAFT)
+        ).fetchone()
+        assert draft == "watch-5xx-rate\nowner alex"
+    finally:
+        conn.close()
+
+    # Opened again, the war room shows both; an entry committed just before a second kill stays.
+    app = PtyApp("--db", str(db_path), env=env)
+    try:
+        assert app.wait_for("rollback-0042")
+        assert app.wait_for("watch-5xx-rate")
+        app.press_until("l", "backdates")
+        app.type("-12m c: flag-off-0043\r")
+        _wait_for_row(db_path, "flag-off-0043")
+    finally:
+        app.kill()
+
+    async def reopen():
+        store = await Store.open(db_path, create=False)
+        try:
+            return await store.load_state(incident)
+        finally:
+            await store.close()
+
+    state = asyncio.run(reopen())
+    shown = {e.text: e for e in state.events}
+    assert shown["rollback-0042 started"].kind == "action"
+    assert shown["flag-off-0043"].kind == "change" and shown["flag-off-0043"].backdated
+    assert state.handoff_draft == "watch-5xx-rate\nowner alex"
