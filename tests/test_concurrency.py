@@ -10,6 +10,8 @@ import subprocess
 import sys
 from collections import Counter
 
+import pytest
+
 from helpers_proc import HELPER, isolated_env
 from warroom.store import Store
 
@@ -110,3 +112,88 @@ def test_many_writers_one_file(tmp_path, db_path):
     assert sorted(first["after"]) == sorted(r[0] for r in rows)
     fresh = asyncio.run(_read_timeline(db_path, incident))
     assert fresh["keys"] == first["keys"] and fresh["events"] == first["events"]
+
+
+# ----- a writer that holds the lock ----------------------------------------------------------
+
+
+def _hold_write_lock(path):
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("INSERT INTO texts (incident_id, name, text, updated_at) SELECT id, 'lock', 'x', 'now' FROM incidents")
+    return conn
+
+
+def test_writer_waits_for_a_short_lock(tmp_path, db_path):
+    """A lock held for a moment (another terminal committing) makes `warroom log` wait, not fail."""
+    incident = asyncio.run(_declare(db_path))
+    env = isolated_env(tmp_path / "home", db_path)
+    holder = _hold_write_lock(db_path)
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "warroom", "log", "waited"], stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+        )
+        # Reads never wait for a writer (WAL): listing works while the lock is held.
+        listed = subprocess.run(
+            [sys.executable, "-m", "warroom", "list"], capture_output=True, text=True, env=env, timeout=60
+        )
+        assert listed.returncode == 0 and incident in listed.stdout, listed.stderr
+    finally:
+        holder.execute("COMMIT")
+        holder.close()
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and err == b"", err.decode()
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("SELECT id FROM events WHERE text = 'waited'").fetchone() == (out.decode().strip(),)
+    conn.close()
+
+
+@pytest.fixture
+def short_busy_timeout(monkeypatch):
+    """A lock held longer than the busy timeout, without waiting the real ten seconds."""
+    from warroom import db
+
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr(db, "PRAGMAS", tuple(p for p in db.PRAGMAS if "busy_timeout" not in p)
+                        + ("PRAGMA busy_timeout = 200",))
+
+
+def test_cli_log_locked_too_long_is_one_line(db_path, short_busy_timeout, capsys):
+    from warroom import cli
+
+    asyncio.run(_declare(db_path))
+    holder = _hold_write_lock(db_path)
+    try:
+        code = cli.main(["--db", str(db_path), "log", "blocked"])
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("\n") == 1 and err.startswith(f"warroom: {db_path} stayed locked")
+    assert "try again" in err and "0.2s" in err
+    assert cli.main(["--db", str(db_path), "log", "after"]) == 0  # the lock gone, it works
+
+
+async def test_store_append_locked_too_long_then_retry(db_path, short_busy_timeout):
+    """The war room's write path: a clear error while another writer holds the file, then
+    the same store writes once the lock is gone."""
+    from warroom.errors import DatabaseError
+
+    incident = await _declare(db_path)
+    store = await Store.open(db_path)
+    try:
+        holder = _hold_write_lock(db_path)
+        try:
+            with pytest.raises(DatabaseError, match="stayed locked") as info:
+                await store.append(incident, "note", "blocked", "dana")
+            assert str(db_path) in str(info.value)
+            assert await store.count_events(incident) == 3  # reading still works
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        event = await store.append(incident, "note", "retried", "dana")
+        assert (await store.events_by_seq([event.seq]))[0].text == "retried"
+    finally:
+        await store.close()

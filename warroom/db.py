@@ -163,7 +163,7 @@ def describe_sqlite_error(path: Path | str, exc: sqlite3.Error) -> DatabaseError
     msg = str(exc)
     lowered = msg.lower()
     if "locked" in lowered or "busy" in lowered:
-        return DatabaseError(f"{path} stayed locked by another writer for {BUSY_TIMEOUT_MS // 1000}s; try again")
+        return DatabaseError(f"{path} stayed locked by another writer for {BUSY_TIMEOUT_MS / 1000:g}s; try again")
     if "full" in lowered:
         return DatabaseError(f"the disk holding {path} is full: free some space and try again (nothing was lost)")
     if "readonly" in lowered or "read-only" in lowered:
