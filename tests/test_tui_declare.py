@@ -158,3 +158,20 @@ async def test_switcher_declares_with_n(db_path, playbook):
         await pilot.press("escape")  # there are open incidents to go back to
         await settle(pilot)
         assert isinstance(app.screen, SwitcherScreen)
+
+
+async def test_an_unknown_incident_id_falls_back_to_the_switcher(db_path, playbook):
+    await declare_two(db_path)
+    app = build_app(db_path, playbook, clock=lambda: FIXED_NOW, incident_id="INC-nope")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, SwitcherScreen)
+        assert any("nope" in n.message for n in app._notifications)
+
+
+async def test_build_app_opens_the_incident_asked_for(db_path, playbook):
+    first, _second = await declare_two(db_path)
+    app = build_app(db_path, playbook, clock=lambda: FIXED_NOW, incident_id=first)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, WarRoomScreen) and app.screen.incident_id == first

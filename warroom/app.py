@@ -20,7 +20,7 @@ from warroom.timeutil import now as system_now
 
 class WarroomApp(App[None]):
     TITLE = "warroom"
-    CSS_PATH = [styles_dir() / "app.tcss", styles_dir() / "warroom.tcss", styles_dir() / "dialogs.tcss"]
+    CSS_PATH = [styles_dir() / "app.tcss", styles_dir() / "warroom.tcss", styles_dir() / "dialogs.tcss", styles_dir() / "comms.tcss"]
     COMMANDS = App.COMMANDS | {BindingCommands}
     BINDINGS = [
         Binding("question_mark", "help", "Help", key_display="?"),
@@ -49,7 +49,7 @@ class WarroomApp(App[None]):
         try:
             self.store = await Store.open(self.db_path, clock=self.clock)
             incidents = await self.store.incidents()
-        except WarroomError as exc:
+        except Exception as exc:  # noqa: BLE001 - one line for the user, never a traceback
             self.exit(return_code=1, message=f"warroom: {exc}")
             return
         if self._wanted is not None:
@@ -93,6 +93,8 @@ class WarroomApp(App[None]):
             incident = await self.store.find_incident(incident_id)
         except WarroomError as exc:
             self.notify(str(exc), severity="error")
+            if self.war_room is None:  # nothing on screen yet: offer the list instead
+                await self._show_switcher()
             return
         await self._show(WarRoomScreen(self.playbook, incident.id))
 
