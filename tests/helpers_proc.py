@@ -96,6 +96,23 @@ def assert_one_line_error(result: Result, *needles: str) -> None:
         assert needle in lines[0], (needle, lines[0])
 
 
+def wait_for_row(path: Path, text: str, timeout: float = 30) -> None:
+    """Wait until an event with this text is committed (a child process writes it)."""
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        conn = sqlite3.connect(path)
+        try:
+            if conn.execute("SELECT count(*) FROM events WHERE text = ?", (text,)).fetchone()[0]:
+                return
+        finally:
+            conn.close()
+        assert time.monotonic() < deadline, f"{text!r} was never committed"
+        time.sleep(0.05)
+
+
 # ----- the war room itself, in a pseudo-terminal ----------------------------------------
 
 

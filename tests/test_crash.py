@@ -26,7 +26,7 @@ import subprocess
 import sys
 import time
 
-from helpers_proc import HELPER, PtyApp, isolated_env
+from helpers_proc import HELPER, PtyApp, isolated_env, wait_for_row
 from warroom.store import HANDOFF_DRAFT, Store
 
 ROUNDS = 50
@@ -148,19 +148,6 @@ def test_sigkill_loses_no_acknowledged_write(tmp_path, db_path):
     assert set(acked) <= shown
 
 
-def _wait_for_row(path, text: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        conn = sqlite3.connect(path)
-        try:
-            if conn.execute("SELECT count(*) FROM events WHERE text = ?", (text,)).fetchone()[0]:
-                return
-        finally:
-            conn.close()
-        assert time.monotonic() < deadline, f"{text!r} was never committed"
-        time.sleep(0.05)
-
-
 def test_tui_killed_keeps_committed_entry_and_handoff_draft(tmp_path, db_path):
     incident = asyncio.run(_declare(db_path))
     env = isolated_env(tmp_path / "home", db_path)
@@ -170,7 +157,7 @@ def test_tui_killed_keeps_committed_entry_and_handoff_draft(tmp_path, db_path):
         assert app.wait_for("since start")
         app.press_until("l", "backdates")  # the entry line is open (its hint is drawn)
         app.type("a: rollback-0042 started\r")  # the action prefix, then Enter commits
-        _wait_for_row(db_path, "rollback-0042 started")
+        wait_for_row(db_path, "rollback-0042 started")
         # The handoff editor has focus when the footer, which lists the focused widget's
         # keys, starts with "/ Search" rather than the timeline's "l Log" (letters typed
         # before that would be taken as the timeline's keys).
@@ -201,7 +188,7 @@ def test_tui_killed_keeps_committed_entry_and_handoff_draft(tmp_path, db_path):
         assert app.wait_for("watch-5xx-rate")
         app.press_until("l", "backdates")
         app.type("-12m c: flag-off-0043\r")
-        _wait_for_row(db_path, "flag-off-0043")
+        wait_for_row(db_path, "flag-off-0043")
     finally:
         app.kill()
 

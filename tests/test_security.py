@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers_proc import isolated_env, run_cli
+from helpers_proc import isolated_env, run_cli, wait_for_row
 from warroom.store import Store
 
 # Loaded by every child through PYTHONPATH: any attempt to reach the network is reported
@@ -153,3 +153,32 @@ def test_demo_writes_only_its_scratch_database(tmp_path, no_network):
     assert _files(scratch) == [str(demo_db.relative_to(scratch))]
     assert _mode(demo_db) == 0o600 and _mode(demo_db.parent) == 0o700
     assert _files(home) == []
+
+
+def test_war_room_without_network_writes_only_its_database(tmp_path, no_network):
+    """The TUI itself, on a pseudo-terminal with network calls made to fail: declare nothing,
+    log an entry, quit; no network attempt, nothing written beside the database."""
+    from helpers_proc import PtyApp
+
+    home = tmp_path / "home"
+    work = tmp_path / "work"
+    scratch = tmp_path / "tmp"
+    work.mkdir()
+    scratch.mkdir()
+    path = work / "war.db"
+    asyncio.run(_declare(path))
+    env = isolated_env(home, path, PYTHONPATH=str(no_network), TMPDIR=str(scratch))
+    app = PtyApp("--db", str(path), env=env)
+    try:
+        assert app.wait_for("since start")
+        app.press_until("l", "backdates")
+        app.type("offline-0044 check\r")
+        wait_for_row(path, "offline-0044 check")
+        app.type("\x11")  # ctrl+q
+        assert app.proc.wait(timeout=30) == 0
+    finally:
+        app.kill()
+    assert "NETWORK" not in app.screen_text()
+    assert _files(work) == ["war.db"]
+    assert _files(home) == []
+    assert _files(scratch) == []
