@@ -110,7 +110,7 @@ class PostmortemScreen(Screen[None]):
         self.clock = clock
         self.export_dir = export_dir or Path.cwd()
         self.state: IncidentState | None = None
-        self._timers: dict[str, Timer] = {}
+        self._save_timers: dict[str, Timer] = {}
 
     def compose(self) -> ComposeResult:
         yield Label("", id="pm-title", markup=False)
@@ -194,12 +194,14 @@ class PostmortemScreen(Screen[None]):
     def _section_changed(self, event: TextArea.Changed) -> None:
         key = (event.text_area.id or "").removeprefix("pm-")
         self._check_section(key, event.text_area.text)
-        if key in self._timers:
-            self._timers[key].stop()
-        self._timers[key] = self.set_timer(SAVE_AFTER_SECONDS, lambda: self._save_section(key))
+        if self.state is None or event.text_area.text == self.state.postmortem.get(key, ""):
+            return  # loaded from the database (or typed back to it): nothing to save
+        if key in self._save_timers:
+            self._save_timers[key].stop()
+        self._save_timers[key] = self.set_timer(SAVE_AFTER_SECONDS, lambda: self._save_section(key))
 
     async def _save_section(self, key: str) -> None:
-        self._timers.pop(key, None)
+        self._save_timers.pop(key, None)
         text = self.query_one(f"#pm-{key}", TextArea).text
         try:
             await self.store.save_text(self.incident_id, POSTMORTEM_PREFIX + key, text)
@@ -212,7 +214,7 @@ class PostmortemScreen(Screen[None]):
 
     async def flush(self) -> None:
         """Save every section with a pending save (leaving the screen must lose nothing)."""
-        for key, timer in list(self._timers.items()):
+        for key, timer in list(self._save_timers.items()):
             timer.stop()
             await self._save_section(key)
 

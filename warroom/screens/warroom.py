@@ -19,6 +19,8 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from warroom import rules
+from warroom.comms_actions import COMMS_BINDINGS, CommsActions
+from warroom.practice_actions import PRACTICE_BINDINGS, PracticeActions
 from warroom.entry import KIND_KEYS, clean_text, parse_entry
 from warroom.messages import DeclareIncident, ShowIncidents
 from warroom.models import MARKER_KINDS, SYSTEM_KINDS, Event, IncidentState
@@ -46,7 +48,7 @@ _CORRECTABLE_SYSTEM = {"triage"}
 ENTRY_HINT = "  ".join(f"{k}: {v}" for k, v in KIND_KEYS.items()) + "  ·  14:30 / -12m backdates"
 
 
-class WarRoomScreen(Screen[None]):
+class WarRoomScreen(CommsActions, PracticeActions, Screen[None]):
     HELP_NAME = "war room"
     BINDINGS = [
         Binding("l", "log", "Log"),
@@ -66,6 +68,8 @@ class WarRoomScreen(Screen[None]):
         Binding("escape", "pane('timeline')", "Back to timeline", show=False),
         Binding("i", "incidents", "Incidents", show=False),
         Binding("D", "declare", "Declare new", show=False),
+        *COMMS_BINDINGS,
+        *PRACTICE_BINDINGS,
     ]
 
     side: reactive[str] = reactive("checklist")

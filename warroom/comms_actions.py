@@ -1,0 +1,227 @@
+"""The war room's communication keys: copy a generated document, roles, hand off, postmortem.
+
+A mixin for WarRoomScreen (which supplies store, playbook, incident_id, state, now(),
+_write() and catch_up()), kept apart so the screen file stays the layout and the timeline.
+Keys: y then a letter copies a document (the playbook's copy keys), R roles, H hand off,
+ctrl+t refills the handoff pane from the template, P the postmortem screen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from textual.binding import Binding
+
+from warroom import clipboard, documents
+from warroom.locations import fallback_dir
+from warroom.models import ROLE_NAMES
+from warroom.store import HANDOFF_DRAFT
+
+# Documents that are records rather than messages to people: copying them does not
+# restart the update clock or go on the timeline (a handoff is logged by handing off).
+RECORDS = frozenset({"handoff", "postmortem", "timeline"})
+# The phase whose start offers the postmortem screen.
+POSTMORTEM_PHASE = "postmortem"
+PHASE_WATCH_SECONDS = 0.5
+
+COMMS_BINDINGS = [
+    Binding("y", "copy_document", "Copy update…"),
+    Binding("R", "roles", "Roles"),
+    Binding("H", "hand_off", "Hand off"),
+    Binding("ctrl+t", "handoff_template", "Handoff from template", show=False),
+    Binding("P", "postmortem", "Postmortem"),
+]
+
+
+class CommsActions:
+    """Mixed into WarRoomScreen; every write goes through the screen's `_write`."""
+
+    _comms_phase: str | None = None
+    _comms_prefilled = False
+
+    def on_mount(self) -> None:
+        # Called by Textual in addition to the screen's own on_mount (handlers run per class).
+        self.set_interval(PHASE_WATCH_SECONDS, self._comms_watch)
+
+    # ----- copying documents ------------------------------------------------------------
+
+    def _copyable(self) -> list[tuple[str, str, str]]:
+        return [(key, spec.title, spec.copy_key) for key, spec in documents.document_specs(self.playbook).items()]
+
+    def action_copy_document(self) -> None:
+        from warroom.screens.document_chooser import DocumentChooser
+
+        def chosen(kind: str | None) -> None:
+            if kind:
+                self.run_worker(self.copy_document(kind), group="comms")
+
+        self.app.push_screen(DocumentChooser(self._copyable()), chosen)
+
+    async def copy_document(self, kind: str) -> None:
+        """Preview the document as of now; Enter copies it (and logs an update)."""
+        from warroom.screens.document_preview import DocumentPreview
+
+        now = self.now()
+        try:
+            text = await documents.render_from_store(kind, self.store, self.incident_id, self.playbook, now)
+        except Exception as exc:  # noqa: BLE001 - a broken team template must not crash the war room
+            self.notify(f"Cannot write the {kind} document: {exc}", severity="error", timeout=10)
+            return
+        spec = documents.document_specs(self.playbook)[kind]
+
+        async def confirmed(final: str | None) -> None:
+            if final is not None:
+                await self.send_copy(kind, final)
+
+        self.app.push_screen(DocumentPreview(f"{spec.title} · {self.incident_id}", text), confirmed)
+
+    async def send_copy(self, kind: str, text: str, record: bool = True) -> None:
+        """Terminal clipboard now; the update on the timeline; the confirmable paths in a thread."""
+        self.app.copy_to_clipboard(text)  # OSC 52: on the UI thread, never acknowledged
+        if record and kind not in RECORDS:
+            await self._write(
+                self.store.record_update_sent(
+                    self.incident_id, kind, text, self.app.author, self._next_update_at()
+                )
+            )
+        self.run_worker(self._copy_chain(kind, text), group="clipboard")
+
+    def _next_update_at(self):
+        if self.state is None:
+            return None
+        try:
+            every = self.playbook.severity(self.state.incident.severity).update_every_minutes
+        except KeyError:
+            return None
+        return self.now() + timedelta(minutes=every)
+
+    async def _copy_chain(self, kind: str, text: str) -> None:
+        result = await asyncio.to_thread(
+            clipboard.copy_chain,
+            text,
+            name=f"{self.incident_id}-{kind}",
+            fallback_dir=fallback_dir(),
+            now=self.now(),
+        )
+        self.notify(
+            result.message(),
+            title="Copied" if result.confirmed else "Copy",
+            severity="information" if result.confirmed else "warning",
+            timeout=12,
+        )
+
+    # ----- roles ----------------------------------------------------------------------------
+
+    def action_roles(self) -> None:
+        from warroom.screens.roles import RolesScreen, role_holders
+
+        if self.state is None:
+            return
+        incident = self.state.incident
+
+        def chosen(result: tuple[str, str] | None) -> None:
+            if result is not None:
+                role, name = result
+                self.run_worker(
+                    self._write(
+                        self.store.set_role(self.incident_id, role, name, self.app.author),
+                        f"{ROLE_NAMES[role]}: {name}",
+                    ),
+                    group="comms",
+                )
+
+        self.app.push_screen(RolesScreen(role_holders(incident.roles, incident.commander)), chosen)
+
+    # ----- handoff --------------------------------------------------------------------------
+
+    def _handoff_editor(self):
+        from warroom.widgets.handoff import HandoffEditor
+
+        return self.query_one(HandoffEditor)
+
+    async def _handoff_template(self) -> str | None:
+        try:
+            return await documents.render_from_store("handoff", self.store, self.incident_id, self.playbook, self.now())
+        except Exception as exc:  # noqa: BLE001
+            self.notify(f"Cannot write the handoff: {exc}", severity="error", timeout=10)
+            return None
+
+    async def action_handoff_template(self) -> None:
+        """Replace the handoff pane's text with a fresh one from the template (ctrl+z undoes)."""
+        text = await self._handoff_template()
+        if text is None:
+            return
+        editor = self._handoff_editor()
+        editor.replace(text, (0, 0), editor.document.end)
+        self.action_pane("handoff")
+
+    async def action_hand_off(self) -> None:
+        from warroom.screens.handoff_dialog import HandoffDialog
+
+        if self.state is None:
+            return
+        await self.save_handoff_now()
+        text = self._handoff_editor().text.strip() or await self._handoff_template()
+        if text is None:
+            return
+        current = self.state.incident.roles.get("commander") or self.state.incident.commander
+
+        async def chosen(result: tuple[str, str] | None) -> None:
+            if result is None:
+                return
+            new, final = result
+            done = await self._write(
+                self.store.handoff(self.incident_id, new, final, self.app.author), f"Handed off to {new}"
+            )
+            if done is not None:
+                await self._offer_copy("handoff", f"Handoff to {new}", final)
+
+        self.app.push_screen(HandoffDialog(current, text), chosen)
+
+    async def _offer_copy(self, kind: str, title: str, text: str) -> None:
+        from warroom.screens.document_preview import DocumentPreview
+
+        async def confirmed(final: str | None) -> None:
+            if final is not None:
+                await self.send_copy(kind, final, record=False)
+
+        self.app.push_screen(DocumentPreview(title, text), confirmed)
+
+    async def _prefill_handoff(self) -> None:
+        """A handoff pane never written for this incident starts from the template (and is saved)."""
+        self._comms_prefilled = True
+        try:
+            saved = await self.store.texts(self.incident_id, HANDOFF_DRAFT)
+        except Exception:  # noqa: BLE001 - the live feed reports a broken database
+            return
+        if HANDOFF_DRAFT in saved or self._handoff_editor().text:
+            return
+        text = await self._handoff_template()
+        if text is not None:
+            await self._write(self.store.save_text(self.incident_id, HANDOFF_DRAFT, text))
+            await self.catch_up(reload_state=True)
+
+    # ----- postmortem -----------------------------------------------------------------------
+
+    async def _comms_watch(self) -> None:
+        if self.state is None:
+            return
+        if not self._comms_prefilled:
+            await self._prefill_handoff()
+        phase = self.state.incident.phase
+        if self._comms_phase is not None and phase != self._comms_phase and phase == POSTMORTEM_PHASE:
+            self.notify("The postmortem phase has started: P opens the postmortem.", title="Postmortem", timeout=15)
+        self._comms_phase = phase
+
+    async def action_postmortem(self) -> None:
+        from warroom.screens.postmortem import PostmortemScreen
+
+        await self.save_handoff_now()
+
+        async def back(_result: None) -> None:
+            await self.catch_up(reload_state=True)
+
+        await self.app.push_screen(
+            PostmortemScreen(self.store, self.incident_id, self.playbook, self.app.clock), back
+        )
