@@ -1,0 +1,80 @@
+"""Add a temporary fix: what, where, ticket. What is required; the screen writes it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Input, Label, Static
+
+from warroom.entry import MAX_TEXT
+
+
+@dataclass(frozen=True)
+class NewTempFix:
+    what: str
+    where: str = ""
+    ticket: str = ""
+
+
+class TempFixScreen(ModalScreen[NewTempFix | None]):
+    HELP_NAME = "temporary fix"
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save", priority=True),
+    ]
+
+    def __init__(self, draft: NewTempFix | None = None) -> None:
+        super().__init__()
+        self._draft = draft or NewTempFix("")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="tempfix-box", classes="practice-box") as box:
+            box.border_title = "Add a temporary fix"
+            box.border_subtitle = "enter next field / save · ctrl+s save · escape cancels"
+            yield Label("What (required)", classes="field-label")
+            yield Input(self._draft.what, placeholder="e.g. Bypass payment token cache", id="tempfix-what")
+            yield Label("Where", classes="field-label")
+            yield Input(self._draft.where, placeholder="service, config, host…", id="tempfix-where")
+            yield Label("Ticket to remove it", classes="field-label")
+            yield Input(self._draft.ticket, placeholder="e.g. INC-1234", id="tempfix-ticket")
+            yield Static("", id="tempfix-error")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#tempfix-what", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        order = ["tempfix-what", "tempfix-where", "tempfix-ticket"]
+        at = order.index(event.input.id) if event.input.id in order else len(order) - 1
+        if at < len(order) - 1:
+            self.query_one(f"#{order[at + 1]}", Input).focus()
+        else:
+            self.action_save()
+
+    @property
+    def value(self) -> NewTempFix:
+        def field(name: str) -> str:
+            return self.query_one(f"#tempfix-{name}", Input).value.strip()
+
+        return NewTempFix(field("what"), field("where"), field("ticket"))
+
+    def action_save(self) -> None:
+        fix = self.value
+        problem = ""
+        if not fix.what:
+            problem = "Say what the temporary fix is."
+        elif max(len(fix.what), len(fix.where), len(fix.ticket)) > MAX_TEXT:
+            problem = f"Too long: the limit is {MAX_TEXT:,} characters."
+        if problem:
+            self.query_one("#tempfix-error", Static).update(problem)
+            self.query_one("#tempfix-what", Input).focus()
+            return
+        self.dismiss(fix)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
