@@ -20,7 +20,7 @@ from warroom.timeutil import now as system_now
 
 class WarroomApp(App[None]):
     TITLE = "warroom"
-    CSS_PATH = [styles_dir() / "app.tcss", styles_dir() / "warroom.tcss", styles_dir() / "dialogs.tcss", styles_dir() / "comms.tcss"]
+    CSS_PATH = [styles_dir() / "app.tcss", styles_dir() / "warroom.tcss", styles_dir() / "dialogs.tcss", styles_dir() / "comms.tcss", styles_dir() / "practice.tcss"]
     COMMANDS = App.COMMANDS | {BindingCommands}
     BINDINGS = [
         Binding("question_mark", "help", "Help", key_display="?"),

@@ -34,6 +34,7 @@ from warroom.widgets.handoff import HandoffEditor
 from warroom.widgets.header import IncidentHeader
 from warroom.widgets.red_flags import RedFlags
 from warroom.widgets.severity import SeverityPane
+from warroom.widgets.temp_fixes import TempFixes
 from warroom.widgets.timeline import AMENDED, BACKDATED, PINNED, Timeline
 
 # The live feed: how often PRAGMA data_version is asked (twice a second).
@@ -108,6 +109,7 @@ class WarRoomScreen(CommsActions, PracticeActions, Screen[None]):
             yield RedFlags(id="red-flags", classes="side")
             yield HandoffEditor(id="handoff", classes="side")
             yield SeverityPane(self.playbook, id="severity", classes="side")
+        yield TempFixes(id="temp-fixes")
         yield EntryLine(id="entry")
         yield Footer(compact=True)
 
@@ -179,6 +181,7 @@ class WarRoomScreen(CommsActions, PracticeActions, Screen[None]):
         self.query_one(Checklist).show(self.state)
         self.query_one(HandoffEditor).show(self.state.handoff_draft)
         self.query_one(SeverityPane).show(self.state, now)
+        self.query_one(TempFixes).show(self.state)
         self._evaluate_flags(now)
         self.refresh_bindings()
 
