@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from benchmarks.data import BASELINE_LOG_SCRIPT, DemoDb
-from benchmarks.procs import ChildFailed, child_env, python_argv, run_child, warroom_argv
+from benchmarks.procs import ChildFailed, child_env, memory_method, python_argv, run_child, warroom_argv
 from benchmarks.stats import Row, alternate, median, mib, ms, not_measured, ratio, secs
 
 # Imported by the log path, these would cost several times the whole baseline.
@@ -91,19 +91,21 @@ def document_rows(db: DemoDb, repeats: int) -> list[Row]:
     for figure, args in commands.items():
         argv = warroom_argv("--db", str(db.path), *args)
         try:
-            first = run_child(argv, env=env)
+            first = run_child(argv, env=env, keep_stdout=False)
         except ChildFailed as exc:
             rows.append(not_measured(figure, "report time and memory", _why(exc)))
             continue
-        size = len(first.stdout.encode())
+        size = first.stdout_bytes
         runs, base_runs = [], []
 
         def subject() -> float:
-            runs.append(run_child(argv, env=env))
+            runs.append(run_child(argv, env=env, keep_stdout=False))
             return runs[-1].wall
 
         def baseline() -> float:
-            base_runs.append(run_child(python_argv("-c", RAW_DUMP_SCRIPT, str(db.path), db.incident_id), env=env))
+            base_runs.append(
+                run_child(python_argv("-c", RAW_DUMP_SCRIPT, str(db.path), db.incident_id), env=env, keep_stdout=False)
+            )
             return base_runs[-1].wall
 
         subj, base = alternate(subject, baseline, repeats)
@@ -118,7 +120,7 @@ def document_rows(db: DemoDb, repeats: int) -> list[Row]:
                 ratio(s, b),
                 "report time and memory",
                 None,
-                note=f"output {size / 1e6:.1f} MB; peak memory is the child's ru_maxrss (os.wait4).",
+                note=f"output {size / 1e6:.1f} MB; memory: {memory_method()}; {repeats} alternated runs.",
             )
         )
     return rows

@@ -1,13 +1,16 @@
 """Child processes: wall time from just before the fork, and that child's own peak memory.
 
-`resource.getrusage(RUSAGE_CHILDREN)` keeps the maximum over every child ever reaped, so a
-small child after a big one would report the big one's memory; `os.wait4` reports the
-child it reaps and nothing else.
+Peak memory is measured by GNU time (`/usr/bin/time -f %M`), not by our own wait4: Linux
+hands a freshly exec'd program the peak RSS of the process it was forked from (the harness,
+which holds databases and outputs), so wait4 in the harness would report the harness's peak
+for every small child. GNU time is a small process, so the program it starts begins clean.
+Without GNU time we fall back to wait4 and say the figure is an upper bound.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -15,12 +18,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+GNU_TIME = shutil.which("time", path="/usr/bin:/bin")
+
 
 @dataclass
 class ChildRun:
     wall: float  # seconds, from just before the fork to the child's exit
     maxrss_kib: int  # the child's peak resident memory
-    stdout: str
+    stdout: str  # empty when not kept
+    stdout_bytes: int
     stderr: str
     started: float  # time.monotonic() just before the fork (CLOCK_MONOTONIC: shared by all processes)
 
@@ -29,16 +35,23 @@ class ChildFailed(RuntimeError):
     pass
 
 
+def memory_method() -> str:
+    if GNU_TIME:
+        return "peak RSS of the child alone (GNU time %M)"
+    return "peak RSS via wait4 (an upper bound: includes the harness's own peak; install GNU time)"
+
+
 def run_child(
     argv: list[str], *, env: dict[str, str] | None = None, stdin: str | None = None, keep_stdout: bool = True
 ) -> ChildRun:
     """Run argv to completion; its output goes to unlinked temp files (no pipe can fill up)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile() as mem:
+        command = [GNU_TIME, "-q", "-f", "%M", "-o", mem.name, *argv] if GNU_TIME else argv
         started = time.monotonic()
         proc = subprocess.Popen(
-            argv,
+            command,
             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-            stdout=out if keep_stdout else subprocess.DEVNULL,
+            stdout=out,
             stderr=err,
             env=env,
         )
@@ -49,10 +62,21 @@ def run_child(
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.monotonic() - started
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
+        size = out.tell()
         out.seek(0)
         err.seek(0)
-        run = ChildRun(wall, usage.ru_maxrss, out.read().decode(errors="replace"),
-                       err.read().decode(errors="replace"), started)
+        maxrss = usage.ru_maxrss
+        if GNU_TIME:
+            text = Path(mem.name).read_text().strip().splitlines()
+            maxrss = int(text[-1]) if text and text[-1].isdigit() else maxrss
+        run = ChildRun(
+            wall,
+            maxrss,
+            out.read().decode(errors="replace") if keep_stdout else "",
+            size,
+            err.read().decode(errors="replace"),
+            started,
+        )
     if proc.returncode != 0:
         raise ChildFailed(f"{' '.join(map(str, argv[:4]))} ... exited {proc.returncode}: {run.stderr.strip()[-400:]}")
     return run

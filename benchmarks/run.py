@@ -29,10 +29,11 @@ class Sizes:
     tui_repeats: int  # TUI start-ups of each kind
     keypresses: int  # quick-entry samples
     live: int  # events written by another process
+    pages: int  # page-ups through the timeline
 
 
-FULL = Sizes(events=100_000, short=10_000, repeats=21, doc_repeats=3, appends=1000, tui_repeats=7, keypresses=100, live=10)
-QUICK = Sizes(events=2_000, short=200, repeats=5, doc_repeats=1, appends=100, tui_repeats=2, keypresses=10, live=3)
+FULL = Sizes(events=100_000, short=10_000, repeats=21, doc_repeats=3, appends=1000, tui_repeats=7, keypresses=100, live=10, pages=40)
+QUICK = Sizes(events=2_000, short=200, repeats=5, doc_repeats=1, appends=100, tui_repeats=2, keypresses=5, live=2, pages=5)
 
 
 def _parser() -> argparse.ArgumentParser:

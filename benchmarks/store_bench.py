@@ -73,7 +73,7 @@ def search_row(db: DemoDb, repeats: int) -> Row:
                     subj.append(time.perf_counter() - t)
                     t = time.perf_counter()
                     raw.execute(
-                        "SELECT e.* FROM events_fts JOIN events e ON e.seq = events_fts.rowid"
+                        "SELECT e.* FROM events_fts CROSS JOIN events e ON e.seq = events_fts.rowid"
                         " WHERE events_fts MATCH ? AND e.incident_id = ? ORDER BY e.ts DESC, e.seq DESC LIMIT 200",
                         (match, db.incident_id),
                     ).fetchall()

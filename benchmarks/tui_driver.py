@@ -1,0 +1,303 @@
+"""Runs inside the child process for the TUI figures: `python -m benchmarks.tui_driver MODE ...`.
+
+Every frame Textual composes goes through `App._display` (headless too: the compositor
+renders, only the terminal write is skipped). The driver wraps it, stamps each frame with
+`time.monotonic()` (CLOCK_MONOTONIC, the same clock the parent read before the fork) and
+checks what the frame shows, so "first frame showing the incident" means the frame in
+which the header carries the title and the timeline rows are drawn, not merely mounted.
+Results go to fd 1 as one JSON line (Textual redirects sys.stdout while an app runs).
+
+Modes:
+  bare                    a bare Textual app (Header, one Static, Footer) to its first frame
+  warroom DB              `warroom --db DB` (the real CLI path) to the first frame showing the incident
+  interact DB BASE N L P  in one Pilot session: N quick entries, L events written by another
+                          process, P page-ups, plus jumps home/end; BASE is the raw baseline db
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sqlite3
+import sys
+import threading
+import time
+import uuid
+from datetime import datetime, timezone
+
+import textual.app as textual_app
+
+SIZE = (140, 45)
+TIMEOUT = 120  # seconds; a driver that never sees its frame must not hang the run
+DEMO_TITLE_START = "Checkout failing"  # warroom.demo.DEMO_TITLE, kept literal: bare mode imports no warroom
+
+
+def emit(payload: dict) -> None:
+    os.write(1, (json.dumps(payload) + "\n").encode())
+
+
+def _watchdog() -> None:
+    def fire() -> None:
+        emit({"error": f"no result within {TIMEOUT}s"})
+        os._exit(3)
+
+    timer = threading.Timer(TIMEOUT, fire)
+    timer.daemon = True
+    timer.start()
+
+
+# ----- frames ------------------------------------------------------------------------------
+
+
+class Watch:
+    """Waits for the first frame for which `shows(app)` is true; `at` is that frame's time."""
+
+    def __init__(self, shows) -> None:
+        self.shows = shows
+        self.at: float | None = None
+        self.seen = asyncio.Event()
+
+
+WATCHES: list[Watch] = []
+_original_display = textual_app.App._display
+
+
+def _display(self, screen, renderable) -> None:
+    stamp = time.monotonic()
+    _original_display(self, screen, renderable)
+    if renderable is None or not WATCHES:
+        return
+    for watch in list(WATCHES):
+        try:
+            shown = watch.shows(self)
+        except Exception:  # noqa: BLE001 - a half-built screen simply does not show it yet
+            shown = False
+        if shown:
+            watch.at = stamp
+            watch.seen.set()
+            WATCHES.remove(watch)
+
+
+textual_app.App._display = _display
+
+
+def screen_lines(app) -> list:
+    return app.screen._compositor.render_strips()
+
+
+def timeline_rows(app) -> list[str]:
+    """The text of the timeline pane's rows as the last frame drew them."""
+    timeline = app.screen.query_one("#timeline")
+    region = timeline.content_region
+    strips = screen_lines(app)
+    return [strips[y].crop(region.x, region.right).text.rstrip() for y in range(region.y, region.bottom)]
+
+
+def incident_shown(app) -> bool:
+    """The header names the incident and the timeline's visible rows are drawn (none still loading)."""
+    if type(app.screen).__name__ != "WarRoomScreen":
+        return False
+    strips = screen_lines(app)
+    if not any(DEMO_TITLE_START in strip.text for strip in strips[:3]):
+        return False
+    rows = [r for r in timeline_rows(app) if r.strip()]
+    return bool(rows) and not any(r.strip() == "…" for r in rows)
+
+
+# ----- start-up ----------------------------------------------------------------------------
+
+
+def first_frame(shows, start) -> None:
+    """Run `start()` (which runs an app) headless; report the first frame `shows` accepts, then exit."""
+    original_run = textual_app.App.run
+
+    def headless_run(self, **kwargs):
+        kwargs.update(headless=True, size=SIZE)
+        return original_run(self, **kwargs)
+
+    textual_app.App.run = headless_run
+
+    def shows_then_exit(app) -> bool:
+        if shows(app):
+            app.call_later(app.exit)
+            return True
+        return False
+
+    watch = Watch(shows_then_exit)
+    WATCHES.append(watch)
+    start()
+    if watch.at is None:
+        emit({"error": "the app exited before showing its first frame"})
+        raise SystemExit(4)
+    emit({"first_frame": watch.at})
+
+
+def run_bare() -> None:
+    from textual.app import App
+    from textual.widgets import Footer, Header, Static
+
+    class Bare(App[None]):
+        def compose(self):
+            yield Header()
+            yield Static("A bare Textual app: the start-up baseline.")
+            yield Footer()
+
+    first_frame(lambda app: True, lambda: Bare().run())
+
+
+def run_warroom(db_path: str) -> None:
+    from warroom.cli import main
+
+    first_frame(incident_shown, lambda: main(["--db", db_path]))
+
+
+# ----- interaction (Pilot) -------------------------------------------------------------------
+
+# Another process logging: a plain sqlite3 insert+commit of db.event_params, then the time.
+WRITER = """
+import sqlite3, sys, time
+from warroom import db
+from warroom.ids import uuid7
+from warroom.timeutil import now, to_db
+path, incident_id, text = sys.argv[1:4]
+conn = sqlite3.connect(path, isolation_level=None, timeout=10)
+conn.execute("PRAGMA synchronous = FULL")
+stamp = to_db(now())
+conn.execute(db.INSERT_EVENT, db.event_params(id=uuid7(), incident_id=incident_id, ts=stamp,
+    recorded_at=stamp, kind="alert", text=text, author="bench-writer"))
+print(time.monotonic(), flush=True)
+"""
+
+
+async def until(shows, action=None, timeout: float = 30) -> float:
+    """Register a watch, then run `action` (a coroutine), then wait for the frame. Returns its time."""
+    watch = Watch(shows)
+    WATCHES.append(watch)
+    if action is not None:
+        await action
+    try:
+        await asyncio.wait_for(watch.seen.wait(), timeout)
+    finally:
+        if watch in WATCHES:
+            WATCHES.remove(watch)
+    assert watch.at is not None
+    return watch.at
+
+
+async def type_text(app, pilot, text: str) -> None:
+    """Type into the focused widget through the driver, as Pilot does, without Pilot's idle wait
+    after every key (about 60 ms each): only the Enter that follows is measured."""
+    from textual import events
+
+    for char in text:
+        key = events.Key(char, char)
+        key.set_sender(app)
+        app._driver.send_message(key)
+    await pilot.pause()
+    if getattr(app.focused, "value", None) != text:
+        raise RuntimeError(f"typed {text!r} but the focused widget holds {getattr(app.focused, 'value', None)!r}")
+
+
+def row_shown(token: str):
+    return lambda app: any(token in row for row in timeline_rows(app))
+
+
+async def interact(db_path: str, baseline_path: str, keypresses: int, live: int, pages: int) -> dict:
+    from warroom import playbook
+    from warroom.app import build_app
+
+    app = build_app(db_path, playbook.load())
+    result: dict = {}
+    raw = sqlite3.connect(baseline_path, isolation_level=None)
+    raw.execute("PRAGMA journal_mode = WAL")
+    raw.execute("PRAGMA synchronous = FULL")
+    raw.execute("CREATE TABLE IF NOT EXISTS t (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, ts TEXT NOT NULL, text TEXT NOT NULL)")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(incident_shown, timeout=60)
+        screen = app.screen
+        timeline = screen.query_one("#timeline")
+        incident_id = screen.incident_id
+
+        # Jump to the start and back to the end, then page up through the timeline: each time
+        # until the frame shows the cursor's new place with every visible row drawn.
+        def settled(cursor_check):
+            return lambda app: cursor_check(timeline.cursor) and not any(
+                r.strip() == "…" for r in timeline_rows(app)
+            )
+
+        jumps = {}
+        for key, check in (("home", lambda c: c == 0), ("end", lambda c: c == len(timeline.keys) - 1)):
+            t = time.monotonic()
+            jumps[key] = await until(settled(check), pilot.press(key)) - t
+        page_times = []
+        for _ in range(pages):
+            if timeline.cursor <= 0:  # a short timeline: back to the end and page up again
+                await until(settled(lambda c: c == len(timeline.keys) - 1), pilot.press("end"))
+            before = timeline.cursor
+            t = time.monotonic()
+            page_times.append(await until(settled(lambda c, b=before: c != b), pilot.press("pageup")) - t)
+        await pilot.press("end")
+        result.update(jumps=jumps, pages=page_times, rows=len(timeline.keys))
+
+        # Keypress to committed and shown, alternating with the raw baseline.
+        entry_times, raw_times, tokens = [], [], []
+        for i in range(keypresses + 2):
+            token = f"kp{i:04d}{uuid.uuid4().hex[:6]}"
+            tokens.append(token)
+            await pilot.press("l")  # the quick-entry key, through Pilot like a person
+            await type_text(app, pilot, token)
+            t = time.monotonic()
+            shown_at = await until(row_shown(token), pilot.press("enter"))
+            stamp = datetime.now(timezone.utc).isoformat()
+            r = time.perf_counter()
+            raw.execute("INSERT INTO t (id, ts, text) VALUES (?, ?, ?)", (str(uuid.uuid4()), stamp, token))
+            raw_elapsed = time.perf_counter() - r
+            if i >= 2:  # the first two warm the caches
+                entry_times.append(shown_at - t)
+                raw_times.append(raw_elapsed)
+        # Shown means committed (the screen shows only what the store returned); check it anyway.
+        check = sqlite3.connect(db_path)
+        marks = ",".join("?" * len(tokens))
+        committed = check.execute(f"SELECT count(*) FROM events WHERE text IN ({marks})", tokens).fetchone()[0]
+        check.close()
+        result.update(entry=entry_times, raw=raw_times, committed=committed, typed=len(tokens))
+
+        # Live: written by another process, until it is on screen.
+        live_times = []
+        for i in range(live):
+            token = f"live{i:04d}{uuid.uuid4().hex[:4]}"
+            watch = Watch(row_shown(token))
+            WATCHES.append(watch)
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-c", WRITER, db_path, incident_id, token, stdout=asyncio.subprocess.PIPE
+            )
+            out, _ = await proc.communicate()
+            if proc.returncode != 0:
+                raise RuntimeError("the writer process failed")
+            written = float(out.decode().strip())
+            await asyncio.wait_for(watch.seen.wait(), 10)
+            live_times.append(watch.at - written)
+        result.update(live=live_times)
+    raw.close()
+    return result
+
+
+def main(argv: list[str]) -> int:
+    _watchdog()
+    mode = argv[0]
+    if mode == "bare":
+        run_bare()
+    elif mode == "warroom":
+        run_warroom(argv[1])
+    elif mode == "interact":
+        db_path, baseline, keypresses, live, pages = argv[1], argv[2], *map(int, argv[3:6])
+        emit(asyncio.run(interact(db_path, baseline, keypresses, live, pages)))
+    else:
+        emit({"error": f"unknown mode {mode!r}"})
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
