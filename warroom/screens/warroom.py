@@ -139,6 +139,12 @@ class WarRoomScreen(CommsActions, PracticeActions, Screen[None]):
             self._version = await self.store.data_version()
             self._last_seq = await self.store.max_seq()
             await self._reload_keys(keep_seq)
+            if self.state is None:
+                # The header from the incident row at once; the full state (slow for a
+                # 100,000-event incident) follows in the background.
+                incident = await self.store.incident(self.incident_id)
+                if incident is not None:
+                    self.query_one(IncidentHeader).show(IncidentState(incident=incident), self.now())
         except Exception as exc:  # noqa: BLE001 - a message, never a traceback
             self.notify(f"Could not load the incident: {exc}", severity="error", timeout=10)
             return
@@ -307,7 +313,11 @@ class WarRoomScreen(CommsActions, PracticeActions, Screen[None]):
         warning = rules.advance_warning(self.state, self.playbook, new) if step > 0 else None
         if warning and self._armed_phase != new:
             self._armed_phase = new  # the same key again advances anyway
-            self.notify(f"{warning}. Press ] again to advance anyway.", title="Not yet", severity="warning")
+            firm = old in keys and self.playbook.phase(old).mode == "thoroughness"  # Fix, Postmortem: firmer
+            self.notify(
+                f"{warning.rstrip('.')}. Press ] again to advance anyway.", title="Not yet",
+                severity="error" if firm else "warning", timeout=12 if firm else 6,
+            )
             return
         self._armed_phase = None
         await self._write(
