@@ -170,6 +170,16 @@ def test_folder_instead_of_file(tmp_path, env):
         db.prepare(tmp_path)
 
 
+@pytest.mark.parametrize("command", [c for c in COMMANDS if c != "doc"])
+def test_special_files_are_refused_without_hanging(tmp_path, env, command):
+    import os
+
+    fifo = tmp_path / "pipe.db"
+    os.mkfifo(fifo)
+    for path in (fifo, Path("/dev/null")):
+        assert_one_line_error(_run(command, path, env), str(path), "not a regular file")
+
+
 def test_parent_is_a_file(tmp_path, env):
     blocker = tmp_path / "plain"
     blocker.write_text("x")
@@ -393,6 +403,9 @@ def test_full_disk_cli(tmp_path, env, mounts):
         assert_one_line_error(listed, str(path), "full")
     else:
         assert incident in listed.out
+    # A new database on the full disk: the same line (not a failed ROLLBACK hiding it).
+    fresh = disk / "fresh.db"
+    assert_one_line_error(run_cli("--db", str(fresh), "declare", "New", env=env), str(fresh), "full")
     # Once space is freed, the same command succeeds.
     filler.unlink()
     retry = run_cli("--db", str(path), "log", "-", env=env, input=big)

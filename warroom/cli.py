@@ -115,7 +115,7 @@ def cmd_log(args: argparse.Namespace) -> int:
             conn.execute(db.INSERT_EVENT, params)
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            db.rollback(conn)
             raise
     except sqlite3.Error as exc:
         raise db.describe_sqlite_error(path, exc) from None

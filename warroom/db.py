@@ -143,6 +143,8 @@ def _check_file(path: Path, create: bool) -> None:
         except OSError as exc:
             raise DatabaseError(f"cannot create {path}: {exc.strerror}; choose another place with --db") from None
         return
+    if not path.is_file():  # opening a pipe would hang; a device is no place for a database
+        raise DatabaseError(f"{path} is not a regular file (a device or a pipe?); pass a file path with --db")
     try:
         with path.open("rb") as fh:
             header = fh.read(len(SQLITE_HEADER))
@@ -208,8 +210,18 @@ def migrate(conn: sqlite3.Connection, path: Path | str) -> None:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback(conn)
         raise
+
+
+def rollback(conn: sqlite3.Connection) -> None:
+    """Roll back if a transaction is still open. SQLite has already rolled back by itself
+    after some errors (a full disk); a second ROLLBACK would fail and hide the real error."""
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
 
 
 def _split_sql(script: str) -> list[str]:
