@@ -545,7 +545,9 @@ class Store:
             params.append(incident_id)
         rows = await self._fetchall(
             f"SELECT e.seq, e.id, e.incident_id, e.ts, e.recorded_at, e.kind, e.text, e.author, e.ref, e.data"
-            f" FROM events_fts JOIN events e ON e.seq = events_fts.rowid WHERE {where}"
+            # CROSS JOIN keeps FTS as the outer loop: with a plain JOIN the planner walked every
+            # event of the incident and probed FTS per row (2 s at 100,000 events, not 30 ms).
+            f" FROM events_fts CROSS JOIN events e ON e.seq = events_fts.rowid WHERE {where}"
             f" ORDER BY e.ts DESC, e.seq DESC LIMIT ?",
             [*params, limit],
         )
