@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from rich.text import Text
@@ -37,9 +37,10 @@ class ActionItemEditor(ModalScreen[ActionItem | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, item: ActionItem) -> None:
+    def __init__(self, item: ActionItem, today: date) -> None:
         super().__init__()
         self.item = item
+        self.today = today
 
     def compose(self) -> ComposeResult:
         with Vertical(id="action-item-box", classes="dialog"):
@@ -48,9 +49,25 @@ class ActionItemEditor(ModalScreen[ActionItem | None]):
             yield Input(self.item.owner, placeholder="Owner", id="ai-owner")
             yield Input(self.item.due, placeholder="Due date (YYYY-MM-DD)", id="ai-due")
             yield Input(self.item.status, placeholder="Status (Open / In progress / Done)", id="ai-status")
+            yield Static("", id="ai-checks")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save", variant="primary", id="ai-save")
                 yield Button("Cancel", id="ai-cancel")
+
+    def on_mount(self) -> None:
+        self._check()
+
+    @on(Input.Changed)
+    def _check(self) -> None:
+        # The item as typed so far, checked against the rules for good action items.
+        draft = self.item.model_copy(
+            update={name: self._value(name) for name in ("action", "owner", "due", "status")}
+        )
+        out = Text()
+        for issue in review.check_action_item(draft, self.today):
+            out.append("⚑ ", style="bold")
+            out.append(issue + "\n")
+        self.query_one("#ai-checks", Static).update(out or Text("✓ specific, owned and dated"))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -237,7 +254,7 @@ class PostmortemScreen(Screen[None]):
                 return
             await self._reload()
 
-        self.app.push_screen(ActionItemEditor(item), saved)
+        self.app.push_screen(ActionItemEditor(item, local(self.clock()).date()), saved)
 
     def action_add_item(self) -> None:
         self._edit(ActionItem(id=uuid7(), incident_id=self.incident_id, action="", created_at=self.clock()))

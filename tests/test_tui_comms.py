@@ -1,0 +1,356 @@
+"""Pilot tests for the war room's comms keys: copy each document, roles, hand off.
+
+The keys are pressed for real; the checks read the database, `app.clipboard` (where
+Textual keeps the OSC 52 text) and the notifications."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import timedelta
+
+import pytest
+from conftest import FIXED_NOW
+
+from warroom import clipboard, documents
+from warroom.app import build_app
+from warroom.screens.document_chooser import DocumentChooser
+from warroom.screens.document_preview import DocumentPreview
+from warroom.screens.handoff_dialog import HandoffDialog
+from warroom.screens.roles import RolesScreen
+from warroom.screens.warroom import WarRoomScreen
+from warroom.store import Store
+
+SIZE = (140, 45)
+LETTERS = {"status": "s", "internal": "u", "external": "e", "handoff": "h", "postmortem": "p", "timeline": "t"}
+
+
+@pytest.fixture(autouse=True)
+def no_system_clipboard(monkeypatch):
+    """No display, no tmux: the chain must fall back to a file (unless a test says otherwise)."""
+    monkeypatch.setattr(clipboard, "_pyperclip", lambda text: (None, "no system clipboard"))
+
+
+async def settle(pilot, rounds: int = 3) -> None:
+    for _ in range(rounds):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+
+
+def query(path, sql: str, params=()) -> list[sqlite3.Row]:
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def incident_row(path) -> sqlite3.Row:
+    return query(path, "SELECT * FROM incidents")[0]
+
+
+def comms_events(path) -> list[sqlite3.Row]:
+    return query(path, "SELECT * FROM events WHERE kind = 'comms' ORDER BY seq")
+
+
+def notes(app) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+def app_for(path, playbook):
+    return build_app(path, playbook, clock=lambda: FIXED_NOW)
+
+
+async def open_war_room(pilot) -> WarRoomScreen:
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, WarRoomScreen)
+    return pilot.app.screen
+
+
+async def open_preview(pilot, kind: str) -> DocumentPreview:
+    await pilot.press("y")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, DocumentChooser)
+    await pilot.press(LETTERS[kind])
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, DocumentPreview)
+    return pilot.app.screen
+
+
+def test_copy_letters_are_the_playbook_copy_keys(playbook):
+    specs = documents.document_specs(playbook)
+    assert {k: s.copy_key for k, s in specs.items()} == LETTERS
+
+
+@pytest.mark.parametrize("kind", list(LETTERS))
+async def test_each_copy_key_copies_and_logs_updates(demo_db, playbook, kind):
+    before = incident_row(demo_db)
+    comms_before = len(comms_events(demo_db))
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_war_room(pilot)
+        preview = await open_preview(pilot, kind)
+        shown = preview.editor.text
+        assert shown.strip()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, WarRoomScreen)
+        assert app.clipboard == shown
+        messages = notes(app)
+    after = incident_row(demo_db)
+    comms = comms_events(demo_db)
+    if kind in ("status", "internal", "external"):
+        assert len(comms) == comms_before + 1
+        assert comms[-1]["text"] == shown  # the full text, on the timeline
+        assert json.loads(comms[-1]["data"])["document"] == kind
+        every = playbook.severity(after["severity"]).update_every_minutes
+        assert after["next_update_at"] == (FIXED_NOW + timedelta(minutes=every)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    else:  # records, not messages: no update logged, the update clock untouched
+        assert len(comms) == comms_before
+        assert after["next_update_at"] == before["next_update_at"]
+    expected = before["updates_sent"] + (1 if kind == "internal" else 0)
+    assert after["updates_sent"] == expected
+    # No tmux and no system clipboard here: the notification names the file, which holds the text.
+    saved = [m for m in messages if "saved to" in m]
+    assert saved, messages
+    path = saved[-1].split("saved to ", 1)[1].strip()
+    with open(path, encoding="utf-8") as handle:
+        assert handle.read() == shown
+
+
+async def test_internal_update_numbers_follow_copies(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_war_room(pilot)
+        first = (await open_preview(pilot, "internal")).editor.text
+        await pilot.press("escape")  # cancelled: not sent, the number stays
+        await settle(pilot)
+        again = (await open_preview(pilot, "internal")).editor.text
+        assert again == first
+        await pilot.press("enter")
+        await settle(pilot)
+        sent = incident_row(demo_db)["updates_sent"]
+        assert f"Update #{sent}" in first
+        after = (await open_preview(pilot, "internal")).editor.text
+        assert f"Update #{sent + 1}" in after
+
+
+async def test_escape_copies_nothing_and_logs_nothing(demo_db, playbook):
+    before = incident_row(demo_db)
+    comms_before = len(comms_events(demo_db))
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_war_room(pilot)
+        await open_preview(pilot, "internal")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, WarRoomScreen)
+        assert app.clipboard == ""
+        await pilot.press("y", "escape")  # the chooser cancels too
+        await settle(pilot)
+        assert isinstance(app.screen, WarRoomScreen)
+    assert len(comms_events(demo_db)) == comms_before
+    assert incident_row(demo_db)["updates_sent"] == before["updates_sent"]
+
+
+async def test_edited_preview_is_what_gets_copied_and_logged(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_war_room(pilot)
+        preview = await open_preview(pilot, "status")
+        shown = preview.editor.text
+        await pilot.press("ctrl+home", "x")  # read-only until e
+        assert preview.editor.text == shown
+        await pilot.press("e", "ctrl+home", *"EDITED ", "enter")  # editing: enter is a newline
+        await settle(pilot)
+        assert isinstance(app.screen, DocumentPreview)
+        assert preview.editor.text.startswith("EDITED \n")
+        await pilot.press("escape")  # ends editing, stays
+        await settle(pilot)
+        assert isinstance(app.screen, DocumentPreview)
+        edited = preview.editor.text
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.clipboard == edited
+    assert comms_events(demo_db)[-1]["text"] == edited
+
+
+async def test_confirmed_clipboard_writes_no_file(demo_db, playbook, monkeypatch, tmp_path):
+    copied: list[str] = []
+    monkeypatch.setattr(clipboard, "_pyperclip", lambda text: (copied.append(text) or True, ""))
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_war_room(pilot)
+        shown = (await open_preview(pilot, "external")).editor.text
+        await pilot.press("enter")
+        await settle(pilot)
+        messages = notes(app)
+    assert copied == [shown]
+    assert any(m.startswith("Copied to system clipboard") for m in messages), messages
+    assert not (tmp_path / "data" / "clipboard").exists()
+
+
+async def test_tmux_failure_falls_back_to_the_file(demo_db, playbook, monkeypatch):
+    monkeypatch.setenv("TMUX", "/tmp/tmux-0/default,1,0")
+    monkeypatch.setattr(clipboard, "_tmux", lambda text: (False, "tmux: no server running"))
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_war_room(pilot)
+        await open_preview(pilot, "status")
+        await pilot.press("enter")
+        await settle(pilot)
+        messages = notes(app)
+    line = next(m for m in messages if "saved to" in m)
+    assert "tmux buffer" in line and "not confirmed" in line
+
+
+async def test_roles_are_set_by_key(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_war_room(pilot)
+        await pilot.press("R")
+        await settle(pilot)
+        assert isinstance(app.screen, RolesScreen)
+        await pilot.press("2", *"Priya", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, WarRoomScreen)
+        await pilot.press("R", "1", "ctrl+u", *"Lee", "enter")
+        await settle(pilot)
+        await pilot.press("R", "escape")  # cancel: nothing written
+        await settle(pilot)
+    row = incident_row(demo_db)
+    roles = json.loads(row["roles"])
+    assert roles["comms"] == "Priya"
+    assert roles["commander"] == "Lee" and row["commander"] == "Lee"
+    logged = [r["text"] for r in query(demo_db, "SELECT text FROM events WHERE kind = 'role' ORDER BY seq")]
+    assert logged[-2:] == ["comms: Priya", "commander: Lee"]
+
+
+async def test_roles_dialog_shows_current_holders(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        await pilot.press("R")
+        await settle(pilot)
+        dialog = app.screen
+        assert dialog.holders["commander"] == screen.state.incident.commander
+        await pilot.press("1")
+        assert dialog.query_one("#roles-name").value == screen.state.incident.commander
+
+
+async def test_hand_off_logs_new_commander_and_offers_the_text(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_war_room(pilot)
+        await pilot.press("H")
+        await settle(pilot)
+        assert isinstance(app.screen, HandoffDialog)
+        text = app.screen.query_one("#handoff-text").text
+        assert text.startswith("## Incident Handoff")  # the pane was empty: the template
+        await pilot.press(*"Morgan", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DocumentPreview)
+        assert app.screen.editor.text == text.strip()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.clipboard == text.strip()
+    row = incident_row(demo_db)
+    assert row["commander"] == "Morgan" and json.loads(row["roles"])["commander"] == "Morgan"
+    handoffs = query(demo_db, "SELECT * FROM events WHERE kind = 'handoff'")
+    assert handoffs[-1]["text"] == text.strip()
+    assert json.loads(handoffs[-1]["data"])["to"] == "Morgan"
+
+
+async def test_hand_off_uses_the_handoff_pane_text(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_war_room(pilot)
+        await pilot.press("h", *"Watch the gateway; rollback holds", "escape")
+        await pilot.press("H")
+        await settle(pilot)
+        assert app.screen.query_one("#handoff-text").text == "Watch the gateway; rollback holds"
+        await pilot.press("escape")  # cancelled: no handoff
+        await settle(pilot)
+    assert query(demo_db, "SELECT * FROM events WHERE kind = 'handoff'") == []
+
+
+async def test_hand_off_needs_a_new_name(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_war_room(pilot)
+        await pilot.press("H")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, HandoffDialog)
+    assert query(demo_db, "SELECT * FROM events WHERE kind = 'handoff'") == []
+
+
+async def test_fresh_incident_handoff_pane_starts_from_the_template(db_path, playbook):
+    async def declare() -> None:
+        store = await Store.open(db_path, clock=lambda: FIXED_NOW)
+        try:
+            await store.declare("Search is slow", 3, "sam", first_phase="assess", incident_id="INC-20260310-aaaa")
+        finally:
+            await store.close()
+
+    await declare()
+    app = app_for(db_path, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        await pilot.pause(0.7)  # the watcher's first round
+        await settle(pilot)
+        saved = dict((r["name"], r["text"]) for r in query(db_path, "SELECT name, text FROM texts"))
+        assert saved["handoff"].startswith("## Incident Handoff")
+        assert "Search is slow" in saved["handoff"]
+        assert screen.query_one("#handoff").text == saved["handoff"]
+
+
+async def test_cleared_handoff_pane_is_not_refilled_but_ctrl_t_refills(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        await pilot.pause(0.7)
+        await settle(pilot)
+        assert screen.query_one("#handoff").text == ""  # the demo saved it empty on purpose
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert screen.query_one("#handoff").text.startswith("## Incident Handoff")
+        await pilot.pause(0.8)  # the pane's own debounced autosave
+        await settle(pilot)
+    saved = dict((r["name"], r["text"]) for r in query(demo_db, "SELECT name, text FROM texts"))
+    assert saved["handoff"].startswith("## Incident Handoff")
+
+
+async def test_postmortem_phase_start_offers_the_screen(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        await pilot.pause(0.7)
+        assert not any("P opens the postmortem" in m for m in notes(app))
+        other = await Store.open(demo_db, clock=lambda: FIXED_NOW)  # another terminal moves the phase
+        try:
+            await other.set_phase(screen.incident_id, "postmortem", "sam")
+        finally:
+            await other.close()
+        for _ in range(6):
+            await pilot.pause(0.3)
+            await settle(pilot)
+            if any("P opens the postmortem" in m for m in notes(app)):
+                break
+        assert any("P opens the postmortem" in m for m in notes(app))
+
+
+async def test_broken_team_template_is_a_message_not_a_crash(demo_db, playbook, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ValueError("template status.md.j2: unexpected end of template")
+
+    monkeypatch.setattr(documents, "render", broken)
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_war_room(pilot)
+        await pilot.press("y", "s")
+        await settle(pilot)
+        assert isinstance(app.screen, WarRoomScreen)
+        assert any("Cannot write the status document" in m for m in notes(app))
