@@ -402,6 +402,8 @@ def gantt(state: IncidentState, playbook: Playbook, now: datetime) -> tuple[list
     phases = []
     for span in state.phases:
         end = span.exited_at or (state.incident.resolved_at if state.incident.status == "resolved" else None)
+        if end is not None and end <= span.entered_at:
+            continue  # an instant (the postmortem begun at resolution) draws nothing
         phases.append(
             GanttRow(
                 _gantt_name(playbook.phase_name(span.phase)),

@@ -1,0 +1,395 @@
+"""Generated documents: golden files for the demo and a multi-day incident, leaks,
+numbering, Markdown escaping, empty incidents, streaming and team templates.
+
+Regenerate the golden files with `WARROOM_REGOLD=1 python -m pytest tests/test_documents.py`
+and read the diff before committing it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from warroom import documents
+from warroom import playbook as playbook_module
+from warroom.demo import seed_demo
+from warroom.errors import InputError, PlaybookError
+from warroom.models import ActionItem, Incident, IncidentState
+from warroom.store import Store
+
+from conftest import FIXED_NOW
+
+GOLDEN = Path(__file__).parent / "golden"
+UTC = timezone.utc
+DAY1 = datetime(2026, 3, 9, 23, 40, tzinfo=UTC)
+MULTI_NOW = DAY1 + timedelta(hours=3)
+MULTI_ID = "INC-20260309-md01"
+
+
+def assert_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("WARROOM_REGOLD"):
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"no golden file {path}: run with WARROOM_REGOLD=1 and review it"
+    assert text == path.read_text(encoding="utf-8")
+
+
+def _clock(store: Store, at: datetime) -> None:
+    store.clock = lambda: at
+
+
+async def seed_multiday(store: Store, pb) -> str:
+    """A SEV-1 that starts before midnight and ends after it, with every kind of record."""
+    t = DAY1
+    _clock(store, t)
+    iid = (
+        await store.declare(
+            "Orders API down in EU",
+            1,
+            "lee",
+            first_phase="assess",
+            triage={
+                "broken": "Orders API: 503 on every request",
+                "affected": "All EU customers",
+                "changed": "Config push to orders-db pool at 23:20",
+                "how_bad": "100% of EU orders",
+            },
+            impact="all",
+            impact_pct=100,
+            started_at=t - timedelta(minutes=15),
+            detected_at=t - timedelta(minutes=5),
+            next_update_at=t + timedelta(minutes=15),
+            incident_id=MULTI_ID,
+        )
+    ).id
+    await store.append(iid, "change", "Config push: orders-db pool size 5 → 500", "deploy-bot", at=t - timedelta(minutes=20))
+    _clock(store, t + timedelta(minutes=2))
+    exhausted = await store.append(
+        iid, "note", "Primary DB at max_connections | pool exhausted <script>alert(1)</script>", "lee"
+    )
+    await store.pin(exhausted, "lee")
+    await store.append(iid, "hypothesis", "Pool size typo multiplied connections 100x", "kim")
+    wrong = await store.append(iid, "note", "Outage also in US", "lee")
+    await store.strike(wrong, "lee", "US was fine")
+    typo = await store.append(iid, "note", "erorr budget gone", "kim")
+    await store.amend(typo, "Error budget for the month exhausted", "kim")
+    await store.set_role(iid, "comms", "kim", "lee")
+    await store.tick(iid, "assess", "broken", "What's broken?", True, "lee", "orders API")
+    _clock(store, t + timedelta(minutes=5))
+    await store.set_phase(iid, "contain", "lee")
+    await store.append(iid, "decision", "Bad deploy: revert the config push", "lee", data={"containment": "bad_deploy"})
+    await store.append(iid, "action", "Reverting config push (change 8812)", "kim")
+    _clock(store, t + timedelta(minutes=25))  # 00:05 the next day
+    await store.set_phase(iid, "mitigate", "lee")
+    fix = await store.add_temp_fix(iid, "Rate limit EU orders to 50 rps", "edge config", "OPS-77", "kim")
+    await store.set_mitigation(iid, "partial", pb.mitigation_level("partial").name, True, "lee")
+    await store.set_severity(iid, 2, "lee", "EU orders flowing again, rate limited")
+    await store.append(iid, "note", "workaround: place orders in the mobile app", "lee")
+    await store.record_update_sent(iid, "internal", "## Incident Update #1", "kim", t + timedelta(minutes=55))
+    _clock(store, t + timedelta(minutes=50))
+    await store.set_phase(iid, "diagnose", "lee")
+    await store.append(iid, "alert", "orders-db connections back to 40", "grafana")
+    _clock(store, t + timedelta(minutes=80))
+    await store.handoff(iid, "kim", "## Incident Handoff\n\nlong text", "lee")
+    _clock(store, t + timedelta(minutes=110))
+    await store.set_phase(iid, "fix", "kim")
+    await store.append(iid, "change", "Config schema now rejects pool size > 50 (PR 4411)", "kim")
+    await store.close_temp_fix(fix, "kim")
+    _clock(store, t + timedelta(minutes=140))
+    await store.set_phase(iid, "postmortem", "kim")
+    await store.resolve(iid, "kim")
+    texts = {
+        "summary": "A config push raised the orders-db pool size from 5 to 500.\n\nEU orders failed for 50 minutes.",
+        "root_cause": "The pool size field accepted any integer; 500 × 40 pods exceeded `max_connections`.",
+        "contributing_factors": "- No schema validation for pool size\n- Config pushes skip canary\n",
+        "went_well": "Rollback took 3 minutes",
+        "went_poorly": "Detection took 10 minutes <b>bold</b>",
+        "lessons": "Config is code: validate and canary it.",
+    }
+    for key, text in texts.items():
+        await store.save_text(iid, f"postmortem.{key}", text)
+    created = DAY1 + timedelta(hours=2)
+    await store.save_action_item(
+        ActionItem(id="a1", incident_id=iid, action="Validate pool size | max 50 in config schema", owner="kim",
+                   due="2026-03-20", status="Done", created_at=created)
+    )
+    await store.save_action_item(
+        ActionItem(id="a2", incident_id=iid, action="Canary config pushes <script>x</script>", owner="lee",
+                   due="2026-03-27", status="Open", created_at=created + timedelta(seconds=1))
+    )
+    return iid
+
+
+@pytest.fixture
+async def demo(db_path, playbook):
+    store = await Store.open(db_path, clock=lambda: FIXED_NOW)
+    iid = await seed_demo(store, playbook, now=FIXED_NOW)
+    yield store, iid
+    await store.close()
+
+
+@pytest.fixture
+async def multiday(db_path, playbook):
+    store = await Store.open(db_path, clock=lambda: MULTI_NOW)
+    iid = await seed_multiday(store, playbook)
+    _clock(store, MULTI_NOW)
+    yield store, iid
+    await store.close()
+
+
+@pytest.mark.parametrize("kind", documents.DOCUMENT_KINDS)
+async def test_golden_demo(demo, playbook, kind):
+    store, iid = demo
+    text = await documents.render_from_store(kind, store, iid, playbook, FIXED_NOW)
+    assert_golden(f"demo-{kind}.md", text.replace(iid, "INC-DEMO"))
+
+
+@pytest.mark.parametrize("kind", documents.DOCUMENT_KINDS)
+async def test_golden_multiday(multiday, playbook, kind):
+    store, iid = multiday
+    assert_golden(f"multiday-{kind}.md", await documents.render_from_store(kind, store, iid, playbook, MULTI_NOW))
+
+
+async def test_render_is_pure_and_matches_store(demo, playbook):
+    store, iid = demo
+    state = await store.load_state(iid)
+    for kind in documents.DOCUMENT_KINDS:
+        first = documents.render(kind, state, playbook, FIXED_NOW)
+        assert first == documents.render(kind, state, playbook, FIXED_NOW)
+        assert first == await documents.render_from_store(kind, store, iid, playbook, FIXED_NOW)
+
+
+# ----- what the public sees ---------------------------------------------------------------
+
+
+async def test_external_and_status_leak_nothing_internal(db_path, playbook):
+    store = await Store.open(db_path, clock=lambda: FIXED_NOW)
+    inc = await store.declare(
+        "Payments: secret-title", 2, "mallory", first_phase="assess",
+        triage={"broken": "Payments: card form spins forever", "changed": "secret-change deploy"},
+    )
+    await store.set_role(inc.id, "comms", "trudy", "mallory")
+    note = await store.append(inc.id, "note", "secret-note: customer 42 data", "mallory")
+    await store.pin(note, "mallory")
+    hyp = await store.append(inc.id, "hypothesis", "secret-hypothesis: cache poisoning", "trudy")
+    await store.pin(hyp, "trudy")
+    await store.append(inc.id, "action", "secret-action: restart pods", "trudy")
+    await store.append(inc.id, "note", "workaround: pay with PayPal", "mallory")
+    state = await store.load_state(inc.id)
+    await store.close()
+    for kind in ("external", "status"):
+        text = documents.render(kind, state, playbook, FIXED_NOW).lower()
+        for secret in ("secret", "mallory", "trudy", "customer 42", inc.id.lower()):
+            assert secret not in text, (kind, secret)
+        assert "card form spins forever" in text and "pay with paypal" in text
+    external = documents.render("external", state, playbook, FIXED_NOW)
+    assert external.startswith("## Payments - Degraded Performance\n")
+    assert "**Last updated**: 14:55 UTC" in external
+
+
+# ----- numbering --------------------------------------------------------------------------
+
+
+async def test_internal_number_increments_only_when_sent(demo, playbook):
+    store, iid = demo
+    state = await store.load_state(iid)
+    assert documents.render("internal", state, playbook, FIXED_NOW).startswith("## Incident Update #1 - 14:55\n")
+    assert documents.render("internal", state, playbook, FIXED_NOW).startswith("## Incident Update #1 ")
+    assert (await store.load_state(iid)).incident.updates_sent == 0  # rendering recorded nothing
+    await store.record_update_sent(iid, "status", "x", "sam", None)  # other documents do not count
+    assert "Update #1 " in await documents.render_from_store("internal", store, iid, playbook, FIXED_NOW)
+    await store.record_update_sent(iid, "internal", "x", "sam", None)
+    text = await documents.render_from_store("internal", store, iid, playbook, FIXED_NOW)
+    assert text.startswith("## Incident Update #2 - 14:55\n")
+    assert "No new actions since update #1" in text  # nothing done since the update went out
+    assert documents.render("internal", state, playbook, FIXED_NOW, number=7).startswith("## Incident Update #7 ")
+
+
+# ----- escaping ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "inline", "cell"),
+    [
+        ("a | b", "a | b", "a \\| b"),
+        ("<script>alert(1)</script>", "\\<script>alert(1)\\</script>", "\\<script>alert(1)\\</script>"),
+        ("run `rm -rf`", "run \\`rm -rf\\`", "run \\`rm -rf\\`"),
+        ("line one\nline two", "line one / line two", "line one / line two"),
+        ("# not a heading", "\\# not a heading", "\\# not a heading"),
+        ("> not a quote", "\\> not a quote", "\\> not a quote"),
+        ("- not a list", "\\- not a list", "\\- not a list"),
+        ("5xx > 10%", "5xx > 10%", "5xx > 10%"),
+        ("\\<b>", "\\\\\\<b>", "\\\\\\<b>"),
+        ("\x1b]52;c;evil\x07", "␛]52;c;evil␇", "␛]52;c;evil␇"),
+    ],
+)
+def test_markdown_escaping(text, inline, cell):
+    assert str(documents.md_inline(text)) == inline
+    assert str(documents.md_cell(text)) == cell
+
+
+async def test_pipes_and_html_in_documents(multiday, playbook):
+    store, iid = multiday
+    for kind in documents.DOCUMENT_KINDS:
+        text = await documents.render_from_store(kind, store, iid, playbook, MULTI_NOW)
+        assert not re.search(r"(?<!\\)<(script|b)\b", text), kind
+    postmortem = await documents.render_from_store("postmortem", store, iid, playbook, MULTI_NOW)
+    assert "| Validate pool size \\| max 50 in config schema | kim | 2026-03-20 | Done |" in postmortem
+    actions = postmortem.split("## Action Items", 1)[1].split("\n## ", 1)[0]
+    for line in actions.splitlines():
+        if line.startswith("|"):
+            assert len(re.findall(r"(?<!\\)\|", line)) == 5, line  # every row keeps four cells
+
+
+# ----- content rules ----------------------------------------------------------------------
+
+
+async def test_postmortem_story_rules(multiday, playbook):
+    store, iid = multiday
+    text = await documents.render_from_store("postmortem", store, iid, playbook, MULTI_NOW)
+    assert "Outage also in US" not in text  # struck
+    assert "erorr" not in text and "Error budget for the month exhausted" in text  # amended
+    assert "**Severity**: SEV-1 (SEV-2 at the end)" in text  # highest reached
+    assert "**Author**: kim" in text  # the commander after the handoff
+    assert "**Tuesday 2026-03-10**" in text  # the day changed
+    assert "- 00:05 - Service restored: Partial restore" in text
+    assert "Temporary fix: Rate limit EU orders to 50 rps in edge config (OPS-77), added 00:05, removed at 01:30" in text
+    assert "- Config schema now rejects pool size > 50 (PR 4411) (01:30)" in text  # permanent fix
+    assert "```mermaid\ngantt\n" in text and "Fix :done, 2026-03-10 01:30:00, 2026-03-10 02:00:00" in text
+    assert "_To be written" not in text
+
+
+async def test_empty_sections_show_prompts(demo, playbook):
+    store, iid = demo
+    text = await documents.render_from_store("postmortem", store, iid, playbook, FIXED_NOW)
+    for spec in playbook.postmortem_sections:
+        if spec.key != "summary":
+            assert f"_To be written: {spec.hint}_" in text
+    assert "_Draft from the timeline; replace it with your own summary._" in text
+    await store.save_text(iid, "postmortem.summary", "Written by a person.")
+    text = await documents.render_from_store("postmortem", store, iid, playbook, FIXED_NOW)
+    assert "Written by a person." in text and "_Draft from the timeline" not in text
+
+
+async def test_status_mapping_and_workaround(db_path, playbook):
+    store = await Store.open(db_path, clock=lambda: FIXED_NOW)
+    inc = await store.declare("Search slow", 1, "dana", first_phase="assess")
+    seen = [documents.status_word(await store.load_state(inc.id), playbook)]
+    states = [documents.current_state(await store.load_state(inc.id), playbook)]
+    await store.set_phase(inc.id, "contain", "dana")
+    seen.append(documents.status_word(await store.load_state(inc.id), playbook))
+    await store.set_mitigation(inc.id, "maintenance", "Maintenance mode", False, "dana")
+    states.append(documents.current_state(await store.load_state(inc.id), playbook))
+    await store.set_mitigation(inc.id, "partial", "Partial restore", True, "dana")
+    seen.append(documents.status_word(await store.load_state(inc.id), playbook))
+    states.append(documents.current_state(await store.load_state(inc.id), playbook))
+    await store.append(inc.id, "note", "Workaround: use the old search page", "dana")
+    state = await store.load_state(inc.id)
+    assert "Workaround: use the old search page" in documents.render("status", state, playbook, FIXED_NOW)
+    await store.append(inc.id, "note", "workaround: none", "dana")
+    state = await store.load_state(inc.id)
+    assert "Workaround: None at this time" in documents.render("status", state, playbook, FIXED_NOW)
+    await store.resolve(inc.id, "dana")
+    state = await store.load_state(inc.id)
+    seen.append(documents.status_word(state, playbook))
+    states.append(documents.current_state(state, playbook))
+    await store.close()
+    assert seen == ["Investigating", "Identified", "Monitoring", "Resolved"]
+    assert states == ["Down", "Down", "Degraded", "Operational"]
+
+
+async def test_every_document_renders_for_a_fresh_incident(db_path, playbook):
+    store = await Store.open(db_path, clock=lambda: FIXED_NOW)
+    inc = await store.declare("Something is off", 3, "dana", first_phase="assess")
+    for kind in documents.DOCUMENT_KINDS:
+        text = await documents.render_from_store(kind, store, inc.id, playbook, FIXED_NOW)
+        assert text.endswith("\n") and "\n\n\n" not in text
+        assert not re.search(r"\bNone\b(?! (at this time|yet|recorded))", text), kind  # no Python None printed
+    await store.close()
+
+
+def test_every_document_renders_for_a_bare_state(playbook):
+    """No events at all (not even the declaration): nothing may raise."""
+    bare = IncidentState(
+        incident=Incident(id="INC-1", title="t", severity=4, phase="nowhere", commander="", declared_at=FIXED_NOW)
+    )
+    for kind in documents.DOCUMENT_KINDS:
+        assert documents.render(kind, bare, playbook, FIXED_NOW)
+
+
+# ----- the timeline -----------------------------------------------------------------------
+
+
+async def test_timeline_streams_every_event(db_path, playbook):
+    store = await Store.open(db_path, clock=lambda: FIXED_NOW)
+    iid = await seed_demo(store, playbook, now=FIXED_NOW, events=6000)
+    state = await store.load_state(iid)
+    assert state.events_truncated
+    streamed = await documents.render_from_store("timeline", store, iid, playbook, FIXED_NOW)
+    count = await store.count_events(iid)
+    await store.close()
+    lines = [ln for ln in streamed.splitlines() if ln.startswith("- ")]
+    assert len(lines) == count - 2  # every event but the two pins (folded into their events)
+    assert "left out" not in streamed
+    loaded = documents.render("timeline", state, playbook, FIXED_NOW)
+    assert "left out here" in loaded
+    assert re.search(r"^\*\*\w+day 2026-03-10\*\*$", streamed, re.M)  # a day-long run crosses midnight
+
+
+# ----- team templates and the sandbox -------------------------------------------------------
+
+
+def _team_playbook(tmp_path, template_files: dict[str, str], documents_toml: str):
+    src = playbook_module.SHIPPED.read_text(encoding="utf-8")
+    folder = tmp_path / "team"
+    (folder / "tpl").mkdir(parents=True, exist_ok=True)
+    for name, body in template_files.items():
+        (folder / "tpl" / name).write_text(body, encoding="utf-8")
+    path = folder / "playbook.toml"
+    path.write_text('templates_dir = "tpl"\n' + src + documents_toml, encoding="utf-8")
+    return playbook_module.load(path)
+
+
+async def test_team_adds_a_document_and_rewords_one(tmp_path, demo):
+    store, iid = demo
+    pb = _team_playbook(
+        tmp_path,
+        {
+            "exec.md.j2": "# Executive summary: {{ title }}\n\n{{ status }} since {{ start }}; SEV-{{ severity }}.\n",
+            "status.md.j2": '{% extends "status.md.j2" %}',  # a team may build on the shipped one
+        },
+        '\n[[documents]]\nkey = "exec"\ntitle = "Executive summary"\ntemplate = "exec.md.j2"\ncopy_key = "x"\n',
+    )
+    assert documents.document_kinds(pb) == (*documents.DOCUMENT_KINDS, "exec")
+    text = await documents.render_from_store("exec", store, iid, pb, FIXED_NOW)
+    assert text == "# Executive summary: Checkout failing after v2.3.4 deploy\n\nMonitoring since 14:32; SEV-2.\n"
+
+
+async def test_team_template_errors_are_reported_not_raised(tmp_path, demo):
+    store, iid = demo
+    for body in ("{{ nosuchthing }}", "{{ incident.__class__.__mro__ }}", "{% for %}"):
+        pb = _team_playbook(
+            tmp_path, {"bad.md.j2": body}, '\n[[documents]]\nkey = "bad"\ntitle = "Bad"\ntemplate = "bad.md.j2"\n'
+        )
+        with pytest.raises(PlaybookError, match="template for document 'bad'"):
+            await documents.render_from_store("bad", store, iid, pb, FIXED_NOW)
+
+
+async def test_unknown_document(demo, playbook):
+    store, iid = demo
+    with pytest.raises(InputError, match="no document 'memo'"):
+        await documents.render_from_store("memo", store, iid, playbook, FIXED_NOW)
+
+
+def test_documents_do_not_import_textual():
+    import subprocess
+    import sys
+
+    code = "import sys, warroom.documents, warroom.review, warroom.clipboard; print('textual' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
