@@ -1,0 +1,534 @@
+"""Pilot tests for the practice keys: containment (C), mitigation (M), temporary fixes (T, F,
+r, k), red-flag decisions (a, d, z on the red-flags pane) and the phase-advance guard.
+
+Each test presses the real keys, then reads the database. The seed's story is walked with
+an injected clock that the test moves forward.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from datetime import datetime, timedelta
+
+import pytest
+from conftest import FIXED_NOW
+
+from warroom import metrics, rules
+from warroom.app import build_app
+from warroom.screens.containment import ContainmentScreen
+from warroom.screens.flag_decision import DismissFlagScreen, SnoozeFlagScreen
+from warroom.screens.mitigation import MitigationScreen
+from warroom.screens.temp_fix import TempFixScreen
+from warroom.screens.warroom import WarRoomScreen
+from warroom.store import Store
+from warroom.timeutil import from_db
+from warroom.widgets.checklist import Checklist
+from warroom.widgets.red_flags import RedFlags
+from warroom.widgets.temp_fixes import TempFixes
+from warroom.widgets.timeline import Timeline
+
+SIZE = (140, 45)
+STORY_ID = "INC-20260310-story"
+T0 = FIXED_NOW.replace(minute=30)  # 14:30, the deploy in the seed's story
+
+
+class Clock:
+    """The app's clock, moved by the test."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def at(self, minutes: float) -> None:
+        self.now = T0 + timedelta(minutes=minutes)
+
+
+async def settle(pilot, rounds: int = 3) -> None:
+    for _ in range(rounds):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+
+
+def rows(path, sql: str, *params) -> list[sqlite3.Row]:
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def events(path, kind: str) -> list[sqlite3.Row]:
+    return rows(path, "SELECT * FROM events WHERE kind = ? ORDER BY seq", kind)
+
+
+def incident_row(path, incident_id: str) -> sqlite3.Row:
+    return rows(path, "SELECT * FROM incidents WHERE id = ?", incident_id)[0]
+
+
+def shown_flags(screen) -> list[str]:
+    return [p.flag_id for p in screen.query_one(RedFlags).prompts]
+
+
+@pytest.fixture
+def story_db(db_path):
+    """The seed's story at 14:42: symptoms since 14:32, declared now, nothing else logged yet."""
+
+    async def seed() -> None:
+        store = await Store.open(db_path, clock=lambda: T0 + timedelta(minutes=12))
+        try:
+            await store.declare(
+                "Checkout failing", 2, "dana", first_phase="assess", incident_id=STORY_ID,
+                started_at=T0 + timedelta(minutes=2), detected_at=T0 + timedelta(minutes=8),
+            )
+        finally:
+            await store.close()
+
+    asyncio.run(seed())
+    return db_path
+
+
+async def open_war_room(pilot) -> WarRoomScreen:
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, WarRoomScreen)
+    return pilot.app.screen
+
+
+async def log_line(pilot, text: str) -> None:
+    await pilot.press("l", *text, "enter")
+    await settle(pilot)
+
+
+# ----- the seed's story, walked through the UI -------------------------------------------------
+
+
+async def test_the_seed_story_rollback_flag_fires_then_clears(story_db, playbook):
+    clock = Clock(T0 + timedelta(minutes=12, seconds=30))
+    app = build_app(story_db, playbook, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        assert "rollback_first" not in shown_flags(screen)
+
+        # 14:42:30 the deploy is reconstructed, 12 minutes back: roll back first.
+        await log_line(pilot, "-12m c: Deploy v2.3.4 of checkout-api completed")
+        deploy = events(story_db, "change")[-1]
+        assert from_db(deploy["ts"]) == T0 + timedelta(seconds=30)
+        assert shown_flags(screen)[0] == "rollback_first"
+        pane = screen.query_one(RedFlags)
+        assert pane.has_class("-raised")
+        shown = pane.get_option_at_index(0).prompt.plain
+        assert "Let me understand the code first" in shown and "roll back first" in shown
+        assert "'Deploy v2.3.4 of checkout-api completed'" in shown and "no rollback yet" in shown
+
+        # 14:48: still assessing, past the 5-minute time box; acknowledge that one.
+        clock.at(18)
+        await log_line(pilot, "-16m !: Error rate increased 5% → 20%")
+        assert shown_flags(screen) == ["rollback_first", "timebox"]
+        await pilot.press("f", "down", "a")
+        await settle(pilot)
+        ack = events(story_db, "flag")[-1]
+        data = json.loads(ack["data"])
+        assert (data["rule"], data["action"], ack["author"]) == ("timebox", "ack", "dana")
+        assert data["fingerprint"].startswith("overrun:assess:")
+        assert "Time-box it and escalate" in ack["text"]
+        assert shown_flags(screen) == ["rollback_first"]
+
+        # Into Contain (a speed phase: asked once, then it goes), and log the containment.
+        await pilot.press("t", "right_square_bracket", "right_square_bracket")
+        await settle(pilot)
+        assert incident_row(story_db, STORY_ID)["phase"] == "contain"
+        assert "rollback_first" in shown_flags(screen)
+        clock.at(19)
+        await pilot.press("C")
+        await settle(pilot)
+        assert isinstance(app.screen, ContainmentScreen)
+        await pilot.press("1", "enter")
+        await settle(pilot)
+        decision = events(story_db, "decision")[-1]
+        assert decision["text"] == "Bad deploy: Rollback to previous version"
+        assert json.loads(decision["data"]) == {"containment": "bad_deploy"}
+        # Cleared by the rollback itself, not silenced by a decision about the flag.
+        assert "rollback_first" not in shown_flags(screen)
+        assert "rollback_first" not in [p.flag_id for p in rules.check_all(screen.state, playbook, clock())]
+
+        # 14:50: recovery, full restore.
+        clock.at(20)
+        await pilot.press("M")
+        await settle(pilot)
+        await pilot.press("1", "enter")
+        await settle(pilot)
+        incident = incident_row(story_db, STORY_ID)
+        assert incident["mitigation"] == "full"
+        assert from_db(incident["restored_at"]) == T0 + timedelta(minutes=20)
+
+        measured = metrics.compute(screen.state, clock())
+        assert measured.time_to_detect == timedelta(minutes=6)
+        assert measured.time_to_declare == timedelta(minutes=10)
+        assert measured.time_to_mitigate == timedelta(minutes=18)
+        assert measured.time_to_contain == timedelta(minutes=17)  # the containment decision at 14:49
+
+        # Every acknowledgement is on the timeline.
+        timeline = screen.query_one(Timeline)
+        for flag in events(story_db, "flag"):
+            assert timeline.index_of(flag["seq"]) is not None
+
+
+# ----- containment -------------------------------------------------------------------------
+
+
+async def test_containment_table_shows_the_recommendation_and_logs_one_decision(story_db, playbook):
+    app = build_app(story_db, playbook, clock=Clock(T0 + timedelta(minutes=13)))
+    async with app.run_test(size=SIZE) as pilot:
+        await open_war_room(pilot)
+        await pilot.press("C")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, ContainmentScreen)
+        await pilot.press("3")
+        await settle(pilot)
+        assert modal.chosen.key == "traffic_spike"
+        recommended = modal.query_one("#containment-recommended").render()
+        assert "Enable rate limiting" in str(recommended)
+        await pilot.press("down")  # the arrows choose too
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, WarRoomScreen)
+        decision = events(story_db, "decision")[-1]
+        assert decision["text"] == "Data corruption: Halt writes, preserve state"
+        assert json.loads(decision["data"]) == {"containment": "data_corruption"}
+        # Already logged situations are marked the next time.
+        await pilot.press("C")
+        await settle(pilot)
+        listing = app.screen.query_one("#containment-list")
+        assert "(logged)" in listing.get_option("data_corruption").prompt.plain
+        assert "(logged)" not in listing.get_option("bad_deploy").prompt.plain
+
+
+async def test_escape_logs_no_containment(story_db, playbook):
+    app = build_app(story_db, playbook, clock=Clock(T0 + timedelta(minutes=13)))
+    async with app.run_test(size=SIZE) as pilot:
+        await open_war_room(pilot)
+        await pilot.press("C", "2", "escape")
+        await settle(pilot)
+        assert isinstance(app.screen, WarRoomScreen)
+        assert events(story_db, "decision") == []
+
+
+# ----- mitigation ---------------------------------------------------------------------------
+
+
+async def test_mitigation_levels_and_the_restored_moment(story_db, playbook):
+    clock = Clock(T0 + timedelta(minutes=15))
+    app = build_app(story_db, playbook, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        await pilot.press("M")
+        await settle(pilot)
+        assert isinstance(app.screen, MitigationScreen)
+        await pilot.press("3", "enter")  # degraded mode: not restored
+        await settle(pilot)
+        incident = incident_row(story_db, STORY_ID)
+        assert (incident["mitigation"], incident["restored_at"]) == ("degraded", None)
+        assert events(story_db, "mitigation")[-1]["text"] == "Mitigation: Degraded mode"
+        assert "Mitigation Degraded mode" in str(screen.query_one("#hdr-phase").render())
+
+        clock.at(20)
+        await pilot.press("M", "2", "enter")  # partial restore: service is back, time stamped
+        await settle(pilot)
+        clock.at(25)
+        await pilot.press("M", "1", "enter")  # full restore later: the moment stays 14:50
+        await settle(pilot)
+        incident = incident_row(story_db, STORY_ID)
+        assert incident["mitigation"] == "full"
+        assert from_db(incident["restored_at"]) == T0 + timedelta(minutes=20)
+        assert [e["text"] for e in events(story_db, "restored")] == ["Service restored"]
+        assert [json.loads(e["data"])["level"] for e in events(story_db, "mitigation")] == [
+            "degraded", "partial", "full",
+        ]
+        assert "Mitigation Full restore" in str(screen.query_one("#hdr-phase").render())
+
+        # The same level again writes nothing.
+        await pilot.press("M", "enter")
+        await settle(pilot)
+        assert len(events(story_db, "mitigation")) == 3
+
+
+# ----- temporary fixes ------------------------------------------------------------------------
+
+
+async def test_add_remove_and_keep_temporary_fixes(story_db, playbook):
+    clock = Clock(T0 + timedelta(minutes=16))
+    app = build_app(story_db, playbook, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        pane = screen.query_one(TempFixes)
+        assert pane.has_class("-empty") and pane.region.height == 0
+
+        await pilot.press("T")
+        await settle(pilot)
+        assert isinstance(app.screen, TempFixScreen)
+        await pilot.press(*"Bypass payment token cache", "enter", *"checkout-api config", "enter", *"INC-1234", "enter")
+        await settle(pilot)
+        fixes = rows(story_db, "SELECT * FROM temp_fixes ORDER BY added_at")
+        assert [(f["what"], f["where"], f["ticket"], f["added_by"]) for f in fixes] == [
+            ("Bypass payment token cache", "checkout-api config", "INC-1234", "dana")
+        ]
+        assert from_db(fixes[0]["added_at"]) == T0 + timedelta(minutes=16)
+        assert events(story_db, "tempfix")[-1]["text"] == "Temporary fix added: Bypass payment token cache (INC-1234)"
+        assert not pane.has_class("-empty") and pane.region.height > 0
+        assert pane.border_title == "Temporary fixes (1 in place)"
+        line = pane.get_option_at_index(0).prompt.plain
+        assert "in place" in line and "@ checkout-api config" in line and "[INC-1234]" in line
+        assert "added 14:46 by dana" in line
+
+        clock.at(17)
+        await pilot.press("T", *"Raise pool size to 200", "enter", "enter", "enter")
+        await settle(pilot)
+        assert pane.border_title == "Temporary fixes (2 in place)"
+
+        # F focuses the list; r removes the highlighted fix, k keeps the next on purpose.
+        clock.at(40)
+        await pilot.press("F")
+        await settle(pilot)
+        assert app.focused is pane
+        await pilot.press("r")
+        await settle(pilot)
+        clock.at(41)
+        await pilot.press("home", "k")
+        await settle(pilot)
+        fixes = {f["what"]: f for f in rows(story_db, "SELECT * FROM temp_fixes")}
+        removed, kept = fixes["Bypass payment token cache"], fixes["Raise pool size to 200"]
+        assert from_db(removed["removed_at"]) == T0 + timedelta(minutes=40) and not removed["permanent"]
+        assert from_db(kept["removed_at"]) == T0 + timedelta(minutes=41) and kept["permanent"]
+        assert [e["text"] for e in events(story_db, "tempfix")[-2:]] == [
+            "Temporary fix removed: Bypass payment token cache",
+            "Temporary fix made permanent: Raise pool size to 200",
+        ]
+        assert pane.border_title == "Temporary fixes (0 in place)"
+        texts = [pane.get_option_at_index(i).prompt.plain for i in range(pane.option_count)]
+        assert any("removed 15:10" in t for t in texts) and any("kept 15:11" in t for t in texts)
+        # Closed fixes cannot be closed twice.
+        before = len(events(story_db, "tempfix"))
+        await pilot.press("r")
+        await settle(pilot)
+        assert len(events(story_db, "tempfix")) == before
+
+
+async def test_a_temporary_fix_needs_saying_what(story_db, playbook):
+    app = build_app(story_db, playbook, clock=Clock(T0 + timedelta(minutes=16)))
+    async with app.run_test(size=SIZE) as pilot:
+        await open_war_room(pilot)
+        await pilot.press("T", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, TempFixScreen)
+        assert "Say what" in str(app.screen.query_one("#tempfix-error").render())
+        await pilot.press("escape")
+        await settle(pilot)
+        assert rows(story_db, "SELECT * FROM temp_fixes") == []
+
+
+async def test_a_failed_temp_fix_write_brings_the_form_back_filled(story_db, playbook, monkeypatch):
+    app = build_app(story_db, playbook, clock=Clock(T0 + timedelta(minutes=16)))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+
+        async def locked(*args, **kwargs):
+            raise sqlite3.OperationalError("database is locked")
+
+        monkeypatch.setattr(screen.store, "add_temp_fix", locked)
+        await pilot.press("T", *"Bypass cache", "enter", *"api", "enter", *"T-9", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TempFixScreen)
+        assert app.screen.value.what == "Bypass cache" and app.screen.value.ticket == "T-9"
+        assert any("locked" in n.message and n.severity == "error" for n in app._notifications)
+        assert rows(story_db, "SELECT * FROM temp_fixes") == []
+
+
+async def test_fix_checklist_is_not_done_while_a_temporary_fix_is_in_place(demo_db, playbook):
+    """The demo has one temporary fix in place (the token-cache bypass)."""
+    app = build_app(demo_db, playbook, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        # Diagnose -> Fix; the guard asks once first.
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        await settle(pilot)
+        assert screen.state.incident.phase == "fix"
+        assert "temp_fixes_left" in shown_flags(screen)
+        checklist = screen.query_one(Checklist)
+        await pilot.press("c")
+        checklist.highlighted = checklist.get_option_index("fix:temp_removed")
+        await pilot.press("space")
+        await settle(pilot)
+        assert screen.state.checklist["fix:temp_removed"].done
+        item = checklist.get_option("fix:temp_removed").prompt.plain
+        assert item.startswith("[ ]") and "temporary fix is still in place" in item
+        assert "Fix 0/6" in checklist.get_option("phase:fix").prompt.plain
+
+        await pilot.press("F", "r")
+        await settle(pilot)
+        assert not any(f.in_place for f in screen.state.temp_fixes)
+        assert checklist.get_option("fix:temp_removed").prompt.plain.startswith("[x]")
+        assert "Fix 1/6" in checklist.get_option("phase:fix").prompt.plain
+        assert "temp_fixes_left" not in shown_flags(screen)
+
+
+# ----- red-flag decisions ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def deploy_db(story_db):
+    """The story at 14:42 with the deploy logged: the rollback flag is up."""
+
+    async def seed() -> None:
+        store = await Store.open(story_db, clock=lambda: T0 + timedelta(minutes=12, seconds=10))
+        try:
+            await store.append(STORY_ID, "change", "Deploy v2.3.4 of checkout-api completed", "deploy-bot", at=T0)
+        finally:
+            await store.close()
+
+    asyncio.run(seed())
+    return story_db
+
+
+async def test_acknowledge_a_flag(deploy_db, playbook):
+    app = build_app(deploy_db, playbook, clock=Clock(T0 + timedelta(minutes=13)))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        assert shown_flags(screen) == ["rollback_first"]
+        prompt = screen.query_one(RedFlags).prompts[0]
+        await pilot.press("f", "a")
+        await settle(pilot)
+        flag = events(deploy_db, "flag")[-1]
+        data = json.loads(flag["data"])
+        assert (data["rule"], data["action"], data["fingerprint"]) == ("rollback_first", "ack", prompt.fingerprint)
+        assert flag["text"].startswith("Red flag acknowledged: Recent deploy + new symptoms")
+        assert shown_flags(screen) == []
+        assert screen.query_one(RedFlags).border_title == "Red flags"
+        assert not screen.query_one(RedFlags).has_class("-raised")
+        assert screen.query_one(Timeline).selected_event.kind == "flag"
+        # Nothing to decide on an empty pane: no write.
+        await pilot.press("a")
+        await settle(pilot)
+        assert len(events(deploy_db, "flag")) == 1
+
+
+async def test_dismissed_flag_returns_when_its_condition_changes(deploy_db, playbook):
+    clock = Clock(T0 + timedelta(minutes=13))
+    app = build_app(deploy_db, playbook, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        await pilot.press("f", "d")
+        await settle(pilot)
+        assert isinstance(app.screen, DismissFlagScreen)
+        await pilot.press("enter")  # a reason is required
+        await settle(pilot)
+        assert isinstance(app.screen, DismissFlagScreen) and events(deploy_db, "flag") == []
+        await pilot.press(*"the deploy only touched docs", "enter")
+        await settle(pilot)
+        flag = events(deploy_db, "flag")[-1]
+        data = json.loads(flag["data"])
+        assert (data["action"], data["reason"]) == ("dismiss", "the deploy only touched docs")
+        assert flag["text"].endswith("— reason: the deploy only touched docs")
+        assert shown_flags(screen) == []
+
+        # Nothing changed: still quiet after another write.
+        clock.at(13.5)
+        await log_line(pilot, "n: looking at the dashboards")
+        assert shown_flags(screen) == []
+        # A newer change (backdated before the declaration) is a new condition: back it comes.
+        await log_line(pilot, "-6m c: config push to payment-gateway")
+        assert shown_flags(screen) == ["rollback_first"]
+        assert "config push to payment-gateway" in screen.query_one(RedFlags).prompts[0].detail
+
+
+async def test_snoozed_flag_returns_after_the_snooze(deploy_db, playbook):
+    clock = Clock(T0 + timedelta(minutes=13))
+    app = build_app(deploy_db, playbook, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        await pilot.press("f", "z")
+        await settle(pilot)
+        assert isinstance(app.screen, SnoozeFlagScreen)
+        listing = app.screen.query_one("#snooze-list")
+        assert [listing.get_option_at_index(i).id for i in range(listing.option_count)] == [
+            str(m) for m in playbook.thresholds.snooze_minutes
+        ]
+        await pilot.press("2", "enter")  # 30 minutes
+        await settle(pilot)
+        flag = events(deploy_db, "flag")[-1]
+        data = json.loads(flag["data"])
+        assert data["action"] == "snooze"
+        assert from_db(data["until"]) == T0 + timedelta(minutes=43)
+        assert "snoozed for 30 minutes" in flag["text"]
+        assert shown_flags(screen) == []
+
+        clock.at(42)
+        await log_line(pilot, "n: still snoozed")
+        assert "rollback_first" not in shown_flags(screen)
+        clock.at(44)
+        await log_line(pilot, "n: snooze over")
+        assert "rollback_first" in shown_flags(screen)
+
+
+async def test_escape_decides_nothing(deploy_db, playbook):
+    app = build_app(deploy_db, playbook, clock=Clock(T0 + timedelta(minutes=13)))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        await pilot.press("f", "d", *"no", "escape")
+        await settle(pilot)
+        await pilot.press("z", "escape")
+        await settle(pilot)
+        assert events(deploy_db, "flag") == []
+        assert shown_flags(screen) == ["rollback_first"]
+
+
+async def test_flag_detail_quotes_incident_text_literally(story_db, playbook):
+    async def seed() -> None:
+        store = await Store.open(story_db, clock=lambda: T0 + timedelta(minutes=12, seconds=10))
+        try:
+            await store.append(STORY_ID, "change", "deploy [red]v2[/red] \x1b[2J", "[b]bot", at=T0)
+        finally:
+            await store.close()
+
+    await seed()
+    app = build_app(story_db, playbook, clock=Clock(T0 + timedelta(minutes=13)))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        shown = screen.query_one(RedFlags).get_option_at_index(0).prompt.plain
+        assert "[red]v2[/red]" in shown and "\x1b" not in shown and "␛[2J" in shown
+
+
+# ----- the phase-advance guard --------------------------------------------------------------------
+
+
+async def test_leaving_a_speed_phase_asks_gently(story_db, playbook):
+    app = build_app(story_db, playbook, clock=Clock(T0 + timedelta(minutes=13)))
+    async with app.run_test(size=SIZE) as pilot:
+        await open_war_room(pilot)
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert incident_row(story_db, STORY_ID)["phase"] == "assess"
+        asked = [n for n in app._notifications if n.title == "Not yet"]
+        assert len(asked) == 1 and asked[0].severity == "warning" and "you may skip" in asked[0].message
+
+
+async def test_leaving_fix_warns_firmly(demo_db, playbook):
+    app = build_app(demo_db, playbook, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        await pilot.press("right_square_bracket", "right_square_bracket")  # Diagnose -> Fix
+        await settle(pilot)
+        assert screen.state.incident.phase == "fix"
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert screen.state.incident.phase == "fix"
+        firm = [n for n in app._notifications if n.title == "Not yet" and "Fix is not finished" in n.message]
+        assert len(firm) == 1 and firm[0].severity == "error"
+        assert "1 temporary fix still in place" in firm[0].message and ".." not in firm[0].message
+        await pilot.press("right_square_bracket")  # the same key again: on purpose
+        await settle(pilot)
+        assert screen.state.incident.phase == "postmortem"
