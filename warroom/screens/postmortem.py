@@ -108,8 +108,9 @@ class PostmortemScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back to the war room"),
         Binding("ctrl+n", "add_item", "Add action item"),
-        Binding("ctrl+e", "edit_item", "Edit action item"),
-        Binding("ctrl+x", "export", "Export postmortem-<id>.md"),
+        # Not ctrl+e / ctrl+x: a focused TextArea takes those (end of line, cut).
+        Binding("ctrl+o", "edit_item", "Edit action item"),
+        Binding("ctrl+s", "export", "Export postmortem-<id>.md"),
     ]
 
     def __init__(

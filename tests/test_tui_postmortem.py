@@ -1,0 +1,195 @@
+"""Pilot tests for the postmortem screen: sections saved as typed, blameless checks,
+action items with their review checks, export."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from conftest import FIXED_NOW
+
+from warroom import documents
+from warroom.app import build_app
+from warroom.screens.postmortem import ActionItemEditor, PostmortemScreen
+from warroom.screens.warroom import WarRoomScreen
+from warroom.store import Store
+
+SIZE = (140, 45)
+
+
+async def settle(pilot, rounds: int = 3) -> None:
+    for _ in range(rounds):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+
+
+def query(path, sql: str, params=()) -> list[sqlite3.Row]:
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def texts(path) -> dict[str, str]:
+    return {r["name"]: r["text"] for r in query(path, "SELECT name, text FROM texts")}
+
+
+def app_for(path, playbook):
+    return build_app(path, playbook, clock=lambda: FIXED_NOW)
+
+
+async def open_postmortem(pilot) -> PostmortemScreen:
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, WarRoomScreen)
+    await pilot.press("P")
+    await pilot.pause(0.1)
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, PostmortemScreen)
+    return pilot.app.screen
+
+
+async def test_typing_a_section_is_saved_after_the_debounce(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_postmortem(pilot)
+        screen.query_one("#pm-summary").focus()
+        await pilot.press(*"Checkout failed for 18 minutes.")
+        await pilot.pause(0.8)  # the debounce, then the write
+        await settle(pilot)
+        assert texts(demo_db)["postmortem.summary"] == "Checkout failed for 18 minutes."
+        # The generated postmortem on the right now carries it.
+        assert "Checkout failed for 18 minutes." in screen.query_one("#pm-generated").text
+
+    app = app_for(demo_db, playbook)  # and it is there next time
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_postmortem(pilot)
+        assert screen.query_one("#pm-summary").text == "Checkout failed for 18 minutes."
+
+
+async def test_leaving_flushes_a_pending_save(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_postmortem(pilot)
+        screen.query_one("#pm-root_cause").focus()
+        await pilot.press(*"Token cache TTL", "escape")  # before the debounce fires
+        await settle(pilot)
+        assert isinstance(app.screen, WarRoomScreen)
+    assert texts(demo_db)["postmortem.root_cause"] == "Token cache TTL"
+
+
+async def test_opening_does_not_write_untouched_sections(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_postmortem(pilot)
+        await pilot.pause(0.8)
+        await settle(pilot)
+    assert not any(name.startswith("postmortem.") for name in texts(demo_db))
+
+
+async def test_blaming_sentence_is_flagged_with_a_rewording(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_postmortem(pilot)
+        screen.query_one("#pm-went_poorly").focus()
+        await pilot.press(*"Alex forgot to check the canary.")
+        await settle(pilot)
+        check = str(screen.query_one("#pm-check-went_poorly").render())
+        assert "blaming" in check and "Alex forgot" in check
+        assert "try:" in check
+        # A system-focused sentence is not flagged.
+        screen.query_one("#pm-went_well").focus()
+        await pilot.press(*"The rollback took two minutes.")
+        await settle(pilot)
+        assert str(screen.query_one("#pm-check-went_well").render()).strip() == ""
+
+
+async def test_add_a_vague_action_item_then_fix_it(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_postmortem(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert isinstance(app.screen, ActionItemEditor)
+        editor = app.screen
+        await pilot.press(*"Improve monitoring")
+        await settle(pilot)
+        live = str(editor.query_one("#ai-checks").render())
+        assert "no owner" in live and "no due date" in live
+        await pilot.press("enter")  # saved even when flagged: the flags stay visible
+        await settle(pilot)
+        assert isinstance(app.screen, PostmortemScreen)
+        rows = query(demo_db, "SELECT * FROM action_items")
+        assert [r["action"] for r in rows] == ["Improve monitoring"]
+        table = screen.query_one("#pm-actions")
+        assert table.row_count == 1
+        assert str(table.get_row_at(0)[4]).startswith("⚑")
+        assert "improve" in str(screen.query_one("#pm-action-checks").render()).lower()
+
+        # Edit it into a good item: specific, owned, dated.
+        table.focus()
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert isinstance(app.screen, ActionItemEditor)
+        await pilot.press("end", "ctrl+u")  # clear the old action
+        await pilot.press(*"Alert when the checkout error rate exceeds 2% for 5 minutes", "tab")
+        await pilot.press(*"alex", "tab", *"2026-03-24", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PostmortemScreen)
+        rows = query(demo_db, "SELECT * FROM action_items")
+        assert len(rows) == 1
+        assert rows[0]["owner"] == "alex" and rows[0]["due"] == "2026-03-24"
+        assert rows[0]["action"] == "Alert when the checkout error rate exceeds 2% for 5 minutes"
+        assert str(table.get_row_at(0)[4]) == "ok"
+
+
+async def test_action_item_needs_an_action_and_cancel_writes_nothing(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_postmortem(pilot)
+        await pilot.press("ctrl+n", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ActionItemEditor)  # refused: no action
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, PostmortemScreen)
+    assert query(demo_db, "SELECT * FROM action_items") == []
+
+
+async def test_export_writes_the_postmortem(demo_db, playbook, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_postmortem(pilot)
+        screen.query_one("#pm-summary").focus()
+        await pilot.press(*"Checkout failed after a deploy.", "ctrl+s")  # export flushes first
+        await settle(pilot)
+        incident_id = screen.incident_id
+    target = tmp_path / f"postmortem-{incident_id}.md"
+    written = target.read_text(encoding="utf-8")
+    store = await Store.open(demo_db, clock=lambda: FIXED_NOW)
+    try:
+        expected = await documents.render_from_store("postmortem", store, incident_id, playbook, FIXED_NOW)
+    finally:
+        await store.close()
+    assert written == expected
+    assert "Checkout failed after a deploy." in written
+    assert "```mermaid" in written
+
+
+async def test_export_dir_argument_and_unwritable_folder(demo_db, playbook, tmp_path):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        war_room = app.screen
+        missing = tmp_path / "no" / "such"
+        screen = PostmortemScreen(app.store, war_room.incident_id, playbook, app.clock, export_dir=missing)
+        await app.push_screen(screen)
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert any("Cannot write" in n.message for n in app._notifications)
+        screen.export_dir = tmp_path
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert (tmp_path / f"postmortem-{war_room.incident_id}.md").exists()
