@@ -516,3 +516,18 @@ async def test_incident_text_is_shown_literally(demo_db, playbook):
         row = timeline.row_text(timeline.selected_event).plain
         assert "[red]x[/red]" in row and "[link=http://e]y" in row and "[b]me" in row
         assert "\x1b" not in row and "␛]52;c;ZXZpbA==␇" in row
+
+
+async def test_a_page_fetched_before_a_marker_is_not_cached(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        timeline = screen.query_one(Timeline)
+        seq = timeline.selected_seq
+        old_generation = timeline._generation
+        timeline.invalidate(timeline.selected_event.id)  # e.g. a pin arrived while the page was read
+        assert seq not in timeline._cache
+        await timeline._load_page([seq], old_generation)
+        assert seq not in timeline._cache
+        await timeline._load_page([seq], timeline._generation)
+        assert seq in timeline._cache

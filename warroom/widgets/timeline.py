@@ -28,7 +28,7 @@ Fetch = Callable[[list[int]], Awaitable[list[Event]]]
 MARGIN = 100
 # Past this many cached rows, rows far from view are dropped.
 CACHE_LIMIT = 4_000
-KIND_WIDTH = 10
+KIND_WIDTH = 11  # "containment", the longest kind
 AUTHOR_WIDTH = 12
 PINNED, BACKDATED, AMENDED = "★", "↶", "✎"
 
@@ -81,6 +81,8 @@ class Timeline(ScrollView, can_focus=True):
         self._cache: dict[int, Event] = {}
         self._pending: set[int] = set()
         self._last_ts: datetime | None = None
+        # Bumped when cached rows go stale; a page fetched before that is not cached.
+        self._generation = 0
 
     # ----- data in ------------------------------------------------------------------
 
@@ -90,6 +92,7 @@ class Timeline(ScrollView, can_focus=True):
         self._last_ts = last_ts
         self._cache.clear()
         self._pending.clear()
+        self._generation += 1
         self._resize()
         index = self.index_of(keep_seq) if keep_seq is not None else None
         self.move_to(index if index is not None else len(keys) - 1)
@@ -114,6 +117,7 @@ class Timeline(ScrollView, can_focus=True):
 
     def invalidate(self, event_id: str | None) -> None:
         """A marker (amend/strike/pin) changed this event: fetch it again when shown."""
+        self._generation += 1  # a page in flight may hold the old version
         for seq, event in list(self._cache.items()):
             if event.id == event_id:
                 del self._cache[seq]
@@ -199,9 +203,9 @@ class Timeline(ScrollView, can_focus=True):
         if len(self._cache) > CACHE_LIMIT:
             keep = set(self.keys[start:end])
             self._cache = {s: e for s, e in self._cache.items() if s in keep}
-        self.run_worker(self._load_page(wanted), group="timeline-page")
+        self.run_worker(self._load_page(wanted, self._generation), group="timeline-page")
 
-    async def _load_page(self, seqs: list[int]) -> None:
+    async def _load_page(self, seqs: list[int], generation: int) -> None:
         try:
             events = await self._fetch(seqs)
         except Exception as exc:  # noqa: BLE001 - shown to the user, rows stay "loading"
@@ -209,9 +213,10 @@ class Timeline(ScrollView, can_focus=True):
             return
         finally:
             self._pending.difference_update(seqs)
-        for event in events:
-            self._cache[event.seq] = event
-        self.refresh()
+        if generation == self._generation:
+            for event in events:
+                self._cache[event.seq] = event
+        self.refresh()  # stale: the rows are asked for again when drawn
 
     # ----- rendering ------------------------------------------------------------------
 
