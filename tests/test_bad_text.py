@@ -11,6 +11,8 @@ import asyncio
 import json
 import re
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
@@ -252,3 +254,27 @@ def test_safetext_output_is_inert(text):
     _assert_inert(plain(text).encode("utf-8"), "plain")
     _assert_inert(one_line(text).encode("utf-8"), "one_line")
     assert "\n" not in one_line(text + "\n" + text)
+
+
+def test_endless_stdin_is_refused_not_read_forever(env, db_path, incident):
+    """`yes | warroom log` must stop reading once the text is already too long."""
+    before = _count(db_path)
+    producer = subprocess.Popen(["yes", "spam"], stdout=subprocess.PIPE)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "warroom", "log", "-"], stdin=producer.stdout, capture_output=True,
+            env=env, timeout=60,
+        )
+    finally:
+        producer.stdout.close()
+        producer.kill()
+        producer.wait()
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.decode().startswith("warroom: ") and "too long" in proc.stderr.decode()
+    assert _count(db_path) == before
+
+
+def test_text_starting_with_a_dash_after_double_dash(env, db_path, incident):
+    result = run_cli("log", "--kind", "alert", "--", "-5% error budget left", env=env)
+    assert result.code == 0, result.err
+    assert _text_of(db_path, result.out.strip()) == "-5% error budget left"

@@ -78,7 +78,14 @@ def _read_text(arg: str) -> str:
         return arg
     if sys.stdin is None or sys.stdin.closed:
         raise WarroomError("no text given and no standard input to read it from")
-    raw = sys.stdin.buffer.read()
+    from warroom.entry import MAX_TEXT
+
+    # Read no more than the longest text could take (4 bytes a character, plus blank
+    # lines that are trimmed): `yes | warroom log` must end, not fill the memory.
+    limit = 4 * MAX_TEXT + 65_536
+    raw = sys.stdin.buffer.read(limit + 1)
+    if len(raw) > limit:
+        raise WarroomError(f"standard input is too long (more than {limit:,} bytes); nothing was logged")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
