@@ -356,3 +356,21 @@ def test_export_into_head_gives_no_traceback(env, db_path, incident):
     assert proc.returncode == 0
     assert len(proc.stdout) == 10
     assert proc.stderr == b"", proc.stderr.decode()
+
+
+@pytest.mark.parametrize("suffix", ["", "-wal"])
+def test_export_never_overwrites_the_database(env, db_path, incident, suffix):
+    """`export -o` pointed at the database (or its WAL) is refused; the incident survives."""
+    target = db_path.parent / f"{db_path.name}{suffix}"
+    if suffix:
+        target.write_bytes(b"")  # as while another war room has the file open
+    alias = db_path.parent / "link-to-db"
+    alias.symlink_to(target)
+    for output in (target, alias):
+        before = db_path.read_bytes()
+        result = run_cli("export", "-o", str(output), env=env)
+        assert_one_line_error(result, str(output), "database")
+        assert db_path.read_bytes() == before
+    if suffix:
+        target.unlink()
+    assert incident in run_cli("list", env=env).out

@@ -210,6 +210,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     from warroom import export
 
     pb = _playbook(args) if args.format == "md" else None
+    if args.output is not None:
+        _refuse_database_as_output(args.output, _db_path(args))
 
     async def work(store):
         incident = await store.find_incident(args.incident)
@@ -235,6 +237,18 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.output:
         print(f"wrote {args.output}", file=sys.stderr)
     return 0
+
+
+def _refuse_database_as_output(output: Path, database: Path) -> None:
+    """`export -o war.db` would truncate the incident it is exporting (a link as well)."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        part = Path(f"{database}{suffix}")
+        try:
+            same = output.exists() and part.exists() and os.path.samefile(output, part)
+        except OSError:
+            same = False
+        if same:
+            raise WarroomError(f"{output} is the database itself ({part}); export to another file")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
