@@ -535,6 +535,7 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
         if option.key == inc.impact:
             impact_label = option.label
     phases, milestones = gantt(state, playbook, now)
+    fixes = temp_fixes(state)
     return {
         "incident": inc,
         "title": inc.title,
@@ -585,8 +586,8 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
         "hypothesis_at": hm(hypothesis.ts) if hypothesis else None,
         "next_steps": next_steps(state, playbook),
         "contacts": contacts(state),
-        "temp_fixes": temp_fixes(state),
-        "temp_fixes_in_place": [f for f in temp_fixes(state) if f.in_place],
+        "temp_fixes": fixes,
+        "temp_fixes_in_place": [f for f in fixes if f.in_place],
         "temporary": temporary_measures(state, playbook),
         "permanent": permanent_fix(state),
         "sections": sections(state, playbook),
@@ -655,8 +656,9 @@ def timeline_line(event: Event, playbook: Playbook) -> Markup:
     )
 
 
-def _timeline_lines(events: Iterable[Event], playbook: Playbook, reference: date, out: list[Markup],
-                    previous: list[date]) -> None:
+def _timeline_lines(events: Iterable[Event], playbook: Playbook, out: list[Markup], previous: list[date]) -> None:
+    """Append one line per event (and a date line when the day changes); previous[0] is the
+    day of the line before, carried across the store's batches."""
     for event in events:
         today = day(event.ts)
         if today != previous[0]:
@@ -671,7 +673,7 @@ def render(kind: str, state: IncidentState, playbook: Playbook, now: datetime, *
     if kind == "timeline":
         start = day(metrics_module.compute(state, now).start or state.incident.declared_at)
         lines: list[Markup] = []
-        _timeline_lines(state.events, playbook, start, lines, [start])
+        _timeline_lines(state.events, playbook, lines, [start])
         ctx["lines"] = lines
     return _render(kind, ctx, playbook)
 
@@ -687,7 +689,7 @@ async def render_from_store(kind: str, store, incident_id: str, playbook: Playbo
     lines: list[Markup] = []
     previous = [start]
     async for batch in store.iter_events(incident_id):
-        _timeline_lines(batch, playbook, start, lines, previous)
+        _timeline_lines(batch, playbook, lines, previous)
     ctx["lines"] = lines
     ctx["events_truncated"] = False
     return _render(kind, ctx, playbook)
