@@ -143,6 +143,13 @@ def test_not_blame(text):
     assert blame_findings(text, NAMES) == []
 
 
+def test_tools_among_the_authors_are_not_people():
+    authors = [*NAMES, "alertmanager", "deploy-bot", "grafana"]
+    assert blame_findings("Alertmanager didn't fire for six minutes.", authors) == []
+    assert blame_findings("deploy-bot failed to roll back.", authors) == []
+    assert [f.person for f in blame_findings("alex forgot to roll back.", authors)] == ["alex"]
+
+
 def test_methodology_examples_get_its_rewording():
     (deploy,) = blame_findings("John deployed buggy code", [])
     assert deploy.suggestion == "Code review didn't catch the bug; deploy pipeline lacked tests"

@@ -190,10 +190,13 @@ def _compiled(names: tuple[str, ...], rules: Rules) -> list[tuple[re.Pattern[str
 
 
 def _is_person(word: str, names: tuple[str, ...], rules: Rules) -> bool:
-    lowered = word.lower()
-    if lowered in {n.lower() for n in names} or lowered in rules.person_words:
+    lowered = " ".join(word.lower().split())
+    if lowered in rules.person_words:
         return True
-    return lowered not in rules.not_names
+    # Things win over names: event authors include tools (alertmanager, deploy-bot).
+    if lowered in rules.not_names or lowered.endswith(("bot", "-ci")):
+        return False
+    return True
 
 
 def blame_findings(text: str, names: Iterable[str] = (), rules: Rules | None = None) -> list[Finding]:
