@@ -155,6 +155,7 @@ class CommsActions:
         editor = self._handoff_editor()
         editor.replace(text, (0, 0), editor.document.end)
         self.action_pane("handoff")
+        editor.move_cursor((0, 0))  # read from the top
 
     async def action_hand_off(self) -> None:
         from warroom.screens.handoff_dialog import HandoffDialog

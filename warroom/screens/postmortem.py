@@ -152,6 +152,7 @@ class PostmortemScreen(Screen[None]):
         table = self.query_one("#pm-actions", DataTable)
         table.add_columns("Action", "Owner", "Due Date", "Status", "Check")
         await self._reload(fill_editors=True)
+        self.query_one(f"#pm-{self.playbook.postmortem_sections[0].key}", TextArea).focus()
 
     async def _reload(self, fill_editors: bool = False) -> None:
         self.state = await self.store.load_state(self.incident_id)
