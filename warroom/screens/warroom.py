@@ -27,7 +27,7 @@ from warroom.models import MARKER_KINDS, SYSTEM_KINDS, Event, IncidentState
 from warroom.playbook import Playbook
 from warroom.safetext import one_line
 from warroom.screens.severity_change import SeverityChangeScreen
-from warroom.store import HANDOFF_DRAFT
+from warroom.store import HANDOFF_DRAFT, Store
 from warroom.widgets.checklist import Checklist
 from warroom.widgets.entry import EntryLine
 from warroom.widgets.handoff import HandoffEditor
@@ -41,6 +41,9 @@ from warroom.widgets.timeline import AMENDED, BACKDATED, PINNED, Timeline
 POLL_SECONDS = 0.5
 # Below this size the side panes share one slot, picked by key (c f h v).
 NARROW_WIDTH, NARROW_HEIGHT = 120, 36
+# Past this many timeline rows the state is read on a thread with its own connection:
+# parsing tens of thousands of rows on the UI loop would freeze the keyboard for a second.
+BIG_INCIDENT = 5_000
 # A state reload slower than this (100,000-event incidents) is not repeated back to back.
 SLOW_STATE_SECONDS = 0.2
 SIDE_PANES = ("checklist", "red-flags", "handoff", "severity")
@@ -180,8 +183,25 @@ class WarRoomScreen(CommsActions, PracticeActions, Screen[None]):
         finally:
             self._state_loading = False
 
+    async def _read_state(self) -> IncidentState:
+        if len(self.query_one(Timeline).keys) <= BIG_INCIDENT:
+            return await self.store.load_state(self.incident_id)
+        path, clock, incident_id = self.store.path, self.store.clock, self.incident_id
+
+        def read() -> IncidentState:
+            async def load() -> IncidentState:
+                store = await Store.open(path, create=False, clock=clock)
+                try:
+                    return await store.load_state(incident_id)
+                finally:
+                    await store.close()
+
+            return asyncio.run(load())
+
+        return await asyncio.to_thread(read)
+
     async def _reload_state(self) -> None:
-        self.state = await self.store.load_state(self.incident_id)
+        self.state = await self._read_state()
         now = self.now()
         self.query_one(IncidentHeader).show(self.state, now)
         self.query_one(Checklist).show(self.state)
