@@ -259,7 +259,7 @@ async def test_postmortem_story_rules(multiday, playbook):
     assert "**Tuesday 2026-03-10**" in text  # the day changed
     assert "- 00:05 - Service restored: Partial restore" in text
     assert "Temporary fix: Rate limit EU orders to 50 rps in edge config (OPS-77), added 00:05, removed at 01:30" in text
-    assert "- Config schema now rejects pool size > 50 (PR 4411) (01:30)" in text  # permanent fix
+    assert "- 01:30 - Config schema now rejects pool size > 50 (PR 4411)" in text  # permanent fix
     assert "```mermaid\ngantt\n" in text and "Fix :done, 2026-03-10 01:30:00, 2026-03-10 02:00:00" in text
     assert "_To be written" not in text
 

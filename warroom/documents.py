@@ -263,12 +263,13 @@ def _since_last_internal(state: IncidentState) -> datetime | None:
 
 
 def _with_time(event: Event) -> str:
-    return f"{event.shown_text.strip()} ({hm(event.ts)})"
+    """`HH:MM - text`, the methodology's timeline form, for every list of events."""
+    return f"{hm(event.ts)} - {event.shown_text.strip()}"
 
 
 def _labelled(event: Event) -> str:
-    text = _with_time(event)
-    return f"Hypothesis: {text}" if event.kind == "hypothesis" else text
+    text = event.shown_text.strip()
+    return f"{hm(event.ts)} - " + (f"Hypothesis: {text}" if event.kind == "hypothesis" else text)
 
 
 def latest_hypothesis(state: IncidentState) -> Event | None:
@@ -466,7 +467,7 @@ def temporary_measures(state: IncidentState, playbook: Playbook) -> list[str]:
         elif event.kind == "mitigation":
             try:
                 level = playbook.mitigation_level(str(event.data.get("level")))
-                found.append(f"{level.name}: {level.description} ({hm(event.ts)})")
+                found.append(f"{hm(event.ts)} - {level.name}: {level.description}")
             except KeyError:
                 found.append(_with_time(event))
     return found
