@@ -264,6 +264,28 @@ async def test_postmortem_story_rules(multiday, playbook):
     assert "_To be written" not in text
 
 
+async def test_updates_draw_on_pins_and_the_latest_live_hypothesis(demo, playbook):
+    store, iid = demo
+    state = await store.load_state(iid)
+    handoff = documents.render("handoff", state, playbook, FIXED_NOW)
+    assert "**Current hypothesis**: New payment client in v2.3.4 times out against the gateway" in handoff
+    first = await store.append(iid, "hypothesis", "Gateway cert rotation", "alex")
+    second = await store.append(iid, "hypothesis", "DNS flap", "alex")
+    await store.strike(second, "alex", "ruled out")
+    pinned = await store.append(iid, "action", "Pinned: raising gateway timeout to 5s", "alex")
+    await store.pin(pinned, "dana")
+    await store.pin(first, "dana")
+    state = await store.load_state(iid)
+    handoff = documents.render("handoff", state, playbook, FIXED_NOW)
+    assert "**Current hypothesis**: Gateway cert rotation" in handoff and "DNS flap" not in handoff
+    internal = documents.render("internal", state, playbook, FIXED_NOW)
+    doing = internal.split("**What we're doing**:\n", 1)[1].split("\n\n", 1)[0]
+    assert doing == "- 14:55 - Pinned: raising gateway timeout to 5s"  # pinned actions replace the recent ones
+    know = internal.split("**What we know**:\n", 1)[1].split("\n\n", 1)[0]
+    assert "- 14:55 - Hypothesis: Gateway cert rotation" in know.splitlines()
+    assert "Gateway logs" not in know  # not pinned: not something we "know" yet
+
+
 async def test_empty_sections_show_prompts(demo, playbook):
     store, iid = demo
     text = await documents.render_from_store("postmortem", store, iid, playbook, FIXED_NOW)
@@ -320,6 +342,42 @@ def test_every_document_renders_for_a_bare_state(playbook):
     )
     for kind in documents.DOCUMENT_KINDS:
         assert documents.render(kind, bare, playbook, FIXED_NOW)
+
+
+def test_odd_hand_built_state_renders(playbook):
+    """Naive times, unknown phase and mitigation, events missing their data: no raise."""
+    from warroom.models import Event, PhaseSpan
+
+    naive = datetime(2026, 3, 10, 14, 0)
+    odd = [
+        Event(id=str(i), incident_id="INC-1", ts=naive + timedelta(minutes=i), recorded_at=naive, kind=kind,
+              text=text, author="\x1b[2Jx", data=data)
+        for i, (kind, text, data) in enumerate(
+            [
+                ("severity", "sev", {"new": 2}),
+                ("mitigation", "Mitigation: ???", {}),
+                ("comms", "sent", {"document": "memo"}),
+                ("handoff", "h", {}),
+                ("triage", "\x07 bell", {"question": "broken"}),
+                ("hypothesis", "| <i>x</i> `y`", {}),
+                ("decision", "d", {"containment": "nosuch"}),
+                ("mystery", "m", {}),
+            ]
+        )
+    ]
+    state = IncidentState(
+        incident=Incident(
+            id="INC-1", title="t", severity=1, phase="nowhere", commander="c", mitigation="nosuch",
+            declared_at=naive, started_at=naive - timedelta(hours=30), restored_at=naive + timedelta(hours=1),
+            next_update_at=naive, roles={"sme": "pat"},
+        ),
+        events=odd,
+        phases=[PhaseSpan(phase="nowhere", entered_at=naive)],
+        postmortem={"summary": "\x1b]52;c;x\x07", "extra": "x"},
+    )
+    for kind in documents.DOCUMENT_KINDS:
+        text = documents.render(kind, state, playbook, FIXED_NOW)
+        assert "\x1b" not in text and "\x07" not in text, kind
 
 
 # ----- the timeline -----------------------------------------------------------------------

@@ -400,17 +400,19 @@ class GanttRow:
 
 
 def gantt(state: IncidentState, playbook: Playbook, now: datetime) -> tuple[list[GanttRow], list[GanttRow]]:
+    aware = metrics_module.aware  # hand-built states may carry naive times
+    now = aware(now)
     phases = []
     for span in state.phases:
-        end = span.exited_at or (state.incident.resolved_at if state.incident.status == "resolved" else None)
-        if end is not None and end <= span.entered_at:
+        end = aware(span.exited_at or (state.incident.resolved_at if state.incident.status == "resolved" else None))
+        if end is not None and end <= aware(span.entered_at):
             continue  # an instant (the postmortem begun at resolution) draws nothing
         phases.append(
             GanttRow(
                 _gantt_name(playbook.phase_name(span.phase)),
                 Markup("done" if end is not None else "active"),
                 _gantt_time(span.entered_at),
-                _gantt_time(end or max(now, span.entered_at)),
+                _gantt_time(end or max(now, aware(span.entered_at))),
             )
         )
     inc = state.incident
@@ -619,7 +621,7 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
 def _between(a: datetime | None, b: datetime | None) -> timedelta | None:
     if a is None or b is None:
         return None
-    return b - a
+    return metrics_module.aware(b) - metrics_module.aware(a)
 
 
 def _render(kind: str, ctx: dict[str, Any], playbook: Playbook) -> str:
