@@ -71,7 +71,12 @@ class RedFlags(OptionList):
         if not prompts:
             self.set_options([Option(Text(EMPTY, "dim"), disabled=True)])
             return
-        self.set_options([Option(render_prompt(p), id=p.flag_id) for p in prompts])
+        options: list[Option | None] = []
+        for prompt in prompts:
+            if options:
+                options.append(None)  # a separator line between prompts
+            options.append(Option(render_prompt(prompt), id=prompt.flag_id))
+        self.set_options(options)
         ids = [p.flag_id for p in prompts]
         self.highlighted = ids.index(keep) if keep in ids else 0
 
