@@ -286,6 +286,18 @@ async def test_updates_draw_on_pins_and_the_latest_live_hypothesis(demo, playboo
     assert "Gateway logs" not in know  # not pinned: not something we "know" yet
 
 
+async def test_next_update_is_what_sending_now_promises(demo, playbook):
+    store, iid = demo
+    state = await store.load_state(iid)
+    cadence = playbook.severity(2).update_every_minutes  # 30: the demo is SEV-2
+    assert documents.next_update_at(state, playbook, FIXED_NOW) == FIXED_NOW + timedelta(minutes=cadence)
+    assert "**Next update**: 15:25 UTC or when status changes" in documents.render("internal", state, playbook, FIXED_NOW)
+    assert "Next update: 15:25 UTC" in documents.render("status", state, playbook, FIXED_NOW)
+    await store.set_severity(iid, 1, "dana")
+    state = await store.load_state(iid)
+    assert "Next update: 15:10 UTC" in documents.render("status", state, playbook, FIXED_NOW)
+
+
 async def test_empty_sections_show_prompts(demo, playbook):
     store, iid = demo
     text = await documents.render_from_store("postmortem", store, iid, playbook, FIXED_NOW)

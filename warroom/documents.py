@@ -20,6 +20,9 @@ Choices made here (the methodology leaves them open):
 - Current state: Operational when resolved or restored by the first ("full") mitigation
   level; Down in the last level (maintenance mode) or, with no mitigation yet, at SEV-1;
   Degraded otherwise.
+- Next update: the time an update sent now promises, now + the severity's cadence
+  (`next_update_at`), so the text and the timer restarted on sending agree; the
+  incident's stored next_update_at is the deadline for *this* update, already due.
 - Workaround: the latest live note/comms/action event whose text starts with
   "workaround:" (case-insensitive); "workaround: none" withdraws it.
 - What users see: the triage answers "broken" (service before a colon, symptom after)
@@ -270,6 +273,17 @@ def _with_time(event: Event) -> str:
 def _labelled(event: Event) -> str:
     text = event.shown_text.strip()
     return f"{hm(event.ts)} - " + (f"Hypothesis: {text}" if event.kind == "hypothesis" else text)
+
+
+def next_update_at(state: IncidentState, playbook: Playbook, now: datetime) -> datetime | None:
+    """The next update an update sent now promises: now plus the severity's cadence, which
+    is what sending it sets the timer to. Without a cadence, the incident's own timer."""
+    if state.incident.status == "resolved":
+        return None
+    try:
+        return now + timedelta(minutes=playbook.severity(state.incident.severity).update_every_minutes)
+    except KeyError:
+        return state.incident.next_update_at
 
 
 def latest_hypothesis(state: IncidentState) -> Event | None:
@@ -539,6 +553,7 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
             impact_label = option.label
     phases, milestones = gantt(state, playbook, now)
     fixes = temp_fixes(state)
+    promised = next_update_at(state, playbook, now)
     return {
         "incident": inc,
         "title": inc.title,
@@ -566,7 +581,7 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
         "date": day(start).isoformat(),
         "day": day_label(day(start)),
         "number": number if number is not None else inc.updates_sent + 1,
-        "next_update": hm_zone(inc.next_update_at) if inc.next_update_at else None,
+        "next_update": hm_zone(promised) if promised else None,
         "started": hm(inc.started_at) if inc.started_at else None,
         "detected": hm(inc.detected_at) if inc.detected_at else None,
         "declared": hm(inc.declared_at),
