@@ -92,6 +92,7 @@ class WarRoomScreen(CommsActions, PracticeActions, Screen[None]):
         self._armed_phase: str | None = None
         self._state_dirty = False
         self._state_loading = False
+        self._row_actions: tuple[bool | None, ...] = ()
 
     @property
     def store(self):
@@ -389,7 +390,11 @@ class WarRoomScreen(CommsActions, PracticeActions, Screen[None]):
     # ----- messages from the panes -------------------------------------------------------------
 
     def on_timeline_highlighted(self, event: Timeline.Highlighted) -> None:
-        self.refresh_bindings()
+        # Redraw the footer only when what applies to the row changed (it is not free).
+        row_actions = tuple(self.check_action(action, ()) for action in ("amend", "strike", "pin"))
+        if row_actions != self._row_actions:
+            self._row_actions = row_actions
+            self.refresh_bindings()
 
     async def on_entry_line_submitted(self, message: EntryLine.Submitted) -> None:
         entry = self.query_one(EntryLine)

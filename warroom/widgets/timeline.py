@@ -216,7 +216,9 @@ class Timeline(ScrollView, can_focus=True):
         if generation == self._generation:
             for event in events:
                 self._cache[event.seq] = event
-        self.refresh()  # stale: the rows are asked for again when drawn
+            if self.selected_seq in seqs:
+                self.post_message(self.Highlighted())  # the selected row is known now
+        self.refresh()  # if stale, the rows are asked for again when drawn
 
     # ----- rendering ------------------------------------------------------------------
 
