@@ -50,6 +50,7 @@ def test_tmux_confirmed_no_file(monkeypatch, fallback):
     (args, kwargs), = run.calls
     assert args == ["tmux", "load-buffer", "-w", "-"]
     assert kwargs["input"] == TEXT.encode("utf-8")
+    assert kwargs["env"]["TMUX"] == "/tmp/tmux-1/default,1,0"  # tmux finds its server from it
     assert result.used == [TERMINAL, TMUX] and result.confirmed == [TMUX]
     assert result.file is None and not fallback.exists()
     assert result.message() == f"Copied to {TMUX}; also sent to {TERMINAL} (not confirmed)"
@@ -153,3 +154,45 @@ def test_terminal_not_sent_is_not_reported(monkeypatch, fallback):
 
 def test_fallback_name_is_safe():
     assert clipboard.fallback_name("INC-1/../x internal", AT) == "INC-1-..-x-internal-20260310T145500.md"
+
+
+# ----- a real tmux on a private socket (SSH-like: no display, no xclip) ---------------------
+
+
+@pytest.fixture
+def tmux_server(tmp_path):
+    import shutil
+
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed")
+    sock = tmp_path / "tmux.sock"
+    base = ["tmux", "-S", str(sock), "-f", "/dev/null"]
+    subprocess.run([*base, "new-session", "-d", "-s", "warroom-test", "sleep 60"], check=True, timeout=10)
+    pid = subprocess.run([*base, "display", "-p", "#{pid}"], capture_output=True, text=True, check=True, timeout=10)
+    try:
+        yield base, {"TMUX": f"{sock},{pid.stdout.strip()},0"}
+    finally:
+        subprocess.run([*base, "kill-server"], capture_output=True, timeout=10)
+
+
+def test_real_tmux_buffer_receives_the_text(monkeypatch, fallback, tmux_server):
+    base, env = tmux_server
+    _pyperclip(monkeypatch, None)  # no X display: pyperclip has no mechanism
+    text = "## Incident Update #2 - 14:55\n\nÜnïcode → ok\n"
+    result = copy_chain(text, name="INC-1-internal", fallback_dir=fallback, env=env, now=AT)
+    assert result.confirmed == [TMUX] and result.file is None
+    shown = subprocess.run([*base, "show-buffer"], capture_output=True, check=True, timeout=10)
+    assert shown.stdout.decode("utf-8") == text
+
+
+def test_real_tmux_without_a_server_falls_back_to_a_file(monkeypatch, fallback, tmp_path):
+    import shutil
+
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed")
+    _pyperclip(monkeypatch, None)
+    env = {"TMUX": f"{tmp_path / 'gone.sock'},1,0"}
+    result = copy_chain(TEXT, name="INC-1-internal", fallback_dir=fallback, env=env, now=AT)
+    assert result.confirmed == [] and result.file is not None
+    assert result.file.read_text(encoding="utf-8") == TEXT
+    assert any(e.startswith("tmux:") for e in result.errors)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -64,7 +65,8 @@ class CopyResult:
         return line[:1].upper() + line[1:]
 
 
-def _tmux(text: str) -> tuple[bool, str]:
+def _tmux(text: str, env: Mapping[str, str] | None) -> tuple[bool, str]:
+    """`env` is the child's environment (its TMUX names the server); None inherits ours."""
     try:
         done = subprocess.run(
             ["tmux", "load-buffer", "-w", "-"],
@@ -72,6 +74,7 @@ def _tmux(text: str) -> tuple[bool, str]:
             capture_output=True,
             timeout=TMUX_TIMEOUT_SECONDS,
             check=False,
+            env=None if env is None else dict(env),
         )
     except (OSError, subprocess.SubprocessError) as exc:
         return False, f"tmux: {exc}"
@@ -130,20 +133,20 @@ def copy_chain(
     name: str = "copy",
     fallback_dir: Path,
     terminal_sent: bool = True,
-    env: dict[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
     now: datetime | None = None,
 ) -> CopyResult:
     """Try every confirmable path after the terminal one; fall back to a file. Blocking.
 
-    `name` (e.g. "INC-20260310-ab12-internal") names the fallback file. Never raises.
+    `name` (e.g. "INC-20260310-ab12-internal") names the fallback file; `env` (default:
+    this process's) decides whether we are inside tmux and is tmux's environment. Never raises.
     """
-    env = os.environ if env is None else env
     result = CopyResult()
     if terminal_sent:
         result.used.append(TERMINAL)
-    if env.get("TMUX"):
+    if (os.environ if env is None else env).get("TMUX"):
         result.used.append(TMUX)
-        ok, why = _tmux(text)
+        ok, why = _tmux(text, env)
         if ok:
             result.confirmed.append(TMUX)
         else:
