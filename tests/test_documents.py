@@ -440,6 +440,21 @@ async def test_team_adds_a_document_and_rewords_one(tmp_path, demo):
     assert text == "# Executive summary: Checkout failing after v2.3.4 deploy\n\nMonitoring since 14:32; SEV-2.\n"
 
 
+async def test_team_postmortem_sections_are_data(tmp_path, demo):
+    store, iid = demo
+    src = playbook_module.SHIPPED.read_text(encoding="utf-8")
+    lessons = '[[postmortem_sections]]\nkey = "lessons"\nheading = "Lessons Learned"\nhint = "Key takeaways for the team."\n'
+    assert lessons in src
+    extra = '[[postmortem_sections]]\nkey = "customers"\nheading = "Customer Communication"\nhint = "What we told whom."\n'
+    path = tmp_path / "playbook.toml"
+    path.write_text(src.replace(lessons, extra), encoding="utf-8")
+    pb = playbook_module.load(path)
+    await store.save_text(iid, "postmortem.customers", "Status page updated twice <b>")
+    text = await documents.render_from_store("postmortem", store, iid, pb, FIXED_NOW)
+    assert "Lessons Learned" not in text
+    assert text.endswith("## Customer Communication\nStatus page updated twice \\<b>\n")
+
+
 async def test_team_template_errors_are_reported_not_raised(tmp_path, demo):
     store, iid = demo
     for body in ("{{ nosuchthing }}", "{{ incident.__class__.__mro__ }}", "{% for %}"):
