@@ -77,6 +77,7 @@ async def test_triage_answers_and_impact_suggest_the_severity(db_path, playbook)
         assert isinstance(app.screen, WarRoomScreen)
     [incident] = rows(db_path, "SELECT * FROM incidents")
     assert (incident["severity"], incident["impact"], incident["impact_pct"]) == (1, "all", 100)
+    assert from_db(incident["started_at"]) == FIXED_NOW.replace(minute=50)  # "14:50" (TZ is UTC here)
     triage = {r["text"] for r in rows(db_path, "SELECT text FROM events WHERE kind = 'triage'")}
     assert triage == {"all pages 502", "everyone", "14:50", "LB config push", "All users (100%)"}
 
@@ -175,3 +176,12 @@ async def test_build_app_opens_the_incident_asked_for(db_path, playbook):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, WarRoomScreen) and app.screen.incident_id == first
+
+
+def test_started_from_reads_a_leading_time():
+    from warroom.screens.declare import started_from
+
+    assert started_from("14:32, right after the deploy", FIXED_NOW) == FIXED_NOW.replace(minute=32)
+    assert started_from("-10m", FIXED_NOW) == FIXED_NOW - timedelta(minutes=10)
+    assert started_from("after lunch", FIXED_NOW) is None
+    assert started_from("", FIXED_NOW) is None

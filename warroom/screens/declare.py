@@ -6,7 +6,7 @@ impact, which suggests the severity; ctrl+s declares with the severity shown.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,10 +17,13 @@ from textual.widgets import Footer, Input, Label, RadioButton, RadioSet, Static
 from warroom.errors import WarroomError
 from warroom.messages import OpenIncident, ShowIncidents
 from warroom.playbook import Playbook
+from warroom.timeutil import parse_at
 from warroom.widgets.severity_guide import SeverityGuide
 
 # The triage question answered by the impact picker rather than free text.
 HOW_BAD = "how_bad"
+# The triage question whose answer, when it starts with a time (14:32, -10m), sets started_at.
+STARTED = "started"
 DEFAULT_SEVERITY = 2
 
 
@@ -129,6 +132,7 @@ class DeclareScreen(Screen[None]):
         severity = self.query_one(SeverityGuide).selected
         store = self.app.store
         declared = store.clock()
+        started_at = started_from(triage.get(STARTED, ""), declared)
         self._busy = True
         try:
             incident = await store.declare(
@@ -139,6 +143,7 @@ class DeclareScreen(Screen[None]):
                 triage=triage,
                 impact=impact.key if impact else None,
                 impact_pct=pct,
+                started_at=started_at,
                 next_update_at=declared + timedelta(minutes=pb.severity(severity).update_every_minutes),
             )
         except WarroomError as exc:
@@ -156,3 +161,14 @@ class DeclareScreen(Screen[None]):
         if action == "back":
             return self._can_go_back
         return True
+
+
+def started_from(answer: str, declared: datetime) -> datetime | None:
+    """`14:32, right after the deploy` -> 14:32 today; an answer without a time -> None."""
+    first = answer.replace(",", " ").split(maxsplit=1)
+    if not first:
+        return None
+    try:
+        return parse_at(first[0], declared)
+    except ValueError:
+        return None
