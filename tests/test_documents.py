@@ -478,3 +478,46 @@ def test_documents_do_not_import_textual():
     code = "import sys, warroom.documents, warroom.review, warroom.clipboard; print('textual' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# ----- any text, any kind ------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from warroom.models import ALL_KINDS, Event  # noqa: E402
+
+_texts = st.text(max_size=80)
+_events = st.lists(
+    st.tuples(st.sampled_from(ALL_KINDS), _texts, st.integers(0, 3000), st.booleans(), st.booleans(), _texts),
+    max_size=12,
+)
+
+
+@settings(max_examples=int(os.environ.get("WARROOM_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(title=_texts.filter(str.strip), rows=_events, sections=st.dictionaries(st.sampled_from(
+    ["summary", "root_cause", "contributing_factors", "went_well", "went_poorly", "lessons"]), _texts, max_size=6),
+    item=_texts)
+def test_any_text_renders_every_document_without_raw_html(playbook, title, rows, sections, item):
+    events = [
+        Event(id=str(i), incident_id="INC-1", ts=FIXED_NOW - timedelta(minutes=minutes), recorded_at=FIXED_NOW,
+              kind=kind, text=text, author=author or "x", struck=struck, pinned=pinned,
+              data={"question": "broken"} if kind == "triage" else {})
+        for i, (kind, text, minutes, struck, pinned, author) in enumerate(rows)
+    ]
+    events.sort(key=lambda e: e.ts)
+    state = IncidentState(
+        incident=Incident(id="INC-1", title=title, severity=2, phase="diagnose", commander="dana",
+                          declared_at=FIXED_NOW - timedelta(hours=1)),
+        events=events,
+        postmortem=sections,
+        action_items=[ActionItem(id="a", incident_id="INC-1", action=item, owner=item, due=item, status=item,
+                                 created_at=FIXED_NOW)],
+    )
+    for kind in documents.DOCUMENT_KINDS:
+        text = documents.render(kind, state, playbook, FIXED_NOW)
+        assert not re.search(r"(?<!\\)<[A-Za-z/!?]", text), kind  # no tag, comment or autolink survives
+        assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", text), kind
+    actions = documents.render("postmortem", state, playbook, FIXED_NOW).split("## Action Items", 1)[1]
+    row = actions.split("\n")[3]
+    assert len(re.findall(r"(?<!\\)\|", row)) == 5, row
