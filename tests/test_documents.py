@@ -13,12 +13,14 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from warroom import documents
 from warroom import playbook as playbook_module
 from warroom.demo import seed_demo
 from warroom.errors import InputError, PlaybookError
-from warroom.models import ActionItem, Incident, IncidentState
+from warroom.models import ALL_KINDS, ActionItem, Event, Incident, IncidentState
 from warroom.store import Store
 
 from conftest import FIXED_NOW
@@ -358,7 +360,7 @@ def test_every_document_renders_for_a_bare_state(playbook):
 
 def test_odd_hand_built_state_renders(playbook):
     """Naive times, unknown phase and mitigation, events missing their data: no raise."""
-    from warroom.models import Event, PhaseSpan
+    from warroom.models import PhaseSpan
 
     naive = datetime(2026, 3, 10, 14, 0)
     odd = [
@@ -481,11 +483,6 @@ def test_documents_do_not_import_textual():
 
 
 # ----- any text, any kind ------------------------------------------------------------------
-
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from warroom.models import ALL_KINDS, Event  # noqa: E402
 
 _texts = st.text(max_size=80)
 _events = st.lists(
