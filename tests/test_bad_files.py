@@ -442,22 +442,36 @@ async def test_full_disk_store_then_retry(tmp_path, mounts):
 
 
 async def test_failing_write_simulated(tmp_path, monkeypatch):
-    """Without mount: the write itself fails as SQLite reports a full disk."""
+    """Without mount: every INSERT fails as SQLite reports a full disk (whatever path the
+    store takes to write), then the disk is fine again."""
     path = tmp_path / "war.db"
     incident = await _make_warroom_db(path, events=1)
     store = await Store.open(path)
     try:
-        real = Store._insert_event
+        conn = store._conn
 
-        async def full(*args, **kwargs):
-            raise sqlite3.OperationalError("database or disk is full")
+        def failing(real):
+            async def call(sql, *args, **kwargs):
+                if sql.lstrip().upper().startswith(("INSERT", "UPDATE")):
+                    raise sqlite3.OperationalError("database or disk is full")
+                return await real(sql, *args, **kwargs)
 
-        monkeypatch.setattr(Store, "_insert_event", full)
-        with pytest.raises(DatabaseError) as info:
-            await store.append(incident, "note", "lost?", "dana")
-        assert str(path) in str(info.value) and "full" in str(info.value)
-        monkeypatch.setattr(Store, "_insert_event", real)
+            return call
+
+        for name in ("execute", "execute_fetchall"):
+            monkeypatch.setattr(conn, name, failing(getattr(conn, name)))
+        for write in (
+            lambda: store.append(incident, "note", "lost?", "dana"),
+            lambda: store.save_text(incident, "handoff", "draft?"),
+            lambda: store.set_severity(incident, 2, "dana"),
+        ):
+            with pytest.raises(DatabaseError) as info:
+                await write()
+            assert str(path) in str(info.value) and "full" in str(info.value)
+        for name in ("execute", "execute_fetchall"):
+            monkeypatch.delattr(conn, name)
         event = await store.append(incident, "note", "retried", "dana")
         assert (await store.events_by_seq([event.seq]))[0].text == "retried"
+        assert (await store.load_state(incident)).incident.severity == 1
     finally:
         await store.close()
