@@ -532,3 +532,18 @@ async def test_leaving_fix_warns_firmly(demo_db, playbook):
         await pilot.press("right_square_bracket")  # the same key again: on purpose
         await settle(pilot)
         assert screen.state.incident.phase == "postmortem"
+
+
+async def test_help_lists_the_practice_keys(story_db, playbook):
+    from warroom.screens.help import help_rows
+
+    app = build_app(story_db, playbook, clock=Clock(T0 + timedelta(minutes=13)))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        rows_shown = {(key, what) for key, what, _ in help_rows(app, screen)}
+        for key, what in (
+            ("C", "Contain"), ("M", "Mitigation"), ("T", "Temp fix"), ("F", "Temporary fixes pane"),
+            ("a", "Acknowledge flag"), ("d", "Dismiss flag…"), ("z", "Snooze flag…"),
+            ("r", "Remove fix"), ("k", "Keep (make permanent)"),
+        ):
+            assert (key, what) in rows_shown, (key, what)

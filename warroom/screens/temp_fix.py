@@ -52,7 +52,8 @@ class TempFixScreen(ModalScreen[NewTempFix | None]):
         order = ["tempfix-what", "tempfix-where", "tempfix-ticket"]
         at = order.index(event.input.id) if event.input.id in order else len(order) - 1
         if at < len(order) - 1:
-            self.query_one(f"#{order[at + 1]}", Input).focus()
+            # At once, not on the next tick: fast typing must land in the next field.
+            self.set_focus(self.query_one(f"#{order[at + 1]}", Input))
         else:
             self.action_save()
 
