@@ -96,3 +96,51 @@ def test_search_reads_the_full_text_index_first(tmp_path):
     plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql)]
     conn.close()
     assert plan[0].startswith("SCAN events_fts"), plan
+
+
+# ----- guards for the store changes the benchmarks prompted ---------------------------------
+
+
+async def _declared(db_path):
+    from warroom.store import Store
+
+    store = await Store.open(db_path)
+    incident = await store.declare("Checkout down", 2, "dana", first_phase="assess")
+    return store, incident.id
+
+
+@pytest.mark.parametrize("returning", [True, False])
+async def test_append_is_committed_when_it_returns(db_path, monkeypatch, returning):
+    """The one-statement append (INSERT ... RETURNING, autocommit) and the four-step path for
+    SQLite < 3.35 both return the stored row only once another connection can read it."""
+    from warroom import store as store_module
+
+    monkeypatch.setattr(store_module, "_RETURNING", returning)
+    store, iid = await _declared(db_path)
+    event = await store.append(iid, "note", "[red]rollback[/red]", "dana", data={"k": 1})
+    other = sqlite3.connect(db_path)
+    row = other.execute("SELECT seq, text, data FROM events WHERE id = ?", (event.id,)).fetchone()
+    other.close()
+    again = await store.append(iid, "note", "[red]rollback[/red]", "dana", event_id=event.id)
+    await store.close()
+    assert row == (event.seq, "[red]rollback[/red]", '{"k": 1}')
+    assert event.data == {"k": 1} and event.text == "[red]rollback[/red]"
+    assert again.seq == event.seq  # a retried id returns the row already there
+
+
+async def test_concurrent_writes_each_commit_on_their_own(db_path):
+    """An append sent while another coroutine's transaction is open waits for it instead of
+    joining it (it would then commit, or roll back, with the other write)."""
+    import asyncio
+
+    store, iid = await _declared(db_path)
+    results = await asyncio.gather(
+        store.set_phase(iid, "contain", "dana"),
+        *(store.append(iid, "note", f"n{i}", "dana") for i in range(5)),
+        store.set_severity(iid, 1, "dana"),
+        return_exceptions=True,
+    )
+    count = await store.count_events(iid)
+    await store.close()
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    assert count == 3 + 7  # declared, severity, phase + the seven writes

@@ -7,6 +7,7 @@ whole story and the current state is one cheap read.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -44,6 +45,9 @@ POSTMORTEM_PREFIX = "postmortem."
 
 _EVENT_COLUMNS = "seq, id, incident_id, ts, recorded_at, kind, text, author, ref, data"
 _MARKER_LIST = ",".join(f"'{k}'" for k in MARKER_KINDS)
+# INSERT ... RETURNING needs SQLite 3.35; older libraries take the four-step path.
+_RETURNING = sqlite3.sqlite_version_info >= (3, 35, 0)
+_INSERT_RETURNING = db.INSERT_EVENT.rstrip() + f" RETURNING {_EVENT_COLUMNS}"
 _BULK_LIST = ",".join(f"'{k}'" for k in BULK_KINDS)
 
 
@@ -80,6 +84,9 @@ class Store:
         self._conn = conn
         self.path = path
         self.clock = clock
+        # One write at a time from this process: a statement sent while another coroutine's
+        # transaction is open would silently join it (and commit or roll back with it).
+        self._write_lock = asyncio.Lock()
 
     # ----- opening -------------------------------------------------------------------
 
@@ -104,6 +111,12 @@ class Store:
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
         """One write transaction; any SQLite failure becomes a DatabaseError for the user."""
+        async with self._write_lock:
+            async with self._tx_unlocked() as conn:
+                yield conn
+
+    @asynccontextmanager
+    async def _tx_unlocked(self) -> AsyncIterator[aiosqlite.Connection]:
         try:
             await self._conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
@@ -145,18 +158,7 @@ class Store:
         data: dict | None = None,
         event_id: str | None = None,
     ) -> Event:
-        recorded = self.clock()
-        params = db.event_params(
-            id=event_id or uuid7(),
-            incident_id=incident_id,
-            ts=to_db(at or recorded),
-            recorded_at=to_db(recorded),
-            kind=kind,
-            text=text,
-            author=author,
-            ref=ref,
-            data=data,
-        )
+        params = self._new_event(incident_id, kind, text, author, at=at, ref=ref, data=data, event_id=event_id)
         await conn.execute(db.INSERT_EVENT, params)
         # INSERT OR IGNORE: a retried id returns the row that is already there.
         rows = await conn.execute_fetchall(f"SELECT {_EVENT_COLUMNS} FROM events WHERE id = ?", (params["id"],))
@@ -175,10 +177,45 @@ class Store:
         event_id: str | None = None,
     ) -> Event:
         """Append one event and commit. Returns the stored row (the existing one on a retry)."""
-        async with self._tx() as conn:
-            return await self._insert_event(
-                conn, incident_id, kind, text, author, at=at, ref=ref, data=data, event_id=event_id
-            )
+        if not _RETURNING:
+            async with self._tx() as conn:
+                return await self._insert_event(
+                    conn, incident_id, kind, text, author, at=at, ref=ref, data=data, event_id=event_id
+                )
+        # One statement in autocommit mode is its own transaction, committed when the last row
+        # is read: one trip to aiosqlite's thread instead of four (BEGIN, INSERT, SELECT, COMMIT),
+        # which is most of what the commander waits for after Enter.
+        params = self._new_event(incident_id, kind, text, author, at=at, ref=ref, data=data, event_id=event_id)
+        async with self._write_lock:
+            rows = await self._fetchall(_INSERT_RETURNING, params)
+        if not rows:  # INSERT OR IGNORE: a retried id returns the row that is already there
+            rows = await self._fetchall(f"SELECT {_EVENT_COLUMNS} FROM events WHERE id = ?", (params["id"],))
+        return _event_from_row(tuple(rows[0]))
+
+    def _new_event(
+        self,
+        incident_id: str,
+        kind: str,
+        text: str,
+        author: str,
+        *,
+        at: datetime | None,
+        ref: str | None,
+        data: dict | None,
+        event_id: str | None,
+    ) -> dict:
+        recorded = self.clock()
+        return db.event_params(
+            id=event_id or uuid7(),
+            incident_id=incident_id,
+            ts=to_db(at or recorded),
+            recorded_at=to_db(recorded),
+            kind=kind,
+            text=text,
+            author=author,
+            ref=ref,
+            data=data,
+        )
 
     async def _update_incident(self, conn: aiosqlite.Connection, incident_id: str, **fields: Any) -> None:
         sets = ", ".join(f"{name} = :{name}" for name in fields)
