@@ -531,3 +531,21 @@ async def test_a_page_fetched_before_a_marker_is_not_cached(demo_db, playbook):
         assert seq not in timeline._cache
         await timeline._load_page([seq], timeline._generation)
         assert seq in timeline._cache
+
+
+async def test_a_second_war_room_on_the_same_file_sees_the_first_live(demo_db, playbook):
+    first, second = app_for(demo_db, playbook), app_for(demo_db, playbook)
+    async with first.run_test(size=SIZE) as pilot_one, second.run_test(size=SIZE) as pilot_two:
+        await open_war_room(pilot_one)
+        watcher = await open_war_room(pilot_two)
+        await log_line(pilot_one, "d: freeze deploys")
+        await pilot_one.press("s")
+        await settle(pilot_one)
+        await pilot_one.press("1", "enter")
+        await settle(pilot_one)
+        timeline = watcher.query_one(Timeline)
+        decision = events(demo_db, "decision")[-1]
+        assert decision["text"] == "freeze deploys"
+        assert await wait_for(pilot_two, lambda: decision["seq"] in timeline.keys)
+        assert await wait_for(pilot_two, lambda: watcher.state.incident.severity == 1)
+        assert await wait_for(pilot_two, lambda: watcher.query_one("#hdr-sev").has_class("sev-1"))
