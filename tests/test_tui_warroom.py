@@ -269,9 +269,8 @@ async def test_handoff_autosaves_and_is_restored(demo_db, playbook):
     async with app.run_test(size=SIZE) as pilot:
         await open_war_room(pilot)
         await pilot.press("h", *"Next IC: watch the gateway")
-        await pilot.pause(0.8)  # the debounce, then the write
-        await settle(pilot)
-        assert texts(demo_db)["handoff"] == "Next IC: watch the gateway"
+        # Saved by itself shortly after typing stops (no quit, no key): the debounce, then the write.
+        assert await wait_for(pilot, lambda: texts(demo_db).get("handoff") == "Next IC: watch the gateway")
 
     app = app_for(demo_db, playbook)
     async with app.run_test(size=SIZE) as pilot:
