@@ -193,3 +193,38 @@ async def test_export_dir_argument_and_unwritable_folder(demo_db, playbook, tmp_
         await pilot.press("ctrl+s")
         await settle(pilot)
     assert (tmp_path / f"postmortem-{war_room.incident_id}.md").exists()
+
+
+async def test_quitting_right_after_typing_loses_nothing(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_postmortem(pilot)
+        await pilot.press(*"typed then quit", "ctrl+q")
+        await settle(pilot)
+    assert texts(demo_db)["postmortem.summary"] == "typed then quit"
+
+
+async def test_failed_save_is_reported_and_retried_on_leaving(demo_db, playbook):
+    from warroom.errors import DatabaseError
+
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_postmortem(pilot)
+        real = app.store.save_text
+        calls = []
+
+        async def flaky(*args):
+            calls.append(args)
+            if len(calls) == 1:
+                raise DatabaseError("database is locked")
+            await real(*args)
+
+        app.store.save_text = flaky
+        await pilot.press(*"first try")
+        await pilot.pause(0.8)
+        await settle(pilot)
+        assert any("Not saved: database is locked" in n.message for n in app._notifications)
+        assert "postmortem.summary" not in texts(demo_db)
+        await screen.flush()
+        await settle(pilot)
+        assert texts(demo_db)["postmortem.summary"] == "first try"

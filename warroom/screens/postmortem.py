@@ -129,6 +129,8 @@ class PostmortemScreen(Screen[None]):
         self.export_dir = export_dir or Path.cwd()
         self.state: IncidentState | None = None
         self._save_timers: dict[str, Timer] = {}
+        self._closing = False
+        self._pending: dict[str, str] = {}  # typed, not yet saved (kept here: unmount has no widgets)
 
     def compose(self) -> ComposeResult:
         yield Label("", id="pm-title", markup=False)
@@ -217,25 +219,36 @@ class PostmortemScreen(Screen[None]):
             return  # loaded from the database (or typed back to it): nothing to save
         if key in self._save_timers:
             self._save_timers[key].stop()
+        self._pending[key] = event.text_area.text
         self._save_timers[key] = self.set_timer(SAVE_AFTER_SECONDS, lambda: self._save_section(key))
 
     async def _save_section(self, key: str) -> None:
         self._save_timers.pop(key, None)
-        text = self.query_one(f"#pm-{key}", TextArea).text
+        text = self._pending.pop(key, None)
+        if text is None:
+            return
         try:
             await self.store.save_text(self.incident_id, POSTMORTEM_PREFIX + key, text)
-        except WarroomError as exc:
+        except Exception as exc:  # noqa: BLE001 - a message, never a traceback
+            self._pending.setdefault(key, text)  # still unsaved: the next flush tries again
             self.notify(f"Not saved: {exc}", severity="error", timeout=10)
             return
         assert self.state is not None
         self.state.postmortem[key] = text
-        self._render_generated()
+        if not self._closing:
+            self._render_generated()
 
     async def flush(self) -> None:
         """Save every section with a pending save (leaving the screen must lose nothing)."""
-        for key, timer in list(self._save_timers.items()):
+        for timer in self._save_timers.values():
             timer.stop()
+        for key in list(self._pending):  # typed, or a save that failed earlier
             await self._save_section(key)
+
+    async def on_unmount(self) -> None:
+        # Quitting from this screen (ctrl+q) skips action_back: save what is pending anyway.
+        self._closing = True
+        await self.flush()
 
     def _selected_item(self) -> ActionItem | None:
         assert self.state is not None
