@@ -625,3 +625,31 @@ def test_rules_never_raise_on_any_state(state, now, target):
     progress = rules.phase_progress(state, PLAYBOOK)
     assert all(0 <= done <= total for done, total in progress.values())
     metrics.compute(state, now)
+
+
+def test_done_when_items_are_done_by_the_timeline(playbook):
+    """Logging the containment decision, the mitigation and a status update ticks their items."""
+    import asyncio
+    import tempfile
+    from pathlib import Path
+
+    from warroom.store import Store
+
+    async def story() -> tuple[dict, dict]:
+        store = await Store.open(Path(tempfile.mkdtemp()) / "w.db")
+        incident = await store.declare("x", 2, "dana", first_phase="assess")
+        before = rules.phase_progress(await store.load_state(incident.id), playbook)
+        await store.append(incident.id, "decision", "Bad deploy: roll back", "dana", data={"containment": "bad_deploy"})
+        await store.set_mitigation(incident.id, "full", "Full restore", True, "dana")
+        await store.record_update_sent(incident.id, "status", "## Status", "dana", None)
+        state = await store.load_state(incident.id)
+        await store.close()
+        return before, state
+
+    before, state = asyncio.run(story())
+    after = rules.phase_progress(state, playbook)
+    assert before["contain"][0] == 0 and before["mitigate"][0] == 0
+    assert after["contain"][0] == 2  # situation identified, stakeholders informed
+    assert after["mitigate"][0] == 3  # level set, status page updated, restored
+    assert rules.item_evidence(state, "service_restored") == state.incident.restored_at
+    assert rules.item_evidence(state, None) is None

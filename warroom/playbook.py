@@ -27,6 +27,10 @@ class ChecklistItem(Spec):
     id: str
     text: str
     requires: Literal["no_temp_fixes"] | None = None
+    # Done by the record itself, without a tick: e.g. a logged containment decision.
+    done_when: Literal[
+        "containment_logged", "mitigation_set", "service_restored", "update_sent", "status_update_sent"
+    ] | None = None
 
 
 class Phase(Spec):

@@ -413,10 +413,33 @@ def evaluate(state: IncidentState, playbook: Playbook, now: datetime) -> list[Pr
 # ----- the phase checklist and the advance guard ----------------------------------------
 
 
-def item_done(state: IncidentState, phase: str, item_id: str, requires: str | None = None) -> bool:
-    """Ticked, and what it requires holds (no temporary fix still in place)."""
+def item_evidence(state: IncidentState, done_when: str | None) -> datetime | None:
+    """When the timeline itself showed a checklist item done (its `done_when`), or None."""
+    if done_when is None:
+        return None
+    if done_when == "service_restored":
+        return state.incident.restored_at
+    for event in state.events:
+        if event.struck:
+            continue
+        if done_when == "containment_logged" and is_containment_decision(event):
+            return event.ts
+        if done_when == "mitigation_set" and event.kind == "mitigation":
+            return event.ts
+        if done_when == "update_sent" and event.kind == "comms":
+            return event.ts
+        if done_when == "status_update_sent" and event.kind == "comms" and event.data.get("document") == "status":
+            return event.ts
+    return None
+
+
+def item_done(
+    state: IncidentState, phase: str, item_id: str, requires: str | None = None, done_when: str | None = None
+) -> bool:
+    """Ticked (or shown done by the timeline), and what it requires holds (no temporary fix in place)."""
     mark = state.checklist.get(f"{phase}:{item_id}")
-    if mark is None or not mark.done:
+    ticked = mark is not None and mark.done
+    if not ticked and item_evidence(state, done_when) is None:
         return False
     if requires == "no_temp_fixes" and any(f.in_place for f in state.temp_fixes):
         return False
@@ -427,7 +450,7 @@ def phase_progress(state: IncidentState, playbook: Playbook) -> dict[str, tuple[
     """Every playbook phase -> (items done, items in total)."""
     return {
         phase.key: (
-            sum(item_done(state, phase.key, item.id, item.requires) for item in phase.items),
+            sum(item_done(state, phase.key, item.id, item.requires, item.done_when) for item in phase.items),
             len(phase.items),
         )
         for phase in playbook.phases
@@ -446,7 +469,9 @@ def advance_warning(state: IncidentState, playbook: Playbook, target_phase: str)
     keys = playbook.phase_keys
     if target_phase in keys and keys.index(target_phase) < keys.index(current.key):
         return None
-    missing = [item for item in current.items if not item_done(state, current.key, item.id, item.requires)]
+    missing = [
+        item for item in current.items if not item_done(state, current.key, item.id, item.requires, item.done_when)
+    ]
     if not missing:
         return None
     total = len(current.items)

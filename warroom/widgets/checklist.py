@@ -62,13 +62,16 @@ class Checklist(OptionList):
             options.append(Option(head, id=f"phase:{phase.key}", disabled=True))
             for item, mark in zip(phase.items, marks):
                 line = Text()
-                ticked = rules.item_done(state, phase.key, item.id, item.requires)
+                ticked = rules.item_done(state, phase.key, item.id, item.requires, item.done_when)
+                recorded = rules.item_evidence(state, item.done_when)
                 line.append("[x] " if ticked else "[ ] ", f"bold {self.app.theme_variables['success']}" if ticked else "")
                 line.append(item.text)
                 if mark and mark.done and not ticked:
                     line.append("  (ticked, but a temporary fix is still in place)", "italic")
                 if mark and mark.done:
                     line.append(f"  {one_line(mark.by, 12)} {hm(mark.at)}", "dim")
+                elif recorded is not None:
+                    line.append(f"  on the timeline {hm(recorded)}", "dim")
                 if mark and mark.answer:
                     line.append(f"\n    → {one_line(mark.answer, 200)}", "italic")
                 options.append(Option(line, id=f"{phase.key}:{item.id}"))
