@@ -193,7 +193,7 @@ async def test_confirmed_clipboard_writes_no_file(demo_db, playbook, monkeypatch
 
 async def test_tmux_failure_falls_back_to_the_file(demo_db, playbook, monkeypatch):
     monkeypatch.setenv("TMUX", "/tmp/tmux-0/default,1,0")
-    monkeypatch.setattr(clipboard, "_tmux", lambda text: (False, "tmux: no server running"))
+    monkeypatch.setattr(clipboard, "_tmux", lambda text, env=None: (False, "tmux: no server running"))
     app = app_for(demo_db, playbook)
     async with app.run_test(size=SIZE) as pilot:
         await open_war_room(pilot)
@@ -354,3 +354,21 @@ async def test_broken_team_template_is_a_message_not_a_crash(demo_db, playbook, 
         await settle(pilot)
         assert isinstance(app.screen, WarRoomScreen)
         assert any("Cannot write the status document" in m for m in notes(app))
+
+
+async def test_names_with_markup_are_kept_literally(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_war_room(pilot)
+        await pilot.press("R", "4", *"[b]Kim[/b]", "enter")
+        await settle(pilot)
+        await pilot.press("H", *"[red]Jo", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DocumentPreview)
+        assert str(app.screen.query_one("#preview-title").render()) == "Handoff to [red]Jo"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, WarRoomScreen)
+    row = incident_row(demo_db)
+    assert json.loads(row["roles"])["scribe"] == "[b]Kim[/b]"
+    assert row["commander"] == "[red]Jo"

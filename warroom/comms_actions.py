@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from rich.markup import escape
 from textual.binding import Binding
 
 from warroom import clipboard, documents
 from warroom.locations import fallback_dir
 from warroom.models import ROLE_NAMES
+from warroom.safetext import one_line
 from warroom.store import HANDOFF_DRAFT
 
 # Documents that are records rather than messages to people: copying them does not
@@ -66,7 +68,7 @@ class CommsActions:
         try:
             text = await documents.render_from_store(kind, self.store, self.incident_id, self.playbook, now)
         except Exception as exc:  # noqa: BLE001 - a broken team template must not crash the war room
-            self.notify(f"Cannot write the {kind} document: {exc}", severity="error", timeout=10)
+            self.notify(f"Cannot write the {kind} document: {exc}", severity="error", timeout=10, markup=False)
             return
         spec = documents.document_specs(self.playbook)[kind]
 
@@ -109,6 +111,7 @@ class CommsActions:
             title="Copied" if result.confirmed else "Copy",
             severity="information" if result.confirmed else "warning",
             timeout=12,
+            markup=False,  # file paths may hold brackets
         )
 
     # ----- roles ----------------------------------------------------------------------------
@@ -126,7 +129,7 @@ class CommsActions:
                 self.run_worker(
                     self._write(
                         self.store.set_role(self.incident_id, role, name, self.app.author),
-                        f"{ROLE_NAMES[role]}: {name}",
+                        f"{ROLE_NAMES[role]}: {escape(one_line(name, 60))}",  # names are not markup
                     ),
                     group="comms",
                 )
@@ -144,7 +147,7 @@ class CommsActions:
         try:
             return await documents.render_from_store("handoff", self.store, self.incident_id, self.playbook, self.now())
         except Exception as exc:  # noqa: BLE001
-            self.notify(f"Cannot write the handoff: {exc}", severity="error", timeout=10)
+            self.notify(f"Cannot write the handoff: {exc}", severity="error", timeout=10, markup=False)
             return None
 
     async def action_handoff_template(self) -> None:
@@ -173,7 +176,7 @@ class CommsActions:
                 return
             new, final = result
             done = await self._write(
-                self.store.handoff(self.incident_id, new, final, self.app.author), f"Handed off to {new}"
+                self.store.handoff(self.incident_id, new, final, self.app.author), f"Handed off to {escape(one_line(new, 60))}"
             )
             if done is not None:
                 await self._offer_copy("handoff", f"Handoff to {new}", final)

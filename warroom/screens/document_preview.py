@@ -8,6 +8,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, TextArea
 
+from warroom.safetext import one_line
+
 
 class DocumentPreview(ModalScreen[str | None]):
     """Dismisses with the (possibly edited) text to copy, or None when cancelled."""
@@ -25,7 +27,7 @@ class DocumentPreview(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="preview-box"):
-            yield Label(self.doc_title, id="preview-title", markup=False)
+            yield Label(one_line(self.doc_title, 200), id="preview-title", markup=False)
             yield Label("Enter copies · e edits · Esc goes back", id="preview-hint")
             yield TextArea(self.text, read_only=True, soft_wrap=True, id="preview-text")
         yield Footer()

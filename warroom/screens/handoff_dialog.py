@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, TextArea
+
+from warroom.safetext import one_line
 
 
 class HandoffDialog(ModalScreen[tuple[str, str] | None]):
@@ -26,7 +29,7 @@ class HandoffDialog(ModalScreen[tuple[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="handoff-box") as box:
-            box.border_title = f"Hand off command (now: {self.current})"
+            box.border_title = Text(f"Hand off command (now: {one_line(self.current, 40)})")  # a name is not markup
             box.border_subtitle = "enter in the name or ctrl+s hands off · escape cancels"
             yield Label("New incident commander", classes="field-label")
             yield Input(placeholder="Name", id="handoff-new")
@@ -49,7 +52,7 @@ class HandoffDialog(ModalScreen[tuple[str, str] | None]):
             self.query_one("#handoff-new", Input).focus()
             return
         if new == self.current:
-            self.notify(f"{new} is already the commander.", severity="warning")
+            self.notify(f"{new} is already the commander.", severity="warning", markup=False)
             return
         if not text:
             self.notify("The handoff needs its text.", severity="warning")

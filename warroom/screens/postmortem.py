@@ -137,7 +137,7 @@ class PostmortemScreen(Screen[None]):
         with Horizontal(id="pm-body"):
             with VerticalScroll(id="pm-written"):
                 for section in self.playbook.postmortem_sections:
-                    yield Label(section.heading, classes="pm-heading")
+                    yield Label(section.heading, classes="pm-heading", markup=False)
                     yield TextArea(
                         "", id=f"pm-{section.key}", placeholder=section.hint, soft_wrap=True, classes="pm-section"
                     )
@@ -231,7 +231,7 @@ class PostmortemScreen(Screen[None]):
             await self.store.save_text(self.incident_id, POSTMORTEM_PREFIX + key, text)
         except Exception as exc:  # noqa: BLE001 - a message, never a traceback
             self._pending.setdefault(key, text)  # still unsaved: the next flush tries again
-            self.notify(f"Not saved: {exc}", severity="error", timeout=10)
+            self.notify(f"Not saved: {exc}", severity="error", timeout=10, markup=False)
             return
         assert self.state is not None
         self.state.postmortem[key] = text
@@ -265,7 +265,7 @@ class PostmortemScreen(Screen[None]):
             try:
                 await self.store.save_action_item(result)
             except WarroomError as exc:
-                self.notify(f"Not saved: {exc}", severity="error", timeout=10)
+                self.notify(f"Not saved: {exc}", severity="error", timeout=10, markup=False)
                 return
             await self._reload()
 
@@ -293,9 +293,9 @@ class PostmortemScreen(Screen[None]):
         try:
             await asyncio.to_thread(target.write_text, text, encoding="utf-8")
         except OSError as exc:
-            self.notify(f"Cannot write {target}: {exc.strerror}", severity="error", timeout=10)
+            self.notify(f"Cannot write {target}: {exc.strerror}", severity="error", timeout=10, markup=False)
             return
-        self.notify(f"Postmortem written to {target}")
+        self.notify(f"Postmortem written to {target}", markup=False)
 
     async def action_back(self) -> None:
         await self.flush()
