@@ -78,7 +78,8 @@ def run_child(
             started,
         )
     if proc.returncode != 0:
-        raise ChildFailed(f"{' '.join(map(str, argv[:4]))} ... exited {proc.returncode}: {run.stderr.strip()[-400:]}")
+        said = (run.stderr.strip() or run.stdout.strip())[-400:]
+        raise ChildFailed(f"{' '.join(map(str, argv[:4]))} ... exited {proc.returncode}: {said}")
     return run
 
 

@@ -152,10 +152,10 @@ def tui_rows(short: DemoDb, long: DemoDb, folder: Path, sizes, step: Callable[[s
         step("TUI start-up")
         rows += startup_rows(short, long, sizes.tui_repeats)
     except (ChildFailed, subprocess.SubprocessError, KeyError, ValueError) as exc:
-        rows += [not_measured(f, g, f"driver failed: {str(exc)[-100:]}") for f, g in figures[:2]]
+        rows += [not_measured(f, g, f"driver failed: {str(exc).split(': ', 1)[-1][-100:]}") for f, g in figures[:2]]
     try:
         step("TUI keypress, live, paging")
         rows += interaction_rows(short, long, folder, sizes.keypresses, sizes.live, sizes.pages)
     except (ChildFailed, subprocess.SubprocessError, KeyError, ValueError) as exc:
-        rows += [not_measured(f, g, f"driver failed: {str(exc)[-100:]}") for f, g in figures[2:]]
+        rows += [not_measured(f, g, f"driver failed: {str(exc).split(': ', 1)[-1][-100:]}") for f, g in figures[2:]]
     return rows

@@ -29,7 +29,9 @@ from datetime import datetime, timezone
 import textual.app as textual_app
 
 SIZE = (140, 45)
-TIMEOUT = 120  # seconds; a driver that never sees its frame must not hang the run
+# Seconds before a driver gives up: a start-up that never shows its frame, or an interaction
+# session (each of its waits has its own shorter limit) must not hang the run.
+STARTUP_TIMEOUT, SESSION_TIMEOUT = 120, 1200
 DEMO_TITLE_START = "Checkout failing"  # warroom.demo.DEMO_TITLE, kept literal: bare mode imports no warroom
 
 
@@ -37,12 +39,12 @@ def emit(payload: dict) -> None:
     os.write(1, (json.dumps(payload) + "\n").encode())
 
 
-def _watchdog() -> None:
+def _watchdog(seconds: float) -> None:
     def fire() -> None:
-        emit({"error": f"no result within {TIMEOUT}s"})
+        emit({"error": f"no result within {seconds:.0f}s"})
         os._exit(3)
 
-    timer = threading.Timer(TIMEOUT, fire)
+    timer = threading.Timer(seconds, fire)
     timer.daemon = True
     timer.start()
 
@@ -284,8 +286,8 @@ async def interact(db_path: str, baseline_path: str, keypresses: int, live: int,
 
 
 def main(argv: list[str]) -> int:
-    _watchdog()
     mode = argv[0]
+    _watchdog(SESSION_TIMEOUT if mode == "interact" else STARTUP_TIMEOUT)
     if mode == "bare":
         run_bare()
     elif mode == "warroom":

@@ -39,7 +39,10 @@ def test_child_reports_its_own_peak_memory():
         run_child(python_argv("-c", "raise SystemExit(3)"))
 
 
-def test_harness_runs_every_row(tmp_path, capsys):
+def test_harness_runs_every_row(tmp_path, capsys, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the harness's scratch folder goes here
     out = tmp_path / "results.md"
     assert run.main([*TINY, "--markdown", str(out)]) == 0
     printed = capsys.readouterr().out
@@ -64,6 +67,7 @@ def test_harness_runs_every_row(tmp_path, capsys):
     assert "driver failed" not in printed and "app not built yet" not in printed
     text = Path(out).read_text(encoding="utf-8")
     assert text.startswith("## Machine") and "| Figure |" in text and "SQLite" in text
+    assert [p.name for p in tmp_path.iterdir()] == ["results.md"]  # the scratch folder is removed
 
 
 def test_unknown_group_is_a_usage_error(capsys):
