@@ -47,6 +47,7 @@ class DocumentPreview(ModalScreen[str | None]):
 
     def action_edit(self) -> None:
         self.editor.read_only = False
+        self.editor.add_class("-editing")  # a warning-coloured border: this text will be sent
         self.editor.focus()
         self.query_one("#preview-hint", Label).update("Editing · Esc when done, then Enter copies")
         self.refresh_bindings()
@@ -54,6 +55,7 @@ class DocumentPreview(ModalScreen[str | None]):
     def action_leave(self) -> None:
         if not self.editor.read_only:
             self.editor.read_only = True
+            self.editor.remove_class("-editing")
             self.query_one("#preview-hint", Label).update("Enter copies · e edits · Esc goes back")
             self.refresh_bindings()
             return
