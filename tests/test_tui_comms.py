@@ -372,3 +372,22 @@ async def test_names_with_markup_are_kept_literally(demo_db, playbook):
     row = incident_row(demo_db)
     assert json.loads(row["roles"])["scribe"] == "[b]Kim[/b]"
     assert row["commander"] == "[red]Jo"
+
+
+def test_comms_keys_clash_with_no_other_war_room_key():
+    from warroom.comms_actions import COMMS_BINDINGS
+
+    keys = [b.key for b in WarRoomScreen.BINDINGS]
+    for binding in COMMS_BINDINGS:
+        assert keys.count(binding.key) == 1, binding.key
+
+
+async def test_help_and_palette_list_the_comms_keys(demo_db, playbook):
+    from warroom.screens.help import help_rows
+
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        text = " ".join(str(row) for row in help_rows(app, screen))
+        for description in ("Copy update…", "Roles", "Hand off", "Handoff from template", "Postmortem"):
+            assert description in text
