@@ -85,9 +85,9 @@ def test_sigkill_loses_no_acknowledged_write(tmp_path, db_path):
             env={**env, "R": str(r)}, start_new_session=True,
         )
         first, second = (store_proc, cli_proc) if rng.random() < 0.5 else (cli_proc, store_proc)
-        time.sleep(rng.uniform(0.05, 0.8))
+        time.sleep(rng.uniform(0.05, 0.6))
         outputs = {first.pid: _kill_group(first)}
-        time.sleep(rng.uniform(0.0, 0.3))
+        time.sleep(rng.uniform(0.0, 0.2))
         outputs[second.pid] = _kill_group(second)
 
         store_lines = _complete_lines(outputs[store_proc.pid])
