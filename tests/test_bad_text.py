@@ -100,14 +100,6 @@ def test_nasty_text_stored_exactly_and_never_reaches_the_terminal(env, db_path, 
     assert "␛[31mred" in timeline
 
 
-POSTMORTEM_BUG = pytest.mark.xfail(
-    reason="documents: the postmortem template reads triage.changed, which StrictUndefined refuses"
-    " when the incident was declared without that answer (any `warroom declare`)",
-    strict=False,
-)
-
-
-@POSTMORTEM_BUG
 def test_nasty_text_in_postmortem_is_inert(env, db_path, incident):
     for text in NASTY.values():
         assert run_cli("log", "-", env=env, input=text).code == 0
@@ -117,7 +109,6 @@ def test_nasty_text_in_postmortem_is_inert(env, db_path, incident):
         _assert_inert(shown.stdout, " ".join(args))
 
 
-@POSTMORTEM_BUG
 def test_markdown_export_escapes_html_and_tables(env, db_path, incident):
     result = run_cli("log", "-", "--kind", "action", env=env, input=NASTY["html"])
     assert result.code == 0
