@@ -197,3 +197,51 @@ async def test_store_append_locked_too_long_then_retry(db_path, short_busy_timeo
         assert (await store.events_by_seq([event.seq]))[0].text == "retried"
     finally:
         await store.close()
+
+
+# ----- several processes creating or migrating the same file -----------------------------------
+
+
+def _run_all(commands, env):
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "warroom", *c], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        for c in commands
+    ]
+    results = [(p.communicate(timeout=120), p.returncode) for p in procs]
+    for (out, err), code in results:
+        assert code == 0 and err == b"", err.decode()
+    return [out.decode().strip() for (out, _), _ in results]
+
+
+def test_six_declares_create_one_file_at_once(tmp_path, db_path):
+    env = isolated_env(tmp_path / "home", db_path)
+    ids = _run_all([("declare", f"Outage {n}") for n in range(6)], env)
+    conn = sqlite3.connect(db_path)
+    try:
+        assert sorted(r[0] for r in conn.execute("SELECT id FROM incidents")) == sorted(ids)
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    finally:
+        conn.close()
+
+
+def test_loggers_migrate_an_old_file_once(tmp_path):
+    from test_bad_files import _first_schema_file
+
+    from warroom import db
+
+    path = tmp_path / "old.db"
+    incident, old_ids = _first_schema_file(path)
+    env = isolated_env(tmp_path / "home", path)
+    ids = _run_all([("log", f"after upgrade {n}") for n in range(6)], env)
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION
+        rows = [r[0] for r in conn.execute("SELECT id FROM events WHERE incident_id = ? ORDER BY seq", (incident,))]
+        # The search index was built once: old and new rows are each found exactly once.
+        old_hits = conn.execute("SELECT rowid FROM events_fts WHERE events_fts MATCH 'gateway'").fetchall()
+        new_hits = conn.execute("SELECT rowid FROM events_fts WHERE events_fts MATCH 'upgrade'").fetchall()
+    finally:
+        conn.close()
+    assert rows[: len(old_ids)] == old_ids and sorted(rows[len(old_ids) :]) == sorted(ids)
+    assert len(old_hits) == 1 and len(new_hits) == 6
