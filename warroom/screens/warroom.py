@@ -120,6 +120,8 @@ class WarRoomScreen(CommsActions, PracticeActions, Screen[None]):
     def on_resize(self) -> None:
         narrow = self.size.width < NARROW_WIDTH or self.size.height < NARROW_HEIGHT
         self.set_class(narrow, "-narrow")
+        if self.state is not None:  # the header lays itself out by the screen's width class
+            self.query_one(IncidentHeader).show(self.state, self.now())
         legend = f"{PINNED} pinned  {BACKDATED} backdated  {AMENDED} amended"
         self.query_one(Timeline).border_subtitle = f"c f h v: other panes · {legend}" if narrow else legend
         self.refresh_bindings()

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Label
 
 from warroom import metrics
@@ -16,13 +16,42 @@ from warroom.safetext import one_line
 from warroom.timeutil import duration
 
 
+# How roles are abbreviated in the header (the severity and handoff texts use full names).
+ROLE_SHORT = {"commander": "IC", "comms": "Comms", "ops": "Ops", "scribe": "Scribe"}
+
+
 def clocks(state: IncidentState, now: datetime) -> tuple[str, str]:
     """(since it started, in this phase) as compact durations."""
     measured = metrics.compute(state, now)
     return duration(measured.since_start), duration(measured.in_phase)
 
 
-class IncidentHeader(Horizontal):
+def next_update(state: IncidentState, now: datetime) -> tuple[str, bool] | None:
+    """The next-update countdown ("12m00s", overdue?) or None when no update is scheduled."""
+    remaining = metrics.compute(state, now).next_update_in
+    if remaining is None or state.incident.status != "open":
+        return None
+    if remaining.total_seconds() < 0:
+        return duration(-remaining), True
+    return duration(remaining), False
+
+
+def people(state: IncidentState, narrow: bool) -> Text:
+    """Who holds which role: the commander always, the others when there is room."""
+    roles = {"commander": state.incident.commander, **state.incident.roles}
+    text = Text(no_wrap=True, overflow="ellipsis")
+    for role, short in ROLE_SHORT.items():
+        name = roles.get(role, "")
+        if not name or (narrow and role != "commander"):
+            continue
+        if text:
+            text.append("  ")
+        text.append(f"{short} ", "dim")
+        text.append(one_line(name, 16))
+    return text
+
+
+class IncidentHeader(Vertical):
     def __init__(self, playbook: Playbook, **kwargs) -> None:
         super().__init__(**kwargs)
         self._playbook = playbook
@@ -30,10 +59,16 @@ class IncidentHeader(Horizontal):
         self._now: datetime | None = None
 
     def compose(self) -> ComposeResult:
-        yield Label("", id="hdr-sev", classes="sev-badge")
-        yield Label("", id="hdr-title")
-        yield Label("", id="hdr-phase")
-        yield Label("", id="hdr-clocks")
+        # Wide: two lines (the people and the update countdown on the second);
+        # narrow: one line, the countdown folded into the clocks.
+        with Horizontal(id="hdr-main"):
+            yield Label("", id="hdr-sev", classes="sev-badge")
+            yield Label("", id="hdr-title")
+            yield Label("", id="hdr-phase")
+            yield Label("", id="hdr-clocks")
+        with Horizontal(id="hdr-more"):
+            yield Label("", id="hdr-people")
+            yield Label("", id="hdr-update")
 
     def show(self, state: IncidentState, now: datetime) -> None:
         self._state = state
@@ -61,15 +96,12 @@ class IncidentHeader(Horizontal):
             phase.append("  Mitigation ", "dim")
             phase.append(level)
         self.query_one("#hdr-phase", Label).update(phase)
+        self.query_one("#hdr-people", Label).update(people(state, self._narrow))
         self.tick(now)
 
     @property
     def _narrow(self) -> bool:
-        return self.size.width < 120
-
-    def on_resize(self) -> None:
-        if self._state is not None:
-            self.show(self._state, self._now)
+        return self.screen.has_class("-narrow")
 
     def tick(self, now: datetime) -> None:
         self._now = now
@@ -81,4 +113,19 @@ class IncidentHeader(Horizontal):
         text.append(since_start, "bold")
         text.append("  in phase " if not self._narrow else " · phase ", "dim")
         text.append(in_phase, "bold")
+        update = next_update(self._state, now)
+        countdown = Text(no_wrap=True)
+        if update is not None:
+            left, overdue = update
+            if overdue:
+                alarm = f"bold {self.app.theme_variables.get('error', 'red')}"
+                countdown.append("update overdue " if not self._narrow else "late ", alarm)
+                countdown.append(left, alarm)
+            else:
+                countdown.append("next update in " if not self._narrow else "upd ", "dim")
+                countdown.append(left, "bold")
+        if self._narrow and countdown:
+            text.append(" · ", "dim")
+            text.append_text(countdown)
         self.query_one("#hdr-clocks", Label).update(text)
+        self.query_one("#hdr-update", Label).update(countdown)
