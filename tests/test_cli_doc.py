@@ -63,3 +63,33 @@ def test_doc_without_an_incident_is_one_line(tmp_path, db_path):
     assert run_cli("doc", "postmortem", "--incident", incident, env=env).code == 0
     result = run_cli("doc", "status", "--incident", "nosuch", env=env)
     assert result.code == 1 and result.err.startswith("warroom: ") and result.err.count("\n") == 1
+
+
+def test_doc_prints_a_document_the_team_playbook_adds(seeded, tmp_path, playbook):
+    env, iid, expected = seeded
+    from warroom import playbook as playbook_module
+
+    team = tmp_path / "team"
+    (team / "tpl").mkdir(parents=True)
+    (team / "tpl" / "exec.md.j2").write_text("# Executive summary: {{ title }}\n", encoding="utf-8")
+    book = team / "playbook.toml"
+    book.write_text(
+        'templates_dir = "tpl"\n'
+        + playbook_module.SHIPPED.read_text(encoding="utf-8")
+        + '\n[[documents]]\nkey = "exec"\ntitle = "Executive summary"\ntemplate = "exec.md.j2"\ncopy_key = "x"\n',
+        encoding="utf-8",
+    )
+    result = run_cli("--playbook", str(book), "doc", "exec", env=env)
+    assert result.code == 0, result.err
+    assert result.out == "# Executive summary: Checkout failing after v2.3.4 deploy\n"
+    unknown = run_cli("doc", "exec", env=env)  # the shipped playbook has no such document
+    assert unknown.code == 2
+    assert "unknown document 'exec'" in unknown.err and "status" in unknown.err
+
+
+def test_export_file_is_private(seeded, tmp_path):
+    env, iid, expected = seeded
+    out = tmp_path / "incident.json"
+    result = run_cli("export", "-o", str(out), env=env)
+    assert result.code == 0, result.err
+    assert out.stat().st_mode & 0o777 == 0o600

@@ -51,8 +51,11 @@ def _parser() -> argparse.ArgumentParser:
     lst.add_argument("--json", action="store_true", help="one JSON array")
 
     doc = sub.add_parser("doc", help="print a generated document: the text the war room copies")
-    doc.add_argument("kind", choices=DOCUMENT_KINDS)
+    doc.add_argument(
+        "kind", metavar="KIND", help=f"{' | '.join(DOCUMENT_KINDS)}, or a document the team playbook adds"
+    )
     doc.add_argument("--incident")
+    doc.set_defaults(subparser=doc)
 
     export = sub.add_parser("export", help="export an incident (json: everything; md: the postmortem)")
     export.add_argument("--incident")
@@ -195,6 +198,9 @@ def cmd_doc(args: argparse.Namespace) -> int:
     from warroom import documents
 
     pb = _playbook(args)
+    kinds = documents.document_kinds(pb)
+    if args.kind not in kinds:  # checked after loading: a team playbook may add documents
+        args.subparser.error(f"unknown document {args.kind!r} (choose from {', '.join(kinds)})")
 
     async def work(store):
         incident = await store.find_incident(args.incident)
@@ -215,7 +221,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     async def work(store):
         incident = await store.find_incident(args.incident)
-        out = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
+        out = _private_file(args.output) if args.output else sys.stdout
         try:
             if args.format == "json":
                 await export.write_json(store, incident.id, out)
@@ -237,6 +243,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.output:
         print(f"wrote {args.output}", file=sys.stderr)
     return 0
+
+
+def _private_file(path: Path):
+    """An export holds the whole incident: readable by its owner only, like the database."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    return os.fdopen(fd, "w", encoding="utf-8")
 
 
 def _refuse_database_as_output(output: Path, database: Path) -> None:
