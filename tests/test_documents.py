@@ -301,7 +301,8 @@ async def test_next_update_is_what_sending_now_promises(demo, playbook):
 
 
 async def test_empty_sections_show_prompts(demo, playbook):
-    store, iid = demo
+    store, _ = demo  # the demo has a draft written; a fresh incident in the same file has none
+    iid = (await store.declare("Search slow", 3, "dana", first_phase="assess")).id
     text = await documents.render_from_store("postmortem", store, iid, playbook, FIXED_NOW)
     for spec in playbook.postmortem_sections:
         if spec.key != "summary":

@@ -12,12 +12,45 @@ from datetime import datetime, timedelta
 
 from warroom import db
 from warroom.ids import uuid7
+from warroom.models import ActionItem
 from warroom.playbook import Playbook
 from warroom.store import Store
 from warroom.timeutil import hm, to_db
 
 DEMO_TITLE = "Checkout failing after v2.3.4 deploy"
 IC = "dana"
+POSTMORTEM_DRAFT = {
+    "summary": (
+        "The v2.3.4 release of checkout-api replaced the payment client. The new client failed "
+        "its TLS handshake with the payment gateway under production load, so about 30% of "
+        "checkout attempts returned 500 for 18 minutes until v2.3.3 was restored by rollback."
+    ),
+    "root_cause": (
+        "The new payment client opened a TLS session per request with a 2-second handshake "
+        "timeout. At production concurrency the gateway's handshake latency exceeded it, and "
+        "the client surfaced the timeout as a 500 instead of retrying on a pooled connection."
+    ),
+    "contributing_factors": (
+        "Staging traffic is too low to reach the gateway's handshake limits\n"
+        "The canary stage checks error rate after 10 minutes; the deploy went to 100% in 2\n"
+        "No alert on payment-step error rate: the first signal was a customer complaint"
+    ),
+    "went_well": (
+        "Rollback decided within a minute of declaring; the deploy was the obvious suspect\n"
+        "Status page updated before service was restored"
+    ),
+    "went_poorly": (
+        "Ten minutes from symptoms to declaration\n"
+        "A temporary cache bypass was added during mitigation and is still in place"
+    ),
+    "lessons": "A deploy followed by new errors is a rollback first: it cost one minute and restored service.",
+}
+ACTION_ITEMS = (
+    # (action, owner, due in days)
+    ("Add integration test for checkout flow against the gateway sandbox", "alex", 16),
+    ("Add alert for payment-step error rate > 5% over 2 minutes", "sam", 9),
+    ("Document rollback procedure for checkout-api", "dana", 11),
+)
 BULK_SOURCES = ("alertmanager", "deploy-bot", "grafana", "pagerduty")
 BULK_TEXTS = (
     "checkout-api p99 latency {n} ms",
@@ -101,6 +134,14 @@ async def seed_demo(store: Store, playbook: Playbook, now: datetime, events: int
         await store.set_phase(iid, "diagnose", IC)
         await store.append(iid, "note", "Gateway logs: TLS handshake timeouts from the new client only", "alex")
         await store.save_text(iid, "handoff", "")
+        # The commander has started the postmortem draft while it is fresh.
+        for key, text in POSTMORTEM_DRAFT.items():
+            await store.save_text(iid, f"postmortem.{key}", text)
+        for action, owner, days in ACTION_ITEMS:
+            due = (now + timedelta(days=days)).date().isoformat()
+            await store.save_action_item(
+                ActionItem(id=uuid7(), incident_id=iid, action=action, owner=owner, due=due, created_at=at(21))
+            )
         if events:
             clock_at(21)
             await store.append(iid, "note", f"{events:,} routine events imported from alert hooks", IC)
