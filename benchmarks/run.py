@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         if "store" in groups:
             step("store: append, search, paging")
             appends = build_demo(folder, sizes.events, name="append.db")
-            rows.append(store_bench.append_row(appends, folder, sizes.appends))
+            rows.extend(store_bench.append_rows(appends, folder, sizes.appends))
             rows.append(store_bench.search_row(long, sizes.repeats))
             rows.extend(store_bench.paging_rows(short, long, sizes.repeats))
         if "docs" in groups:

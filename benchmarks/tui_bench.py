@@ -18,6 +18,7 @@ from benchmarks.procs import ChildFailed, child_env, memory_method, python_argv,
 from benchmarks.stats import Row, median, mib, ms, not_measured, percentile, ratio, secs
 
 DRIVER = ("-m", "benchmarks.tui_driver")
+LIVE_LIMIT = 10  # seconds an event from another process may take to appear before it counts as never shown
 POLL_NOTE = "the war room polls PRAGMA data_version every 0.5 s, so about 0.25 s of any median is the wait for the poll"
 
 
@@ -79,7 +80,10 @@ def startup_rows(short: DemoDb, long: DemoDb, repeats: int) -> list[Row]:
 
 
 def _interact(db: DemoDb, folder: Path, keypresses: int, live: int, pages: int) -> dict:
-    argv = python_argv(*DRIVER, "interact", str(db.path), str(folder / "baseline-keys.db"), str(keypresses), str(live), str(pages))
+    argv = python_argv(
+        *DRIVER, "interact", str(db.path), str(folder / "baseline-keys.db"),
+        str(keypresses), str(live), str(pages), str(LIVE_LIMIT),
+    )
     return _last_json(run_child(argv, env=child_env(WARROOM_AUTHOR="bench")).stdout)
 
 
@@ -102,14 +106,24 @@ def interaction_rows(short: DemoDb, long: DemoDb, folder: Path, keypresses: int,
             f" {big['typed']} typed rows found committed afterwards.",
         )
     )
-    live_times = big["live"]
+    shown = [t for t in big["live"] if t is not None]
+    missed = len(big["live"]) - len(shown)
+    if shown:
+        # A miss counts as slower than any shown event, so it pushes the median up, never down.
+        ranked = shown + [float("inf")] * missed
+        live_median = median(ranked)
+        measured = f"{secs(live_median) if live_median != float('inf') else 'never'} (max shown {secs(max(shown))})"
+    else:
+        live_median, measured = float("inf"), "never shown"
+    if missed:
+        measured += f"; {missed} of {len(big['live'])} never shown within {LIVE_LIMIT} s"
     rows.append(
         Row(
             f"live: event written by another process until on screen, {long.events:,} events (median)",
-            f"{secs(median(live_times))} (max {secs(max(live_times))})",
+            measured,
             goal="≤ 0.6 s",
-            ok=median(live_times) <= 0.6,
-            note=f"{len(live_times)} events inserted by a separate `python -c` (sqlite3, db.event_params), timed from"
+            ok=live_median <= 0.6,
+            note=f"{len(big['live'])} events inserted by a separate `python -c` (sqlite3, db.event_params), timed from"
             f" its commit to the frame that shows it; {POLL_NOTE}.",
         )
     )

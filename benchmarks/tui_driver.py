@@ -10,8 +10,9 @@ Results go to fd 1 as one JSON line (Textual redirects sys.stdout while an app r
 Modes:
   bare                    a bare Textual app (Header, one Static, Footer) to its first frame
   warroom DB              `warroom --db DB` (the real CLI path) to the first frame showing the incident
-  interact DB BASE N L P  in one Pilot session: N quick entries, L events written by another
-                          process, P page-ups, plus jumps home/end; BASE is the raw baseline db
+  interact DB BASE N L P S  in one Pilot session: N quick entries, L events written by another
+                          process (each given S seconds to appear), P page-ups, plus jumps
+                          home/end; BASE is the raw baseline db
 """
 
 from __future__ import annotations
@@ -205,7 +206,9 @@ def row_shown(token: str):
     return lambda app: any(token in row for row in timeline_rows(app))
 
 
-async def interact(db_path: str, baseline_path: str, keypresses: int, live: int, pages: int) -> dict:
+async def interact(
+    db_path: str, baseline_path: str, keypresses: int, live: int, pages: int, live_limit: float
+) -> dict:
     from warroom import playbook
     from warroom.app import build_app
 
@@ -278,7 +281,12 @@ async def interact(db_path: str, baseline_path: str, keypresses: int, live: int,
             if proc.returncode != 0:
                 raise RuntimeError("the writer process failed")
             written = float(out.decode().strip())
-            await asyncio.wait_for(watch.seen.wait(), 10)
+            try:
+                await asyncio.wait_for(watch.seen.wait(), live_limit)
+            except asyncio.TimeoutError:
+                WATCHES.remove(watch)
+                live_times.append(None)  # never shown: reported as a miss, the session goes on
+                continue
             live_times.append(watch.at - written)
         result.update(live=live_times)
     raw.close()
@@ -294,7 +302,7 @@ def main(argv: list[str]) -> int:
         run_warroom(argv[1])
     elif mode == "interact":
         db_path, baseline, keypresses, live, pages = argv[1], argv[2], *map(int, argv[3:6])
-        emit(asyncio.run(interact(db_path, baseline, keypresses, live, pages)))
+        emit(asyncio.run(interact(db_path, baseline, keypresses, live, pages, float(argv[6]))))
     else:
         emit({"error": f"unknown mode {mode!r}"})
         return 2
