@@ -57,7 +57,7 @@ def test_version(env):
 def test_help_lists_every_command(env):
     result = run_cli("--help", env=env)
     assert result.code == 0
-    for command in ("demo", "declare", "log", "list", "doc", "export", "--db"):
+    for command in ("demo", "declare", "log", "resolve", "list", "doc", "export", "--db"):
         assert command in result.out
     sub = run_cli("log", "--help", env=env)
     assert sub.code == 0 and "--kind" in sub.out and "--at" in sub.out and "--incident" in sub.out
@@ -373,4 +373,18 @@ def test_export_never_overwrites_the_database(env, db_path, incident, suffix):
         assert db_path.read_bytes() == before
     if suffix:
         target.unlink()
+    assert incident in run_cli("list", env=env).out
+
+
+def test_resolve_and_reopen(env, db_path, incident):
+    done = run_cli("resolve", env=env)
+    assert done.code == 0, done.err
+    assert done.out.strip() == f"{incident} resolved"
+    again = run_cli("resolve", "--incident", incident, env=env)
+    assert again.code == 1 and "already resolved" in again.err
+    assert run_cli("list", env=env).out.strip() == "no open incidents"
+    reopened = run_cli("resolve", "--reopen", "--incident", incident[-4:], env=env)
+    assert reopened.code == 0, reopened.err
+    kinds = [e[2] for e in _events(db_path, incident)]
+    assert kinds[-2:] == ["resolved", "reopened"]
     assert incident in run_cli("list", env=env).out

@@ -547,3 +547,22 @@ async def test_help_lists_the_practice_keys(story_db, playbook):
             ("r", "Remove fix"), ("k", "Keep (make permanent)"),
         ):
             assert (key, what) in rows_shown, (key, what)
+
+
+async def test_resolve_asks_once_then_resolves_and_reopens(demo_db, playbook):
+    app = build_app(demo_db, playbook, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, WarRoomScreen)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert rows(demo_db, "SELECT status FROM incidents")[0]["status"] == "open"  # asked, not done
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert rows(demo_db, "SELECT status FROM incidents")[0]["status"] == "resolved"
+        assert app.screen.state.incident.status == "resolved"
+        await pilot.press("ctrl+r")  # a resolved incident reopens at once
+        await settle(pilot)
+    kinds = [r["kind"] for r in rows(demo_db, "SELECT kind FROM events ORDER BY seq")]
+    assert kinds[-2:] == ["resolved", "reopened"]
+    assert rows(demo_db, "SELECT status FROM incidents")[0]["status"] == "open"

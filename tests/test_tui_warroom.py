@@ -211,6 +211,12 @@ async def test_change_severity(demo_db, playbook):
         assert screen.state.incident.severity == 1
         assert screen.query_one("#hdr-sev").has_class("sev-1")
         assert any("SEV-2 → SEV-1" in n.message for n in app._notifications)
+        # SEV-1 updates every 15 minutes: the next one moves from 15:16 up to 14:55 + 15m.
+        assert incident_row(demo_db)["next_update_at"] == "2026-03-10T15:10:00.000Z"
+        await pilot.press("s", "3", "enter")  # lowering keeps the earlier deadline
+        await settle(pilot)
+        assert incident_row(demo_db)["severity"] == 3
+        assert incident_row(demo_db)["next_update_at"] == "2026-03-10T15:10:00.000Z"
 
 
 async def test_escape_leaves_severity_alone(demo_db, playbook):

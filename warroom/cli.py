@@ -46,6 +46,11 @@ def _parser() -> argparse.ArgumentParser:
     log.add_argument("--incident", help="incident id or its unique end (default: the latest open one)")
     log.add_argument("--author", help="who (default: $WARROOM_AUTHOR or the OS user)")
 
+    resolve = sub.add_parser("resolve", help="mark an incident resolved (--reopen to undo)")
+    resolve.add_argument("--incident")
+    resolve.add_argument("--reopen", action="store_true", help="reopen a resolved incident")
+    resolve.add_argument("--author", help="who (default: $WARROOM_AUTHOR or the OS user)")
+
     lst = sub.add_parser("list", help="list open incidents")
     lst.add_argument("--all", action="store_true", help="include resolved incidents")
     lst.add_argument("--json", action="store_true", help="one JSON array")
@@ -168,6 +173,24 @@ def cmd_declare(args: argparse.Namespace) -> int:
         return incident.id
 
     print(asyncio.run(_with_store(args, True, work)))
+    return 0
+
+
+def cmd_resolve(args: argparse.Namespace) -> int:
+    import asyncio
+
+    async def work(store):
+        if args.incident is None and args.reopen:
+            raise WarroomError("say which incident to reopen: --incident ID")
+        incident = await store.find_incident(args.incident)
+        wanted = "open" if args.reopen else "resolved"
+        if incident.status == wanted:
+            raise WarroomError(f"{incident.id} is already {wanted}")
+        await store.resolve(incident.id, _author(args), reopen=args.reopen)
+        return incident.id
+
+    incident_id = asyncio.run(_with_store(args, False, work))
+    print(f"{incident_id} {'reopened' if args.reopen else 'resolved'}")
     return 0
 
 
@@ -322,6 +345,7 @@ def main(argv: list[str] | None = None) -> int:
         "log": cmd_log,
         "declare": cmd_declare,
         "list": cmd_list,
+        "resolve": cmd_resolve,
         "doc": cmd_doc,
         "export": cmd_export,
         "demo": cmd_demo,

@@ -30,11 +30,14 @@ PRACTICE_BINDINGS = [
     Binding("M", "mitigation", "Mitigation"),
     Binding("T", "add_temp_fix", "Temp fix"),
     Binding("F", "temp_fixes_pane", "Temporary fixes pane", show=False),
+    Binding("ctrl+r", "resolve", "Resolve / reopen incident", show=False),
 ]
 
 
 class PracticeActions:
     """Mixed into WarRoomScreen; see the module docstring for what it relies on."""
+
+    _resolve_armed = False  # the first ctrl+r asks, the second resolves
 
     # ----- containment ---------------------------------------------------------------------
 
@@ -55,6 +58,25 @@ class PracticeActions:
             ),
             f"Decision logged: {row.situation}: {row.action}",
         )
+
+    # ----- resolving --------------------------------------------------------------------------
+
+    async def action_resolve(self) -> None:
+        """Resolve the incident (asks once: press again), or reopen a resolved one."""
+        if self.state is None:
+            return
+        incident = self.state.incident
+        if incident.status == "resolved":
+            await self._write(self.store.resolve(self.incident_id, self.app.author, reopen=True), "Incident reopened")
+            return
+        if not self._resolve_armed:
+            self._resolve_armed = True
+            left = sum(fix.in_place for fix in self.state.temp_fixes)
+            warning = f"{left} temporary fix(es) still in place. " if left else ""
+            self.notify(f"{warning}Press ctrl+r again to resolve the incident.", title="Resolve?", severity="warning")
+            return
+        self._resolve_armed = False
+        await self._write(self.store.resolve(self.incident_id, self.app.author), "Incident resolved")
 
     # ----- mitigation -------------------------------------------------------------------------
 

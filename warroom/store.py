@@ -313,13 +313,19 @@ class Store:
         assert incident is not None
         return incident
 
-    async def set_severity(self, incident_id: str, new: int, author: str, reason: str = "") -> Event:
+    async def set_severity(
+        self, incident_id: str, new: int, author: str, reason: str = "", next_update_at: datetime | None = None
+    ) -> Event:
+        """Change severity (old → new logged); `next_update_at` moves the update deadline with it."""
         if new not in (1, 2, 3, 4):
             raise InputError(f"severity must be 1-4, not {new}")
         async with self._tx() as conn:
             row = await conn.execute_fetchall("SELECT severity FROM incidents WHERE id = ?", (incident_id,))
             old = row[0][0]
-            await self._update_incident(conn, incident_id, severity=new)
+            fields: dict[str, Any] = {"severity": new}
+            if next_update_at is not None:
+                fields["next_update_at"] = next_update_at
+            await self._update_incident(conn, incident_id, **fields)
             text = f"Severity SEV-{old} → SEV-{new}" + (f": {reason}" if reason else "")
             return await self._insert_event(
                 conn, incident_id, "severity", text, author, data={"old": old, "new": new, "reason": reason}

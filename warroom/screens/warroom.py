@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -315,9 +315,15 @@ class WarRoomScreen(CommsActions, PracticeActions, Screen[None]):
 
         def chosen(level: int | None) -> None:
             if level is not None:
+                # A new severity brings its update cadence: escalating brings the next update forward.
+                cadence = timedelta(minutes=self.playbook.severity(level).update_every_minutes)
+                due = self.now() + cadence
+                scheduled = self.state.incident.next_update_at if self.state else None
                 self.run_worker(
                     self._write(
-                        self.store.set_severity(self.incident_id, level, self.app.author),
+                        self.store.set_severity(
+                            self.incident_id, level, self.app.author, next_update_at=min(due, scheduled or due)
+                        ),
                         f"Severity SEV-{current} → SEV-{level}",
                     )
                 )
@@ -410,10 +416,15 @@ class WarRoomScreen(CommsActions, PracticeActions, Screen[None]):
             return
         if ok:
             entry.close()
-            self.query_one(Timeline).focus()
+            self._refocus()
 
     def on_entry_line_cancelled(self, message: EntryLine.Cancelled) -> None:
-        self.query_one(Timeline).focus()
+        self._refocus()
+
+    def _refocus(self) -> None:
+        """Back where the entry line was opened from (an answer keeps you in the checklist)."""
+        target = self.query_one(EntryLine).return_focus
+        (target if target is not None and target.is_attached else self.query_one(Timeline)).focus()
 
     async def _submit_log(self, value: str, payload: object) -> bool:
         entry = parse_entry(value, "note", self.now())

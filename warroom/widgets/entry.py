@@ -10,6 +10,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.widget import Widget
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label
@@ -32,6 +33,7 @@ class EntryLine(Vertical):
         super().__init__(**kwargs)
         self.mode = ""
         self.payload: Any = None
+        self.return_focus: Widget | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="entry-row"):
@@ -48,6 +50,9 @@ class EntryLine(Vertical):
         return self.query_one("#entry-input", Input)
 
     def open(self, mode: str, prompt: str, value: str = "", hint: str = "", payload: Any = None) -> None:
+        focused = self.screen.focused
+        if focused is not self.input:  # where the commander was: focus goes back there after
+            self.return_focus = focused
         self.mode = mode
         self.payload = payload
         self.query_one("#entry-prompt", Label).update(prompt)
