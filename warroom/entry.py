@@ -53,11 +53,13 @@ def parse_entry(line: str, default_kind: str, current: datetime) -> Entry:
     """Split an entry line into time, kind and text. Raises ValueError for the user."""
     rest = line.strip()
     at = None
-    if m := _TIME_RE.match(rest):
-        at = parse_at(m[1], current)
-        rest = rest[m.end() :]
-    kind = default_kind
-    if (m := _KIND_RE.match(rest)) and m[1].lower() in KIND_PREFIXES:
-        kind = KIND_PREFIXES[m[1].lower()]
-        rest = rest[m.end() :]
-    return Entry(kind=kind, text=clean_text(rest), at=at)
+    kind = None
+    # Time and kind in either order: `14:30 c: deploy` and `c: 14:30 deploy` mean the same.
+    for _ in range(2):
+        if at is None and (m := _TIME_RE.match(rest)):
+            at = parse_at(m[1], current)
+            rest = rest[m.end() :]
+        elif kind is None and (m := _KIND_RE.match(rest)) and m[1].lower() in KIND_PREFIXES:
+            kind = KIND_PREFIXES[m[1].lower()]
+            rest = rest[m.end() :]
+    return Entry(kind=kind or default_kind, text=clean_text(rest), at=at)

@@ -1,0 +1,67 @@
+"""The quick-entry line and the times a commander types."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from warroom.entry import MAX_TEXT, parse_entry
+from warroom.timeutil import duration, from_db, parse_at, to_db
+
+NOW = datetime(2026, 3, 10, 14, 55, 0, tzinfo=timezone.utc)  # TZ=UTC in the tests
+
+
+@pytest.mark.parametrize(
+    ("line", "kind", "text", "minutes_ago"),
+    [
+        ("plain words", "note", "plain words", None),
+        ("a: rollback started", "action", "rollback started", None),
+        ("decision: roll back", "decision", "roll back", None),
+        ("!: 5xx > 10%", "alert", "5xx > 10%", None),
+        ("14:30 c: deploy v2.3.4", "change", "deploy v2.3.4", 25),
+        ("c: 14:30 deploy v2.3.4", "change", "deploy v2.3.4", 25),  # either order
+        ("-12m h: cache stampede", "hypothesis", "cache stampede", 12),
+        ("n: a: only the first prefix counts", "note", "a: only the first prefix counts", None),
+        ("x: unknown prefix stays text", "note", "x: unknown prefix stays text", None),
+        ("[red]markup[/red]", "note", "[red]markup[/red]", None),
+    ],
+)
+def test_parse_entry(line, kind, text, minutes_ago):
+    entry = parse_entry(line, "note", NOW)
+    assert (entry.kind, entry.text) == (kind, text)
+    if minutes_ago is None:
+        assert entry.at is None
+    else:
+        assert entry.at == NOW - timedelta(minutes=minutes_ago)
+
+
+@pytest.mark.parametrize("line", ["", "   ", "a:   ", "-5m a: ", "x" * (MAX_TEXT + 1)])
+def test_parse_entry_refuses_empty_or_huge(line):
+    with pytest.raises(ValueError):
+        parse_entry(line, "note", NOW)
+
+
+def test_clock_time_later_than_now_means_yesterday():
+    assert parse_at("23:50", NOW) == datetime(2026, 3, 9, 23, 50, tzinfo=timezone.utc)
+    assert parse_at("14:57", NOW) == datetime(2026, 3, 10, 14, 57, tzinfo=timezone.utc)  # clock skew
+
+
+@pytest.mark.parametrize("spec", ["25:99", "1970-01-01T00:00", "2030-01-01T00:00", "soon", "-999999999d"])
+def test_absurd_times_are_refused(spec):
+    with pytest.raises(ValueError):
+        parse_at(spec, NOW)
+
+
+def test_db_times_round_trip_and_sort():
+    earlier, later = NOW - timedelta(milliseconds=1), NOW
+    assert from_db(to_db(later)) == later
+    assert to_db(earlier) < to_db(later)
+    assert to_db(NOW) == "2026-03-10T14:55:00.000Z"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"), [(-5, "0s"), (45, "45s"), (725, "12m05s"), (11220, "3h07m"), (187200, "2d04h")]
+)
+def test_duration(seconds, shown):
+    assert duration(timedelta(seconds=seconds)) == shown
