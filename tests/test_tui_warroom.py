@@ -554,3 +554,29 @@ async def test_a_second_war_room_on_the_same_file_sees_the_first_live(demo_db, p
         assert await wait_for(pilot_two, lambda: decision["seq"] in timeline.keys)
         assert await wait_for(pilot_two, lambda: watcher.state.incident.severity == 1)
         assert await wait_for(pilot_two, lambda: watcher.query_one("#hdr-sev").has_class("sev-1"))
+
+
+@pytest.mark.parametrize("size", [SIZE, (80, 24)])
+async def test_header_counts_red_flags_even_when_the_pane_is_hidden(demo_db, playbook, size):
+    later = FIXED_NOW + timedelta(minutes=25)  # the status update is overdue
+    app = build_app(demo_db, playbook, clock=lambda: later)
+    async with app.run_test(size=size) as pilot:
+        screen = await open_war_room(pilot)
+        flags = screen.query_one("#hdr-flags")
+        assert flags.display and str(flags.render()) == "⚑ 1"
+    calm = app_for(demo_db, playbook)
+    async with calm.run_test(size=size) as pilot:
+        screen = await open_war_room(pilot)
+        assert not screen.query_one("#hdr-flags").display
+
+
+async def test_answering_a_checklist_item_keeps_the_cursor_in_the_checklist(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("enter", *"gateway", "enter")
+        await settle(pilot)
+        assert screen.focused is screen.query_one("#checklist")
+        assert events(demo_db, "checklist")[-1]["text"].endswith(": gateway")

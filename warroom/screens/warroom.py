@@ -37,6 +37,8 @@ from warroom.widgets.severity import SeverityPane
 from warroom.widgets.temp_fixes import TempFixes
 from warroom.widgets.timeline import AMENDED, BACKDATED, PINNED, Timeline
 
+# Search jumps between the newest matches; past this many it says "200+".
+SEARCH_LIMIT = 200
 # The live feed: how often PRAGMA data_version is asked (twice a second).
 POLL_SECONDS = 0.5
 # Below this size the side panes share one slot, picked by key (c f h v).
@@ -258,9 +260,12 @@ class WarRoomScreen(CommsActions, PracticeActions, Screen[None]):
             return
         pane = self.query_one(RedFlags)
         try:
-            pane.show(rules.evaluate(self.state, self.playbook, now))
+            prompts = rules.evaluate(self.state, self.playbook, now)
         except Exception as exc:  # noqa: BLE001 - a broken rule must not take the war room down
             pane.unavailable(f"The red-flag rules failed: {exc}")
+            return
+        pane.show(prompts)
+        self.query_one(IncidentHeader).show_flags(len(prompts))  # seen even when the pane is not
 
     # ----- writing -------------------------------------------------------------------------
 
@@ -453,14 +458,15 @@ class WarRoomScreen(CommsActions, PracticeActions, Screen[None]):
     async def _submit_search(self, value: str, payload: object) -> bool:
         if not value.strip():
             raise ValueError("type some words to search for")
-        found = await self.store.search(self.incident_id, value)
+        found = await self.store.search(self.incident_id, value, limit=SEARCH_LIMIT)
         timeline = self.query_one(Timeline)
         self._matches = [e.seq for e in found if timeline.index_of(e.seq) is not None]
         self._match_at = 0
         if not self._matches:
             self.notify(f"No event matches {one_line(value, 40)!r}", severity="warning")
             return False
-        self.notify(f"{len(self._matches)} matches (newest first; n for the next)")
+        more = "+" if len(found) >= SEARCH_LIMIT else ""
+        self.notify(f"{len(self._matches)}{more} matches (newest first; n for the next)")
         self._jump_to_match()
         self.refresh_bindings()
         return True

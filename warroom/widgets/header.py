@@ -63,6 +63,7 @@ class IncidentHeader(Vertical):
         # narrow: one line, the countdown folded into the clocks.
         with Horizontal(id="hdr-main"):
             yield Label("", id="hdr-sev", classes="sev-badge")
+            yield Label("", id="hdr-flags")
             yield Label("", id="hdr-title")
             yield Label("", id="hdr-phase")
             yield Label("", id="hdr-clocks")
@@ -98,6 +99,12 @@ class IncidentHeader(Vertical):
         self.query_one("#hdr-phase", Label).update(phase)
         self.query_one("#hdr-people", Label).update(people(state, self._narrow))
         self.tick(now)
+
+    def show_flags(self, count: int) -> None:
+        """How many red flags are raised: visible even when the red-flags pane is not."""
+        label = self.query_one("#hdr-flags", Label)
+        label.update(f"⚑ {count}" if count else "")
+        label.display = count > 0
 
     @property
     def _narrow(self) -> bool:
