@@ -16,8 +16,9 @@ M = lambda minutes: timedelta(minutes=minutes)  # noqa: E731
 
 
 def test_seed_story_metrics_agree_with_the_story():
-    # deploy 14:30, errors 14:32, detected 14:38, declared 14:42, Contain 14:43-14:45,
-    # restored 14:50, Diagnose since 14:50, next update due 15:12; now 14:55.
+    # deploy 14:30, errors 14:32, detected 14:38, declared 14:42, Contain 14:43-14:45 with the
+    # rollback decided at 14:43 (contained then), restored 14:50, Diagnose since 14:50,
+    # next update due 15:12; now 14:55.
     result = compute(seed_story(25).state(), at(25))
     assert result == Metrics(
         since_start=M(23),
@@ -27,12 +28,12 @@ def test_seed_story_metrics_agree_with_the_story():
         per_phase={"assess": M(1), "contain": M(2), "mitigate": M(5), "diagnose": M(5)},
         time_to_detect=M(6),
         time_to_declare=M(10),
-        time_to_contain=M(13),
+        time_to_contain=M(11),
         time_to_mitigate=M(18),
         time_to_resolve=None,
         next_update_in=M(17),
         start=at(2),
-        contained_at=at(15),
+        contained_at=at(13),
     )
 
 
@@ -102,6 +103,28 @@ def test_the_first_contain_span_end_wins_over_a_later_decision():
     assert compute(story.state(), at(30)).contained_at == at(15)
 
 
+def test_a_containment_decision_before_the_contain_phase_ends_wins():
+    # The phase was advanced two minutes after the rollback was decided: contained at the decision.
+    story = Story()
+    story.phase("contain", 13)
+    story.log("decision", "Bad deploy: Rollback", 14, containment="bad_deploy")
+    story.phase("mitigate", 16)
+    result = compute(story.state(), at(30))
+    assert result.contained_at == at(14) and result.time_to_contain == M(12)
+
+
+def test_contained_no_later_than_service_restored():
+    # Restored while still in Contain (the phase advanced late, no decision logged).
+    story = Story()
+    story.phase("contain", 13).mitigate("full", 15).phase("mitigate", 20)
+    result = compute(story.state(), at(30))
+    assert result.contained_at == at(15)
+    assert result.time_to_contain == result.time_to_mitigate == M(13)
+    # A containment decision logged after the restore does not move it later either.
+    story.log("containment", "Shed load", 22, containment="cascading_failure")
+    assert compute(story.state(), at(30)).contained_at == at(15)
+
+
 def test_time_to_resolve():
     story = seed_story(25).resolve(60)
     assert compute(story.state(), at(70)).time_to_resolve == M(58)
@@ -135,3 +158,5 @@ def test_live_events_leave_struck_out():
 def test_compute_never_raises(state: IncidentState, now: datetime):
     result = compute(state, now)
     assert all(value >= timedelta(0) for value in result.per_phase.values())
+    if result.time_to_contain is not None and result.time_to_mitigate is not None:
+        assert result.time_to_contain <= result.time_to_mitigate

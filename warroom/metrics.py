@@ -6,10 +6,12 @@ Domain layer: imports nothing from Textual.
 
 Reference points:
 - start: `incident.started_at` (when the symptoms began), else `declared_at`.
-- contained: when the first Contain span ended (the commander moved on because the
-  bleeding stopped); if the incident never left a Contain phase, the first containment
-  decision logged (a `containment` event, or a decision carrying `data["containment"]`);
-  failing both, the moment service was restored (restored implies contained).
+- contained: the earliest of the first containment decision logged (a `containment`
+  event, or a decision carrying `data["containment"]`), the end of the first Contain span
+  (the commander moved on because the bleeding stopped) and the moment service was
+  restored (restored implies contained). The phase is often advanced minutes after the
+  decision, so the span alone would overstate it; and containment is never later than
+  mitigation.
 - mitigated: `incident.restored_at`; resolved: `incident.resolved_at`.
 Struck events never count. Naive datetimes are taken as UTC.
 """
@@ -82,13 +84,13 @@ def is_containment_decision(event: Event) -> bool:
 
 def contained_at(state: IncidentState) -> datetime | None:
     """When the incident was contained (see the module docstring for the choice)."""
-    for span in state.phases:
-        if span.phase == CONTAIN_PHASE and span.exited_at is not None:
-            return aware(span.exited_at)
-    decisions = [aware(e.ts) for e in state.events if is_containment_decision(e)]
-    if decisions:
-        return min(decisions)
-    return aware(state.incident.restored_at)
+    candidates = [aware(e.ts) for e in state.events if is_containment_decision(e)]
+    contain_ends = [s.exited_at for s in state.phases if s.phase == CONTAIN_PHASE and s.exited_at is not None]
+    if contain_ends:
+        candidates.append(aware(contain_ends[0]))
+    if state.incident.restored_at is not None:
+        candidates.append(aware(state.incident.restored_at))
+    return min(candidates, default=None)
 
 
 def per_phase(state: IncidentState, now: datetime) -> dict[str, timedelta]:
