@@ -23,6 +23,7 @@ from warroom.errors import InputError, PlaybookError
 from warroom.models import ALL_KINDS, ActionItem, Event, Incident, IncidentState
 from warroom.store import Store
 
+from builders import Story, at
 from conftest import FIXED_NOW
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -128,7 +129,11 @@ async def seed_multiday(store: Store, pb) -> str:
 
 
 @pytest.fixture
-async def demo(db_path, playbook):
+async def demo(db_path, playbook, monkeypatch):
+    # The demo's action items share one created_at and are ordered by their uuid7 ids, whose
+    # random tail makes the order vary within a millisecond; give ids in creation order.
+    ids = iter(range(1, 1000))
+    monkeypatch.setattr("warroom.demo.uuid7", lambda: f"00000000-0000-7000-8000-{next(ids):012d}")
     store = await Store.open(db_path, clock=lambda: FIXED_NOW)
     iid = await seed_demo(store, playbook, now=FIXED_NOW)
     yield store, iid
@@ -194,6 +199,47 @@ async def test_external_and_status_leak_nothing_internal(db_path, playbook):
     assert "**Last updated**: 14:55 UTC" in external
 
 
+async def test_without_a_service_name_public_texts_stay_neutral(db_path, playbook):
+    """No service (and no "service: symptom" answer): never the literal "Service" or "our
+    service", and never the title, which may be internal."""
+    store = await Store.open(db_path, clock=lambda: FIXED_NOW)
+    inc = await store.declare("secret-title: cache poisoning in pod 7", 2, "mallory", first_phase="assess",
+                              triage={"broken": "card form spins forever"})
+    state = await store.load_state(inc.id)
+    await store.set_phase(inc.id, "contain", "mallory")
+    identified = await store.load_state(inc.id)
+    await store.set_mitigation(inc.id, "full", "Full restore", True, "mallory")
+    restored = await store.load_state(inc.id)
+    await store.resolve(inc.id, "mallory")
+    resolved = await store.load_state(inc.id)
+    await store.close()
+    texts = {}
+    for name, st_ in (("open", state), ("identified", identified), ("restored", restored), ("resolved", resolved)):
+        for kind in ("external", "status"):
+            text = documents.render(kind, st_, playbook, FIXED_NOW)
+            texts[name, kind] = text
+            assert "secret" not in text.lower() and "our service" not in text.lower(), (name, kind)
+            assert not text.startswith("## Service -"), (name, kind)
+    assert texts["open", "external"].startswith("## Service disruption - Degraded Performance\n")
+    assert "We're experiencing a service disruption. Some users may see: card form spins forever." in texts["open", "external"]
+    assert "We're aware of a service disruption. Our team is investigating." in texts["open", "status"]
+    assert "We've identified the cause of the service disruption and are working on a fix." in texts["identified", "status"]
+    assert texts["restored", "external"].startswith("## Service disruption - Monitoring\n")
+    assert texts["resolved", "external"].startswith("## Service disruption - Resolved\n")
+    assert "The service disruption has been resolved" in texts["resolved", "status"]
+
+
+def test_internal_texts_name_the_incident_when_no_service_is_known(playbook):
+    story = Story()
+    story.log("triage", "card form spins forever", 12, question="broken")
+    summary = documents.render("postmortem", story.state(), playbook, at(20)).split("## Summary\n", 1)[1]
+    assert "Checkout failing: card form spins forever." in summary and "The service" not in summary
+    story = Story()
+    story.log("triage", "Payments: card form spins forever", 12, question="broken")
+    summary = documents.render("postmortem", story.state(), playbook, at(20)).split("## Summary\n", 1)[1]
+    assert "Payments: card form spins forever." in summary
+
+
 # ----- numbering --------------------------------------------------------------------------
 
 
@@ -208,7 +254,20 @@ async def test_internal_number_increments_only_when_sent(demo, playbook):
     await store.record_update_sent(iid, "internal", "x", "sam", None)
     text = await documents.render_from_store("internal", store, iid, playbook, FIXED_NOW)
     assert text.startswith("## Incident Update #2 - 14:55\n")
-    assert "No new actions since update #1" in text  # nothing done since the update went out
+    # Nothing done since the update went out: #2 still says what has been done so far.
+    doing = text.split("**What we're doing**:\n", 1)[1].split("\n\n", 1)[0]
+    assert doing.splitlines() == [
+        "- Temporary fix in place: Bypass payment token cache in checkout-api config (INC-1234), added 14:46",
+        "- No new actions since update #1; the latest so far:",
+        "  - 14:43 - Bad deploy: Rollback to previous version (v2.3.4 → v2.3.3)",
+        "  - 14:43 - Rollback initiated: kubectl rollout undo deployment/checkout-api",
+        "  - 14:45 - Rollback complete, errors dropping",
+    ]
+    _clock(store, FIXED_NOW + timedelta(minutes=1))
+    await store.append(iid, "action", "Watching the gateway error rate", "alex")
+    text = await documents.render_from_store("internal", store, iid, playbook, FIXED_NOW + timedelta(minutes=1))
+    doing = text.split("**What we're doing**:\n", 1)[1].split("\n\n", 1)[0]
+    assert doing.splitlines()[1:] == ["- 14:56 - Watching the gateway error rate"]  # only what is new
     assert documents.render("internal", state, playbook, FIXED_NOW, number=7).startswith("## Incident Update #7 ")
 
 
@@ -266,6 +325,22 @@ async def test_postmortem_story_rules(multiday, playbook):
     assert "_To be written" not in text
 
 
+def test_postmortem_draft_says_the_declared_severity_and_any_escalation(playbook):
+    story = Story(severity=3)
+    story.severity(1, 15).severity(2, 20)
+    summary = documents.render("postmortem", story.state(), playbook, at(25)).split("## Summary\n", 1)[1]
+    assert "It was detected at 14:38 and declared at 14:42 as SEV-3, escalated to SEV-1." in summary
+    assert "**Severity**: SEV-1 (SEV-2 at the end)" in documents.render("postmortem", story.state(), playbook, at(25))
+    story = Story(severity=1, detected=None)
+    story.severity(2, 15)  # downgraded only: no escalation to tell
+    summary = documents.render("postmortem", story.state(), playbook, at(25)).split("## Summary\n", 1)[1]
+    assert "It was declared at 14:42 as SEV-1.\n" in summary and "escalated" not in summary
+    bare = Story(severity=4)
+    bare.severity_history = []  # a hand-built state: the incident's severity stands in
+    summary = documents.render("postmortem", bare.state(), playbook, at(25)).split("## Summary\n", 1)[1]
+    assert "declared at 14:42 as SEV-4." in summary
+
+
 async def test_updates_draw_on_pins_and_the_latest_live_hypothesis(demo, playbook):
     store, iid = demo
     state = await store.load_state(iid)
@@ -282,10 +357,21 @@ async def test_updates_draw_on_pins_and_the_latest_live_hypothesis(demo, playboo
     assert "**Current hypothesis**: Gateway cert rotation" in handoff and "DNS flap" not in handoff
     internal = documents.render("internal", state, playbook, FIXED_NOW)
     doing = internal.split("**What we're doing**:\n", 1)[1].split("\n\n", 1)[0]
-    assert doing == "- 14:55 - Pinned: raising gateway timeout to 5s"  # pinned actions replace the recent ones
+    assert doing.splitlines() == [
+        "- Temporary fix in place: Bypass payment token cache in checkout-api config (INC-1234), added 14:46",
+        "- 14:55 - Pinned: raising gateway timeout to 5s",  # pinned actions replace the recent ones
+    ]
     know = internal.split("**What we know**:\n", 1)[1].split("\n\n", 1)[0]
-    assert "- 14:55 - Hypothesis: Gateway cert rotation" in know.splitlines()
+    assert "- Current hypothesis: Gateway cert rotation (since 14:55)" in know.splitlines()
+    assert "DNS flap" not in know and know.count("Gateway cert rotation") == 1  # pinned too: said once
     assert "Gateway logs" not in know  # not pinned: not something we "know" yet
+
+
+async def test_internal_update_names_the_current_hypothesis_unpinned(demo, playbook):
+    store, iid = demo
+    know = documents.render("internal", await store.load_state(iid), playbook, FIXED_NOW)
+    know = know.split("**What we know**:\n", 1)[1].split("\n\n", 1)[0]
+    assert "- Current hypothesis: New payment client in v2.3.4 times out against the gateway (since 14:43)" in know
 
 
 async def test_next_update_is_what_sending_now_promises(demo, playbook):

@@ -26,10 +26,18 @@ Choices made here (the methodology leaves them open):
 - Workaround: the latest live note/comms/action event whose text starts with
   "workaround:" (case-insensitive); "workaround: none" withdraws it.
 - What users see: the triage answers "broken" (service before a colon, symptom after)
-  and "affected"; `incident.service` wins for the service name when set.
-- Internal update "what we know": triage answers plus pinned note/alert/change/
-  hypothesis events; "what we're doing": pinned action/decision events, else the last
-  few actions/decisions since the previous internal update.
+  and "affected"; `incident.service` wins for the service name when set. With no service
+  name, internal documents name the incident by its title (`service_or_title`); public
+  ones (status, external) say "service disruption" — never the title, which may be
+  internal, and never a literal "our service".
+- Internal update "what we know": triage answers, pinned note/alert/change/hypothesis
+  events and the current hypothesis (the latest live one, said once even if pinned);
+  "what we're doing": temporary fixes in place, then pinned action/decision events, else
+  the last few actions/decisions since the previous internal update; when there are none
+  since, the last few overall as context (`doing_is_context`), so an update read alone
+  still says what has been done.
+- Postmortem draft: the severity declared with (the first severity record), and the
+  highest reached only when it differs ("escalated to").
 
 Domain layer: imports nothing from Textual.
 """
@@ -494,6 +502,15 @@ def highest_severity(state: IncidentState) -> int:
     return min(levels)
 
 
+def declared_severity(state: IncidentState) -> int:
+    """The severity the incident was declared with: the first severity record (its old
+    value if the declaration's own record is missing), else the current severity."""
+    if not state.severity_history:
+        return state.incident.severity
+    first = state.severity_history[0]
+    return first.old if first.old is not None else first.new
+
+
 # ----- rendering --------------------------------------------------------------------
 
 
@@ -543,7 +560,11 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
     pinned = [e for e in events if e.pinned]
     since = _since_last_internal(state)
     doing_pinned = [_with_time(e) for e in pinned if e.kind in DOING_KINDS]
-    recent = [e for e in events if e.kind in DOING_KINDS and (since is None or e.ts > since)]
+    done = [e for e in events if e.kind in DOING_KINDS]
+    recent = [e for e in done if since is None or e.ts > since]
+    # Nothing new since the last update: repeat the latest as context, so #N read alone informs.
+    doing_is_context = not doing_pinned and not recent and since is not None and bool(done)
+    doing = doing_pinned or [_with_time(e) for e in (done if doing_is_context else recent)[-RECENT_ACTIONS:]]
     hypothesis = latest_hypothesis(state)
     start = m.start or inc.declared_at
     impact_end = inc.restored_at or inc.resolved_at
@@ -560,6 +581,7 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
         "id": inc.id,
         "severity": inc.severity,
         "highest_severity": highest_severity(state),
+        "declared_severity": declared_severity(state),
         "phase": playbook.phase_name(inc.phase),
         "phase_key": inc.phase,
         "resolved": inc.status == "resolved",
@@ -570,6 +592,7 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
                        if inc.mitigation in {x.key for x in playbook.mitigation} else inc.mitigation),
         "triage": triage,
         "service": service,
+        "service_or_title": service or inc.title,  # internal documents only: a title may be internal
         "symptom": symptom,
         "affected": triage.get("affected"),
         "impact_label": impact_label,
@@ -589,9 +612,11 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
         "resolved_at": hm(inc.resolved_at) if inc.resolved_at else None,
         "start": hm(start),
         "commander": inc.commander,
-        "know": [_labelled(e) for e in pinned if e.kind in KNOW_KINDS],
-        "doing": doing_pinned or [_with_time(e) for e in recent[-RECENT_ACTIONS:]],
+        # The current hypothesis has its own line; pinned, it is not repeated here.
+        "know": [_labelled(e) for e in pinned if e.kind in KNOW_KINDS and e is not hypothesis],
+        "doing": doing,
         "doing_is_pinned": bool(doing_pinned),
+        "doing_is_context": doing_is_context,
         "last_update_number": inc.updates_sent,
         "key_events": [_with_time(e) for e in events if (e.pinned and e.kind not in LEARNED_KINDS
                                                            and e.kind not in DOING_KINDS
