@@ -3,6 +3,8 @@ action items with their review checks, export."""
 
 from __future__ import annotations
 
+import pytest
+
 import sqlite3
 
 from conftest import FIXED_NOW
@@ -14,6 +16,17 @@ from warroom.screens.warroom import WarRoomScreen
 from warroom.store import Store
 
 SIZE = (140, 45)
+
+
+@pytest.fixture
+def demo_db(demo_db):
+    """The demo without its postmortem draft: these tests write the sections and items themselves."""
+    conn = sqlite3.connect(demo_db)
+    conn.execute("DELETE FROM texts WHERE name LIKE 'postmortem.%'")
+    conn.execute("DELETE FROM action_items")
+    conn.commit()
+    conn.close()
+    return demo_db
 
 
 async def settle(pilot, rounds: int = 3) -> None:
@@ -228,3 +241,23 @@ async def test_failed_save_is_reported_and_retried_on_leaving(demo_db, playbook)
         await screen.flush()
         await settle(pilot)
         assert texts(demo_db)["postmortem.summary"] == "first try"
+
+
+async def test_export_warns_about_what_is_still_flagged(demo_db, playbook, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_postmortem(pilot)
+        screen.query_one("#pm-summary").focus()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not any("still flagged" in n.message for n in app._notifications)  # the demo is clean
+        screen.query_one("#pm-went_poorly").focus()
+        await pilot.press(*"John deployed buggy code. ", "ctrl+s")
+        await settle(pilot)
+        warnings = [n for n in app._notifications if "still flagged" in n.message]
+        assert warnings and "1 blaming sentence" in warnings[-1].message and warnings[-1].severity == "warning"
+        incident_id = screen.incident_id
+    target = tmp_path / f"postmortem-{incident_id}.md"
+    assert "John deployed buggy code" in target.read_text(encoding="utf-8")  # written anyway
+    assert target.stat().st_mode & 0o777 == 0o600

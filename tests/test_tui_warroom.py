@@ -580,3 +580,24 @@ async def test_answering_a_checklist_item_keeps_the_cursor_in_the_checklist(demo
         await settle(pilot)
         assert screen.focused is screen.query_one("#checklist")
         assert events(demo_db, "checklist")[-1]["text"].endswith(": gateway")
+
+
+async def test_markup_in_incident_text_never_breaks_a_toast_or_a_hint(demo_db, playbook):
+    """`[/x]` is not valid markup: anything that parsed it would crash the app."""
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = await open_war_room(pilot)
+        await log_line(pilot, "a: restart [/x] pods [red]now")
+        await settle(pilot)
+        await pilot.press("x")  # strike the new row: its text is quoted in the hint
+        await settle(pilot)
+        assert "[/x]" in str(screen.query_one("#entry-hint").render())
+        await pilot.press("escape", "slash", *"[/]", "enter")  # no match: the toast quotes the words
+        await settle(pilot)
+        await pilot.press("escape", "R")  # a role name in the toast
+        await settle(pilot)
+        await pilot.press("2", *"[/b]sam", "enter")
+        await settle(pilot)
+        assert any("[/]" in n.message for n in app._notifications)
+    assert events(demo_db, "action")[-1]["text"] == "restart [/x] pods [red]now"
+    assert events(demo_db, "role")[-1]["text"] == "comms: [/b]sam"

@@ -20,7 +20,9 @@ from warroom.timeutil import now as system_now
 
 class WarroomApp(App[None]):
     TITLE = "warroom"
-    CSS_PATH = [styles_dir() / "app.tcss", styles_dir() / "warroom.tcss", styles_dir() / "dialogs.tcss", styles_dir() / "comms.tcss", styles_dir() / "practice.tcss"]
+    CSS_PATH = [
+        styles_dir() / name for name in ("app.tcss", "warroom.tcss", "dialogs.tcss", "comms.tcss", "practice.tcss")
+    ]
     COMMANDS = App.COMMANDS | {BindingCommands}
     BINDINGS = [
         Binding("question_mark", "help", "Help", key_display="?"),
@@ -42,6 +44,13 @@ class WarroomApp(App[None]):
         self.author = default_author()
         self.store = None  # an open warroom.store.Store once mounted
         self._wanted = incident_id
+
+    def notify(self, message: str, *, markup: bool = True, **kwargs) -> None:
+        """Notifications quote incident text (titles, names, errors): never read as markup.
+
+        Every widget's and screen's notify() ends here, so one override covers them all.
+        """
+        super().notify(message, markup=False, **kwargs)
 
     async def on_mount(self) -> None:
         from warroom.store import Store

@@ -244,7 +244,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     async def work(store):
         incident = await store.find_incident(args.incident)
-        out = _private_file(args.output) if args.output else sys.stdout
+        out = export.open_private(args.output) if args.output else sys.stdout
         try:
             if args.format == "json":
                 await export.write_json(store, incident.id, out)
@@ -266,12 +266,6 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.output:
         print(f"wrote {args.output}", file=sys.stderr)
     return 0
-
-
-def _private_file(path: Path):
-    """An export holds the whole incident: readable by its owner only, like the database."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    return os.fdopen(fd, "w", encoding="utf-8")
 
 
 def _refuse_database_as_output(output: Path, database: Path) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from rich.markup import escape
 from textual.binding import Binding
 
 from warroom import clipboard, documents
@@ -129,7 +128,7 @@ class CommsActions:
                 self.run_worker(
                     self._write(
                         self.store.set_role(self.incident_id, role, name, self.app.author),
-                        f"{ROLE_NAMES[role]}: {escape(one_line(name, 60))}",  # names are not markup
+                        f"{ROLE_NAMES[role]}: {one_line(name, 60)}",
                     ),
                     group="comms",
                 )
@@ -176,7 +175,7 @@ class CommsActions:
                 return
             new, final = result
             done = await self._write(
-                self.store.handoff(self.incident_id, new, final, self.app.author), f"Handed off to {escape(one_line(new, 60))}"
+                self.store.handoff(self.incident_id, new, final, self.app.author), f"Handed off to {one_line(new, 60)}"
             )
             if done is not None:
                 await self._offer_copy("handoff", f"Handoff to {new}", final)

@@ -137,10 +137,11 @@ async def seed_demo(store: Store, playbook: Playbook, now: datetime, events: int
         # The commander has started the postmortem draft while it is fresh.
         for key, text in POSTMORTEM_DRAFT.items():
             await store.save_text(iid, f"postmortem.{key}", text)
-        for action, owner, days in ACTION_ITEMS:
+        for order, (action, owner, days) in enumerate(ACTION_ITEMS):
             due = (now + timedelta(days=days)).date().isoformat()
+            created = at(21) + timedelta(seconds=order)  # distinct times keep the listed order
             await store.save_action_item(
-                ActionItem(id=uuid7(), incident_id=iid, action=action, owner=owner, due=due, created_at=at(21))
+                ActionItem(id=uuid7(), incident_id=iid, action=action, owner=owner, due=due, created_at=created)
             )
         if events:
             clock_at(21)

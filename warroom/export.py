@@ -7,12 +7,25 @@ in memory as one string.
 from __future__ import annotations
 
 import json
+import os
 import re
+from pathlib import Path
 from typing import TextIO
 
 from warroom.store import Store
 
 FORMAT_VERSION = 1
+
+
+def open_private(path: Path) -> TextIO:
+    """An export holds the whole incident: readable by its owner only, like the database."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    return os.fdopen(fd, "w", encoding="utf-8")
+
+
+def write_private(path: Path, text: str) -> None:
+    with open_private(path) as out:
+        out.write(text)
 
 
 # json escapes C0 controls but not DEL or C1 (0x80-0x9f, e.g. CSI 0x9b), which a terminal

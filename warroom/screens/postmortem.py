@@ -22,6 +22,7 @@ from textual.widgets import Button, DataTable, Footer, Input, Label, Static, Tex
 
 from warroom import documents, review
 from warroom.errors import WarroomError
+from warroom.export import write_private
 from warroom.ids import uuid7
 from warroom.models import ActionItem, IncidentState
 from warroom.playbook import Playbook
@@ -194,11 +195,11 @@ class PostmortemScreen(Screen[None]):
         problems = Text()
         for item in self.state.action_items:
             issues = review.check_action_item(item, today)
-            table.add_row(
+            cells = (
                 one_line(item.action, 60), one_line(item.owner, 20), one_line(item.due, 12),
                 one_line(item.status, 12), "⚑ " + "; ".join(issues) if issues else "ok",
-                key=item.id,
             )
+            table.add_row(*(Text(cell) for cell in cells), key=item.id)  # Text: cells are never markup
             for issue in issues:
                 problems.append(f"⚑ {one_line(item.action, 40)}: ", style="bold yellow")
                 problems.append(issue + "\n")
@@ -291,11 +292,29 @@ class PostmortemScreen(Screen[None]):
         text = documents.render("postmortem", self.state, self.playbook, self.clock())
         target = self.export_dir / f"postmortem-{self.incident_id}.md"
         try:
-            await asyncio.to_thread(target.write_text, text, encoding="utf-8")
+            await asyncio.to_thread(write_private, target, text)
         except OSError as exc:
             self.notify(f"Cannot write {target}: {exc.strerror}", severity="error", timeout=10, markup=False)
             return
+        flagged = self._flagged()
+        if flagged:  # written anyway: the commander decides, but not without knowing
+            self.notify(
+                f"Postmortem written to {target}, with {flagged} still flagged (blaming sentences, weak "
+                "action items): review them before publishing.",
+                severity="warning", timeout=12, markup=False,
+            )
+            return
         self.notify(f"Postmortem written to {target}", markup=False)
+
+    def _flagged(self) -> str:
+        """What the blameless and action-item checks still flag, in words ("" when nothing)."""
+        assert self.state is not None
+        people = self._people()
+        blaming = sum(len(review.blame_findings(text, people)) for text in self.state.postmortem.values())
+        today = local(self.clock()).date()
+        weak = sum(1 for item in self.state.action_items if review.check_action_item(item, today))
+        parts = [f"{blaming} blaming sentence(s)" if blaming else "", f"{weak} action item(s)" if weak else ""]
+        return " and ".join(p for p in parts if p)
 
     async def action_back(self) -> None:
         await self.flush()

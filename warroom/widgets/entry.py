@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widget import Widget
@@ -55,8 +56,9 @@ class EntryLine(Vertical):
             self.return_focus = focused
         self.mode = mode
         self.payload = payload
-        self.query_one("#entry-prompt", Label).update(prompt)
-        self.query_one("#entry-hint", Label).update(hint)
+        # Text objects: a hint may quote the event being struck, which is never markup.
+        self.query_one("#entry-prompt", Label).update(Text(prompt))
+        self.query_one("#entry-hint", Label).update(Text(hint))
         self.add_class("-open")
         self.input.value = value
         self.input.cursor_position = len(value)
