@@ -148,3 +148,33 @@ async def test_concurrent_writes_each_commit_on_their_own(db_path):
     await store.close()
     assert not [r for r in results if isinstance(r, BaseException)], results
     assert count == 3 + 7  # declared, severity, phase + the seven writes
+
+
+async def test_a_second_open_in_the_same_process_leaves_the_store_live(tmp_path):
+    """Opening the file again in this process (the TUI reads a big incident's state through a
+    second store) must not cost the first connection its locks: it used to go stale, never
+    seeing another process's commits again, and then read the file as 'malformed'."""
+    import subprocess
+    import sys
+
+    from warroom import db
+    from warroom.store import Store
+
+    writer = (  # another process logging: a plain sqlite3 insert+commit
+        "import sqlite3, sys\n"
+        "from warroom import db\n"
+        "conn = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)\n"
+        "conn.execute(db.INSERT_EVENT, db.event_params(id=sys.argv[3], incident_id=sys.argv[2],"
+        " ts='2026-03-10T14:55:00.000Z', recorded_at='2026-03-10T14:55:00.000Z', kind='alert',"
+        " text='from outside', author='hook'))\n"
+    )
+    path = tmp_path / "war.db"
+    store = await Store.open(path)
+    incident = await store.declare("Checkout down", 2, "dana", first_phase="assess")
+    seen = []
+    for i in range(3):
+        db.open_db(path, create=False).close()
+        subprocess.run([sys.executable, "-c", writer, str(path), incident.id, f"outside-{i}"], check=True)
+        seen.append(len(await store.events_after(incident.id, 0)))
+    await store.close()
+    assert seen == [4, 5, 6]  # declared, severity, phase, then each outside write as it lands

@@ -145,13 +145,12 @@ def _check_file(path: Path, create: bool) -> None:
         return
     if not path.is_file():  # opening a pipe would hang; a device is no place for a database
         raise DatabaseError(f"{path} is not a regular file (a device or a pipe?); pass a file path with --db")
-    try:
-        with path.open("rb") as fh:
-            header = fh.read(len(SQLITE_HEADER))
-    except OSError as exc:
-        raise DatabaseError(f"cannot read {path}: {exc.strerror}") from None
-    if header and header != SQLITE_HEADER:
-        raise DatabaseError(f"{path} is not a warroom database (not SQLite at all); choose another file with --db")
+    # The header is not read here: closing any descriptor of the file releases every POSIX
+    # lock this process holds on it, so a read while another connection of ours is open (the
+    # TUI opens a second store) let SQLite reset the WAL under that connection: it went stale,
+    # then "malformed". SQLite reads the header itself; _not_sqlite() explains a refusal.
+    if not os.access(path, os.R_OK):
+        raise DatabaseError(f"cannot read {path}: permission denied")
     if not os.access(path, os.W_OK):
         raise DatabaseError(f"{path} is read-only: warroom must write to it; fix its permissions or copy it")
     if not os.access(path.parent, os.W_OK | os.X_OK):
@@ -268,11 +267,25 @@ def open_db(path: Path | str, create: bool = True) -> sqlite3.Connection:
         _probe(conn)
     except sqlite3.Error as exc:
         conn.close()
+        if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_NOTADB and _not_sqlite(path):
+            raise DatabaseError(
+                f"{path} is not a warroom database (not SQLite at all); choose another file with --db"
+            ) from None
         raise describe_sqlite_error(path, exc) from None
     except DatabaseError:
         conn.close()
         raise
     return conn
+
+
+def _not_sqlite(path: Path) -> bool:
+    """Only after SQLite refused the file (so it is unusable anyway): is it not SQLite at all?"""
+    try:
+        with path.open("rb") as fh:
+            header = fh.read(len(SQLITE_HEADER))
+    except OSError:
+        return False
+    return bool(header) and header != SQLITE_HEADER
 
 
 def prepare(path: Path | str, create: bool = True) -> None:
