@@ -136,3 +136,31 @@ def test_file_modes(tmp_path):
     assert path.stat().st_mode & 0o777 == 0o600
     assert path.parent.stat().st_mode & 0o777 == 0o700
     assert (tmp_path / "new").stat().st_mode & 0o777 == 0o700
+
+
+async def test_reads_never_see_a_write_that_is_then_rolled_back(db_path, playbook, clock):
+    """Reads share the writer's connection: they must wait for its transaction to end."""
+    import asyncio
+
+    store = await Store.open(db_path, clock=clock)
+    incident = await _declare(store, playbook)
+    before = await store.max_seq()
+    inside, release = asyncio.Event(), asyncio.Event()
+
+    async def failing_write() -> None:
+        async with store._tx() as conn:
+            await store._insert_event(conn, incident.id, "note", "never committed", "dana")
+            inside.set()
+            await release.wait()
+            raise RuntimeError("the COMMIT would have failed")
+
+    writer = asyncio.create_task(failing_write())
+    await inside.wait()
+    reader = asyncio.create_task(store.events_after(incident.id, before))
+    await asyncio.sleep(0.05)  # give the read every chance to run inside the open transaction
+    release.set()
+    with pytest.raises(RuntimeError):
+        await writer
+    seen = await reader
+    await store.close()
+    assert [e.text for e in seen] == []

@@ -134,6 +134,12 @@ class Store:
             raise
 
     async def _fetchall(self, sql: str, params: Iterable[Any] | dict = ()) -> list[sqlite3.Row]:
+        """A read. It waits for our own open write transaction to end: reads share the one
+        connection, and must never see (and show) rows a failing COMMIT is about to drop."""
+        async with self._write_lock:
+            return await self._fetchall_unlocked(sql, params)
+
+    async def _fetchall_unlocked(self, sql: str, params: Iterable[Any] | dict = ()) -> list[sqlite3.Row]:
         try:
             return list(await self._conn.execute_fetchall(sql, params))
         except sqlite3.Error as exc:
@@ -187,7 +193,7 @@ class Store:
         # which is most of what the commander waits for after Enter.
         params = self._new_event(incident_id, kind, text, author, at=at, ref=ref, data=data, event_id=event_id)
         async with self._write_lock:
-            rows = await self._fetchall(_INSERT_RETURNING, params)
+            rows = await self._fetchall_unlocked(_INSERT_RETURNING, params)
         if not rows:  # INSERT OR IGNORE: a retried id returns the row that is already there
             rows = await self._fetchall(f"SELECT {_EVENT_COLUMNS} FROM events WHERE id = ?", (params["id"],))
         return _event_from_row(tuple(rows[0]))
