@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from datetime import timedelta
 
 import pytest
 from conftest import FIXED_NOW
+
+from textual.widgets import Input
 
 from warroom import db
 from warroom.app import build_app
@@ -601,3 +604,59 @@ async def test_markup_in_incident_text_never_breaks_a_toast_or_a_hint(demo_db, p
         assert any("[/]" in n.message for n in app._notifications)
     assert events(demo_db, "action")[-1]["text"] == "restart [/x] pods [red]now"
     assert events(demo_db, "role")[-1]["text"] == "comms: [/b]sam"
+
+
+async def test_a_second_enter_while_writing_logs_once(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_war_room(pilot)
+        before = len(events(demo_db, "note"))
+        store, gate = app.store, asyncio.Event()
+        real_append = store.append
+
+        async def slow_disk(*args, **kwargs):
+            await gate.wait()
+            return await real_append(*args, **kwargs)
+
+        store.append = slow_disk
+        await pilot.press("l", *"only once")
+        entry = app.screen.query_one(EntryLine)
+        for _ in range(2):  # Enter, and Enter again while the first write still waits on the disk
+            entry.input.post_message(Input.Submitted(entry.input, entry.input.value))
+        await pilot.pause()
+        gate.set()
+        await settle(pilot)
+        store.append = real_append
+        entry = app.screen.query_one(EntryLine)
+        entry.open("log", "Log")  # the same text typed again is a new event
+        await pilot.press(*"only once", "enter")
+        await settle(pilot)
+    notes = [e["text"] for e in events(demo_db, "note")]
+    assert len(notes) == before + 2 and notes[-2:] == ["only once", "only once"]
+
+
+async def test_retrying_a_write_that_landed_does_not_duplicate(demo_db, playbook):
+    """The write committed but its acknowledgement was lost: Enter again finds the row."""
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        store = app.store
+        real_append = store.append
+        calls = []
+
+        async def lost_ack(*args, **kwargs):
+            calls.append(kwargs["event_id"])
+            await real_append(*args, **kwargs)
+            if len(calls) == 1:
+                raise DatabaseError("disk I/O error after the commit")
+            return await real_append(*args, **kwargs)
+
+        store.append = lost_ack
+        await pilot.press("l", *"rollback done", "enter")
+        await settle(pilot)
+        assert screen.query_one(EntryLine).input.value == "rollback done"  # kept for a retry
+        await pilot.press("enter")
+        await settle(pilot)
+        store.append = real_append
+    assert calls[0] == calls[1]
+    assert [e["text"] for e in events(demo_db, "note")].count("rollback done") == 1

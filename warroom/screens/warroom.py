@@ -413,12 +413,15 @@ class WarRoomScreen(CommsActions, PracticeActions, Screen[None]):
         entry = self.query_one(EntryLine)
         handler = getattr(self, f"_submit_{message.mode}", None)
         if handler is None:
+            entry.busy = False
             return
         try:
             ok = await handler(message.value, message.payload)
         except ValueError as exc:  # parsing: the text stays for the user to fix
             self.notify(str(exc), title="Not saved", severity="error", timeout=8)
             return
+        finally:
+            entry.busy = False
         if ok:
             entry.close()
             self._refocus()
@@ -434,7 +437,10 @@ class WarRoomScreen(CommsActions, PracticeActions, Screen[None]):
     async def _submit_log(self, value: str, payload: object) -> bool:
         entry = parse_entry(value, "note", self.now())
         event = await self._write(
-            self.store.append(self.incident_id, entry.kind, entry.text, self.app.author, at=entry.at)
+            self.store.append(
+                self.incident_id, entry.kind, entry.text, self.app.author, at=entry.at,
+                event_id=self.query_one(EntryLine).event_id,
+            )
         )
         if isinstance(event, Event):
             timeline = self.query_one(Timeline)

@@ -16,6 +16,8 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label
 
+from warroom.ids import uuid7
+
 
 class EntryLine(Vertical):
     BINDINGS = [Binding("escape", "cancel", "Cancel", show=True)]
@@ -35,6 +37,8 @@ class EntryLine(Vertical):
         self.mode = ""
         self.payload: Any = None
         self.return_focus: Widget | None = None
+        self.event_id = uuid7()
+        self.busy = False  # a submit is being handled; the screen clears it when done
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="entry-row"):
@@ -56,6 +60,9 @@ class EntryLine(Vertical):
             self.return_focus = focused
         self.mode = mode
         self.payload = payload
+        # One id per thing typed: a second Enter, or a retry after an error whose write did
+        # land, finds the row already there instead of logging it twice.
+        self.event_id = uuid7()
         # Text objects: a hint may quote the event being struck, which is never markup.
         self.query_one("#entry-prompt", Label).update(Text(prompt))
         self.query_one("#entry-hint", Label).update(Text(hint))
@@ -72,6 +79,9 @@ class EntryLine(Vertical):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if self.busy:  # Enter again while the first one is still being written
+            return
+        self.busy = True
         self.post_message(self.Submitted(self.mode, event.value, self.payload))
 
     def action_cancel(self) -> None:
