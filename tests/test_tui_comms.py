@@ -391,3 +391,41 @@ async def test_help_and_palette_list_the_comms_keys(demo_db, playbook):
         text = " ".join(str(row) for row in help_rows(app, screen))
         for description in ("Copy update…", "Roles", "Hand off", "Handoff from template", "Postmortem"):
             assert description in text
+
+
+async def test_untouched_handoff_follows_the_incident_edited_one_does_not(db_path, playbook):
+    async def declare() -> None:
+        store = await Store.open(db_path, clock=lambda: FIXED_NOW)
+        try:
+            await store.declare("Search is slow", 3, "sam", first_phase="assess", incident_id="INC-20260310-aaaa")
+        finally:
+            await store.close()
+
+    await declare()
+    app = app_for(db_path, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        pane = screen.query_one("#handoff")
+        for _ in range(6):  # the watcher prefills the pane from the template
+            await pilot.pause(0.3)
+            await settle(pilot)
+            if pane.text:
+                break
+        assert "SEV-3" in pane.text
+        await pilot.press("s", "1", "enter")  # the incident changes; nobody touched the pane
+        for _ in range(6):
+            await pilot.pause(0.3)
+            await settle(pilot)
+            if "SEV-1" in pane.text:
+                break
+        assert "SEV-1" in pane.text
+        await pilot.press("h", "end", *" (checked by sam)")  # now the commander's own words
+        await pilot.press("escape")
+        await pilot.pause(0.8)
+        await settle(pilot)
+        await pilot.press("s", "2", "enter")
+        await pilot.pause(0.8)
+        await settle(pilot)
+        assert "(checked by sam)" in pane.text and "SEV-1" in pane.text  # not overwritten
+    saved = dict((r["name"], r["text"]) for r in query(db_path, "SELECT name, text FROM texts"))
+    assert "(checked by sam)" in saved["handoff"]

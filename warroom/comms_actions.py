@@ -19,6 +19,8 @@ from warroom.models import ROLE_NAMES
 from warroom.safetext import one_line
 from warroom.store import HANDOFF_DRAFT
 
+HANDOFF_GENERATED = HANDOFF_DRAFT + ".generated"  # what the template last produced
+
 # Documents that are records rather than messages to people: copying them does not
 # restart the update clock or go on the timeline (a handoff is logged by handing off).
 RECORDS = frozenset({"handoff", "postmortem", "timeline"})
@@ -40,6 +42,10 @@ class CommsActions:
 
     _comms_phase: str | None = None
     _comms_prefilled = False
+    # The handoff text last generated from the template; while the pane still holds exactly
+    # it (nobody edited it), it follows the incident instead of going stale.
+    _handoff_generated: str | None = None
+    _handoff_seen_state: object = None
 
     def on_mount(self) -> None:
         # Called by Textual in addition to the screen's own on_mount (handlers run per class).
@@ -156,6 +162,8 @@ class CommsActions:
             return
         editor = self._handoff_editor()
         editor.replace(text, (0, 0), editor.document.end)
+        self._handoff_generated = text  # untouched from here on, it follows the incident again
+        await self._write(self.store.save_text(self.incident_id, HANDOFF_GENERATED, text))
         self.action_pane("handoff")
         editor.move_cursor((0, 0))  # read from the top
 
@@ -199,11 +207,31 @@ class CommsActions:
         except Exception:  # noqa: BLE001 - the live feed reports a broken database
             return
         if HANDOFF_DRAFT in saved or self._handoff_editor().text:
+            self._handoff_generated = saved.get(HANDOFF_GENERATED)
             return
         text = await self._handoff_template()
         if text is not None:
-            await self._write(self.store.save_text(self.incident_id, HANDOFF_DRAFT, text))
+            await self._save_generated_handoff(text)
             await self.catch_up(reload_state=True)
+
+    async def _save_generated_handoff(self, text: str) -> None:
+        if await self._write(self.store.save_text(self.incident_id, HANDOFF_DRAFT, text)) is None:
+            return
+        await self._write(self.store.save_text(self.incident_id, HANDOFF_GENERATED, text))
+        self._handoff_generated = text
+
+    async def _follow_handoff(self) -> None:
+        """Regenerate an untouched handoff draft when the incident changed."""
+        if self.state is self._handoff_seen_state or self._handoff_generated is None:
+            return
+        self._handoff_seen_state = self.state
+        editor = self._handoff_editor()
+        if editor.has_focus or editor.text != self._handoff_generated:
+            return  # the commander's words win
+        fresh = documents.render("handoff", self.state, self.playbook, self.now())
+        if fresh != self._handoff_generated:
+            await self._save_generated_handoff(fresh)
+            editor.show(fresh)
 
     # ----- postmortem -----------------------------------------------------------------------
 
@@ -212,6 +240,7 @@ class CommsActions:
             return
         if not self._comms_prefilled:
             await self._prefill_handoff()
+        await self._follow_handoff()
         phase = self.state.incident.phase
         if self._comms_phase is not None and phase != self._comms_phase and phase == POSTMORTEM_PHASE:
             self.notify("The postmortem phase has started: P opens the postmortem.", title="Postmortem", timeout=15)
