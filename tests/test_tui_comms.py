@@ -11,9 +11,9 @@ from datetime import timedelta
 
 import pytest
 from conftest import FIXED_NOW
+from pilot import app_for, open_war_room, query, settle
 
 from warroom import clipboard, documents
-from warroom.app import build_app
 from warroom.screens.document_chooser import DocumentChooser
 from warroom.screens.document_preview import DocumentPreview
 from warroom.screens.handoff_dialog import HandoffDialog
@@ -31,21 +31,6 @@ def no_system_clipboard(monkeypatch):
     monkeypatch.setattr(clipboard, "_pyperclip", lambda text: (None, "no system clipboard"))
 
 
-async def settle(pilot, rounds: int = 3) -> None:
-    for _ in range(rounds):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-
-
-def query(path, sql: str, params=()) -> list[sqlite3.Row]:
-    conn = sqlite3.connect(path)
-    conn.row_factory = sqlite3.Row
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
-
-
 def incident_row(path) -> sqlite3.Row:
     return query(path, "SELECT * FROM incidents")[0]
 
@@ -56,16 +41,6 @@ def comms_events(path) -> list[sqlite3.Row]:
 
 def notes(app) -> list[str]:
     return [n.message for n in app._notifications]
-
-
-def app_for(path, playbook):
-    return build_app(path, playbook, clock=lambda: FIXED_NOW)
-
-
-async def open_war_room(pilot) -> WarRoomScreen:
-    await settle(pilot)
-    assert isinstance(pilot.app.screen, WarRoomScreen)
-    return pilot.app.screen
 
 
 async def open_preview(pilot, kind: str) -> DocumentPreview:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 
 from conftest import FIXED_NOW
+from pilot import query as rows, settle
 
 from warroom.app import build_app
 from warroom.screens.declare import DeclareScreen
@@ -15,21 +15,6 @@ from warroom.store import Store
 from warroom.timeutil import from_db
 
 SIZE = (140, 45)
-
-
-async def settle(pilot, rounds: int = 3) -> None:
-    for _ in range(rounds):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-
-
-def rows(path, sql: str, params=()) -> list[sqlite3.Row]:
-    conn = sqlite3.connect(path)
-    conn.row_factory = sqlite3.Row
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 async def declare_two(path) -> list[str]:

@@ -8,9 +8,9 @@ import pytest
 import sqlite3
 
 from conftest import FIXED_NOW
+from pilot import app_for, query, settle
 
 from warroom import documents
-from warroom.app import build_app
 from warroom.screens.postmortem import ActionItemEditor, PostmortemScreen
 from warroom.screens.warroom import WarRoomScreen
 from warroom.store import Store
@@ -29,27 +29,8 @@ def demo_db(demo_db):
     return demo_db
 
 
-async def settle(pilot, rounds: int = 3) -> None:
-    for _ in range(rounds):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-
-
-def query(path, sql: str, params=()) -> list[sqlite3.Row]:
-    conn = sqlite3.connect(path)
-    conn.row_factory = sqlite3.Row
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
-
-
 def texts(path) -> dict[str, str]:
     return {r["name"]: r["text"] for r in query(path, "SELECT name, text FROM texts")}
-
-
-def app_for(path, playbook):
-    return build_app(path, playbook, clock=lambda: FIXED_NOW)
 
 
 async def open_postmortem(pilot) -> PostmortemScreen:

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from conftest import FIXED_NOW
+from pilot import open_war_room, settle
 
 from warroom import metrics, rules
 from warroom.app import build_app
@@ -45,12 +46,6 @@ class Clock:
 
     def at(self, minutes: float) -> None:
         self.now = T0 + timedelta(minutes=minutes)
-
-
-async def settle(pilot, rounds: int = 3) -> None:
-    for _ in range(rounds):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
 
 
 def rows(path, sql: str, *params) -> list[sqlite3.Row]:
@@ -90,12 +85,6 @@ def story_db(db_path):
 
     asyncio.run(seed())
     return db_path
-
-
-async def open_war_room(pilot) -> WarRoomScreen:
-    await settle(pilot)
-    assert isinstance(pilot.app.screen, WarRoomScreen)
-    return pilot.app.screen
 
 
 async def log_line(pilot, text: str) -> None:

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from conftest import FIXED_NOW
+from pilot import app_for, open_war_room, settle
 
 from textual.widgets import Input
 
@@ -21,12 +22,6 @@ from warroom.widgets.entry import EntryLine
 from warroom.widgets.timeline import Timeline
 
 SIZE = (140, 45)
-
-
-async def settle(pilot, rounds: int = 3) -> None:
-    for _ in range(rounds):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
 
 
 def events(path, kind: str | None = None) -> list[sqlite3.Row]:
@@ -46,16 +41,6 @@ def incident_row(path) -> sqlite3.Row:
         return conn.execute("SELECT * FROM incidents ORDER BY declared_at DESC LIMIT 1").fetchone()
     finally:
         conn.close()
-
-
-def app_for(path, playbook):
-    return build_app(path, playbook, clock=lambda: FIXED_NOW)
-
-
-async def open_war_room(pilot) -> WarRoomScreen:
-    await settle(pilot)
-    assert isinstance(pilot.app.screen, WarRoomScreen)
-    return pilot.app.screen
 
 
 async def log_line(pilot, text: str) -> None:
