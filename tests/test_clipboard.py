@@ -33,7 +33,15 @@ def _pyperclip(monkeypatch, copy):
     if copy is None:
         copy_fn, paste_fn = pyperclip.init_no_clipboard()
     else:
-        copy_fn, paste_fn = copy, lambda: ""
+        held = {"text": ""}  # a working clipboard: what was copied reads back
+
+        def copy_fn(text):
+            copy(text)
+            held["text"] = text
+
+        def paste_fn():
+            return held["text"]
+
     monkeypatch.setattr(pyperclip, "determine_clipboard", lambda: (copy_fn, paste_fn))
 
 
@@ -196,3 +204,12 @@ def test_real_tmux_without_a_server_falls_back_to_a_file(monkeypatch, fallback, 
     assert result.confirmed == [] and result.file is not None
     assert result.file.read_text(encoding="utf-8") == TEXT
     assert any(e.startswith("tmux:") for e in result.errors)
+
+
+def test_silent_xclip_without_display_is_not_trusted(monkeypatch, fallback):
+    """xclip with no display returns without error and copies nothing: the file is written."""
+    monkeypatch.setattr(pyperclip, "determine_clipboard", lambda: (lambda text: None, lambda: ""))
+    result = copy_chain(TEXT, name="INC-1-status", fallback_dir=fallback, env={})
+    assert result.confirmed == []
+    assert result.file is not None and result.file.read_text(encoding="utf-8") == TEXT
+    assert any("did not read back" in error for error in result.errors)

@@ -645,3 +645,24 @@ async def test_retrying_a_write_that_landed_does_not_duplicate(demo_db, playbook
         store.append = real_append
     assert calls[0] == calls[1]
     assert [e["text"] for e in events(demo_db, "note")].count("rollback done") == 1
+
+
+async def test_a_guarded_key_pressed_again_much_later_asks_again(demo_db, playbook, monkeypatch):
+    import warroom.screens.warroom as screen_module
+
+    clock = {"now": 1000.0}
+    monkeypatch.setattr(screen_module, "monotonic", lambda: clock["now"])
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        assert screen.state.incident.phase == "diagnose"  # 0/5 ticked: advancing asks first
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        clock["now"] += 20 * 60  # twenty minutes later the question has expired
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert incident_row(demo_db)["phase"] == "diagnose"
+        clock["now"] += 2  # pressed again right away: advances
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert incident_row(demo_db)["phase"] == "fix"

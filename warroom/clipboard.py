@@ -98,8 +98,12 @@ def _pyperclip(text: str) -> tuple[bool | None, str]:
         return None, "no system clipboard"
     try:
         copy_fn(text)
+        # xclip with no display "succeeds" silently: only what reads back counts as copied.
+        pasted = _paste()
     except (pyperclip.PyperclipException, OSError) as exc:
         return False, f"system clipboard: {exc}"
+    if pasted != text:
+        return False, "system clipboard: the text did not read back"
     return True, ""
 
 

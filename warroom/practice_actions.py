@@ -37,8 +37,6 @@ PRACTICE_BINDINGS = [
 class PracticeActions:
     """Mixed into WarRoomScreen; see the module docstring for what it relies on."""
 
-    _resolve_armed = False  # the first ctrl+r asks, the second resolves
-
     # ----- containment ---------------------------------------------------------------------
 
     def action_containment(self) -> None:
@@ -69,13 +67,11 @@ class PracticeActions:
         if incident.status == "resolved":
             await self._write(self.store.resolve(self.incident_id, self.app.author, reopen=True), "Incident reopened")
             return
-        if not self._resolve_armed:
-            self._resolve_armed = True
+        if not self.pressed_again("resolve"):
             left = sum(fix.in_place for fix in self.state.temp_fixes)
             warning = f"{left} temporary fix(es) still in place. " if left else ""
             self.notify(f"{warning}Press ctrl+r again to resolve the incident.", title="Resolve?", severity="warning")
             return
-        self._resolve_armed = False
         await self._write(self.store.resolve(self.incident_id, self.app.author), "Incident resolved")
 
     # ----- mitigation -------------------------------------------------------------------------

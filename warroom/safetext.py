@@ -29,7 +29,8 @@ def plain(text: str) -> str:
 
 def one_line(text: str, limit: int | None = None) -> str:
     """A single display line: newlines shown as ⏎, control characters visible, optionally cut."""
-    flat = plain(text).replace("\r\n", "\n").replace("\n", " ⏎ ").replace("\t", " ")
+    # CRLF first: plain() would turn its \r into a visible ␍.
+    flat = plain(text.replace("\r\n", "\n")).replace("\n", " ⏎ ").replace("\t", " ")
     if limit is not None and len(flat) > limit:
         return flat[: max(0, limit - 1)] + "…"
     return flat

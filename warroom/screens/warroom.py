@@ -8,7 +8,7 @@ awaits the store and only then shows the result.
 from __future__ import annotations
 
 import asyncio
-import time
+from time import monotonic
 from datetime import datetime, timedelta
 
 from textual.app import ComposeResult
@@ -37,6 +37,8 @@ from warroom.widgets.severity import SeverityPane
 from warroom.widgets.temp_fixes import TempFixes
 from warroom.widgets.timeline import AMENDED, BACKDATED, PINNED, Timeline
 
+# A guarded key (advance with unticked items, resolve) must be pressed again within this.
+CONFIRM_SECONDS = 10
 # Search jumps between the newest matches; past this many it says "200+".
 SEARCH_LIMIT = 200
 # The live feed: how often PRAGMA data_version is asked (twice a second).
@@ -91,7 +93,7 @@ class WarRoomScreen(CommsActions, PracticeActions, Screen[None]):
         self._matches: list[int] = []
         self._match_at = 0
         self._poll_failed = False
-        self._armed_phase: str | None = None
+        self._asked: tuple[object, float] | None = None  # what "press again" confirms, and when
         self._state_dirty = False
         self._state_loading = False
         self._row_actions: tuple[bool | None, ...] = ()
@@ -177,9 +179,9 @@ class WarRoomScreen(CommsActions, PracticeActions, Screen[None]):
         try:
             while self._state_dirty:
                 self._state_dirty = False
-                started = time.monotonic()
+                started = monotonic()
                 await self._reload_state()
-                took = time.monotonic() - started
+                took = monotonic() - started
                 if took > SLOW_STATE_SECONDS and self._state_dirty:
                     # A huge incident: leave the UI room to breathe between reloads.
                     await asyncio.sleep(min(2.0, 2 * took))
@@ -345,19 +347,28 @@ class WarRoomScreen(CommsActions, PracticeActions, Screen[None]):
         if new == old:
             return
         warning = rules.advance_warning(self.state, self.playbook, new) if step > 0 else None
-        if warning and self._armed_phase != new:
-            self._armed_phase = new  # the same key again advances anyway
+        if warning and not self.pressed_again(("phase", new)):
             firm = old in keys and self.playbook.phase(old).mode == "thoroughness"  # Fix, Postmortem: firmer
             self.notify(
                 f"{warning.rstrip('.')}. Press ] again to advance anyway.", title="Not yet",
                 severity="error" if firm else "warning", timeout=12 if firm else 6,
             )
             return
-        self._armed_phase = None
         await self._write(
             self.store.set_phase(self.incident_id, new, self.app.author),
             f"Phase {self.playbook.phase_name(old)} → {self.playbook.phase_name(new)}",
         )
+
+    def pressed_again(self, what: object) -> bool:
+        """True when the same guarded key was pressed moments ago (the second press confirms).
+
+        A question older than CONFIRM_SECONDS does not count: a press twenty minutes later
+        must ask again."""
+        asked, self._asked = self._asked, (what, monotonic())
+        if asked is not None and asked[0] == what and monotonic() - asked[1] < CONFIRM_SECONDS:
+            self._asked = None
+            return True
+        return False
 
     def action_search(self) -> None:
         self.query_one(EntryLine).open("search", "Search", hint="words; n jumps to the next match")
