@@ -67,9 +67,7 @@ def test_duration(seconds, shown):
     assert duration(timedelta(seconds=seconds)) == shown
 
 
-def test_only_blanks_are_trimmed_other_controls_are_kept():
-    from warroom.entry import clean_text
+def test_crlf_is_one_line_break():
     from warroom.safetext import one_line
 
-    assert clean_text("\x1c note \x1f\n") == "\x1c note \x1f"
-    assert one_line("two\r\nlines") == "two ⏎ lines"  # CRLF is one line break, no stray ␍
+    assert one_line("two\r\nlines") == "two ⏎ lines"  # no stray ␍

@@ -45,8 +45,8 @@ class Entry:
 
 def clean_text(text: str) -> str:
     """Validate event text; it is stored exactly as given, only surrounding blank lines trimmed."""
-    stripped = text.strip(" \t\r\n")  # only blanks: other control characters are kept, and shown
-    if not stripped.strip():  # nothing but (any kind of) white space
+    stripped = text.strip()
+    if not stripped:
         raise ValueError("nothing to log: the text is empty")
     if len(stripped) > MAX_TEXT:
         raise ValueError(f"text too long ({len(stripped):,} characters; the limit is {MAX_TEXT:,})")
