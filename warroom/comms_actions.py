@@ -210,9 +210,10 @@ class CommsActions:
             self._handoff_generated = saved.get(HANDOFF_GENERATED)
             return
         text = await self._handoff_template()
-        if text is not None:
-            await self._save_generated_handoff(text)
-            await self.catch_up(reload_state=True)
+        if text is None or self._handoff_editor().text:
+            return  # the commander started typing while the template rendered: their words win
+        await self._save_generated_handoff(text)
+        await self.catch_up(reload_state=True)
 
     async def _save_generated_handoff(self, text: str) -> None:
         if await self._write(self.store.save_text(self.incident_id, HANDOFF_DRAFT, text)) is None:
