@@ -164,3 +164,26 @@ async def test_reads_never_see_a_write_that_is_then_rolled_back(db_path, playboo
     seen = await reader
     await store.close()
     assert [e.text for e in seen] == []
+
+
+async def test_live_feed_increment_reads_only_new_rows(db_path, playbook, clock):
+    """events_after returns what came after a seq, for this incident only, and reaches it by
+    the rowid range rather than by reading the whole incident through its index."""
+    from warroom.store import EVENTS_AFTER_SQL
+
+    store = await Store.open(db_path, clock=clock)
+    one = await store.declare("One", 2, "dana", first_phase="assess")
+    other = await store.declare("Other", 3, "dana", first_phase="assess")
+    before = await store.max_seq()
+    mine = await store.append(one.id, "note", "mine", "dana")
+    await store.append(other.id, "note", "theirs", "dana")
+    after = await store.events_after(one.id, before)
+    await store.close()
+    assert [e.text for e in after] == ["mine"] and after[0].seq == mine.seq
+
+    conn = sqlite3.connect(db_path)
+    try:
+        plan = " ".join(row[-1] for row in conn.execute("EXPLAIN QUERY PLAN " + EVENTS_AFTER_SQL, (before, one.id)))
+    finally:
+        conn.close()
+    assert "INTEGER PRIMARY KEY" in plan, plan

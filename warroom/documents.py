@@ -50,16 +50,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from warroom import metrics as metrics_module
 from warroom.errors import InputError, PlaybookError
 from warroom.models import ROLE_NAMES, Event, IncidentState
 from warroom.playbook import DocumentSpec, Playbook
+
+if TYPE_CHECKING:
+    from jinja2.sandbox import SandboxedEnvironment
 from warroom.safetext import plain
 from warroom.timeutil import local
 
@@ -535,6 +536,11 @@ def _team_dir(playbook: Playbook) -> str | None:
 
 @lru_cache(maxsize=8)
 def environment(team_dir: str | None = None) -> SandboxedEnvironment:
+    # Jinja2 is imported here, not at the top: it costs ~40 ms, and the war room's first
+    # frame needs no document.
+    from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
     loaders = [FileSystemLoader(team_dir)] if team_dir else []
     loaders.append(FileSystemLoader(str(SHIPPED_TEMPLATES)))
     env = SandboxedEnvironment(
@@ -668,6 +674,8 @@ def _render(kind: str, ctx: dict[str, Any], playbook: Playbook) -> str:
     specs = document_specs(playbook)
     if kind not in specs:
         raise InputError(f"no document {kind!r}; known: {', '.join(specs)}")
+    from jinja2 import TemplateError
+
     env = environment(_team_dir(playbook))
     try:
         text = env.get_template(specs[kind].template).render(ctx)

@@ -78,6 +78,10 @@ def _incident_from_row(row: sqlite3.Row) -> Incident:
         d[key] = _dt(d[key])
     return Incident(**d)
 
+# The live feed's increment. `+incident_id` keeps the planner on the rowid range: through
+# the incident's index it read every event of a 100,000-event incident (8 ms, not 0.02 ms).
+EVENTS_AFTER_SQL = f"SELECT {_EVENT_COLUMNS} FROM events WHERE seq > ? AND +incident_id = ? ORDER BY seq"
+
 
 class Store:
     def __init__(self, conn: aiosqlite.Connection, path: Path, clock: Callable[[], datetime]):
@@ -572,8 +576,8 @@ class Store:
     async def events_after(self, incident_id: str, seq: int) -> list[Event]:
         """Events (markers included) written after `seq`: the live feed's increment."""
         rows = await self._fetchall(
-            f"SELECT {_EVENT_COLUMNS} FROM events WHERE incident_id = ? AND seq > ? ORDER BY seq",
-            (incident_id, seq),
+            EVENTS_AFTER_SQL,
+            (seq, incident_id),
         )
         return [_event_from_row(tuple(r)) for r in rows]
 

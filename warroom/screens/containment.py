@@ -11,10 +11,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from warroom.playbook import Containment, Playbook
+from warroom.widgets.keybar import KeyBar
 
 
 class ContainmentScreen(ModalScreen[Containment | None]):
@@ -46,7 +47,7 @@ class ContainmentScreen(ModalScreen[Containment | None]):
             yield OptionList(*options, id="containment-list")
             yield Static("", id="containment-recommended")
             yield Static(Text(self._rollback_rule, "italic"), id="containment-rule")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         listing = self.query_one(OptionList)

@@ -12,13 +12,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 
 from warroom.errors import WarroomError
 from warroom.messages import OpenIncident, ShowIncidents
 from warroom.playbook import Playbook
 from warroom.timeutil import parse_at
 from warroom.widgets.severity_guide import SeverityGuide
+from warroom.widgets.keybar import KeyBar
 
 # The triage question answered by the impact picker rather than free text.
 HOW_BAD = "how_bad"
@@ -62,7 +63,7 @@ class DeclareScreen(Screen[None]):
             yield Label("Severity — 1-4 on the guide overrides the suggestion", classes="field-label")
             yield SeverityGuide(pb, selected=DEFAULT_SEVERITY, id="declare-severity")
             yield Static("", id="declare-summary")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#title", Input).focus()

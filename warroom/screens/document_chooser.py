@@ -8,10 +8,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from warroom.safetext import one_line
+from warroom.widgets.keybar import KeyBar
 
 
 class DocumentChooser(ModalScreen[str | None]):
@@ -38,7 +39,7 @@ class DocumentChooser(ModalScreen[str | None]):
             box.border_title = "Copy which document?"
             box.border_subtitle = "letter or ↑↓ enter · escape cancels"
             yield OptionList(*options, id="chooser-list")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

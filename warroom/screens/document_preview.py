@@ -6,9 +6,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, TextArea
+from textual.widgets import Label, TextArea
 
 from warroom.safetext import one_line
+from warroom.widgets.keybar import KeyBar
 
 
 class DocumentPreview(ModalScreen[str | None]):
@@ -30,7 +31,7 @@ class DocumentPreview(ModalScreen[str | None]):
             yield Label(one_line(self.doc_title, 200), id="preview-title", markup=False)
             yield Label("Enter copies · e edits · Esc goes back", id="preview-hint")
             yield TextArea(self.text, read_only=True, soft_wrap=True, id="preview-text")
-        yield Footer()
+        yield KeyBar()
 
     @property
     def editor(self) -> TextArea:

@@ -7,11 +7,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from warroom.rules import Prompt
 from warroom.safetext import one_line
+from warroom.widgets.keybar import KeyBar
 
 
 def _about(prompt: Prompt) -> Text:
@@ -40,7 +41,7 @@ class DismissFlagScreen(ModalScreen[str | None]):
             yield Static("Why is it safe to ignore? It stays quiet until its condition changes.", classes="field-label")
             yield Input(placeholder="reason (required)", id="flag-reason")
             yield Static("", id="flag-error")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -81,7 +82,7 @@ class SnoozeFlagScreen(ModalScreen[int | None]):
                 for n, m in enumerate(self._choices, 1)
             ]
             yield OptionList(*options, id="snooze-list")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         listing = self.query_one(OptionList)

@@ -8,9 +8,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, TextArea
+from textual.widgets import Input, Label, TextArea
 
 from warroom.safetext import one_line
+from warroom.widgets.keybar import KeyBar
 
 
 class HandoffDialog(ModalScreen[tuple[str, str] | None]):
@@ -35,7 +36,7 @@ class HandoffDialog(ModalScreen[tuple[str, str] | None]):
             yield Input(placeholder="Name", id="handoff-new")
             yield Label("Handoff text (logged with the handoff, then offered for copying)", classes="field-label")
             yield TextArea(self.text, soft_wrap=True, tab_behavior="focus", id="handoff-text")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#handoff-new", Input).focus()

@@ -8,9 +8,10 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from warroom.entry import KIND_KEYS
+from warroom.widgets.keybar import KeyBar
 
 # (key display, description, where) rows, gathered by the caller from the live bindings.
 HelpRow = tuple[str, str, str]
@@ -60,7 +61,7 @@ class HelpScreen(ModalScreen[None]):
             box.border_subtitle = "escape closes"
             yield Static(self._bindings_table(), id="help-bindings")
             yield Static(self._prefix_table(), id="help-prefixes")
-        yield Footer()
+        yield KeyBar()
 
     def _bindings_table(self) -> Table:
         table = Table(box=None, expand=True, padding=(0, 2), title="Keys", title_justify="left", title_style="bold")

@@ -7,10 +7,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from warroom.playbook import Mitigation, Playbook
+from warroom.widgets.keybar import KeyBar
 
 
 class MitigationScreen(ModalScreen[Mitigation | None]):
@@ -42,7 +43,7 @@ class MitigationScreen(ModalScreen[Mitigation | None]):
                     line.append("  · records service restored now", "italic dim")
                 options.append(Option(line, id=level.key))
             yield OptionList(*options, id="mitigation-list")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         listing = self.query_one(OptionList)

@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import Button, DataTable, Footer, Input, Label, Static, TextArea
+from textual.widgets import Button, DataTable, Input, Label, Static, TextArea
 
 from warroom import documents, review
 from warroom.errors import WarroomError
@@ -29,6 +29,7 @@ from warroom.playbook import Playbook
 from warroom.safetext import one_line
 from warroom.store import POSTMORTEM_PREFIX, Store
 from warroom.timeutil import local
+from warroom.widgets.keybar import KeyBar
 
 SAVE_AFTER_SECONDS = 0.4  # debounce: a crash a second after typing loses nothing
 
@@ -149,7 +150,7 @@ class PostmortemScreen(Screen[None]):
             with Vertical(id="pm-generated-pane"):
                 yield Label("Generated from the timeline (read-only)", classes="pm-heading")
                 yield TextArea("", id="pm-generated", read_only=True, soft_wrap=True)
-        yield Footer()
+        yield KeyBar()
 
     async def on_mount(self) -> None:
         table = self.query_one("#pm-actions", DataTable)

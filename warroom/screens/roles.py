@@ -8,11 +8,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, OptionList
+from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from warroom.models import ROLE_NAMES
 from warroom.safetext import one_line
+from warroom.widgets.keybar import KeyBar
 
 
 def role_holders(roles: dict[str, str], commander: str) -> dict[str, str]:
@@ -48,7 +49,7 @@ class RolesScreen(ModalScreen[tuple[str, str] | None]):
             yield OptionList(*options, id="roles-list")
             yield Label("Pick a role", id="roles-prompt", classes="field-label")
             yield Input(placeholder="Name", id="roles-name", disabled=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

@@ -6,10 +6,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from warroom.playbook import Playbook
 from warroom.widgets.severity_guide import SeverityGuide
+from warroom.widgets.keybar import KeyBar
 
 
 class SeverityChangeScreen(ModalScreen[int | None]):
@@ -32,7 +33,7 @@ class SeverityChangeScreen(ModalScreen[int | None]):
             guide.current = self._current
             yield guide
             yield Static("", id="sevchange-summary")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(SeverityGuide).focus()

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from warroom.messages import DeclareIncident, OpenIncident
@@ -14,6 +14,7 @@ from warroom.models import Incident
 from warroom.playbook import Playbook
 from warroom.safetext import one_line
 from warroom.timeutil import local
+from warroom.widgets.keybar import KeyBar
 
 
 class SwitcherScreen(Screen[None]):
@@ -49,7 +50,7 @@ class SwitcherScreen(Screen[None]):
         listing = OptionList(*options, id="switcher-list")
         listing.border_title = "Open incidents"
         yield listing
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         listing = self.query_one(OptionList)

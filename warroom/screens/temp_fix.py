@@ -8,9 +8,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from warroom.entry import MAX_TEXT
+from warroom.widgets.keybar import KeyBar
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class TempFixScreen(ModalScreen[NewTempFix | None]):
             yield Label("Ticket to remove it", classes="field-label")
             yield Input(self._draft.ticket, placeholder="e.g. INC-1234", id="tempfix-ticket")
             yield Static("", id="tempfix-error")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#tempfix-what", Input).focus()

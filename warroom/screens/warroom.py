@@ -16,7 +16,6 @@ from textual.binding import Binding
 from textual.containers import Grid
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from warroom import rules
 from warroom.comms_actions import COMMS_BINDINGS, CommsActions
@@ -36,6 +35,7 @@ from warroom.widgets.red_flags import RedFlags
 from warroom.widgets.severity import SeverityPane
 from warroom.widgets.temp_fixes import TempFixes
 from warroom.widgets.timeline import AMENDED, BACKDATED, PINNED, Timeline
+from warroom.widgets.keybar import KeyBar
 
 # A guarded key (advance with unticked items, resolve) must be pressed again within this.
 CONFIRM_SECONDS = 10
@@ -119,7 +119,7 @@ class WarRoomScreen(CommsActions, PracticeActions, Screen[None]):
             yield SeverityPane(self.playbook, id="severity", classes="side")
         yield TempFixes(id="temp-fixes")
         yield EntryLine(id="entry")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_resize(self) -> None:
         narrow = self.size.width < NARROW_WIDTH or self.size.height < NARROW_HEIGHT
@@ -173,7 +173,13 @@ class WarRoomScreen(CommsActions, PracticeActions, Screen[None]):
         self._state_dirty = True
         if not self._state_loading:
             self._state_loading = True
-            self.run_worker(self._state_loop(), group="state")
+            # After the next frame: the row just added to the timeline is drawn first, and
+            # only then does the reload (tens of milliseconds for a huge incident) compete
+            # with the UI for the interpreter.
+            self.call_after_refresh(self._start_state_worker)
+
+    def _start_state_worker(self) -> None:
+        self.run_worker(self._state_loop(), group="state")
 
     async def _state_loop(self) -> None:
         try:

@@ -40,6 +40,7 @@ class Checklist(OptionList):
         super().__init__(**kwargs)
         self._playbook = playbook
         self._state: IncidentState | None = None
+        self._shown: tuple[tuple[str | None, str], ...] = ()
 
     def show(self, state: IncidentState) -> None:
         self._state = state
@@ -75,6 +76,11 @@ class Checklist(OptionList):
                 if mark and mark.answer:
                     line.append(f"\n    → {one_line(mark.answer, 200)}", "italic")
                 options.append(Option(line, id=f"{phase.key}:{item.id}"))
+        # Shown again after every write: rebuilding an unchanged list would redraw the pane.
+        shown = tuple((o.id, o.prompt.plain) for o in options)  # type: ignore[union-attr]
+        if shown == self._shown:
+            return
+        self._shown = shown
         self.set_options(options)
         self.border_title = "Checklist"
         self.border_subtitle = "space tick · enter answer"

@@ -1,7 +1,8 @@
 """The one-line prompt at the bottom of the war room: log, amend, strike, answer, search.
 
 It stays open with its text until the screen says the write succeeded (`close`), so a
-failed write never loses what was typed.
+failed write never loses what was typed. Closed, it stays on screen (idle, unfocusable):
+showing and hiding it re-laid out and redrew every pane on each entry.
 """
 
 from __future__ import annotations
@@ -17,6 +18,11 @@ from textual.message import Message
 from textual.widgets import Input, Label
 
 from warroom.ids import uuid7
+
+
+# What the closed line says (it must not mention backdating: tests wait for the open hint).
+IDLE_PROMPT = "›"
+IDLE_PLACEHOLDER = "l log · / search · ? every key"
 
 
 class EntryLine(Vertical):
@@ -42,8 +48,8 @@ class EntryLine(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="entry-row"):
-            yield Label("", id="entry-prompt")
-            yield Input(id="entry-input")
+            yield Label(IDLE_PROMPT, id="entry-prompt")
+            yield Input(id="entry-input", placeholder=IDLE_PLACEHOLDER, disabled=True)
         yield Label("", id="entry-hint")
 
     @property
@@ -67,12 +73,23 @@ class EntryLine(Vertical):
         self.query_one("#entry-prompt", Label).update(Text(prompt))
         self.query_one("#entry-hint", Label).update(Text(hint))
         self.add_class("-open")
+        self.input.disabled = False
+        self.input.placeholder = ""
         self.input.value = value
         self.input.cursor_position = len(value)
         self.input.focus()
 
     def close(self) -> None:
         self.remove_class("-open")
+        self.query_one("#entry-prompt", Label).update(IDLE_PROMPT)
+        self.query_one("#entry-hint", Label).update("")
+        target = self.return_focus
+        if self.input.has_focus and target is not None and target.is_attached:
+            # Back where the line was opened from, before disabling the input: disabling a
+            # focused input first makes Textual pick some other widget (a second restyle).
+            self.screen.set_focus(target)
+        self.input.disabled = True
+        self.input.placeholder = IDLE_PLACEHOLDER
         self.input.value = ""
         self.mode = ""
         self.payload = None

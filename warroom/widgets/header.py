@@ -14,6 +14,7 @@ from warroom.models import IncidentState
 from warroom.playbook import Playbook
 from warroom.safetext import one_line
 from warroom.timeutil import duration
+from warroom.widgets.quiet import update_if_changed
 
 
 # How roles are abbreviated in the header (the severity and handoff texts use full names).
@@ -75,7 +76,7 @@ class IncidentHeader(Vertical):
         self._state = state
         incident = state.incident
         badge = self.query_one("#hdr-sev", Label)
-        badge.update(f" SEV-{incident.severity} ")
+        update_if_changed(badge, f" SEV-{incident.severity} ")
         for level in (1, 2, 3, 4):
             badge.set_class(incident.severity == level, f"sev-{level}")
         title = Text(no_wrap=True, overflow="ellipsis")
@@ -85,7 +86,7 @@ class IncidentHeader(Vertical):
         title.append(one_line(incident.title))
         if incident.status != "open":
             title.append(f"  ({incident.status})", "italic")
-        self.query_one("#hdr-title", Label).update(title)
+        update_if_changed(self.query_one("#hdr-title", Label), title)
         phase = Text(no_wrap=True)
         phase.append("Phase ", "dim")
         phase.append(self._playbook.phase_name(incident.phase), "bold")
@@ -96,14 +97,14 @@ class IncidentHeader(Vertical):
                 level = incident.mitigation
             phase.append("  Mitigation ", "dim")
             phase.append(level)
-        self.query_one("#hdr-phase", Label).update(phase)
-        self.query_one("#hdr-people", Label).update(people(state, self._narrow))
+        update_if_changed(self.query_one("#hdr-phase", Label), phase)
+        update_if_changed(self.query_one("#hdr-people", Label), people(state, self._narrow))
         self.tick(now)
 
     def show_flags(self, count: int) -> None:
         """How many red flags are raised: visible even when the red-flags pane is not."""
         label = self.query_one("#hdr-flags", Label)
-        label.update(f"⚑ {count}" if count else "")
+        update_if_changed(label, f"⚑ {count}" if count else "")
         label.display = count > 0
 
     @property
@@ -134,5 +135,5 @@ class IncidentHeader(Vertical):
         if self._narrow and countdown:
             text.append(" · ", "dim")
             text.append_text(countdown)
-        self.query_one("#hdr-clocks", Label).update(text)
-        self.query_one("#hdr-update", Label).update(countdown)
+        update_if_changed(self.query_one("#hdr-clocks", Label), text)
+        update_if_changed(self.query_one("#hdr-update", Label), countdown)

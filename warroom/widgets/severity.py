@@ -13,6 +13,7 @@ from warroom.models import IncidentState
 from warroom.playbook import Playbook
 from warroom.safetext import one_line
 from warroom.timeutil import duration, hm
+from warroom.widgets.quiet import update_if_changed
 
 
 class SeverityPane(VerticalScroll, can_focus=True):
@@ -57,7 +58,7 @@ class SeverityPane(VerticalScroll, can_focus=True):
             body.append("History ", "dim")
             steps = [f"{hm(c.at)} SEV-{c.new}" if c.old is None else f"{hm(c.at)} {c.old}→{c.new}" for c in history]
             body.append(one_line(", ".join(steps)))
-        self.query_one("#sev-body", Static).update(body)
+        update_if_changed(self.query_one("#sev-body", Static), body)
 
 
 

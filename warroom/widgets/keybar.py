@@ -1,0 +1,131 @@
+"""The key bar: the keys that apply right now, drawn as one line at the bottom.
+
+It replaces Textual's Footer, which mounts one widget per key and restyles all of them
+whenever focus moves: profiled in the war room, that was about a third of every frame's
+cost and a fifth of start-up. This is one widget that repaints only when the keys change.
+Keys that do not fit are left out whole (never cut mid-word); `?` lists every key.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.screen import Screen
+from textual.widget import Widget
+
+# Between two keys on the bar.
+GAP = "  "
+
+
+class ShownKey(NamedTuple):
+    key: str  # what a click simulates
+    display: str  # how the key is written ("^p", "]")
+    description: str
+    enabled: bool
+
+
+class KeyBar(Widget, can_focus=False):
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES = {"keybar--key", "keybar--description"}
+    DEFAULT_CSS = """
+    KeyBar {
+        dock: bottom;
+        height: 1;
+        width: 1fr;
+        color: $footer-foreground;
+        background: $footer-background;
+        & > .keybar--key {
+            color: $footer-key-foreground;
+            background: $footer-key-background;
+            text-style: bold;
+        }
+        & > .keybar--description {
+            color: $footer-description-foreground;
+            background: $footer-description-background;
+        }
+    }
+    """
+
+    def __init__(self, *, show_command_palette: bool = True, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.show_command_palette = show_command_palette
+        self.keys: tuple[ShownKey, ...] = ()
+        self.palette: ShownKey | None = None
+        # Where each drawn key sits on the line, for clicks: (start, end, key).
+        self._spans: list[tuple[int, int, ShownKey]] = []
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+        self._bindings_changed(self.screen)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def _bindings_changed(self, screen: Screen) -> None:
+        if not self.is_attached or screen is not self.screen:
+            return
+        keys, palette = self._collect(screen)
+        if (keys, palette) != (self.keys, self.palette):
+            self.keys, self.palette = keys, palette
+            self.refresh()
+
+    def _collect(self, screen: Screen) -> tuple[tuple[ShownKey, ...], ShownKey | None]:
+        """The shown bindings, one per action (the first key bound to it), in binding order."""
+        active = screen.active_bindings
+        palette_key = self.app.COMMAND_PALETTE_BINDING
+        seen: set[str] = set()
+        keys: list[ShownKey] = []
+        for key, (_node, binding, enabled, _tooltip) in active.items():
+            if not binding.show or binding.action in seen or key == palette_key:
+                continue
+            seen.add(binding.action)
+            keys.append(ShownKey(binding.key, self.app.get_key_display(binding), binding.description, enabled))
+        palette = None
+        if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE and palette_key in active:
+            _node, binding, enabled, _tooltip = active[palette_key]
+            palette = ShownKey(binding.key, self.app.get_key_display(binding), binding.description, enabled)
+        return tuple(keys), palette
+
+    def _item(self, shown: ShownKey, key_style: Style, description_style: Style) -> Text:
+        dim = Style(dim=True) if not shown.enabled else Style()
+        item = Text(no_wrap=True)
+        item.append(shown.display, key_style + dim)
+        if shown.description:
+            item.append(" " + shown.description, description_style + dim)
+        return item
+
+    def render(self) -> Text:
+        width = self.size.width
+        key_style = self.get_component_rich_style("keybar--key", partial=True)
+        description_style = self.get_component_rich_style("keybar--description", partial=True)
+        tail = self._item(self.palette, key_style, description_style) if self.palette else None
+        room = width - (len(tail) + len(GAP) if tail is not None else 0)
+        line = Text(no_wrap=True, end="")
+        self._spans = []
+        for shown in self.keys:
+            item = self._item(shown, key_style, description_style)
+            start = len(line) + (len(GAP) if line else 0)
+            if start + len(item) > room:
+                break  # the rest is in help (?), never half a word
+            if line:
+                line.append(GAP)
+            line.append_text(item)
+            self._spans.append((start, start + len(item), shown))
+        if tail is not None and len(tail) <= width:
+            start = width - len(tail)
+            line.append(" " * (start - len(line)))
+            line.append_text(tail)
+            self._spans.append((start, width, self.palette))
+        return line
+
+    def on_click(self, event: events.Click) -> None:
+        for start, end, shown in self._spans:
+            if start <= event.x < end:
+                if shown.enabled:
+                    self.app.simulate_key(shown.key)
+                else:
+                    self.app.bell()
+                return
