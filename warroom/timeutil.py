@@ -53,8 +53,9 @@ def hms(dt: datetime) -> str:
     return local(dt).strftime("%H:%M:%S")
 
 
-def hm(dt: datetime) -> str:
-    return local(dt).strftime("%H:%M")
+def hm(dt: datetime | None) -> str:
+    """14:30 in local time; "" for no time (documents leave an unknown time blank)."""
+    return local(dt).strftime("%H:%M") if dt is not None else ""
 
 
 def duration(delta: timedelta | None) -> str:
@@ -77,8 +78,9 @@ def duration(delta: timedelta | None) -> str:
 def parse_at(spec: str, current: datetime) -> datetime:
     """An event time as a commander types it: `14:30`, `14:30:15`, `-12m`, `-1h30m`, ISO.
 
-    A clock time later than now means that time yesterday (logging at 00:10 what
-    happened at 23:50). Raises ValueError with a message for the user.
+    A clock time means the last time the local clock showed it: today, or yesterday if
+    today's is still ahead (logging at 00:10 what happened at 23:50). Raises ValueError
+    with a message for the user.
     """
     spec = spec.strip()
     result: datetime
@@ -86,11 +88,7 @@ def parse_at(spec: str, current: datetime) -> datetime:
         hour, minute, second = int(m[1]), int(m[2]), int(m[3] or 0)
         if hour > 23 or minute > 59 or second > 59:
             raise ValueError(f"{spec!r} is not a time of day")
-        here = local(current)
-        result = here.replace(hour=hour, minute=minute, second=second, microsecond=0)
-        if result - here > FUTURE_SLACK:
-            result -= timedelta(days=1)
-        result = result.astimezone(UTC)
+        result = _last_clock_time(spec, hour, minute, second, current)
     elif (m := _AGO_RE.match(spec)) and any(m.groups()):
         d, h, mi, s = (int(g or 0) for g in m.groups())
         try:
@@ -99,13 +97,62 @@ def parse_at(spec: str, current: datetime) -> datetime:
             raise ValueError(f"{spec!r} is more than a year ago") from None
     else:
         try:
-            result = parse_iso(spec)
+            parsed = datetime.fromisoformat(spec.replace("Z", "+00:00"))
         except ValueError:
             raise ValueError(
                 f"{spec!r} is not a time: use HH:MM, HH:MM:SS, -12m, -1h30m or an ISO date"
             ) from None
+        try:
+            # A naive time is the local time of that day, refused if daylight saving makes it unclear.
+            instants = _local_instants(parsed) if parsed.tzinfo is None else [parsed.astimezone(UTC)]
+        except (OverflowError, OSError, ValueError):  # year 1 or 9999 moved past the calendar's end
+            raise ValueError(f"{spec!r} is more than a year ago or in the future") from None
+        result = _only(instants, spec, parsed.replace(tzinfo=None))
     if result - current > FUTURE_SLACK:
         raise ValueError(f"{spec!r} is in the future")
     if current - result > OLDEST_BACKDATE:
         raise ValueError(f"{spec!r} is more than a year ago")
     return result
+
+
+def _local_instants(wall: datetime) -> list[datetime]:
+    """The UTC instants at which the local clock showed the naive time `wall`: one on
+    most days, none in a spring-forward gap, two in a fall-back hour."""
+    found = []
+    for fold in (0, 1):
+        instant = wall.replace(fold=fold).astimezone().astimezone(UTC)
+        # A time in the gap does not read back as itself; keep only the real ones.
+        if local(instant).replace(tzinfo=None, fold=0) == wall and instant not in found:
+            found.append(instant)
+    return sorted(found)
+
+
+def _only(instants: list[datetime], spec: str, wall: datetime) -> datetime:
+    """The one instant meant, or a refusal: a timeline an hour off misleads a postmortem,
+    while a refused entry costs the commander a retype (-12m or a time with an offset)."""
+    if len(instants) == 1:
+        return instants[0]
+    if not instants:
+        raise ValueError(
+            f"{spec!r} did not happen on {wall:%Y-%m-%d}: the clocks jumped past it (daylight saving); "
+            "give a relative time like -12m or an ISO time with its offset"
+        )
+    choices = " or ".join(local(i).isoformat(timespec="minutes") for i in instants)
+    raise ValueError(
+        f"{spec!r} happened twice on {wall:%Y-%m-%d} (the clocks went back): give {choices}, "
+        "or a relative time like -12m"
+    )
+
+
+def _last_clock_time(spec: str, hour: int, minute: int, second: int, current: datetime) -> datetime:
+    here = local(current)
+    for day in (here.date(), here.date() - timedelta(days=1)):
+        wall = datetime(day.year, day.month, day.day, hour, minute, second)
+        instants = _local_instants(wall)
+        # In a fall-back hour one of the two may still be ahead: only the past one is meant.
+        past = [i for i in instants if i - current <= FUTURE_SLACK]
+        skipped_ahead = not instants and wall - here.replace(tzinfo=None) > FUTURE_SLACK
+        if (instants and not past) or skipped_ahead:
+            continue  # still ahead today: yesterday's
+        return _only(past, spec, wall)
+    raise ValueError(f"{spec!r} is in the future")  # only where a whole day was skipped
