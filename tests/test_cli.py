@@ -177,6 +177,40 @@ def test_log_at(env, db_path, incident, at, stored):
     assert row[4] == stored
 
 
+@pytest.mark.parametrize(
+    "now, at, stored",
+    [
+        # 2026-03-08, New York: 02:00 EST jumps to 03:00 EDT. Now is 14:55 EDT (18:55Z).
+        ("2026-03-08T18:55:00Z", "14:30", "2026-03-08T18:30:00.000Z"),
+        ("2026-03-08T18:55:00Z", "01:30", "2026-03-08T06:30:00.000Z"),  # EST, not 05:30Z
+        ("2026-03-08T18:55:00Z", "23:00", "2026-03-08T04:00:00.000Z"),  # yesterday, EST
+        ("2026-03-08T18:55:00Z", "-12h", "2026-03-08T06:55:00.000Z"),
+        # 2026-11-01: 02:00 EDT goes back to 01:00 EST. Now is 14:55 EST (19:55Z).
+        ("2026-11-01T19:55:00Z", "00:30", "2026-11-01T04:30:00.000Z"),  # EDT, not 05:30Z
+        ("2026-11-01T19:55:00Z", "2026-11-01T01:30-04:00", "2026-11-01T05:30:00.000Z"),
+    ],
+)
+def test_log_at_in_new_york_across_dst(tmp_path, db_path, now, at, stored):
+    env = isolated_env(tmp_path / "home", db_path, WARROOM_NOW=now, TZ="America/New_York")
+    assert run_cli("declare", "x", env=env).code == 0
+    result = run_cli("log", "backdated", "--at", at, env=env)
+    assert result.code == 0, result.err
+    (row,) = [r for r in _events(db_path) if r[0] == result.out.strip()]
+    assert row[4] == stored
+
+
+@pytest.mark.parametrize(
+    "now, at, needle",
+    [("2026-03-08T18:55:00Z", "02:30", "did not happen"), ("2026-11-01T19:55:00Z", "01:30", "-05:00")],
+)
+def test_log_at_refuses_a_skipped_or_repeated_local_time(tmp_path, db_path, now, at, needle):
+    env = isolated_env(tmp_path / "home", db_path, WARROOM_NOW=now, TZ="America/New_York")
+    assert run_cli("declare", "x", env=env).code == 0
+    before = len(_events(db_path))
+    assert_one_line_error(run_cli("log", "backdated", "--at", at, env=env), needle, "nothing was logged")
+    assert len(_events(db_path)) == before
+
+
 def test_log_incident_by_full_id_and_suffix(env, db_path, incident):
     second = run_cli("declare", "Second", env=env).out.strip()
     assert second != incident
