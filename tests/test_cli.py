@@ -348,6 +348,17 @@ def test_shell_commands_never_import_textual(env, incident, args):
     assert "textual" not in _heavy_imports(env, *args)
 
 
+def test_one_list_of_user_kinds():
+    """The CLI's --kind choices, the models and the entry-line prefixes share one tuple."""
+    from warroom import cli, kinds, models
+    from warroom.entry import KIND_PREFIXES
+
+    assert cli.USER_KINDS is models.USER_KINDS is kinds.USER_KINDS
+    (log,) = [a for a in cli._parser()._subparsers._group_actions[0].choices["log"]._actions if a.dest == "kind"]
+    assert tuple(log.choices) == kinds.USER_KINDS
+    assert set(KIND_PREFIXES.values()) == set(kinds.USER_KINDS)
+
+
 def test_log_importtime_has_no_heavy_modules(env, incident):
     result = run_cli("log", "timed", env=env, python_args=("-X", "importtime"))
     assert result.code == 0

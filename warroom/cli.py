@@ -14,8 +14,8 @@ from pathlib import Path
 
 from warroom import __version__
 from warroom.errors import WarroomError
+from warroom.kinds import USER_KINDS  # not warroom.models: pydantic would slow every `warroom log`
 
-USER_KINDS = ("note", "action", "decision", "change", "alert", "comms", "hypothesis")
 DOCUMENT_KINDS = ("status", "internal", "external", "handoff", "postmortem", "timeline")
 
 

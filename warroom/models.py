@@ -10,16 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# Kinds a person (or a script) may log.
-USER_KINDS: tuple[str, ...] = (
-    "note",
-    "action",
-    "decision",
-    "change",
-    "alert",
-    "comms",
-    "hypothesis",
-)
+from warroom.kinds import USER_KINDS  # kinds a person may log; its own module so the CLI skips pydantic
+
 # Kinds only warroom itself writes; the CLI refuses them so nobody can forge a phase change.
 SYSTEM_KINDS: tuple[str, ...] = (
     "declared",
