@@ -163,3 +163,11 @@ def test_displayed_times_follow_the_zone_of_each_instant(local_zone):
     assert (hm(before), hm(after)) == ("01:59", "03:01")
     assert hms(after) == "03:01:00"
     assert hm(None) == ""
+
+
+def test_documents_share_the_one_hm():
+    """documents.py used to carry its own copy; templates still get "" for an unknown time."""
+    from warroom import documents, timeutil
+
+    assert documents.hm is timeutil.hm
+    assert documents.hm_zone(None) == ""

@@ -62,7 +62,7 @@ from warroom.playbook import DocumentSpec, Playbook
 if TYPE_CHECKING:
     from jinja2.sandbox import SandboxedEnvironment
 from warroom.safetext import plain
-from warroom.timeutil import local
+from warroom.timeutil import hm, local  # hm: blank for an unknown time, as documents want
 
 SHIPPED_TEMPLATES = Path(__file__).parent / "data" / "templates"
 BUILTIN: dict[str, DocumentSpec] = {
@@ -154,10 +154,6 @@ def _finalize(value: Any) -> Any:
 
 
 # ----- times ------------------------------------------------------------------------
-
-
-def hm(dt: datetime | None) -> str:
-    return local(dt).strftime("%H:%M") if dt is not None else ""
 
 
 def zone(dt: datetime) -> str:
