@@ -187,3 +187,36 @@ async def test_live_feed_increment_reads_only_new_rows(db_path, playbook, clock)
     finally:
         conn.close()
     assert "INTEGER PRIMARY KEY" in plan, plan
+
+
+async def test_long_incident_state_keeps_every_kind_but_unpinned_bulk(db_path, playbook, clock, monkeypatch):
+    """Past STATE_ALL_EVENTS the state leaves out notes and alerts (the timeline pages them)
+    unless they are pinned now; everything else is there, in time order, markers folded."""
+    from warroom import store as store_module
+
+    store = await Store.open(db_path, clock=clock)
+    incident = await store.declare("Long", 2, "dana", first_phase="assess")
+    start = clock()
+    note = await store.append(incident.id, "note", "routine note", "dana")
+    kept = await store.append(incident.id, "note", "pinned note", "dana")
+    await store.pin(kept, "dana")
+    flapped = await store.append(incident.id, "alert", "pinned then unpinned", "hook")
+    await store.pin(flapped, "dana")
+    await store.pin(flapped, "dana", pinned=False)
+    action = await store.append(incident.id, "action", "restart pods", "alex")
+    await store.strike(action, "alex", "wrong pod")
+    await store.append(incident.id, "change", "config push", "alex", at=start - timedelta(minutes=30))
+    for i in range(12):
+        await store.append(incident.id, "alert", f"alert {i}", "hook")
+
+    full = await store.load_state(incident.id)
+    monkeypatch.setattr(store_module, "STATE_ALL_EVENTS", 10)
+    short = await store.load_state(incident.id)
+    await store.close()
+
+    assert short.events_truncated and not full.events_truncated
+    expected = [(e.id, e.pinned, e.struck) for e in full.events if e.kind not in ("note", "alert") or e.pinned]
+    assert [(e.id, e.pinned, e.struck) for e in short.events] == expected
+    texts = [e.text for e in short.events]
+    assert "pinned note" in texts and note.text not in texts and "pinned then unpinned" not in texts
+    assert texts[0] == "config push"  # backdated: first in time order

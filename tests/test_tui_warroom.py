@@ -666,3 +666,27 @@ async def test_a_guarded_key_pressed_again_much_later_asks_again(demo_db, playbo
         await pilot.press("right_square_bracket")
         await settle(pilot)
         assert incident_row(demo_db)["phase"] == "fix"
+
+
+async def test_notes_on_a_long_incident_are_counted_not_reloaded(demo_db, playbook, monkeypatch):
+    """Past the state's size limit, a new note is counted without reading the whole state
+    again; an action (which the state keeps) still reloads it."""
+    from warroom import store as store_module
+
+    monkeypatch.setattr(store_module, "STATE_ALL_EVENTS", 5)  # the demo becomes a "long" incident
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        await settle(pilot)
+        state = screen.state
+        assert state is not None and state.events_truncated
+        count = state.event_count
+        await log_line(pilot, "n: routine look at the dashboards")
+        await settle(pilot)
+        assert screen.state is state and state.event_count == count + 1
+        assert "routine look at the dashboards" in [row["text"] for row in events(demo_db)]
+        await log_line(pilot, "a: drain the bad node")
+        await settle(pilot)
+        assert screen.state is not state
+        assert "drain the bad node" in [e.text for e in screen.state.events]
+        assert screen.state.event_count == count + 2

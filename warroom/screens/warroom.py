@@ -22,7 +22,7 @@ from warroom.comms_actions import COMMS_BINDINGS, CommsActions
 from warroom.practice_actions import PRACTICE_BINDINGS, PracticeActions
 from warroom.entry import KIND_KEYS, clean_text, parse_entry
 from warroom.messages import DeclareIncident, ShowIncidents
-from warroom.models import MARKER_KINDS, SYSTEM_KINDS, Event, IncidentState
+from warroom.models import BULK_KINDS, MARKER_KINDS, SYSTEM_KINDS, Event, IncidentState
 from warroom.playbook import Playbook
 from warroom.safetext import one_line
 from warroom.screens.severity_change import SeverityChangeScreen
@@ -239,8 +239,20 @@ class WarRoomScreen(CommsActions, PracticeActions, Screen[None]):
                     needs_keys = True  # backdated: it belongs somewhere in the middle
             if needs_keys:
                 await self._reload_keys(timeline.selected_seq)
-            if events or reload_state:
+            if reload_state or (events and not self._counted_only(events)):
                 self._request_state()
+
+    def _counted_only(self, events: list[Event]) -> bool:
+        """New notes and alerts on a long incident: the state leaves those out (the timeline
+        pages them), so reloading it would give the same state with a higher count. Counting
+        them instead spares a 100,000-event incident a reload after every note."""
+        state = self.state
+        if state is None or self._state_loading or not state.events_truncated:
+            return False
+        if any(e.kind not in BULK_KINDS for e in events):
+            return False
+        state.event_count += len(events)
+        return True
 
     async def _poll(self) -> None:
         try:
