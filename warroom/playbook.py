@@ -10,17 +10,46 @@ from __future__ import annotations
 import tomllib
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_serializer, model_validator,
+)
 
 from warroom.errors import PlaybookError
 
 SHIPPED = Path(__file__).parent / "data" / "playbook.toml"
+# done_when = "answered:KEY": the item is done by the answer to triage question KEY.
+ANSWERED = "answered:"
 
 
 class Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Answered(Spec):
+    """`done_when = "answered:KEY"`: done once triage question KEY has a real answer on the
+    timeline (one of the playbook's `non_answers`, such as "unknown", does not count)."""
+
+    triage: str = Field(min_length=1)
+    # Copied from the playbook on load: the checklist pane hands rules.item_evidence an
+    # item's done_when alone, so the words that mean "no answer" travel with it.
+    _non_answers: tuple[str, ...] = PrivateAttr(default=())
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, data: object) -> object:
+        if isinstance(data, str) and data.startswith(ANSWERED):
+            return {"triage": data[len(ANSWERED) :].strip()}
+        return data
+
+    @model_serializer
+    def _as_text(self) -> str:
+        return f"{ANSWERED}{self.triage}"  # the form the TOML uses, so a dump loads again
+
+    @property
+    def non_answers(self) -> tuple[str, ...]:
+        return self._non_answers
 
 
 class ChecklistItem(Spec):
@@ -30,7 +59,21 @@ class ChecklistItem(Spec):
     # Done by the record itself, without a tick: e.g. a logged containment decision.
     done_when: Literal[
         "containment_logged", "mitigation_set", "service_restored", "update_sent", "status_update_sent"
-    ] | None = None
+    ] | Answered | None = None
+
+    @field_validator("done_when", mode="before")
+    @classmethod
+    def _known_done_when(cls, value: object) -> object:
+        # One message naming every choice, rather than one per shape done_when may take.
+        answered = isinstance(value, str) and value.startswith(ANSWERED) and value[len(ANSWERED) :].strip()
+        if isinstance(value, str) and not answered and value not in _DONE_WHEN_WORDS:
+            known = ", ".join(_DONE_WHEN_WORDS)
+            raise ValueError(f"unknown done_when {value!r} (known: {known}, or {ANSWERED}QUESTION)")
+        return value
+
+
+# The fixed done_when words (the first shape of ChecklistItem.done_when).
+_DONE_WHEN_WORDS: tuple[str, ...] = get_args(get_args(ChecklistItem.model_fields["done_when"].annotation)[0])
 
 
 class Phase(Spec):
@@ -69,6 +112,9 @@ class TriageQuestion(Spec):
     key: str
     question: str
     why: str
+    # A real answer names a recent change (a deploy, a config push): the rollback-first
+    # red flag counts it like a logged change, timed at the declaration.
+    counts_as_change: bool = False
 
 
 class Containment(Spec):
@@ -142,6 +188,10 @@ class Playbook(Spec):
     # relative to the playbook file and searched before the shipped templates.
     documents: list[DocumentSpec] = Field(default_factory=list)
     templates_dir: str | None = None
+    # Triage answers that say there is nothing to tell ("none", "unknown"): they neither
+    # tick a checklist item nor count as a change. Compared ignoring case, spacing and
+    # surrounding punctuation.
+    non_answers: list[str] = Field(default_factory=list)
     source: str = ""  # the file it came from, for messages
 
     @model_validator(mode="after")
@@ -152,6 +202,15 @@ class Playbook(Spec):
         keys = [p.key for p in self.phases]
         if len(set(keys)) != len(keys):
             raise ValueError("phase keys must be unique")
+        return self
+
+    @model_validator(mode="after")
+    def _answers_know_non_answers(self) -> Playbook:
+        words = tuple(self.non_answers)
+        for phase in self.phases:
+            for item in phase.items:
+                if isinstance(item.done_when, Answered):
+                    item.done_when._non_answers = words
         return self
 
     @cached_property

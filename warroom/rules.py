@@ -15,7 +15,7 @@ Domain layer: imports nothing from Textual.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -23,7 +23,7 @@ from typing import Literal
 from warroom.errors import PlaybookError
 from warroom.metrics import aware, compute, is_containment_decision, live_events
 from warroom.models import Event, FlagDecision, IncidentState
-from warroom.playbook import Phase, Playbook
+from warroom.playbook import Answered, Phase, Playbook
 from warroom.safetext import one_line
 from warroom.timeutil import duration, hm
 
@@ -39,6 +39,8 @@ _HOTFIX_RE = re.compile(r"\bhot-?fix\w*\b", re.IGNORECASE)
 _DOING_KINDS = ("action", "decision")
 # How much of an event's text a prompt quotes.
 QUOTE_CHARS = 60
+# Stripped from both ends of a triage answer before comparing it with the non-answers.
+_ANSWER_EDGES = " .,;:!?-–—…'\"`*_()[]{}<>"
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,53 @@ def is_fix_attempt(event: Event) -> bool:
     return bool(_HOTFIX_RE.search(text) or (_TRY_RE.search(text) and _FIX_RE.search(text)))
 
 
+def _normal_answer(text: str) -> str:
+    return " ".join(text.replace("\u2019", "'").casefold().split()).strip(_ANSWER_EDGES)
+
+
+def is_non_answer(text: str, non_answers: Iterable[str]) -> bool:
+    """A triage answer that says nothing ("None.", "unknown", or only punctuation)."""
+    said = _normal_answer(text)
+    return not said or said in {_normal_answer(word) for word in non_answers}
+
+
+def triage_answer(state: IncidentState, question: str, non_answers: Iterable[str]) -> Event | None:
+    """The live answer to a triage question, unless it is missing or says nothing.
+
+    The declare screen logs one `triage` event per answered question; a correction
+    amends it, so the latest live one is the answer.
+    """
+    latest = None
+    for event in live_events(state):
+        if event.kind == "triage" and event.data.get("question") == question:
+            latest = event
+    if latest is None or is_non_answer(latest.shown_text, non_answers):
+        return None
+    return latest
+
+
+def _answered_changes(state: IncidentState, playbook: Playbook) -> list[Event]:
+    """Real answers to the triage questions the playbook marks `counts_as_change`."""
+    answers = (triage_answer(state, q.key, playbook.non_answers) for q in playbook.triage if q.counts_as_change)
+    return [a for a in answers if a is not None]
+
+
+def _question(playbook: Playbook, event: Event) -> str:
+    key = event.data.get("question")
+    return next((q.question for q in playbook.triage if q.key == key), str(key))
+
+
+def _undoes(rollback: Event, change: Event) -> bool:
+    """Whether a rollback comes after the change it would undo.
+
+    A triage answer is timed at the declaration but names a change made before it, so a
+    rollback written after the answer counts even when backdated to before the declaration.
+    """
+    if aware(rollback.ts) >= aware(change.ts):
+        return True
+    return change.kind == "triage" and aware(rollback.recorded_at) >= aware(change.recorded_at)
+
+
 def _mitigation_recorded(state: IncidentState) -> bool:
     inc = state.incident
     return inc.mitigation is not None or inc.restored_at is not None
@@ -139,26 +188,30 @@ def _mitigation_recorded(state: IncidentState) -> bool:
 
 
 def recent_change_no_rollback(state: IncidentState, playbook: Playbook, now: datetime) -> Hit | None:
-    """A change shortly before the symptoms or the declaration, and nothing undone yet."""
+    """A change shortly before the symptoms or the declaration, and nothing undone yet.
+
+    A change is a logged `change` event, or a real answer to the triage question the
+    playbook marks `counts_as_change` ("What changed?"), timed when it was answered.
+    """
     inc = state.incident
     if not _impact_active(state) or _mitigation_recorded(state):
         return None
     window = timedelta(minutes=playbook.thresholds.recent_change_minutes)
     anchors = [a for a in (aware(inc.started_at), aware(inc.declared_at)) if a is not None]
     events = live_events(state)
+    logged = [e for e in events if e.kind == "change" and not is_rollback(e, playbook)]
     suspects = [
-        e
-        for e in events
-        if e.kind == "change"
-        and not is_rollback(e, playbook)
-        and any(a - window <= aware(e.ts) <= a for a in anchors)
+        e for e in (*logged, *_answered_changes(state, playbook)) if any(a - window <= aware(e.ts) <= a for a in anchors)
     ]
     if not suspects:
         return None
     change = max(suspects, key=lambda e: aware(e.ts))
-    if any(is_rollback(e, playbook) and aware(e.ts) >= aware(change.ts) for e in events):
+    if any(is_rollback(e, playbook) and _undoes(e, change) for e in events):
         return None
-    parts = [f"change {_quote(change)} logged {hm(change.ts)}"]
+    if change.kind == "triage":
+        parts = [f"change {_quote(change)} (answer to '{_question(playbook, change)}')"]
+    else:
+        parts = [f"change {_quote(change)} logged {hm(change.ts)}"]
     if inc.started_at is not None:
         parts.append(f"symptoms {hm(inc.started_at)}")
     parts.append(f"declared {hm(inc.declared_at)}")
@@ -341,6 +394,14 @@ def validate(playbook: Playbook) -> None:
                     f"playbook {where}: field red_flags.{n}.phases.{m}: unknown phase {phase!r}"
                     f" (phases: {', '.join(playbook.phase_keys)})"
                 )
+    questions = [q.key for q in playbook.triage]
+    for n, phase_spec in enumerate(playbook.phases):
+        for m, item in enumerate(phase_spec.items):
+            if isinstance(item.done_when, Answered) and item.done_when.triage not in questions:
+                raise PlaybookError(
+                    f"playbook {where}: field phases.{n}.items.{m}.done_when: unknown triage question"
+                    f" {item.done_when.triage!r} (questions: {', '.join(questions)})"
+                )
 
 
 def check_all(state: IncidentState, playbook: Playbook, now: datetime) -> list[Prompt]:
@@ -413,10 +474,13 @@ def evaluate(state: IncidentState, playbook: Playbook, now: datetime) -> list[Pr
 # ----- the phase checklist and the advance guard ----------------------------------------
 
 
-def item_evidence(state: IncidentState, done_when: str | None) -> datetime | None:
+def item_evidence(state: IncidentState, done_when: str | Answered | None) -> datetime | None:
     """When the timeline itself showed a checklist item done (its `done_when`), or None."""
     if done_when is None:
         return None
+    if isinstance(done_when, Answered):
+        answer = triage_answer(state, done_when.triage, done_when.non_answers)
+        return answer.ts if answer is not None else None
     if done_when == "service_restored":
         return state.incident.restored_at
     for event in state.events:
@@ -434,7 +498,11 @@ def item_evidence(state: IncidentState, done_when: str | None) -> datetime | Non
 
 
 def item_done(
-    state: IncidentState, phase: str, item_id: str, requires: str | None = None, done_when: str | None = None
+    state: IncidentState,
+    phase: str,
+    item_id: str,
+    requires: str | None = None,
+    done_when: str | Answered | None = None,
 ) -> bool:
     """Ticked (or shown done by the timeline), and what it requires holds (no temporary fix in place)."""
     mark = state.checklist.get(f"{phase}:{item_id}")
