@@ -433,3 +433,23 @@ def test_resolve_and_reopen(env, db_path, incident):
     kinds = [e[2] for e in _events(db_path, incident)]
     assert kinds[-2:] == ["resolved", "reopened"]
     assert incident in run_cli("list", env=env).out
+
+
+# ----- demo --------------------------------------------------------------------------------
+
+
+def test_demo_saves_no_empty_handoff_draft(tmp_path):
+    """An empty saved draft would stop the war room prefilling the handoff pane from the
+    template (a saved draft, even '', counts as the commander's words)."""
+    path = tmp_path / "demo.db"
+    result = run_cli("--db", str(path), "demo", "--no-tui", env=isolated_env(tmp_path / "home", WARROOM_NOW=NOW))
+    assert result.code == 0, result.err
+    assert result.out.strip() == str(path)
+    conn = sqlite3.connect(path)
+    try:
+        handoff = conn.execute("SELECT text FROM texts WHERE name = 'handoff'").fetchall()
+        drafts = conn.execute("SELECT count(*) FROM texts WHERE name LIKE 'postmortem.%' AND text != ''").fetchone()
+    finally:
+        conn.close()
+    assert handoff == []
+    assert drafts[0] > 0  # the demo's other drafts are still there

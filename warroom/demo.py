@@ -133,7 +133,6 @@ async def seed_demo(store: Store, playbook: Playbook, now: datetime, events: int
         await store.set_mitigation(iid, "full", playbook.mitigation_level("full").name, True, IC)
         await store.set_phase(iid, "diagnose", IC)
         await store.append(iid, "note", "Gateway logs: TLS handshake timeouts from the new client only", "alex")
-        await store.save_text(iid, "handoff", "")
         # The commander has started the postmortem draft while it is fresh.
         for key, text in POSTMORTEM_DRAFT.items():
             await store.save_text(iid, f"postmortem.{key}", text)
