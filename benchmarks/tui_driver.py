@@ -245,14 +245,25 @@ async def interact(
         await pilot.press("end")
         result.update(jumps=jumps, pages=page_times, rows=len(timeline.keys))
 
-        # Keypress to committed and shown, alternating with the raw baseline.
-        entry_times, raw_times, tokens = [], [], []
+        # Keypress to committed and shown, alternating with the raw baseline. The store's
+        # append is wrapped to stamp the moment its COMMIT returned.
+        commits: list[float] = []
+        real_append = app.store.append
+
+        async def stamped_append(*args, **kwargs):
+            result = await real_append(*args, **kwargs)
+            commits.append(time.monotonic())
+            return result
+
+        app.store.append = stamped_append
+        entry_times, commit_times, raw_times, tokens = [], [], [], []
         for i in range(keypresses + 2):
             token = f"kp{i:04d}{uuid.uuid4().hex[:6]}"
             tokens.append(token)
             await pilot.press("l")  # the quick-entry key, through Pilot like a person
             await type_text(app, pilot, token)
             t = time.monotonic()
+            commits.clear()
             shown_at = await until(row_shown(token), pilot.press("enter"))
             stamp = datetime.now(timezone.utc).isoformat()
             r = time.perf_counter()
@@ -260,13 +271,16 @@ async def interact(
             raw_elapsed = time.perf_counter() - r
             if i >= 2:  # the first two warm the caches
                 entry_times.append(shown_at - t)
+                commit_times.append(commits[0] - t)
                 raw_times.append(raw_elapsed)
         # Shown means committed (the screen shows only what the store returned); check it anyway.
         check = sqlite3.connect(db_path)
         marks = ",".join("?" * len(tokens))
         committed = check.execute(f"SELECT count(*) FROM events WHERE text IN ({marks})", tokens).fetchone()[0]
         check.close()
-        result.update(entry=entry_times, raw=raw_times, committed=committed, typed=len(tokens))
+        result.update(
+            entry=entry_times, commit=commit_times, raw=raw_times, committed=committed, typed=len(tokens)
+        )
 
         # Live: written by another process, until it is on screen.
         live_times = []
