@@ -653,3 +653,257 @@ def test_done_when_items_are_done_by_the_timeline(playbook):
     assert after["mitigate"][0] == 3  # level set, status page updated, restored
     assert rules.item_evidence(state, "service_restored") == state.incident.restored_at
     assert rules.item_evidence(state, None) is None
+
+
+# ----- triage answers from the declare screen -----------------------------------------------
+# The declare screen logs each answer as a `triage` event at the declaration, with
+# data {"question": key}. A real answer to the question the playbook marks counts_as_change
+# is a suspect change; "answered:KEY" checklist items are done by the answer to KEY.
+
+
+def answered(*answers: tuple[str, str], declared: float = 12, **story_args) -> Story:
+    """A story declared at `declared` whose declare screen answered (question, answer) pairs."""
+    story = Story(declared=declared, **story_args)
+    for question, text in answers:
+        story.log("triage", text, declared, question=question)
+    return story
+
+
+def test_the_shipped_playbook_marks_what_changed_as_the_change_question(playbook):
+    assert [q.key for q in playbook.triage if q.counts_as_change] == ["changed"]
+    assert "nothing that we know of" in playbook.non_answers
+
+
+def test_an_answered_change_raises_the_rollback_flag_at_the_declaration(playbook):
+    story = answered(("changed", "Deploy v2.3.4 of checkout-api at 14:30"))
+    answer = story.events[-1]
+    (prompt,) = fired(story.state(), playbook, at(12.5), "rollback_first")
+    assert prompt.level == "error"
+    assert prompt.fingerprint == f"change:{answer.id}"
+    assert prompt.detail == (
+        "change 'Deploy v2.3.4 of checkout-api at 14:30' (answer to 'What changed?'), "
+        "symptoms 14:32, declared 14:42, no rollback yet"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["nothing", "None.", "NO", "n/a", "N/A", "Nothing that we know of", "nothing that we know of...",
+     "unknown", "Not sure", "  not   sure ?", "don\u2019t know", "?", "-", "—"],
+)
+def test_an_answer_that_says_nothing_changed_raises_no_flag(playbook, text):
+    story = answered(("changed", text))
+    assert not fired(story.state(), playbook, at(12.5), "rollback_first")
+
+
+def test_only_the_change_question_counts(playbook):
+    story = answered(("broken", "checkout deploy broke payments"), ("started", "14:32, right after the deploy"))
+    assert not fired(story.state(), playbook, at(12.5), "rollback_first")
+
+
+def test_which_question_is_the_change_question_comes_from_the_playbook(playbook):
+    raw = playbook.model_dump()
+    for question in raw["triage"]:
+        question["counts_as_change"] = question["key"] == "started"
+    book = playbook_module.Playbook.model_validate(raw)
+    changed = answered(("changed", "Deploy v2.3.4"))
+    assert fired(changed.state(), playbook, at(12.5), "rollback_first")
+    assert not fired(changed.state(), book, at(12.5), "rollback_first")
+    started = answered(("started", "14:30 with the v2.3.4 deploy"))
+    assert fired(started.state(), book, at(12.5), "rollback_first")
+
+
+def test_the_words_that_mean_nothing_come_from_the_playbook(playbook):
+    freeze = answered(("changed", "Deploy freeze since Friday"))
+    assert fired(freeze.state(), playbook, at(12.5), "rollback_first")
+    ours = with_playbook(playbook, non_answers=["deploy freeze since friday"])
+    assert not fired(freeze.state(), ours, at(12.5), "rollback_first")
+    nothing = answered(("changed", "nothing"))
+    assert fired(nothing.state(), with_playbook(playbook, non_answers=[]), at(12.5), "rollback_first")
+
+
+@pytest.mark.parametrize(
+    "kind, text, data",
+    [
+        ("action", "rolled back to v2.3.3", {}),
+        ("action", "kubectl rollout undo deployment/checkout-api", {}),
+        ("decision", "Bad deploy: Rollback to previous version", {"containment": "bad_deploy"}),
+    ],
+)
+def test_a_rollback_logged_after_the_answer_clears_the_flag(playbook, kind, text, data):
+    story = answered(("changed", "deploy v2.3.4 at 14:30"))
+    assert fired(story.state(), playbook, at(13), "rollback_first")
+    story.log(kind, text, 13, **data)
+    assert not fired(story.state(), playbook, at(13.5), "rollback_first")
+
+
+def test_a_rollback_backdated_to_before_the_declaration_still_clears_it(playbook):
+    # At 14:44 the commander logs "14:40 a: rolled back": written after the answer.
+    story = answered(("changed", "deploy v2.3.4 at 14:30"))
+    rollback = story.log("action", "rolled back to v2.3.3", 10)
+    rollback.recorded_at = at(14)
+    assert not fired(story.state(), playbook, at(14.5), "rollback_first")
+
+
+def test_a_rollback_written_before_the_answer_does_not_clear_it(playbook):
+    story = answered(("changed", "deploy v2.3.4 at 14:30"))
+    story.log("action", "rolled back the search service", 5)  # written 14:35, before declaring
+    assert fired(story.state(), playbook, at(13), "rollback_first")
+
+
+def test_an_answered_change_raises_no_flag_once_mitigation_is_recorded(playbook):
+    story = answered(("changed", "deploy v2.3.4 at 14:30"))
+    story.mitigate("degraded", 12.5, restored=False)
+    assert not fired(story.state(), playbook, at(13), "rollback_first")
+
+
+def test_an_answered_change_is_quiet_outside_assess_and_contain(playbook):
+    story = answered(("changed", "deploy v2.3.4 at 14:30"))
+    story.phase("contain", 13)
+    assert fired(story.state(), playbook, at(13.5), "rollback_first")
+    story.phase("diagnose", 14)
+    assert not fired(story.state(), playbook, at(14.5), "rollback_first")
+
+
+def test_a_struck_or_corrected_answer_counts_no_more(playbook):
+    struck = Story()
+    struck.log("triage", "deploy v2.3.4", 12, struck=True, question="changed")
+    assert not fired(struck.state(), playbook, at(13), "rollback_first")
+    corrected = answered(("changed", "deploy v2.3.4"))
+    corrected.events[-1].amended_text = "config push: pool size 50"
+    (prompt,) = fired(corrected.state(), playbook, at(13), "rollback_first")
+    assert "'config push: pool size 50'" in prompt.detail
+    corrected.events[-1].amended_text = "Nothing."
+    assert not fired(corrected.state(), playbook, at(13), "rollback_first")
+
+
+def test_a_time_correction_logged_as_triage_is_not_an_answer(playbook):
+    # store.set_times logs a `triage` event without a question.
+    story = Story()
+    story.log("triage", "started at 2026-03-10T14:32:00+00:00", 13, started_at="2026-03-10T14:32:00+00:00")
+    assert not fired(story.state(), playbook, at(13.5), "rollback_first")
+    assert rules.phase_progress(story.state(), playbook)["assess"] == (0, 5)
+
+
+def test_an_answered_change_and_a_logged_deploy_give_one_flag(playbook):
+    story = seed_story(12)
+    story.log("triage", "Deploy v2.3.4 of checkout-api at 14:30", 12, question="changed")
+    prompts = fired(story.state(), playbook, at(12.5), "rollback_first")
+    assert len(prompts) == 1 and "answer to 'What changed?'" in prompts[0].detail
+    story.log("action", "Rollback initiated: kubectl rollout undo deployment/checkout-api", 13)
+    assert not fired(story.state(), playbook, at(13.5), "rollback_first")
+
+
+class Clock:
+    def __init__(self, minute: float) -> None:
+        self.now = at(minute)
+
+    def __call__(self):
+        return self.now
+
+    def at(self, minute: float) -> None:
+        self.now = at(minute)
+
+
+async def test_declared_with_a_change_through_the_store_the_flag_fires_then_clears(db_path, playbook):
+    clock = Clock(12)
+    store = await Store.open(db_path, clock=clock)
+    try:
+        incident = await store.declare(
+            "Checkout failing", 2, "dana", first_phase="assess", started_at=at(2),
+            triage={"broken": "checkout 500s", "changed": "deploy v2.3.4 at 14:30"},
+        )
+        clock.at(12.5)
+        state = await store.load_state(incident.id)
+        assert "rollback_first" in shown_ids(state, playbook, clock.now)
+        clock.at(13)
+        await store.append(incident.id, "action", "rolled back to v2.3.3", "dana")
+        state = await store.load_state(incident.id)
+        assert "rollback_first" not in shown_ids(state, playbook, clock.now)
+    finally:
+        await store.close()
+
+
+# The Assess items "What's broken?" and "What changed recently?" are done by the answers.
+
+
+def test_answered_triage_questions_tick_their_assess_items(playbook):
+    state = answered(("broken", "checkout 500s"), ("changed", "deploy v2.3.4 at 14:30")).state()
+    items = {item.id: item for item in playbook.phase("assess").items}
+    for item_id in ("broken", "changed"):
+        item = items[item_id]
+        assert rules.item_done(state, "assess", item.id, item.requires, item.done_when)
+        assert rules.item_evidence(state, item.done_when) == at(12)  # shown "on the timeline 14:42"
+    assert rules.phase_progress(state, playbook)["assess"] == (2, 5)
+    assert rules.advance_warning(state, playbook, "contain") == (
+        "3 of 5 Assess items unticked — speed first, you may skip"
+    )
+
+
+@pytest.mark.parametrize("text", ["unknown", "Nothing.", "not sure", "n/a", "?"])
+def test_an_answer_that_says_nothing_ticks_nothing(playbook, text):
+    state = answered(("broken", text), ("changed", text)).state()
+    assert rules.phase_progress(state, playbook)["assess"] == (0, 5)
+    assert rules.item_evidence(state, playbook.phase("assess").items[0].done_when) is None
+
+
+def test_unanswered_questions_tick_nothing(playbook):
+    assert rules.phase_progress(Story().state(), playbook)["assess"] == (0, 5)
+    # Only "What's broken?" answered (the store does not log blank answers).
+    state = answered(("broken", "checkout 500s"), ("affected", "everyone")).state()
+    assert rules.phase_progress(state, playbook)["assess"] == (1, 5)
+    changed = playbook.phase("assess").items[1]
+    assert not rules.item_done(state, "assess", changed.id, changed.requires, changed.done_when)
+
+
+def test_a_struck_answer_ticks_nothing(playbook):
+    story = Story()
+    story.log("triage", "checkout 500s", 12, struck=True, question="broken")
+    assert rules.phase_progress(story.state(), playbook)["assess"] == (0, 5)
+
+
+def test_the_non_answers_an_item_uses_are_the_playbooks(playbook):
+    state = answered(("changed", "TBC")).state()
+    assert rules.phase_progress(state, playbook)["assess"] == (1, 5)
+    assert rules.phase_progress(state, with_playbook(playbook, non_answers=["tbc"]))["assess"] == (0, 5)
+
+
+def test_answered_done_when_round_trips_and_names_its_question(playbook):
+    item = playbook.phase("assess").items[1]
+    assert isinstance(item.done_when, playbook_module.Answered) and item.done_when.triage == "changed"
+    assert item.model_dump()["done_when"] == "answered:changed"  # the TOML's own form
+    again = playbook_module.Playbook.model_validate(playbook.model_dump())
+    assert again.phase("assess").items[1].done_when.non_answers == tuple(playbook.non_answers)
+
+
+def test_validate_refuses_an_answered_item_for_an_unknown_question(playbook):
+    raw = playbook.model_dump()
+    raw["phases"][0]["items"][1]["done_when"] = "answered:what_shipped"
+    raw["source"] = "/teams/ours.toml"
+    with pytest.raises(PlaybookError, match=r"/teams/ours\.toml.*phases\.0\.items\.1\.done_when.*'what_shipped'"):
+        rules.validate(playbook_module.Playbook.model_validate(raw))
+
+
+@pytest.mark.parametrize("value", ["answered:", "answered:  ", "answerd:changed", "containment_loged"])
+def test_a_malformed_done_when_is_refused_with_the_choices(tmp_path, value):
+    text = playbook_module.SHIPPED.read_text(encoding="utf-8")
+    old = 'done_when = "answered:changed"'
+    assert text.count(old) == 1
+    path = tmp_path / "team.toml"
+    path.write_text(text.replace(old, f'done_when = "{value}"'), encoding="utf-8")
+    with pytest.raises(PlaybookError, match=r"field phases\.0\.items\.1\.done_when: .*answered:QUESTION"):
+        playbook_module.load(path)
+
+
+@given(text=st.text(max_size=40))
+def test_non_answers_never_raise_and_punctuation_alone_says_nothing(text):
+    rules.is_non_answer(text, PLAYBOOK.non_answers)
+    stripped = "".join(ch for ch in text if ch.isalnum())
+    if not stripped:
+        assert rules.is_non_answer(text, PLAYBOOK.non_answers)
+
+
+@given(word=st.sampled_from(PLAYBOOK.non_answers), edge=st.sampled_from(["", ".", "!", " ...", "?", "  "]))
+def test_every_shipped_non_answer_matches_in_any_case_with_trailing_punctuation(word, edge):
+    assert rules.is_non_answer(word.upper() + edge, PLAYBOOK.non_answers)
+    assert rules.is_non_answer(" " + word.title() + edge, PLAYBOOK.non_answers)

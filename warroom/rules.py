@@ -39,8 +39,8 @@ _HOTFIX_RE = re.compile(r"\bhot-?fix\w*\b", re.IGNORECASE)
 _DOING_KINDS = ("action", "decision")
 # How much of an event's text a prompt quotes.
 QUOTE_CHARS = 60
-# Stripped from both ends of a triage answer before comparing it with the non-answers.
-_ANSWER_EDGES = " .,;:!?-–—…'\"`*_()[]{}<>"
+# Everything but letters and digits at either end of a triage answer ("None." is "none").
+_ANSWER_EDGES_RE = re.compile(r"^[\W_]+|[\W_]+$")
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ def is_fix_attempt(event: Event) -> bool:
 
 
 def _normal_answer(text: str) -> str:
-    return " ".join(text.replace("\u2019", "'").casefold().split()).strip(_ANSWER_EDGES)
+    return _ANSWER_EDGES_RE.sub("", " ".join(text.replace("\u2019", "'").casefold().split()))
 
 
 def is_non_answer(text: str, non_answers: Iterable[str]) -> bool:
