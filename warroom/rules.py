@@ -200,9 +200,8 @@ def recent_change_no_rollback(state: IncidentState, playbook: Playbook, now: dat
     anchors = [a for a in (aware(inc.started_at), aware(inc.declared_at)) if a is not None]
     events = live_events(state)
     logged = [e for e in events if e.kind == "change" and not is_rollback(e, playbook)]
-    suspects = [
-        e for e in (*logged, *_answered_changes(state, playbook)) if any(a - window <= aware(e.ts) <= a for a in anchors)
-    ]
+    candidates = [*logged, *_answered_changes(state, playbook)]
+    suspects = [e for e in candidates if any(a - window <= aware(e.ts) <= a for a in anchors)]
     if not suspects:
         return None
     change = max(suspects, key=lambda e: aware(e.ts))
