@@ -4,11 +4,12 @@ the postmortem."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 
 from conftest import FIXED_NOW
-from helpers_proc import isolated_env, run_cli
+from helpers_proc import assert_one_line_error, isolated_env, run_cli
 from warroom import documents
 from warroom.demo import seed_demo
 from warroom.store import Store
@@ -93,3 +94,92 @@ def test_export_file_is_private(seeded, tmp_path):
     result = run_cli("export", "-o", str(out), env=env)
     assert result.code == 0, result.err
     assert out.stat().st_mode & 0o777 == 0o600
+
+
+# ----- which incident, without --incident ----------------------------------------------
+
+
+def _at(tmp_path, db_path, now: str) -> dict[str, str]:
+    return isolated_env(tmp_path / "home", db_path, WARROOM_NOW=now)
+
+
+def _declare(env, title: str) -> str:
+    result = run_cli("declare", title, env=env)
+    assert result.code == 0, result.err
+    return result.out.strip()
+
+
+def _resolve(env, incident: str) -> None:
+    result = run_cli("resolve", "--incident", incident, env=env)
+    assert result.code == 0, result.err
+
+
+def test_doc_and_export_after_resolve_use_the_resolved_incident(tmp_path, db_path):
+    env = _at(tmp_path, db_path, NOW)
+    incident = _declare(env, "Checkout down")
+    _resolve(_at(tmp_path, db_path, "2026-03-10T15:40:00Z"), incident)
+    later = _at(tmp_path, db_path, "2026-03-10T16:00:00Z")
+    named = run_cli("doc", "postmortem", "--incident", incident, env=later)
+    assert named.code == 0 and named.err == ""
+
+    doc = run_cli("doc", "postmortem", env=later)
+    assert doc.code == 0, doc.err
+    assert doc.out == named.out
+    assert doc.err == f"warroom: no open incident; using {incident}, resolved 2026-03-10 15:40: Checkout down\n"
+
+    export = run_cli("export", env=later)
+    assert export.code == 0, export.err
+    assert json.loads(export.out)["incident"]["id"] == incident
+    assert export.err == doc.err
+    out = tmp_path / "pm.md"
+    to_file = run_cli("export", "--format", "md", "-o", str(out), env=later)
+    assert to_file.code == 0, to_file.err
+    assert out.read_text(encoding="utf-8") == named.out
+    assert to_file.err.splitlines() == [doc.err.strip(), f"wrote {out}"]
+
+
+def test_the_most_recently_resolved_wins_and_an_open_one_first(tmp_path, db_path):
+    env = _at(tmp_path, db_path, NOW)
+    first, second = _declare(env, "First"), _declare(env, "Second")
+    _resolve(_at(tmp_path, db_path, "2026-03-10T15:00:00Z"), second)
+    _resolve(_at(tmp_path, db_path, "2026-03-10T15:10:00Z"), first)  # declared first, resolved last
+    result = run_cli("doc", "status", env=env)
+    assert result.code == 0, result.err
+    assert f"using {first}, resolved 2026-03-10 15:10: First" in result.err
+
+    third = _declare(env, "Third")
+    _resolve(_at(tmp_path, db_path, "2026-03-10T15:20:00Z"), third)
+    run_cli("resolve", "--reopen", "--incident", second, env=env)  # open again: it comes first
+    reopened = run_cli("export", env=env)
+    assert reopened.code == 0, reopened.err
+    assert reopened.err == ""  # an open incident is the ordinary case: nothing to say
+    assert json.loads(reopened.out)["incident"]["id"] == second
+
+
+def test_several_open_incidents_use_the_latest_declared_as_before(tmp_path, db_path):
+    env = _at(tmp_path, db_path, NOW)
+    _declare(env, "Older")
+    newer = _declare(_at(tmp_path, db_path, "2026-03-10T14:56:00Z"), "Newer")
+    result = run_cli("export", env=env)
+    assert result.code == 0, result.err
+    assert result.err == ""
+    assert json.loads(result.out)["incident"]["id"] == newer
+
+
+def test_incidents_resolved_at_the_same_time_are_not_guessed(tmp_path, db_path):
+    env = _at(tmp_path, db_path, NOW)  # a pinned clock: both resolved in the same millisecond
+    one, two = _declare(env, "One"), _declare(env, "Two")
+    _resolve(env, one)
+    _resolve(env, two)
+    for args in (("doc", "status"), ("export",)):
+        result = run_cli(*args, env=env)
+        assert_one_line_error(result, one, two, "--incident")
+
+
+def test_doc_with_no_incident_at_all_is_one_line(tmp_path, db_path):
+    async def create() -> None:
+        await (await Store.open(db_path, create=True)).close()
+
+    asyncio.run(create())
+    for args in (("doc", "status"), ("export",)):
+        assert_one_line_error(run_cli(*args, env=_at(tmp_path, db_path, NOW)), "no open incident")

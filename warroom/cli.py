@@ -17,6 +17,7 @@ from warroom.errors import WarroomError
 from warroom.kinds import USER_KINDS  # not warroom.models: pydantic would slow every `warroom log`
 
 DOCUMENT_KINDS = ("status", "internal", "external", "handoff", "postmortem", "timeline")
+SHOWN_INCIDENT_HELP = "incident id or its unique end (default: the latest open one, else the last resolved)"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -59,11 +60,11 @@ def _parser() -> argparse.ArgumentParser:
     doc.add_argument(
         "kind", metavar="KIND", help=f"{' | '.join(DOCUMENT_KINDS)}, or a document the team playbook adds"
     )
-    doc.add_argument("--incident")
+    doc.add_argument("--incident", help=SHOWN_INCIDENT_HELP)
     doc.set_defaults(subparser=doc)
 
     export = sub.add_parser("export", help="export an incident (json: everything; md: the postmortem)")
-    export.add_argument("--incident")
+    export.add_argument("--incident", help=SHOWN_INCIDENT_HELP)
     export.add_argument("--format", choices=("json", "md"), default="json")
     export.add_argument("-o", "--output", type=Path, help="write to FILE (default: standard output)")
     return parser
@@ -215,6 +216,41 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _incident_to_show(store, wanted: str | None):
+    """For doc and export: the incident given, else the latest open one, else (the
+    postmortem is written after `warroom resolve`) the one resolved last, said on stderr."""
+    if wanted is not None:
+        return await store.find_incident(wanted)
+    incident = await store.latest_open()
+    if incident is not None:
+        return incident
+    from warroom import db
+    from warroom.safetext import one_line
+    from warroom.timeutil import local
+
+    resolved = [i for i in await store.incidents(include_resolved=True) if i.status == "resolved"]
+    if not resolved:
+        raise db.no_open_incident(store.path)
+
+    def when(inc):
+        return inc.resolved_at or inc.declared_at
+
+    last = max(when(i) for i in resolved)
+    latest = [i for i in resolved if when(i) == last]
+    if len(latest) > 1:  # resolved in the same millisecond: refuse rather than guess
+        raise WarroomError(
+            f"no open incident, and {', '.join(i.id for i in latest)} were resolved at the same time: "
+            "say which with --incident ID"
+        )
+    incident = latest[0]
+    resolved_at = local(when(incident)).strftime("%Y-%m-%d %H:%M")
+    print(
+        f"warroom: no open incident; using {incident.id}, resolved {resolved_at}: {one_line(incident.title)}",
+        file=sys.stderr,
+    )
+    return incident
+
+
 def cmd_doc(args: argparse.Namespace) -> int:
     import asyncio
 
@@ -226,7 +262,7 @@ def cmd_doc(args: argparse.Namespace) -> int:
         args.subparser.error(f"unknown document {args.kind!r} (choose from {', '.join(kinds)})")
 
     async def work(store):
-        incident = await store.find_incident(args.incident)
+        incident = await _incident_to_show(store, args.incident)
         return await documents.render_from_store(args.kind, store, incident.id, pb)
 
     sys.stdout.write(asyncio.run(_with_store(args, False, work)))
@@ -243,7 +279,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         _refuse_database_as_output(args.output, _db_path(args))
 
     async def work(store):
-        incident = await store.find_incident(args.incident)
+        incident = await _incident_to_show(store, args.incident)
         out = export.open_private(args.output) if args.output else sys.stdout
         try:
             if args.format == "json":
