@@ -171,10 +171,15 @@ def test_log_every_user_kind(env, db_path, incident, kind):
     ],
 )
 def test_log_at(env, db_path, incident, at, stored):
+    assert _logged_at(env, db_path, at) == stored
+
+
+def _logged_at(env, db_path, at: str) -> str:
+    """Log an event `--at` this time; the time stored for it."""
     result = run_cli("log", "backdated", "--at", at, env=env)
     assert result.code == 0, result.err
     (row,) = [r for r in _events(db_path) if r[0] == result.out.strip()]
-    assert row[4] == stored
+    return row[4]
 
 
 @pytest.mark.parametrize(
@@ -193,10 +198,7 @@ def test_log_at(env, db_path, incident, at, stored):
 def test_log_at_in_new_york_across_dst(tmp_path, db_path, now, at, stored):
     env = isolated_env(tmp_path / "home", db_path, WARROOM_NOW=now, TZ="America/New_York")
     assert run_cli("declare", "x", env=env).code == 0
-    result = run_cli("log", "backdated", "--at", at, env=env)
-    assert result.code == 0, result.err
-    (row,) = [r for r in _events(db_path) if r[0] == result.out.strip()]
-    assert row[4] == stored
+    assert _logged_at(env, db_path, at) == stored
 
 
 @pytest.mark.parametrize(
