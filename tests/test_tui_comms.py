@@ -241,7 +241,8 @@ async def test_hand_off_uses_the_handoff_pane_text(demo_db, playbook):
     app = app_for(demo_db, playbook)
     async with app.run_test(size=SIZE) as pilot:
         await open_war_room(pilot)
-        await pilot.press("h", *"Watch the gateway; rollback holds", "escape")
+        # The pane starts from the template; the commander replaces it with their own words.
+        await pilot.press("h", "f7", "delete", *"Watch the gateway; rollback holds", "escape")
         await pilot.press("H")
         await settle(pilot)
         assert app.screen.query_one("#handoff-text").text == "Watch the gateway; rollback holds"
@@ -274,8 +275,7 @@ async def test_fresh_incident_handoff_pane_starts_from_the_template(db_path, pla
     app = app_for(db_path, playbook)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_war_room(pilot)
-        await pilot.pause(0.7)  # the watcher's first round
-        await settle(pilot)
+        await settle(pilot)  # the first state load prefills the pane
         saved = dict((r["name"], r["text"]) for r in query(db_path, "SELECT name, text FROM texts"))
         assert saved["handoff"].startswith("## Incident Handoff")
         assert "Search is slow" in saved["handoff"]
@@ -286,9 +286,16 @@ async def test_cleared_handoff_pane_is_not_refilled_but_ctrl_t_refills(demo_db, 
     app = app_for(demo_db, playbook)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_war_room(pilot)
-        await pilot.pause(0.7)
         await settle(pilot)
-        assert screen.query_one("#handoff").text == ""  # the demo saved it empty on purpose
+        pane = screen.query_one("#handoff")
+        assert pane.text.startswith("## Incident Handoff")  # prefilled on the first load
+        await pilot.press("h", "f7", "delete", "escape")  # the commander clears it
+        await pilot.pause(0.8)  # the pane's debounced autosave
+        await settle(pilot)
+        await screen.catch_up(reload_state=True)  # a later change reloads the state
+        await settle(pilot)
+        assert pane.text == ""  # cleared on purpose: not refilled
+        assert dict((r["name"], r["text"]) for r in query(demo_db, "SELECT name, text FROM texts"))["handoff"] == ""
         await pilot.press("ctrl+t")
         await settle(pilot)
         assert screen.query_one("#handoff").text.startswith("## Incident Handoff")

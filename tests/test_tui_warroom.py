@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from conftest import FIXED_NOW
-from pilot import app_for, open_war_room, settle
+from pilot import app_for, open_war_room, query, settle
 
 from textual.widgets import Input
 
@@ -262,7 +262,7 @@ async def test_handoff_autosaves_and_is_restored(demo_db, playbook):
     app = app_for(demo_db, playbook)
     async with app.run_test(size=SIZE) as pilot:
         await open_war_room(pilot)
-        await pilot.press("h", *"Next IC: watch the gateway")
+        await pilot.press("h", "f7", "delete", *"Next IC: watch the gateway")  # over the template
         # Saved by itself shortly after typing stops (no quit, no key): the debounce, then the write.
         assert await wait_for(pilot, lambda: texts(demo_db).get("handoff") == "Next IC: watch the gateway")
 
@@ -276,7 +276,7 @@ async def test_handoff_typed_just_before_quit_is_saved(demo_db, playbook):
     app = app_for(demo_db, playbook)
     async with app.run_test(size=SIZE) as pilot:
         await open_war_room(pilot)
-        await pilot.press("h", *"half a thought", "ctrl+q")
+        await pilot.press("h", "f7", "delete", *"half a thought", "ctrl+q")
         await settle(pilot)
     assert texts(demo_db)["handoff"] == "half a thought"
 
@@ -677,7 +677,11 @@ async def test_notes_on_a_long_incident_are_counted_not_reloaded(demo_db, playbo
     app = app_for(demo_db, playbook)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_war_room(pilot)
-        await settle(pilot)
+        for _ in range(100):  # until the handoff pane's prefill (on a 0.5 s watch) and its reload are done
+            await settle(pilot)
+            if screen.state is not None and screen.state.handoff_draft and not screen._state_loading:
+                break
+            await pilot.pause(0.05)
         state = screen.state
         assert state is not None and state.events_truncated
         count = state.event_count
@@ -690,3 +694,43 @@ async def test_notes_on_a_long_incident_are_counted_not_reloaded(demo_db, playbo
         assert screen.state is not state
         assert "drain the bad node" in [e.text for e in screen.state.events]
         assert screen.state.event_count == count + 2
+
+
+async def test_long_timeline_opens_on_its_newest_rows(demo_db, playbook, monkeypatch):
+    """The first frame needs only the newest keys; every key is read after it, and a cursor
+    moved onto a row still loading stays there when the keys arrive."""
+    from warroom.screens import warroom as warroom_screen
+
+    monkeypatch.setattr(warroom_screen, "TAIL_ROWS", 5)
+    gate = asyncio.Event()
+    real_keys = Store.timeline_keys
+
+    async def held_keys(self, incident_id):
+        await gate.wait()
+        return await real_keys(self, incident_id)
+
+    monkeypatch.setattr(Store, "timeline_keys", held_keys)
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(50):  # not settle(): it would wait for the held worker
+            await pilot.pause()
+            if isinstance(app.screen, WarRoomScreen) and app.screen.query_one(Timeline).keys:
+                break
+        timeline = app.screen.query_one(Timeline)
+        count = len(timeline.keys)
+        assert count > 5
+        assert timeline.keys[:-5] == [None] * (count - 5) and None not in timeline.keys[-5:]
+        assert timeline.cursor == count - 1
+        await pilot.pause()
+        newest = events(demo_db)[-1]["text"]
+        assert timeline.selected_event is not None and timeline.selected_event.text == newest
+        await pilot.press("home")
+        assert timeline.cursor == 0 and timeline.selected_seq is None
+        gate.set()
+        await settle(pilot)
+        assert None not in timeline.keys and len(timeline.keys) == count
+        assert timeline.cursor == 0
+        await settle(pilot)
+        first = timeline.selected_event
+        earliest = query(demo_db, "SELECT seq FROM events WHERE kind NOT IN ('amend', 'strike', 'pin', 'unpin') ORDER BY ts, seq LIMIT 1")
+        assert first is not None and first.seq == earliest[0]["seq"]

@@ -26,7 +26,6 @@ HANDOFF_GENERATED = HANDOFF_DRAFT + ".generated"  # what the template last produ
 RECORDS = frozenset({"handoff", "postmortem", "timeline"})
 # The phase whose start offers the postmortem screen.
 POSTMORTEM_PHASE = "postmortem"
-PHASE_WATCH_SECONDS = 0.5
 
 COMMS_BINDINGS = [
     Binding("y", "copy_document", "Copy update…"),
@@ -46,10 +45,6 @@ class CommsActions:
     # it (nobody edited it), it follows the incident instead of going stale.
     _handoff_generated: str | None = None
     _handoff_seen_state: object = None
-
-    def on_mount(self) -> None:
-        # Called by Textual in addition to the screen's own on_mount (handlers run per class).
-        self.set_interval(PHASE_WATCH_SECONDS, self._comms_watch)
 
     # ----- copying documents ------------------------------------------------------------
 
@@ -237,6 +232,7 @@ class CommsActions:
     # ----- postmortem -----------------------------------------------------------------------
 
     async def _comms_watch(self) -> None:
+        """After every state load: prefill or refresh the handoff pane, offer the postmortem."""
         if self.state is None:
             return
         if not self._comms_prefilled:

@@ -555,6 +555,19 @@ class Store:
         row = await self._fetchone("SELECT count(*) FROM events WHERE incident_id = ?", (incident_id,))
         return row[0] if row else 0
 
+    async def timeline_tail(self, incident_id: str, limit: int) -> tuple[int, list[int]]:
+        """How many rows the timeline has, and the seqs of its last `limit` in display order:
+        enough for the first frame of a long incident before every key is read."""
+        row = await self._fetchone(
+            f"SELECT count(*) FROM events WHERE incident_id = ? AND kind NOT IN ({_MARKER_LIST})", (incident_id,)
+        )
+        rows = await self._fetchall(
+            f"SELECT seq FROM events WHERE incident_id = ? AND kind NOT IN ({_MARKER_LIST})"
+            " ORDER BY ts DESC, seq DESC LIMIT ?",
+            (incident_id, limit),
+        )
+        return (row[0] if row else 0), [r[0] for r in reversed(rows)]
+
     async def timeline_keys(self, incident_id: str) -> list[int]:
         """Every event's seq in display (time) order; markers are folded into their targets."""
         rows = await self._fetchall(

@@ -45,6 +45,8 @@ SEARCH_LIMIT = 200
 POLL_SECONDS = 0.5
 # Below this size the side panes share one slot, picked by key (c f h v).
 NARROW_WIDTH, NARROW_HEIGHT = 120, 36
+# A long timeline opens on its newest rows (more than a screen), the rest read after the first frame.
+TAIL_ROWS = 200
 # Past this many timeline rows the state is read on a thread with its own connection:
 # parsing tens of thousands of rows on the UI loop would freeze the keyboard for a second.
 BIG_INCIDENT = 5_000
@@ -143,27 +145,39 @@ class WarRoomScreen(CommsActions, PracticeActions, Screen[None]):
 
     # ----- loading and the live feed -------------------------------------------------------
 
-    async def _load_all(self, keep_seq: int | None = None) -> None:
-        """Keys for the timeline, then the state for the other panes."""
+    async def _load_all(self) -> None:
+        """The timeline's newest rows and the header first; every key and the state for the
+        other panes follow in the background (slow for a 100,000-event incident)."""
         try:
             self._version = await self.store.data_version()
             self._last_seq = await self.store.max_seq()
-            await self._reload_keys(keep_seq)
-            if self.state is None:
-                # The header from the incident row at once; the full state (slow for a
-                # 100,000-event incident) follows in the background.
-                incident = await self.store.incident(self.incident_id)
-                if incident is not None:
-                    self.query_one(IncidentHeader).show(IncidentState(incident=incident), self.now())
+            count, tail = await self.store.timeline_tail(self.incident_id, TAIL_ROWS)
+            last = await self.store.events_by_seq(tail[-1:])
+            self.query_one(Timeline).load_tail(count, tail, last[0].ts if last else None)
+            incident = await self.store.incident(self.incident_id)
+            if incident is not None:
+                self.query_one(IncidentHeader).show(IncidentState(incident=incident), self.now())
         except Exception as exc:  # noqa: BLE001 - a message, never a traceback
             self.notify(f"Could not load the incident: {exc}", severity="error", timeout=10)
             return
+        if count > len(tail):
+            self.call_after_refresh(self.run_worker, self._load_every_key, group="keys")
         self._request_state()
 
-    async def _reload_keys(self, keep_seq: int | None = None) -> None:
+    async def _load_every_key(self) -> None:
+        try:
+            async with self._lock:
+                await self._reload_keys(keep_current=True)
+        except Exception as exc:  # noqa: BLE001 - a message, never a traceback
+            self.notify(f"Could not read the timeline: {exc}", severity="error", timeout=10)
+
+    async def _reload_keys(self, keep_seq: int | None = None, keep_current: bool = False) -> None:
         keys = await self.store.timeline_keys(self.incident_id)
         last = await self.store.events_by_seq(keys[-1:])
-        self.query_one(Timeline).load(keys, last[0].ts if last else None, keep_seq)
+        timeline = self.query_one(Timeline)
+        if keep_current:  # where the cursor is now, not where it was when the read began
+            keep_seq = timeline.selected_seq
+        timeline.load(keys, last[0].ts if last else None, keep_seq)
 
     def _request_state(self) -> None:
         """Reload the state for the panes in the background; bursts of changes coalesce.
@@ -223,6 +237,7 @@ class WarRoomScreen(CommsActions, PracticeActions, Screen[None]):
         self.query_one(TempFixes).show(self.state)
         self._evaluate_flags(now)
         self.refresh_bindings()
+        await self._comms_watch()
 
     async def catch_up(self, reload_state: bool = False) -> None:
         """Load what was written since we last looked (by us or anyone else)."""

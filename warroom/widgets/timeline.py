@@ -77,7 +77,7 @@ class Timeline(ScrollView, can_focus=True):
     def __init__(self, fetch: Fetch, **kwargs) -> None:
         super().__init__(**kwargs)
         self._fetch = fetch
-        self.keys: list[int] = []
+        self.keys: list[int | None] = []  # None: a row whose key is not read yet
         self._cache: dict[int, Event] = {}
         self._pending: set[int] = set()
         self._last_ts: datetime | None = None
@@ -86,15 +86,25 @@ class Timeline(ScrollView, can_focus=True):
 
     # ----- data in ------------------------------------------------------------------
 
+    def load_tail(self, count: int, tail: list[int], last_ts: datetime | None) -> None:
+        """Only the newest keys of `count`: the rows before them show as loading (…) until
+        `load` brings every key."""
+        self.load([*([None] * (count - len(tail))), *tail], last_ts)  # type: ignore[list-item]
+
     def load(self, keys: list[int], last_ts: datetime | None, keep_seq: int | None = None) -> None:
-        """Replace the key list; the cursor stays on `keep_seq` if given, else goes to the end."""
+        """Replace the key list; the cursor stays on `keep_seq` if given, on its row if that
+        row's key was not known yet, else goes to the end."""
+        if keep_seq is None and 0 <= self.cursor < len(self.keys) and self.keys[self.cursor] is None:
+            keep_index: int | None = self.cursor
+        else:
+            keep_index = None
         self.keys = keys
         self._last_ts = last_ts
         self._cache.clear()
         self._pending.clear()
         self._generation += 1
         self._resize()
-        index = self.index_of(keep_seq) if keep_seq is not None else None
+        index = self.index_of(keep_seq) if keep_seq is not None else keep_index
         self.move_to(index if index is not None else len(keys) - 1)
         self.call_after_refresh(self._show_cursor)
         self.refresh()
@@ -196,7 +206,9 @@ class Timeline(ScrollView, can_focus=True):
         height = self.scrollable_content_region.height
         start = max(0, min(index, top) - MARGIN)
         end = min(len(self.keys), max(index, top + height) + MARGIN)
-        wanted = [s for s in self.keys[start:end] if s not in self._cache and s not in self._pending]
+        wanted = [
+            s for s in self.keys[start:end] if s is not None and s not in self._cache and s not in self._pending
+        ]
         if not wanted:
             return
         self._pending.update(wanted)
