@@ -9,85 +9,57 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from warroom.playbook import Containment, Playbook
+from warroom.screens.modal import ChoiceScreen, modal_box, number_hint
 from warroom.widgets.keybar import KeyBar
 
 
-class ContainmentScreen(ModalScreen[Containment | None]):
+class ContainmentScreen(ChoiceScreen[Containment | None, Containment]):
     HELP_NAME = "containment"
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("enter", "log", "Log as decision", priority=True),
-    ]
+    BINDINGS = [Binding("enter", "log", "Log as decision", priority=True)]  # escape: CancelModal
 
     def __init__(self, playbook: Playbook, logged: set[str] | frozenset[str] = frozenset()) -> None:
         super().__init__()
-        self._rows = list(playbook.containment)
+        self.choices = list(playbook.containment)
         self._logged = set(logged)  # situations already decided in this incident
         self._rollback_rule = playbook.rollback_rule
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="containment-box", classes="practice-box") as box:
-            box.border_title = "Containment: what is the situation?"
-            box.border_subtitle = "↑↓ or 1-9 choose · enter logs the decision · escape cancels"
-            options = []
-            for n, row in enumerate(self._rows, 1):
-                line = Text(no_wrap=True, overflow="ellipsis")
-                line.append(f"{n}  " if n < 10 else "   ", "dim")
-                line.append(f"{row.situation:<20}", "bold")
-                line.append(f" → {row.action}")
-                if row.key in self._logged:
-                    line.append("  (logged)", "italic dim")
-                options.append(Option(line, id=row.key))
-            yield OptionList(*options, id="containment-list")
-            yield Static("", id="containment-recommended")
+        title = "Containment: what is the situation?"
+        keys = "↑↓ or 1-9 choose · enter logs the decision · escape cancels"
+        with modal_box("containment-box", title, keys, classes="practice-box"):
+            yield self.choice_list("containment-list")
+            yield Static(self._description(self.first_choice()), id="containment-recommended")
             yield Static(Text(self._rollback_rule, "italic"), id="containment-rule")
         yield KeyBar()
 
-    def on_mount(self) -> None:
-        listing = self.query_one(OptionList)
-        listing.highlighted = 0
-        listing.focus()
-        self._describe(0)
-
-    def on_key(self, event) -> None:
-        if event.character and event.character.isdigit() and event.character != "0":
-            index = int(event.character) - 1
-            if index < len(self._rows):
-                self.query_one(OptionList).highlighted = index
-                event.stop()
+    def option(self, n: int, choice: Containment) -> Option:
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append(number_hint(n), "dim")
+        line.append(f"{choice.situation:<20}", "bold")
+        line.append(f" → {choice.action}")
+        if choice.key in self._logged:
+            line.append("  (logged)", "italic dim")
+        return Option(line, id=choice.key)
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        self._describe(event.option_index)
+        self.query_one("#containment-recommended", Static).update(self._description(event.option_index))
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.action_log()
-
-    def _describe(self, index: int | None) -> None:
+    def _description(self, index: int | None) -> Text:
         text = Text()
-        if index is not None and 0 <= index < len(self._rows):
-            row = self._rows[index]
+        if index is not None and 0 <= index < len(self.choices):
+            row = self.choices[index]
             text.append("Recommended containment: ", "dim")
             text.append(row.action, "bold")
             text.append("\nLogged as: ", "dim")
             text.append(decision_text(row))
-        self.query_one("#containment-recommended", Static).update(text)
-
-    @property
-    def chosen(self) -> Containment | None:
-        index = self.query_one(OptionList).highlighted
-        return self._rows[index] if index is not None else None
+        return text
 
     def action_log(self) -> None:
-        self.dismiss(self.chosen)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.action_choose()
 
 
 def decision_text(row: Containment) -> str:

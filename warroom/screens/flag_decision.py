@@ -5,13 +5,12 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Input, Static
 from textual.widgets.option_list import Option
 
 from warroom.rules import Prompt
 from warroom.safetext import one_line
+from warroom.screens.modal import CancelModal, ChoiceScreen, modal_box
 from warroom.widgets.keybar import KeyBar
 
 
@@ -23,20 +22,18 @@ def _about(prompt: Prompt) -> Text:
     return text
 
 
-class DismissFlagScreen(ModalScreen[str | None]):
+class DismissFlagScreen(CancelModal[str | None]):
     """Returns the reason (never empty), or None when cancelled."""
 
     HELP_NAME = "dismiss red flag"
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, prompt: Prompt) -> None:
         super().__init__()
         self._prompt = prompt
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="flag-dismiss-box", classes="practice-box") as box:
-            box.border_title = "Dismiss red flag"
-            box.border_subtitle = "enter dismisses · escape cancels"
+        keys = "enter dismisses · escape cancels"
+        with modal_box("flag-dismiss-box", "Dismiss red flag", keys, classes="practice-box"):
             yield Static(_about(self._prompt), id="flag-about")
             yield Static("Why is it safe to ignore? It stays quiet until its condition changes.", classes="field-label")
             yield Input(placeholder="reason (required)", id="flag-reason")
@@ -54,54 +51,24 @@ class DismissFlagScreen(ModalScreen[str | None]):
             return
         self.dismiss(reason)
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
-
-class SnoozeFlagScreen(ModalScreen[int | None]):
+class SnoozeFlagScreen(ChoiceScreen[int | None, int]):
     """Returns the minutes chosen (from the playbook's snooze_minutes), or None."""
 
     HELP_NAME = "snooze red flag"
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("enter", "choose", "Snooze", priority=True),
-    ]
+    BINDINGS = [Binding("enter", "choose", "Snooze", priority=True)]  # escape: CancelModal
 
     def __init__(self, prompt: Prompt, choices: list[int]) -> None:
         super().__init__()
         self._prompt = prompt
-        self._choices = list(choices)
+        self.choices = list(choices)
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="flag-snooze-box", classes="practice-box") as box:
-            box.border_title = "Snooze red flag"
-            box.border_subtitle = "↑↓ or 1-9 choose · enter snoozes · escape cancels"
+        keys = "↑↓ or 1-9 choose · enter snoozes · escape cancels"
+        with modal_box("flag-snooze-box", "Snooze red flag", keys, classes="practice-box"):
             yield Static(_about(self._prompt), id="flag-about")
-            options = [
-                Option(Text.assemble((f"{n}  ", "dim"), f"for {m} minutes"), id=str(m))
-                for n, m in enumerate(self._choices, 1)
-            ]
-            yield OptionList(*options, id="snooze-list")
+            yield self.choice_list("snooze-list")
         yield KeyBar()
 
-    def on_mount(self) -> None:
-        listing = self.query_one(OptionList)
-        listing.highlighted = 0
-        listing.focus()
-
-    def on_key(self, event) -> None:
-        if event.character and event.character.isdigit() and event.character != "0":
-            index = int(event.character) - 1
-            if index < len(self._choices):
-                self.query_one(OptionList).highlighted = index
-                event.stop()
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.action_choose()
-
-    def action_choose(self) -> None:
-        index = self.query_one(OptionList).highlighted
-        self.dismiss(self._choices[index] if index is not None else None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def option(self, n: int, choice: int) -> Option:
+        return Option(Text.assemble((f"{n}  ", "dim"), f"for {choice} minutes"), id=str(choice))

@@ -5,14 +5,12 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList
+from textual.widgets import Input, Label
 from textual.widgets.option_list import Option
 
 from warroom.models import ROLE_NAMES
 from warroom.safetext import one_line
+from warroom.screens.modal import ChoiceScreen, modal_box
 from warroom.widgets.keybar import KeyBar
 
 
@@ -24,53 +22,41 @@ def role_holders(roles: dict[str, str], commander: str) -> dict[str, str]:
     return holders
 
 
-class RolesScreen(ModalScreen[tuple[str, str] | None]):
+class RolesScreen(ChoiceScreen[tuple[str, str] | None, str]):
     """Dismisses with (role, name) when a name was entered, else None."""
 
     HELP_NAME = "roles"
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    PICK_ON_KEY = True  # 1-4 picks the role and moves to its name
 
     def __init__(self, holders: dict[str, str]) -> None:
         super().__init__()
         self.holders = holders
+        self.choices = list(ROLE_NAMES)
         self.role: str | None = None
 
     def compose(self) -> ComposeResult:
-        options = []
-        for number, (role, label) in enumerate(ROLE_NAMES.items(), start=1):
-            line = Text()
-            line.append(f" {number} ", "bold reverse")
-            line.append(f"  {label:<20}")
-            line.append(one_line(self.holders.get(role, ""), 40) or "—", "bold" if self.holders.get(role) else "dim")
-            options.append(Option(line, id=role))
-        with Vertical(id="roles-box") as box:
-            box.border_title = "Roles"
-            box.border_subtitle = "1-4 or ↑↓ enter picks · type the name · enter saves · escape cancels"
-            yield OptionList(*options, id="roles-list")
+        keys = "1-4 or ↑↓ enter picks · type the name · enter saves · escape cancels"
+        with modal_box("roles-box", "Roles", keys):
+            yield self.choice_list("roles-list")
             yield Label("Pick a role", id="roles-prompt", classes="field-label")
             yield Input(placeholder="Name", id="roles-name", disabled=True)
         yield KeyBar()
 
-    def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
+    def option(self, n: int, choice: str) -> Option:
+        line = Text()
+        line.append(f" {n} ", "bold reverse")
+        line.append(f"  {ROLE_NAMES[choice]:<20}")
+        line.append(one_line(self.holders.get(choice, ""), 40) or "—", "bold" if self.holders.get(choice) else "dim")
+        return Option(line, id=choice)
 
-    def on_key(self, event) -> None:
-        if isinstance(self.focused, OptionList) and event.character and event.character.isdigit():
-            index = int(event.character) - 1
-            if 0 <= index < len(ROLE_NAMES):
-                event.stop()
-                self._pick(list(ROLE_NAMES)[index])
-
-    @on(OptionList.OptionSelected, "#roles-list")
-    def _selected(self, event: OptionList.OptionSelected) -> None:
-        self._pick(event.option.id or "")
-
-    def _pick(self, role: str) -> None:
-        self.role = role
-        self.query_one("#roles-prompt", Label).update(f"{ROLE_NAMES[role]}:")
+    def picked(self, choice: str | None) -> None:
+        if choice is None:
+            return
+        self.role = choice
+        self.query_one("#roles-prompt", Label).update(f"{ROLE_NAMES[choice]}:")
         name = self.query_one("#roles-name", Input)
         name.disabled = False
-        name.value = self.holders.get(role, "")
+        name.value = self.holders.get(choice, "")
         name.focus()
 
     @on(Input.Submitted, "#roles-name")
@@ -85,6 +71,3 @@ class RolesScreen(ModalScreen[tuple[str, str] | None]):
             self.dismiss(None)
             return
         self.dismiss((self.role, name))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from warroom.playbook import Playbook
-from warroom.widgets.severity_guide import SeverityGuide
+from warroom.screens.modal import CancelModal, modal_box
 from warroom.widgets.keybar import KeyBar
+from warroom.widgets.severity_guide import SeverityGuide
 
 
-class SeverityChangeScreen(ModalScreen[int | None]):
+class SeverityChangeScreen(CancelModal[int | None]):
     HELP_NAME = "severity"
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("enter", "confirm", "Confirm", priority=True),
-    ]
+    BINDINGS = [Binding("enter", "confirm", "Confirm", priority=True)]  # escape: CancelModal
 
     def __init__(self, playbook: Playbook, current: int) -> None:
         super().__init__()
@@ -26,9 +22,8 @@ class SeverityChangeScreen(ModalScreen[int | None]):
         self._current = current
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="sevchange-box") as box:
-            box.border_title = f"Change severity (now SEV-{self._current})"
-            box.border_subtitle = "1-4 or ↑↓ choose · enter confirms · escape cancels"
+        title = f"Change severity (now SEV-{self._current})"
+        with modal_box("sevchange-box", title, "1-4 or ↑↓ choose · enter confirms · escape cancels"):
             guide = SeverityGuide(self._playbook, selected=self._current, id="sevchange-guide")
             guide.current = self._current
             yield guide
@@ -50,6 +45,3 @@ class SeverityChangeScreen(ModalScreen[int | None]):
     def action_confirm(self) -> None:
         level = self.query_one(SeverityGuide).selected
         self.dismiss(level if level != self._current else None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -6,11 +6,10 @@ from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from warroom.entry import MAX_TEXT
+from warroom.screens.modal import CancelModal, modal_box
 from warroom.widgets.keybar import KeyBar
 
 
@@ -21,21 +20,17 @@ class NewTempFix:
     ticket: str = ""
 
 
-class TempFixScreen(ModalScreen[NewTempFix | None]):
+class TempFixScreen(CancelModal[NewTempFix | None]):
     HELP_NAME = "temporary fix"
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "save", "Save", priority=True),
-    ]
+    BINDINGS = [Binding("ctrl+s", "save", "Save", priority=True)]  # escape: CancelModal
 
     def __init__(self, draft: NewTempFix | None = None) -> None:
         super().__init__()
         self._draft = draft or NewTempFix("")
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="tempfix-box", classes="practice-box") as box:
-            box.border_title = "Add a temporary fix"
-            box.border_subtitle = "enter next field / save · ctrl+s save · escape cancels"
+        keys = "enter next field / save · ctrl+s save · escape cancels"
+        with modal_box("tempfix-box", "Add a temporary fix", keys, classes="practice-box"):
             yield Label("What (required)", classes="field-label")
             yield Input(self._draft.what, placeholder="e.g. Bypass payment token cache", id="tempfix-what")
             yield Label("Where", classes="field-label")
@@ -77,6 +72,3 @@ class TempFixScreen(ModalScreen[NewTempFix | None]):
             self.query_one("#tempfix-what", Input).focus()
             return
         self.dismiss(fix)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -1,0 +1,111 @@
+"""What the war room's small modals share: Escape cancels, a titled box, numbered choices.
+
+`CancelModal`: Escape dismisses with None (the binding lives here, so the key bar, help and
+command palette list it first on every modal, as each screen used to declare it first).
+`modal_box`: the bordered box a modal draws in, its title on the top border and its keys on
+the bottom one.
+`ChoiceScreen`: a modal around one OptionList of `choices`: ↑↓ move, a choice's key (1-9:
+the Nth, unless the screen says otherwise) highlights it or picks it at once, Enter or a
+click picks; what picking does is the screen's (by default it dismisses with the choice).
+
+Textual runs a message handler of every class in the MRO, so the screens built on
+`ChoiceScreen` do not define on_mount, on_key or on_option_list_option_selected: they give
+hooks (`first_choice`, `choice_index`, `picked`) instead.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Generic, TypeVar
+
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+ResultType = TypeVar("ResultType")
+ChoiceType = TypeVar("ChoiceType")
+
+
+class CancelModal(ModalScreen[ResultType]):
+    """A modal that Escape cancels: it dismisses with None."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def modal_box(box_id: str, title: str | Text, keys: str, classes: str | None = None) -> Vertical:
+    """The box a modal's content goes in (`with modal_box(...):` in compose)."""
+    box = Vertical(id=box_id, classes=classes)
+    box.border_title = title
+    box.border_subtitle = keys
+    return box
+
+
+def number_hint(n: int) -> str:
+    """The dim key hint before the Nth choice: only 1-9 have a key."""
+    return f"{n}  " if n < 10 else "   "
+
+
+class ChoiceScreen(CancelModal[ResultType], Generic[ResultType, ChoiceType]):
+    """A modal that picks one of `self.choices` (set them in __init__) from an OptionList."""
+
+    # False: a choice's key highlights it and Enter picks; True: the key picks at once.
+    PICK_ON_KEY: ClassVar[bool] = False
+
+    choices: list[ChoiceType]
+
+    def option(self, n: int, choice: ChoiceType) -> Option:
+        """The line shown for the Nth (from 1) choice: each screen draws its own."""
+        raise NotImplementedError(f"{type(self).__name__} must draw its choices")
+
+    def choice_list(self, list_id: str) -> OptionList:
+        return OptionList(*(self.option(n, choice) for n, choice in enumerate(self.choices, 1)), id=list_id)
+
+    def first_choice(self) -> int:
+        """The index highlighted when the screen opens."""
+        return 0
+
+    def choice_index(self, character: str) -> int | None:
+        """The index a typed character stands for: 1-9 the Nth (range checked by the caller)."""
+        # isdecimal, not isdigit: int() refuses "²", which isdigit accepts.
+        return int(character) - 1 if character.isdecimal() else None
+
+    def picked(self, choice: ChoiceType | None) -> None:
+        """A choice was picked (None: Enter on an empty list)."""
+        self.dismiss(choice)  # type: ignore[arg-type]
+
+    @property
+    def chosen(self) -> ChoiceType | None:
+        """The highlighted choice."""
+        index = self.query_one(OptionList).highlighted
+        return self.choices[index] if index is not None else None
+
+    def action_choose(self) -> None:
+        self.picked(self.chosen)
+
+    def on_mount(self) -> None:
+        listing = self.query_one(OptionList)
+        listing.highlighted = self.first_choice()
+        listing.focus()
+
+    def on_key(self, event: events.Key) -> None:
+        # Only while the list has the focus: an Input on the screen keeps its typing.
+        if not event.character or not isinstance(self.focused, OptionList):
+            return
+        index = self.choice_index(event.character)
+        if index is None or not 0 <= index < len(self.choices):
+            return
+        event.stop()
+        event.prevent_default()
+        if self.PICK_ON_KEY:
+            self.picked(self.choices[index])
+        else:
+            self.query_one(OptionList).highlighted = index
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.picked(self.choices[event.option_index])
