@@ -5,56 +5,22 @@ Update with `pytest tests/test_snapshots.py --snapshot-update`; the SVGs live in
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
-from conftest import FIXED_NOW
+from snapshot_helpers import NARROW, WIDE, app_for, press, with_store
 
-from warroom.app import build_app
 from warroom.store import Store
-
-WIDE = (140, 45)
-NARROW = (80, 24)
-
-
-async def settle(pilot, rounds: int = 4) -> None:
-    for _ in range(rounds):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    for widget in pilot.app.screen.query("Input, TextArea"):
-        widget.cursor_blink = False
-    await pilot.pause()
-
-
-def press(*keys: str):
-    async def run_before(pilot) -> None:
-        await settle(pilot)
-        if keys:
-            await pilot.press(*keys)
-            await pilot.pause(0.1)  # a screen switch takes ~50 ms since Textual 8
-            await settle(pilot)
-
-    return run_before
 
 
 @pytest.fixture
 def two_incidents(db_path):
-    async def seed() -> None:
-        store = await Store.open(db_path, clock=lambda: FIXED_NOW)
-        try:
-            await store.declare("Search is slow", 3, "sam", first_phase="assess", incident_id="INC-20260310-aaaa")
-            await store.declare(
-                "Login fails for SSO users", 1, "dana", first_phase="contain", incident_id="INC-20260310-bbbb"
-            )
-        finally:
-            await store.close()
+    async def seed(store: Store) -> None:
+        await store.declare("Search is slow", 3, "sam", first_phase="assess", incident_id="INC-20260310-aaaa")
+        await store.declare(
+            "Login fails for SSO users", 1, "dana", first_phase="contain", incident_id="INC-20260310-bbbb"
+        )
 
-    asyncio.run(seed())
+    with_store(db_path, seed)
     return db_path
-
-
-def app_for(path, playbook):
-    return build_app(path, playbook, clock=lambda: FIXED_NOW)
 
 
 def test_declare_screen(snap_compare, db_path, playbook):

@@ -9,14 +9,13 @@ Update with `pytest tests/test_snapshots_comms.py --snapshot-update`; SVGs in sn
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from conftest import FIXED_NOW
+from snapshot_helpers import WIDE, app_for, settle, with_store
+from snapshot_helpers import press as press_now
 from textual.app import App, ComposeResult
 
 from warroom import documents
-from warroom.app import build_app
 from warroom.locations import styles_dir
 from warroom.screens.document_chooser import DocumentChooser
 from warroom.screens.document_preview import DocumentPreview
@@ -25,7 +24,6 @@ from warroom.screens.roles import RolesScreen, role_holders
 from warroom.store import Store
 from warroom.widgets.handoff import HandoffEditor
 
-WIDE = (140, 45)
 STYLES = ["app.tcss", "warroom.tcss", "dialogs.tcss", "comms.tcss"]
 
 
@@ -50,36 +48,16 @@ class Host(App[None]):
 
 @pytest.fixture
 def demo_state(demo_db):
-    async def load():
-        store = await Store.open(demo_db, clock=lambda: FIXED_NOW)
-        try:
-            incident = (await store.incidents())[0]
-            return await store.load_state(incident.id)
-        finally:
-            await store.close()
+    async def load(store: Store):
+        incident = (await store.incidents())[0]
+        return await store.load_state(incident.id)
 
-    return asyncio.run(load())
-
-
-async def settle(pilot, rounds: int = 4) -> None:
-    for _ in range(rounds):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    for widget in pilot.app.screen.query("Input, TextArea"):
-        widget.cursor_blink = False
-    await pilot.pause()
+    return with_store(demo_db, load)
 
 
 def press(*keys: str):
-    async def run_before(pilot) -> None:
-        await settle(pilot)
-        for key in keys:  # one at a time: several keys open screens that take ~50 ms
-            await pilot.press(key)
-            await pilot.pause(0.05)
-        await pilot.pause(0.1)
-        await settle(pilot)
-
-    return run_before
+    # One at a time: several keys open screens that take ~50 ms.
+    return press_now(*keys, key_pause=0.05)
 
 
 def test_document_chooser(snap_compare, playbook):
@@ -124,10 +102,6 @@ def test_handoff_pane_from_template(snap_compare, playbook, demo_state):
         await settle(pilot)
 
     assert snap_compare(Host(widget=pane), terminal_size=(100, 30), run_before=run_before)
-
-
-def app_for(path, playbook):
-    return build_app(path, playbook, clock=lambda: FIXED_NOW)
 
 
 def test_postmortem_screen(snap_compare, demo_db, playbook):

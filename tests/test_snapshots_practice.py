@@ -7,17 +7,15 @@ snapshots/test_snapshots_practice/.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
 
 import pytest
 from conftest import FIXED_NOW
+from snapshot_helpers import NARROW, WIDE, app_for, clear_toasts, settle, with_store
+from snapshot_helpers import press as press_keys
 
-from warroom.app import build_app
 from warroom.store import Store
 
-WIDE = (140, 45)
-NARROW = (80, 24)
 STORY_ID = "INC-20260310-story"
 T0 = FIXED_NOW.replace(minute=30)  # 14:30: the deploy in the seed's story
 
@@ -26,43 +24,20 @@ def at(minutes: float) -> datetime:
     return T0 + timedelta(minutes=minutes)
 
 
-async def settle(pilot, rounds: int = 4) -> None:
-    for _ in range(rounds):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    for widget in pilot.app.screen.query("Input, TextArea"):
-        widget.cursor_blink = False
-    await pilot.pause()
-
-
 def press(*keys: str):
-    async def run_before(pilot) -> None:
-        await settle(pilot)
-        if keys:
-            await pilot.press(*keys)
-            await pilot.pause(0.1)  # a screen switch takes ~50 ms since Textual 8
-            await settle(pilot)
-        pilot.app.clear_notifications()  # toasts time out in real time: keep them out
-        await pilot.pause()
-
-    return run_before
+    return press_keys(*keys, toasts=False)
 
 
 def seeded(path, steps) -> None:
     """Run `steps(store, clock_at)` against a fresh store; clock_at(minutes) moves its clock."""
 
-    async def seed() -> None:
-        store = await Store.open(path, clock=lambda: at(12))
-
+    async def seed(store: Store) -> None:
         def clock_at(minutes: float) -> None:
             store.clock = lambda: at(minutes)
 
-        try:
-            await steps(store, clock_at)
-        finally:
-            await store.close()
+        await steps(store, clock_at)
 
-    asyncio.run(seed())
+    with_store(path, seed, at(12))
 
 
 async def declare_story(store: Store, clock_at) -> None:
@@ -119,7 +94,7 @@ def progress_db(db_path, playbook):
 
 
 def app_at(path, playbook, minutes: float):
-    return build_app(path, playbook, clock=lambda: at(minutes))
+    return app_for(path, playbook, at(minutes))
 
 
 def test_red_flags_firing(snap_compare, flags_db, playbook):
@@ -153,12 +128,11 @@ def test_fix_checklist_blocked_by_a_temp_fix(snap_compare, demo_db, playbook):
             checklist.highlighted = checklist.get_option_index("fix:temp_removed")
             await pilot.press("space")
             await settle(pilot)
-            pilot.app.clear_notifications()
-            await pilot.pause()
+            await clear_toasts(pilot)
 
         return run_before
 
-    app = build_app(demo_db, playbook, clock=lambda: FIXED_NOW)
+    app = app_for(demo_db, playbook)
     assert snap_compare(app, terminal_size=WIDE, run_before=steps_before())
 
 
