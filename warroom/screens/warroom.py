@@ -152,8 +152,9 @@ class WarRoomScreen(CommsActions, PracticeActions, Screen[None]):
             self._version = await self.store.data_version()
             self._last_seq = await self.store.max_seq()
             count, tail = await self.store.timeline_tail(self.incident_id, TAIL_ROWS)
-            last = await self.store.events_by_seq(tail[-1:])
-            self.query_one(Timeline).load_tail(count, tail, last[0].ts if last else None)
+            # Read with the keys, so the first frame needs no page fetch: one queued behind
+            # the read of every key (below) waited for it.
+            self.query_one(Timeline).load_tail(count, await self.store.events_by_seq(tail))
             incident = await self.store.incident(self.incident_id)
             if incident is not None:
                 self.query_one(IncidentHeader).show(IncidentState(incident=incident), self.now())

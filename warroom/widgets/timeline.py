@@ -86,10 +86,12 @@ class Timeline(ScrollView, can_focus=True):
 
     # ----- data in ------------------------------------------------------------------
 
-    def load_tail(self, count: int, tail: list[int], last_ts: datetime | None) -> None:
-        """Only the newest keys of `count`: the rows before them show as loading (…) until
-        `load` brings every key."""
-        self.load([*([None] * (count - len(tail))), *tail], last_ts)  # type: ignore[list-item]
+    def load_tail(self, count: int, tail: list[Event]) -> None:
+        """Only the newest of `count` rows, already read: the rows before them show as
+        loading (…) until `load` brings every key."""
+        seqs = [e.seq for e in tail]
+        self.load([*([None] * (count - len(seqs))), *seqs], tail[-1].ts if tail else None)  # type: ignore[list-item]
+        self._cache.update((e.seq, e) for e in tail)
 
     def load(self, keys: list[int], last_ts: datetime | None, keep_seq: int | None = None) -> None:
         """Replace the key list; the cursor stays on `keep_seq` if given, on its row if that
