@@ -734,3 +734,14 @@ async def test_long_timeline_opens_on_its_newest_rows(demo_db, playbook, monkeyp
         first = timeline.selected_event
         earliest = query(demo_db, "SELECT seq FROM events WHERE kind NOT IN ('amend', 'strike', 'pin', 'unpin') ORDER BY ts, seq LIMIT 1")
         assert first is not None and first.seq == earliest[0]["seq"]
+
+
+@pytest.mark.parametrize("days_later, dated", [(0, False), (1, True)])
+async def test_rows_carry_their_date_once_the_incident_spans_days(demo_db, playbook, days_later, dated):
+    later = FIXED_NOW + timedelta(days=days_later)
+    app = build_app(demo_db, playbook, clock=lambda: later)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        timeline = screen.query_one(Timeline)
+        row = timeline.row_text(timeline.selected_event).plain
+        assert row.startswith("03-10 14:") == dated and (dated or row.startswith("14:"))

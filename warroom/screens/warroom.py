@@ -25,6 +25,7 @@ from warroom.messages import DeclareIncident, ShowIncidents
 from warroom.models import BULK_KINDS, MARKER_KINDS, SYSTEM_KINDS, Event, IncidentState
 from warroom.playbook import Playbook
 from warroom.safetext import one_line
+from warroom.timeutil import local
 from warroom.screens.severity_change import SeverityChangeScreen
 from warroom.store import HANDOFF_DRAFT, Store
 from warroom.widgets.checklist import Checklist
@@ -56,6 +57,13 @@ SIDE_PANES = ("checklist", "red-flags", "handoff", "severity")
 # System events can be pinned but not rewritten: striking a phase change would rewrite history.
 _CORRECTABLE_SYSTEM = {"triage"}
 ENTRY_HINT = "  ".join(f"{k}: {v}" for k, v in KIND_KEYS.items()) + "  ·  14:30 / -12m backdates"
+
+
+def spans_days(state: IncidentState, now: datetime) -> bool:
+    """Times alone are ambiguous once the incident began on another (local) day than today."""
+    began = state.incident.started_at or state.incident.declared_at
+    first = min([began, *(e.ts for e in state.events[:1])])
+    return local(first).date() != local(now).date()
 
 
 class WarRoomScreen(CommsActions, PracticeActions, Screen[None]):
@@ -236,6 +244,7 @@ class WarRoomScreen(CommsActions, PracticeActions, Screen[None]):
         self.query_one(HandoffEditor).show(self.state.handoff_draft)
         self.query_one(SeverityPane).show(self.state, now)
         self.query_one(TempFixes).show(self.state)
+        self.query_one(Timeline).show_dates(spans_days(self.state, now))
         self._evaluate_flags(now)
         self.refresh_bindings()
         await self._comms_watch()

@@ -20,7 +20,7 @@ from textual.strip import Strip
 
 from warroom.models import USER_KINDS, Event
 from warroom.safetext import one_line
-from warroom.timeutil import hms
+from warroom.timeutil import hms, local
 
 Fetch = Callable[[list[int]], Awaitable[list[Event]]]
 
@@ -83,6 +83,8 @@ class Timeline(ScrollView, can_focus=True):
         self._last_ts: datetime | None = None
         # Bumped when cached rows go stale; a page fetched before that is not cached.
         self._generation = 0
+        # An incident that runs past midnight (or is read another day) shows each row's date.
+        self.with_dates = False
 
     # ----- data in ------------------------------------------------------------------
 
@@ -126,6 +128,11 @@ class Timeline(ScrollView, can_focus=True):
             self.move_to(len(self.keys) - 1)
         self.refresh()
         return True
+
+    def show_dates(self, on: bool) -> None:
+        if on != self.with_dates:
+            self.with_dates = on
+            self.refresh()
 
     def invalidate(self, event_id: str | None) -> None:
         """A marker (amend/strike/pin) changed this event: fetch it again when shown."""
@@ -265,7 +272,8 @@ class Timeline(ScrollView, can_focus=True):
         else:
             kind_style = "timeline--kind" if event.kind in USER_KINDS else "timeline--system"
         text = Text(no_wrap=True, end="")
-        text.append(hms(event.ts), style("timeline--time"))
+        stamp = f"{local(event.ts):%m-%d} {hms(event.ts)}" if self.with_dates else hms(event.ts)
+        text.append(stamp, style("timeline--time"))
         text.append(f" {markers} ", style("timeline--marker"))
         text.append(f"{event.kind[:KIND_WIDTH]:<{KIND_WIDTH}} ", style(kind_style))
         text.append(f"{one_line(event.author, AUTHOR_WIDTH):<{AUTHOR_WIDTH}} ", style("timeline--author"))
