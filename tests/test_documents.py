@@ -240,6 +240,19 @@ def test_internal_texts_name_the_incident_when_no_service_is_known(playbook):
     assert "Payments: card form spins forever." in summary
 
 
+def test_answers_that_say_nothing_stay_out_of_public_texts(playbook):
+    """"unknown" for what is broken is no symptom: the status page keeps its own wording."""
+    story = Story()
+    story.log("triage", "Unknown.", 12, question="broken")
+    story.log("triage", "not sure", 12, question="affected")
+    for kind in ("status", "external"):
+        text = documents.render(kind, story.state(), playbook, at(20))
+        assert "nknown" not in text and "not sure" not in text, kind
+    story = Story()
+    story.log("triage", "card form spins forever", 12, question="broken")
+    assert "card form spins forever" in documents.render("status", story.state(), playbook, at(20))
+
+
 # ----- numbering --------------------------------------------------------------------------
 
 

@@ -58,6 +58,7 @@ from warroom import metrics as metrics_module
 from warroom.errors import InputError, PlaybookError
 from warroom.models import ROLE_NAMES, Event, IncidentState
 from warroom.playbook import DocumentSpec, Playbook
+from warroom.rules import is_non_answer
 
 if TYPE_CHECKING:
     from jinja2.sandbox import SandboxedEnvironment
@@ -203,13 +204,15 @@ def live(state: IncidentState) -> list[Event]:
     return [e for e in state.events if not e.struck]
 
 
-def triage_answers(state: IncidentState) -> dict[str, str]:
-    """Latest live answer per triage question (times corrected later carry no question)."""
+def triage_answers(state: IncidentState, non_answers: Iterable[str] = ()) -> dict[str, str]:
+    """Latest live answer per triage question (times corrected later carry no question).
+    An answer that says nothing ("unknown", "none") leaves the question unanswered, so a
+    document falls back to its own wording instead of telling customers "unknown"."""
     answers: dict[str, str] = {}
     for event in live(state):
         if event.kind == "triage" and event.data.get("question"):
             answers[str(event.data["question"])] = event.shown_text.strip()
-    return answers
+    return {q: a for q, a in answers.items() if not is_non_answer(a, non_answers)}
 
 
 def status_word(state: IncidentState, playbook: Playbook) -> str:
@@ -555,7 +558,7 @@ def environment(team_dir: str | None = None) -> SandboxedEnvironment:
 def context(state: IncidentState, playbook: Playbook, now: datetime, number: int | None = None) -> dict[str, Any]:
     """Everything a template may use. Plain strings are escaped when printed."""
     inc = state.incident
-    triage = triage_answers(state)
+    triage = triage_answers(state, playbook.non_answers)
     service, symptom = service_and_symptom(state, triage)
     m = metrics_module.compute(state, now)
     events = live(state)
