@@ -97,66 +97,58 @@ def app_at(path, playbook, minutes: float):
     return app_for(path, playbook, at(minutes))
 
 
+def shot(snap_compare, path, playbook, minutes: float, *keys: str, size=WIDE) -> bool:
+    """The app `minutes` into the story, after `keys`, against its snapshot."""
+    return snap_compare(app_at(path, playbook, minutes), terminal_size=size, run_before=press(*keys))
+
+
 def test_red_flags_firing(snap_compare, flags_db, playbook):
-    app = app_at(flags_db, playbook, 18)
-    assert snap_compare(app, terminal_size=WIDE, run_before=press("f"))
+    assert shot(snap_compare, flags_db, playbook, 18, "f")
 
 
 def test_red_flags_firing_narrow(snap_compare, flags_db, playbook):
-    app = app_at(flags_db, playbook, 18)
-    assert snap_compare(app, terminal_size=NARROW, run_before=press("f"))
+    assert shot(snap_compare, flags_db, playbook, 18, "f", size=NARROW)
 
 
 def test_checklist_with_progress_and_temp_fixes(snap_compare, progress_db, playbook):
-    app = app_at(progress_db, playbook, 21)
-    assert snap_compare(app, terminal_size=WIDE, run_before=press("c"))
+    assert shot(snap_compare, progress_db, playbook, 21, "c")
 
 
 def test_severity_panel(snap_compare, progress_db, playbook):
     # 14:58: SEV-1 since 14:43, its 15-minute update cadence missed: overdue.
-    app = app_at(progress_db, playbook, 28)
-    assert snap_compare(app, terminal_size=NARROW, run_before=press("v"))
+    assert shot(snap_compare, progress_db, playbook, 28, "v", size=NARROW)
 
 
 def test_fix_checklist_blocked_by_a_temp_fix(snap_compare, demo_db, playbook):
-    def steps_before():
-        async def run_before(pilot) -> None:
-            await settle(pilot)
-            await pilot.press("right_square_bracket", "right_square_bracket", "c")
-            await settle(pilot)
-            checklist = pilot.app.screen.query_one("#checklist")
-            checklist.highlighted = checklist.get_option_index("fix:temp_removed")
-            await pilot.press("space")
-            await settle(pilot)
-            await clear_toasts(pilot)
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("right_square_bracket", "right_square_bracket", "c")
+        await settle(pilot)
+        checklist = pilot.app.screen.query_one("#checklist")
+        checklist.highlighted = checklist.get_option_index("fix:temp_removed")
+        await pilot.press("space")
+        await settle(pilot)
+        await clear_toasts(pilot)
 
-        return run_before
-
-    app = app_for(demo_db, playbook)
-    assert snap_compare(app, terminal_size=WIDE, run_before=steps_before())
+    assert snap_compare(app_for(demo_db, playbook), terminal_size=WIDE, run_before=run_before)
 
 
 def test_containment_modal(snap_compare, flags_db, playbook):
-    app = app_at(flags_db, playbook, 18)
-    assert snap_compare(app, terminal_size=WIDE, run_before=press("C"))
+    assert shot(snap_compare, flags_db, playbook, 18, "C")
 
 
 def test_mitigation_modal(snap_compare, progress_db, playbook):
-    app = app_at(progress_db, playbook, 21)
-    assert snap_compare(app, terminal_size=WIDE, run_before=press("M"))
+    assert shot(snap_compare, progress_db, playbook, 21, "M")
 
 
 def test_temp_fix_modal(snap_compare, flags_db, playbook):
     keys = ("T", *"Bypass payment token cache", "enter", *"checkout-api config", "enter", *"INC-1234")
-    app = app_at(flags_db, playbook, 18)
-    assert snap_compare(app, terminal_size=WIDE, run_before=press(*keys))
+    assert shot(snap_compare, flags_db, playbook, 18, *keys)
 
 
 def test_dismiss_flag_modal(snap_compare, flags_db, playbook):
-    app = app_at(flags_db, playbook, 18)
-    assert snap_compare(app, terminal_size=WIDE, run_before=press("f", "d", *"deploy only touched docs"))
+    assert shot(snap_compare, flags_db, playbook, 18, "f", "d", *"deploy only touched docs")
 
 
 def test_snooze_flag_modal(snap_compare, flags_db, playbook):
-    app = app_at(flags_db, playbook, 18)
-    assert snap_compare(app, terminal_size=WIDE, run_before=press("f", "down", "z"))
+    assert shot(snap_compare, flags_db, playbook, 18, "f", "down", "z")

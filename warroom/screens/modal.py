@@ -1,7 +1,7 @@
 """What the war room's small modals share: Escape cancels, a titled box, numbered choices.
 
-`CancelModal`: Escape dismisses with None (the binding lives here, so the key bar, help and
-command palette list it first on every modal, as each screen used to declare it first).
+`CancelModal`: Escape dismisses with None. Its binding is merged before the screen's own,
+so the key bar, help and command palette list Escape first on every modal.
 `modal_box`: the bordered box a modal draws in, its title on the top border and its keys on
 the bottom one.
 `ChoiceScreen`: a modal around one OptionList of `choices`: ↑↓ move, a choice's key (1-9:
