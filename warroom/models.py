@@ -51,7 +51,8 @@ BACKDATED_AFTER = timedelta(seconds=60)
 
 
 class Row(BaseModel):
-    model_config = ConfigDict(frozen=False, extra="forbid")
+    # defer_build: a class builds its validator on first use, not at import (start-up).
+    model_config = ConfigDict(frozen=False, extra="forbid", defer_build=True)
 
 
 class Incident(Row):

@@ -162,8 +162,10 @@ class WarRoomScreen(CommsActions, PracticeActions, Screen[None]):
             count, tail = await self.store.timeline_tail(self.incident_id, TAIL_ROWS)
             # Read with the keys, so the first frame needs no page fetch: one queued behind
             # the read of every key (below) waited for it.
-            self.query_one(Timeline).load_tail(count, await self.store.events_by_seq(tail))
+            newest = await self.store.events_by_seq(tail)
             incident = await self.store.incident(self.incident_id)
+            # Header and rows in the same frame: the slow reads below start after it.
+            self.query_one(Timeline).load_tail(count, newest)
             if incident is not None:
                 self.query_one(IncidentHeader).show(IncidentState(incident=incident), self.now())
         except Exception as exc:  # noqa: BLE001 - a message, never a traceback
