@@ -834,6 +834,8 @@ def test_answered_triage_questions_tick_their_assess_items(playbook):
         item = items[item_id]
         assert rules.item_done(state, "assess", item.id, item.requires, item.done_when)
         assert rules.item_evidence(state, item.done_when) == at(12)  # shown "on the timeline 14:42"
+    assert rules.item_answer(state, items["changed"].done_when) == "deploy v2.3.4 at 14:30"  # shown under it
+    assert rules.item_answer(state, items["rollback"].done_when) is None
     assert rules.phase_progress(state, playbook)["assess"] == (2, 5)
     assert rules.advance_warning(state, playbook, "contain") == (
         "3 of 5 Assess items unticked — speed first, you may skip"
@@ -845,6 +847,7 @@ def test_an_answer_that_says_nothing_ticks_nothing(playbook, text):
     state = answered(("broken", text), ("changed", text)).state()
     assert rules.phase_progress(state, playbook)["assess"] == (0, 5)
     assert rules.item_evidence(state, playbook.phase("assess").items[0].done_when) is None
+    assert rules.item_answer(state, playbook.phase("assess").items[0].done_when) is None
 
 
 def test_unanswered_questions_tick_nothing(playbook):

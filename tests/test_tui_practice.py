@@ -555,3 +555,25 @@ async def test_resolve_asks_once_then_resolves_and_reopens(demo_db, playbook):
     kinds = [r["kind"] for r in rows(demo_db, "SELECT kind FROM events ORDER BY seq")]
     assert kinds[-2:] == ["resolved", "reopened"]
     assert rows(demo_db, "SELECT status FROM incidents")[0]["status"] == "open"
+
+
+async def test_declare_screen_answers_show_under_their_assess_items(db_path, playbook):
+    async def declare() -> None:
+        store = await Store.open(db_path, clock=lambda: FIXED_NOW)
+        try:
+            await store.declare(
+                "Checkout failing", 2, "dana", first_phase="assess",
+                triage={"broken": "payment step returns 500", "changed": "unknown"},
+            )
+        finally:
+            await store.close()
+
+    await declare()
+    app = build_app(db_path, playbook, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=(140, 45)) as pilot:
+        screen = await open_war_room(pilot)
+        checklist = screen.query_one(Checklist)
+        prompts = {option.id: option.prompt.plain for option in checklist.options}
+        assert prompts["assess:broken"].startswith("[x] What's broken?")
+        assert "→ payment step returns 500" in prompts["assess:broken"]
+        assert prompts["assess:changed"].startswith("[ ]") and "→" not in prompts["assess:changed"]

@@ -496,6 +496,14 @@ def item_evidence(state: IncidentState, done_when: str | Answered | None) -> dat
     return None
 
 
+def item_answer(state: IncidentState, done_when: str | Answered | None) -> str | None:
+    """What the timeline answered for an `answered:KEY` item (shown under it), else None."""
+    if not isinstance(done_when, Answered):
+        return None
+    answer = triage_answer(state, done_when.triage, done_when.non_answers)
+    return answer.shown_text.strip() if answer is not None else None
+
+
 def item_done(
     state: IncidentState,
     phase: str,

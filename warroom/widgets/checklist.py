@@ -73,8 +73,9 @@ class Checklist(OptionList):
                     line.append(f"  {one_line(mark.by, 12)} {hm(mark.at)}", "dim")
                 elif recorded is not None:
                     line.append(f"  on the timeline {hm(recorded)}", "dim")
-                if mark and mark.answer:
-                    line.append(f"\n    → {one_line(mark.answer, 200)}", "italic")
+                answer = mark.answer if mark and mark.answer else rules.item_answer(state, item.done_when)
+                if answer:  # ticked with an answer, or answered on the declare screen
+                    line.append(f"\n    → {one_line(answer, 200)}", "italic")
                 options.append(Option(line, id=f"{phase.key}:{item.id}"))
         # Shown again after every write: rebuilding an unchanged list would redraw the pane.
         shown = tuple((o.id, o.prompt.plain) for o in options)  # type: ignore[union-attr]
