@@ -278,3 +278,14 @@ def _main(argv: list[str]) -> int:
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
     raise SystemExit(_main(sys.argv[1:]))
+
+
+async def declare_checkout_down(path) -> str:
+    """A fresh SEV-1 incident in the database at `path`; its id."""
+    from warroom.store import Store
+
+    store = await Store.open(path)
+    try:
+        return (await store.declare("Checkout down", 1, "dana", first_phase="assess")).id
+    finally:
+        await store.close()

@@ -12,7 +12,7 @@ from collections import Counter
 
 import pytest
 
-from helpers_proc import HELPER, isolated_env
+from helpers_proc import HELPER, declare_checkout_down, isolated_env
 from warroom.store import Store
 
 STORE_WRITERS = 2
@@ -21,14 +21,6 @@ CLI_LOOPS = 3
 CLI_LOOP_EVENTS = 300  # each: cli.main(["log", ...]) in one process, the `warroom log` code path
 SHELL_LOOPS = 2
 SHELL_EVENTS = 25  # each: a real `python -m warroom log` process per event
-
-
-async def _declare(path) -> str:
-    store = await Store.open(path)
-    try:
-        return (await store.declare("Checkout down", 1, "dana", first_phase="assess")).id
-    finally:
-        await store.close()
 
 
 async def _read_timeline(path, incident):
@@ -42,7 +34,7 @@ async def _read_timeline(path, incident):
 
 
 def test_many_writers_one_file(tmp_path, db_path):
-    incident = asyncio.run(_declare(db_path))
+    incident = asyncio.run(declare_checkout_down(db_path))
     env = isolated_env(tmp_path / "home", db_path)
     pipes = dict(stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     war_rooms = [
@@ -126,7 +118,7 @@ def _hold_write_lock(path):
 
 def test_writer_waits_for_a_short_lock(tmp_path, db_path):
     """A lock held for a moment (another terminal committing) makes `warroom log` wait, not fail."""
-    incident = asyncio.run(_declare(db_path))
+    incident = asyncio.run(declare_checkout_down(db_path))
     env = isolated_env(tmp_path / "home", db_path)
     holder = _hold_write_lock(db_path)
     try:
@@ -162,7 +154,7 @@ def short_busy_timeout(monkeypatch):
 def test_cli_log_locked_too_long_is_one_line(db_path, short_busy_timeout, capsys):
     from warroom import cli
 
-    asyncio.run(_declare(db_path))
+    asyncio.run(declare_checkout_down(db_path))
     holder = _hold_write_lock(db_path)
     try:
         code = cli.main(["--db", str(db_path), "log", "blocked"])
@@ -181,7 +173,7 @@ async def test_store_append_locked_too_long_then_retry(db_path, short_busy_timeo
     the same store writes once the lock is gone."""
     from warroom.errors import DatabaseError
 
-    incident = await _declare(db_path)
+    incident = await declare_checkout_down(db_path)
     store = await Store.open(db_path)
     try:
         holder = _hold_write_lock(db_path)

@@ -26,19 +26,11 @@ import subprocess
 import sys
 import time
 
-from helpers_proc import HELPER, PtyApp, isolated_env, wait_for_row
+from helpers_proc import HELPER, PtyApp, declare_checkout_down, isolated_env, wait_for_row
 from warroom.store import HANDOFF_DRAFT, Store
 
 ROUNDS = 50
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-
-
-async def _declare(path) -> str:
-    store = await Store.open(path)
-    try:
-        return (await store.declare("Checkout down", 1, "dana", first_phase="assess")).id
-    finally:
-        await store.close()
 
 
 def _kill_group(proc: subprocess.Popen) -> bytes:
@@ -65,7 +57,7 @@ def _numbers(conn, prefix: str) -> list[int]:
 
 
 def test_sigkill_loses_no_acknowledged_write(tmp_path, db_path):
-    incident = asyncio.run(_declare(db_path))
+    incident = asyncio.run(declare_checkout_down(db_path))
     env = isolated_env(tmp_path / "home", db_path)
     seed = int.from_bytes(os.urandom(4), "big")
     rng = random.Random(seed)
@@ -149,7 +141,7 @@ def test_sigkill_loses_no_acknowledged_write(tmp_path, db_path):
 
 
 def test_tui_killed_keeps_committed_entry_and_handoff_draft(tmp_path, db_path):
-    incident = asyncio.run(_declare(db_path))
+    incident = asyncio.run(declare_checkout_down(db_path))
     env = isolated_env(tmp_path / "home", db_path)
 
     app = PtyApp("--db", str(db_path), env=env)

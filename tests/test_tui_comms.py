@@ -94,6 +94,14 @@ async def test_each_copy_key_copies_and_logs_updates(demo_db, playbook, kind):
         assert handle.read() == shown
 
 
+
+async def declare_search_is_slow(db_path) -> None:
+    store = await Store.open(db_path, clock=lambda: FIXED_NOW)
+    try:
+        await store.declare("Search is slow", 3, "sam", first_phase="assess", incident_id="INC-20260310-aaaa")
+    finally:
+        await store.close()
+
 async def test_internal_update_numbers_follow_copies(demo_db, playbook):
     app = app_for(demo_db, playbook)
     async with app.run_test(size=SIZE) as pilot:
@@ -264,14 +272,7 @@ async def test_hand_off_needs_a_new_name(demo_db, playbook):
 
 
 async def test_fresh_incident_handoff_pane_starts_from_the_template(db_path, playbook):
-    async def declare() -> None:
-        store = await Store.open(db_path, clock=lambda: FIXED_NOW)
-        try:
-            await store.declare("Search is slow", 3, "sam", first_phase="assess", incident_id="INC-20260310-aaaa")
-        finally:
-            await store.close()
-
-    await declare()
+    await declare_search_is_slow(db_path)
     app = app_for(db_path, playbook)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_war_room(pilot)
@@ -376,19 +377,12 @@ async def test_help_and_palette_list_the_comms_keys(demo_db, playbook):
 
 
 async def test_untouched_handoff_follows_the_incident_edited_one_does_not(db_path, playbook):
-    async def declare() -> None:
-        store = await Store.open(db_path, clock=lambda: FIXED_NOW)
-        try:
-            await store.declare("Search is slow", 3, "sam", first_phase="assess", incident_id="INC-20260310-aaaa")
-        finally:
-            await store.close()
-
-    await declare()
+    await declare_search_is_slow(db_path)
     app = app_for(db_path, playbook)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_war_room(pilot)
         pane = screen.query_one("#handoff")
-        for _ in range(6):  # the watcher prefills the pane from the template
+        for _ in range(6):  # the first state load prefills the pane from the template
             await pilot.pause(0.3)
             await settle(pilot)
             if pane.text:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from conftest import FIXED_NOW
-from pilot import open_war_room, settle
+from pilot import open_war_room, query, settle
 
 from warroom import metrics, rules
 from warroom.app import build_app
@@ -49,12 +49,7 @@ class Clock:
 
 
 def rows(path, sql: str, *params) -> list[sqlite3.Row]:
-    conn = sqlite3.connect(path)
-    conn.row_factory = sqlite3.Row
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
+    return query(path, sql, params)
 
 
 def events(path, kind: str) -> list[sqlite3.Row]:
