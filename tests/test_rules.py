@@ -31,6 +31,14 @@ def with_playbook(playbook, **changes):
     return playbook_module.Playbook.model_validate(raw)
 
 
+def with_change_question(playbook, **changes):
+    """A copy of the shipped playbook whose "What changed?" question has some fields replaced."""
+    raw = playbook.model_dump()
+    (question,) = [q for q in raw["triage"] if q["key"] == "changed"]
+    question.update(changes)
+    return playbook_module.Playbook.model_validate(raw)
+
+
 # ----- the registry -----------------------------------------------------------------------
 
 
@@ -718,8 +726,11 @@ def test_the_words_that_mean_nothing_come_from_the_playbook(playbook):
     assert fired(freeze.state(), playbook, at(12.5), "rollback_first")
     ours = with_playbook(playbook, non_answers=["deploy freeze since friday"])
     assert not fired(freeze.state(), ours, at(12.5), "rollback_first")
+    # With no non-answers and no undoable words on the question, even "nothing" is a change.
     nothing = answered(("changed", "nothing"))
-    assert fired(nothing.state(), with_playbook(playbook, non_answers=[]), at(12.5), "rollback_first")
+    bare = with_change_question(playbook, undoable_words=[], undoable_pattern=None)
+    assert not fired(nothing.state(), bare, at(12.5), "rollback_first")
+    assert fired(nothing.state(), with_playbook(bare, non_answers=[]), at(12.5), "rollback_first")
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ refused with a message naming the file and the field.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from functools import cached_property
 from pathlib import Path
@@ -35,6 +36,7 @@ class Answered(Spec):
     # Copied from the playbook on load: the checklist pane hands rules.item_evidence an
     # item's done_when alone, so the words that mean "no answer" travel with it.
     _non_answers: tuple[str, ...] = PrivateAttr(default=())
+    _asked: TriageQuestion | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")
     @classmethod
@@ -50,6 +52,11 @@ class Answered(Spec):
     @property
     def non_answers(self) -> tuple[str, ...]:
         return self._non_answers
+
+    @property
+    def asked(self) -> TriageQuestion | None:
+        """The triage question answered (copied on load), for its own non-answer prefixes."""
+        return self._asked
 
 
 class ChecklistItem(Spec):
@@ -115,6 +122,38 @@ class TriageQuestion(Spec):
     # A real answer names a recent change (a deploy, a config push): the rollback-first
     # red flag counts it like a logged change, timed at the declaration.
     counts_as_change: bool = False
+    # An answer that begins with one of these phrases says nothing either ("Nothing
+    # changed, no deploys today"), unless it goes on with one of `contrast_words`
+    # ("no deploys, but a config push at 14:28"). Whole words, ignoring case and spacing.
+    non_answer_prefixes: list[str] = Field(default_factory=list)
+    contrast_words: list[str] = Field(default_factory=list)
+    # For counts_as_change: the answer counts only if it names something a rollback can
+    # undo, a word starting with one of `undoable_words` ("deploy" matches "Deployed") or
+    # text matching `undoable_pattern` (a version). Neither given: every real answer counts.
+    undoable_words: list[str] = Field(default_factory=list)
+    undoable_pattern: str | None = None
+
+    @field_validator("non_answer_prefixes", "contrast_words", "undoable_words")
+    @classmethod
+    def _words_have_letters(cls, words: list[str]) -> list[str]:
+        # A blank or punctuation-only entry would match every answer.
+        for word in words:
+            if not any(ch.isalnum() for ch in word):
+                raise ValueError(f"{word!r} has no letters or digits")
+        return words
+
+    @field_validator("undoable_pattern")
+    @classmethod
+    def _pattern_compiles(cls, pattern: str | None) -> str | None:
+        if pattern is None:
+            return None
+        try:
+            compiled = re.compile(pattern, re.IGNORECASE)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {exc}") from None
+        if compiled.search(""):
+            raise ValueError("matches empty text, so it would match every answer")
+        return pattern
 
 
 class Containment(Spec):
@@ -207,10 +246,12 @@ class Playbook(Spec):
     @model_validator(mode="after")
     def _answers_know_non_answers(self) -> Playbook:
         words = tuple(self.non_answers)
+        questions = {q.key: q for q in self.triage}
         for phase in self.phases:
             for item in phase.items:
                 if isinstance(item.done_when, Answered):
                     item.done_when._non_answers = words
+                    item.done_when._asked = questions.get(item.done_when.triage)
         return self
 
     @cached_property

@@ -23,7 +23,7 @@ from typing import Literal
 from warroom.errors import PlaybookError
 from warroom.metrics import aware, compute, is_containment_decision, live_events
 from warroom.models import Event, FlagDecision, IncidentState
-from warroom.playbook import Answered, Phase, Playbook
+from warroom.playbook import Answered, Phase, Playbook, TriageQuestion
 from warroom.safetext import one_line
 from warroom.timeutil import duration, hm
 
@@ -136,31 +136,86 @@ def _normal_answer(text: str) -> str:
     return _ANSWER_EDGES_RE.sub("", " ".join(text.replace("\u2019", "'").casefold().split()))
 
 
-def is_non_answer(text: str, non_answers: Iterable[str]) -> bool:
-    """A triage answer that says nothing ("None.", "unknown", or only punctuation)."""
+def _has_word(said: str, word: str, *, whole: bool) -> bool:
+    """Whether normalised `said` holds `word` at the start of a word (and, if `whole`, at its end)."""
+    end = r"(?!\w)" if whole else ""
+    return re.search(r"(?<!\w)" + re.escape(_normal_answer(word)) + end, said) is not None
+
+
+def _begins_with(said: str, phrase: str) -> bool:
+    """Whether normalised `said` opens with the whole words of `phrase` ("no deploy" does
+    not open "no deployments")."""
+    return said.startswith(phrase) and not said[len(phrase) : len(phrase) + 1].isalnum()
+
+
+def is_non_answer(
+    text: str, non_answers: Iterable[str], prefixes: Iterable[str] = (), contrast: Iterable[str] = ()
+) -> bool:
+    """A triage answer that says nothing ("None.", "unknown", or only punctuation).
+
+    `non_answers` must be the whole answer. A phrase of `prefixes` need only open it
+    ("nothing changed, no deploys today"), so that list never holds a bare "no" or "none"
+    ("none of the nodes upgraded" is an answer); and an answer that goes on with a word of
+    `contrast` ("no deploys, but a config push at 14:28") is a real answer after all.
+    """
     said = _normal_answer(text)
-    return not said or said in {_normal_answer(word) for word in non_answers}
+    if not said or said in {_normal_answer(word) for word in non_answers}:
+        return True
+    for prefix in prefixes:
+        opening = _normal_answer(prefix)
+        if opening and _begins_with(said, opening):
+            rest = said[len(opening) :]
+            return not any(_has_word(rest, word, whole=True) for word in contrast)
+    return False
 
 
-def triage_answer(state: IncidentState, question: str, non_answers: Iterable[str]) -> Event | None:
+def names_undoable(text: str, question: TriageQuestion) -> bool:
+    """Whether an answer to a change question names something a rollback can undo: a word
+    beginning with one of its `undoable_words` or text matching its `undoable_pattern`.
+    A question with neither counts every answer."""
+    if not question.undoable_words and question.undoable_pattern is None:
+        return True
+    said = _normal_answer(text)
+    if any(_has_word(said, word, whole=False) for word in question.undoable_words):
+        return True
+    pattern = question.undoable_pattern
+    return pattern is not None and re.search(pattern, text, re.IGNORECASE) is not None
+
+
+def triage_answer(
+    state: IncidentState, question: str, non_answers: Iterable[str], asked: TriageQuestion | None = None
+) -> Event | None:
     """The live answer to a triage question, unless it is missing or says nothing.
 
     The declare screen logs one `triage` event per answered question; a correction
-    amends it, so the latest live one is the answer.
+    amends it, so the latest live one is the answer. `asked`, the question itself, adds
+    its own `non_answer_prefixes` and `contrast_words`.
     """
     latest = None
     for event in live_events(state):
         if event.kind == "triage" and event.data.get("question") == question:
             latest = event
-    if latest is None or is_non_answer(latest.shown_text, non_answers):
+    if latest is None:
+        return None
+    prefixes = asked.non_answer_prefixes if asked is not None else ()
+    contrast = asked.contrast_words if asked is not None else ()
+    if is_non_answer(latest.shown_text, non_answers, prefixes, contrast):
         return None
     return latest
 
 
 def _answered_changes(state: IncidentState, playbook: Playbook) -> list[Event]:
-    """Real answers to the triage questions the playbook marks `counts_as_change`."""
-    answers = (triage_answer(state, q.key, playbook.non_answers) for q in playbook.triage if q.counts_as_change)
-    return [a for a in answers if a is not None]
+    """Real answers to the triage questions the playbook marks `counts_as_change` that
+    name something a rollback can undo (a logged `change` event needs no such word: the
+    commander called it a change)."""
+    changes = []
+    for question in playbook.triage:
+        if not question.counts_as_change:
+            continue
+        answer = triage_answer(state, question.key, playbook.non_answers, question)
+        if answer is not None and names_undoable(answer.shown_text, question):
+            changes.append(answer)
+    return changes
 
 
 def _question(playbook: Playbook, event: Event) -> str:
@@ -191,7 +246,8 @@ def recent_change_no_rollback(state: IncidentState, playbook: Playbook, now: dat
     """A change shortly before the symptoms or the declaration, and nothing undone yet.
 
     A change is a logged `change` event, or a real answer to the triage question the
-    playbook marks `counts_as_change` ("What changed?"), timed when it was answered.
+    playbook marks `counts_as_change` ("What changed?") that names something a rollback
+    can undo (a deploy, a config push; not a traffic spike), timed when it was answered.
     """
     inc = state.incident
     if not _impact_active(state) or _mitigation_recorded(state):
@@ -478,7 +534,7 @@ def item_evidence(state: IncidentState, done_when: str | Answered | None) -> dat
     if done_when is None:
         return None
     if isinstance(done_when, Answered):
-        answer = triage_answer(state, done_when.triage, done_when.non_answers)
+        answer = triage_answer(state, done_when.triage, done_when.non_answers, done_when.asked)
         return answer.ts if answer is not None else None
     if done_when == "service_restored":
         return state.incident.restored_at
@@ -500,7 +556,7 @@ def item_answer(state: IncidentState, done_when: str | Answered | None) -> str |
     """What the timeline answered for an `answered:KEY` item (shown under it), else None."""
     if not isinstance(done_when, Answered):
         return None
-    answer = triage_answer(state, done_when.triage, done_when.non_answers)
+    answer = triage_answer(state, done_when.triage, done_when.non_answers, done_when.asked)
     return answer.shown_text.strip() if answer is not None else None
 
 
