@@ -110,7 +110,7 @@ async def test_add_a_vague_action_item_then_fix_it(demo_db, playbook):
         await settle(pilot)
         live = str(editor.query_one("#ai-checks").render())
         assert "no owner" in live and "no due date" in live
-        await pilot.press("enter")  # saved even when flagged: the flags stay visible
+        await pilot.press("ctrl+s")  # saved even when flagged: the flags stay visible
         await settle(pilot)
         assert isinstance(app.screen, PostmortemScreen)
         rows = query(demo_db, "SELECT * FROM action_items")
@@ -126,8 +126,8 @@ async def test_add_a_vague_action_item_then_fix_it(demo_db, playbook):
         await settle(pilot)
         assert isinstance(app.screen, ActionItemEditor)
         await pilot.press("end", "ctrl+u")  # clear the old action
-        await pilot.press(*"Alert when the checkout error rate exceeds 2% for 5 minutes", "tab")
-        await pilot.press(*"alex", "tab", *"2026-03-24", "enter")
+        await pilot.press(*"Alert when the checkout error rate exceeds 2% for 5 minutes", "enter")
+        await pilot.press(*"alex", "enter", *"2026-03-24", "enter", "enter")  # the last enter: status, saves
         await settle(pilot)
         assert isinstance(app.screen, PostmortemScreen)
         rows = query(demo_db, "SELECT * FROM action_items")
@@ -141,9 +141,14 @@ async def test_action_item_needs_an_action_and_cancel_writes_nothing(demo_db, pl
     app = app_for(demo_db, playbook)
     async with app.run_test(size=SIZE) as pilot:
         await open_postmortem(pilot)
-        await pilot.press("ctrl+n", "enter")
+        await pilot.press("ctrl+n", "ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, ActionItemEditor)  # refused: no action
+        assert app.screen.focused.id == "ai-action"
+        await pilot.press("enter", "enter", "enter", "enter")  # enter in the last field saves: refused too
+        await settle(pilot)
+        assert isinstance(app.screen, ActionItemEditor)
+        await pilot.press(*"Typed then cancelled")
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, PostmortemScreen)
@@ -242,3 +247,67 @@ async def test_export_warns_about_what_is_still_flagged(demo_db, playbook, tmp_p
     target = tmp_path / f"postmortem-{incident_id}.md"
     assert "John deployed buggy code" in target.read_text(encoding="utf-8")  # written anyway
     assert target.stat().st_mode & 0o777 == 0o600
+
+
+async def test_enter_walks_the_action_item_fields_and_saves_from_the_last(demo_db, playbook):
+    """Enter in the action field used to save at once: the owner and date then landed in the
+    postmortem section behind the dialog."""
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_postmortem(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        editor = app.screen
+        assert isinstance(editor, ActionItemEditor)
+        assert "enter next field" in editor.query_one("#action-item-box").border_subtitle
+        assert "ctrl+s save" in editor.query_one("#action-item-box").border_subtitle
+        await pilot.press(*"Page the payments on-call when checkout errors exceed 2%", "enter")
+        assert editor.focused.id == "ai-owner"
+        await pilot.press(*"alex", "enter")
+        assert editor.focused.id == "ai-due"
+        await pilot.press(*"2026-03-24", "enter")
+        assert editor.focused.id == "ai-status"
+        assert query(demo_db, "SELECT * FROM action_items") == []  # nothing saved yet
+        await pilot.press(*"In progress", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PostmortemScreen)
+        [row] = query(demo_db, "SELECT * FROM action_items")
+        assert (row["action"], row["owner"], row["due"], row["status"]) == (
+            "Page the payments on-call when checkout errors exceed 2%", "alex", "2026-03-24", "In progress"
+        )
+        # Nothing typed into the dialog went to the section behind it.
+        assert screen.query_one("#pm-summary").text == ""
+        await pilot.pause(0.8)
+        await settle(pilot)
+    assert "postmortem.summary" not in texts(demo_db)
+
+
+async def test_ctrl_s_saves_the_action_item_from_any_field(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_postmortem(pilot)
+        await pilot.press("ctrl+n", *"Add a rollback runbook for checkout-api", "enter", *"sam", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, PostmortemScreen)
+        # ctrl+s saved the item: it did not also export the postmortem (the screen's ctrl+s).
+        assert not any("Postmortem written" in n.message for n in app._notifications)
+    [row] = query(demo_db, "SELECT * FROM action_items")
+    assert (row["action"], row["owner"], row["due"], row["status"]) == (
+        "Add a rollback runbook for checkout-api", "sam", "", "Open"
+    )
+
+
+async def test_the_due_date_column_shows_the_whole_date(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_postmortem(pilot)
+        await pilot.press(
+            "ctrl+n", *"Add an end-to-end checkout test against the payment gateway sandbox in CI", "enter",
+            *"alex", "enter", *"2026-03-24", "ctrl+s",
+        )
+        await settle(pilot)
+        table = screen.query_one("#pm-actions")
+        assert table.size.width < 80  # the pane is narrower than the long action
+        lines = ["".join(seg.text for seg in table.render_line(y)) for y in range(table.size.height)]
+        assert "Due Date" in lines[0]
+        assert any("2026-03-24" in line and "alex" in line and "Add an end-to-end" in line for line in lines)

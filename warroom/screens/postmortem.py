@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -33,11 +33,28 @@ from warroom.widgets.keybar import KeyBar
 
 SAVE_AFTER_SECONDS = 0.4  # debounce: a crash a second after typing loses nothing
 
+# The action-items table: fixed widths so the due date is never cut ("2026-1"), and the
+# action takes what the pane has left (a 60-wide action pushed the due date out of view).
+OWNER_WIDTH = 12
+DUE_WIDTH = len("YYYY-MM-DD")
+STATUS_WIDTH = len("In progress")
+ACTION_MIN_WIDTH = 16
+CHECK_ROOM = len("Check")  # its heading and "ok"; findings are listed under the table as well
+
 
 class ActionItemEditor(ModalScreen[ActionItem | None]):
-    """Add or edit one action item: action, owner, due date, status."""
+    """Add or edit one action item: action, owner, due date, status.
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    Enter moves to the next field and saves only from the last one, like the other dialogs:
+    a commander types the action, Enter, the owner, Enter... and nothing lands behind the box.
+    """
+
+    KEYS = "enter next field / save · ctrl+s save · escape cancels"
+    FIELDS = ("action", "owner", "due", "status")
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save", priority=True),  # priority: the postmortem's ctrl+s exports
+    ]
 
     def __init__(self, item: ActionItem, today: date) -> None:
         super().__init__()
@@ -45,7 +62,8 @@ class ActionItemEditor(ModalScreen[ActionItem | None]):
         self.today = today
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="action-item-box", classes="dialog"):
+        with Vertical(id="action-item-box", classes="dialog") as box:
+            box.border_subtitle = self.KEYS
             yield Label("Action item", classes="dialog-title")
             yield Input(self.item.action, placeholder="Action (specific: 'Add alert for error rate > 5%')", id="ai-action")
             yield Input(self.item.owner, placeholder="Owner", id="ai-owner")
@@ -57,6 +75,7 @@ class ActionItemEditor(ModalScreen[ActionItem | None]):
                 yield Button("Cancel", id="ai-cancel")
 
     def on_mount(self) -> None:
+        self.query_one("#ai-action", Input).focus()
         self._check()
 
     @on(Input.Changed)
@@ -81,6 +100,7 @@ class ActionItemEditor(ModalScreen[ActionItem | None]):
         action = self._value("action")
         if not action:
             self.notify("An action item needs an action.", severity="warning")
+            self.query_one("#ai-action", Input).focus()
             return
         self.dismiss(
             self.item.model_copy(
@@ -93,9 +113,19 @@ class ActionItemEditor(ModalScreen[ActionItem | None]):
             )
         )
 
-    @on(Input.Submitted)
-    def _submitted(self) -> None:
+    def action_save(self) -> None:
         self._save()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        name = (event.input.id or "").removeprefix("ai-")
+        at = self.FIELDS.index(name) if name in self.FIELDS else len(self.FIELDS) - 1
+        if at < len(self.FIELDS) - 1:
+            # At once, not on the next tick: fast typing must land in the next field.
+            self.set_focus(self.query_one(f"#ai-{self.FIELDS[at + 1]}", Input))
+        else:
+            self._save()
 
     @on(Button.Pressed, "#ai-save")
     def _save_pressed(self) -> None:
@@ -104,6 +134,23 @@ class ActionItemEditor(ModalScreen[ActionItem | None]):
     @on(Button.Pressed, "#ai-cancel")
     def _cancel_pressed(self) -> None:
         self.dismiss(None)
+
+
+class ActionItemsTable(DataTable):
+    """The action items; `fit` is called when the width changes (the action column follows it)."""
+
+    def __init__(self, fit: Callable[[], None], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._fit = fit
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit()
+
+    def action_width(self) -> int:
+        """The action column's width: the table's width less the other columns (and padding)."""
+        width = self.scrollable_content_region.width or self.size.width
+        others = OWNER_WIDTH + DUE_WIDTH + STATUS_WIDTH + CHECK_ROOM + 2 * self.cell_padding * 5
+        return max(ACTION_MIN_WIDTH, width - others)
 
 
 class PostmortemScreen(Screen[None]):
@@ -133,6 +180,7 @@ class PostmortemScreen(Screen[None]):
         self._save_timers: dict[str, Timer] = {}
         self._closing = False
         self._pending: dict[str, str] = {}  # typed, not yet saved (kept here: unmount has no widgets)
+        self._action_width = 0  # the action column's width when the table was last filled
 
     def compose(self) -> ComposeResult:
         yield Label("", id="pm-title", markup=False)
@@ -145,7 +193,9 @@ class PostmortemScreen(Screen[None]):
                     )
                     yield Static("", id=f"pm-check-{section.key}", classes="pm-check")
                 yield Label("Action Items", classes="pm-heading")
-                yield DataTable(id="pm-actions", cursor_type="row", zebra_stripes=True)
+                yield ActionItemsTable(
+                    self._fit_action_items, id="pm-actions", cursor_type="row", zebra_stripes=True
+                )
                 yield Static("", id="pm-action-checks", classes="pm-check")
             with Vertical(id="pm-generated-pane"):
                 yield Label("Generated from the timeline (read-only)", classes="pm-heading")
@@ -153,8 +203,6 @@ class PostmortemScreen(Screen[None]):
         yield KeyBar()
 
     async def on_mount(self) -> None:
-        table = self.query_one("#pm-actions", DataTable)
-        table.add_columns("Action", "Owner", "Due Date", "Status", "Check")
         await self._reload(fill_editors=True)
         self.query_one(f"#pm-{self.playbook.postmortem_sections[0].key}", TextArea).focus()
 
@@ -188,17 +236,29 @@ class PostmortemScreen(Screen[None]):
             out.append(one_line(finding.suggestion, 160) + "\n")
         self.query_one(f"#pm-check-{key}", Static).update(out)
 
+    def _fit_action_items(self) -> None:
+        table = self.query_one("#pm-actions", ActionItemsTable)
+        if self.state is not None and table.action_width() != self._action_width:
+            self._fill_action_items()
+
     def _fill_action_items(self) -> None:
         assert self.state is not None
-        table = self.query_one("#pm-actions", DataTable)
-        table.clear()
+        table = self.query_one("#pm-actions", ActionItemsTable)
+        self._action_width = action_width = table.action_width()
+        table.clear(columns=True)
+        for label, width in (
+            ("Action", action_width), ("Owner", OWNER_WIDTH), ("Due Date", DUE_WIDTH), ("Status", STATUS_WIDTH),
+        ):
+            table.add_column(label, width=width)
+        table.add_column("Check")
         today = local(self.clock()).date()
         problems = Text()
         for item in self.state.action_items:
             issues = review.check_action_item(item, today)
             cells = (
-                one_line(item.action, 60), one_line(item.owner, 20), one_line(item.due, 12),
-                one_line(item.status, 12), "⚑ " + "; ".join(issues) if issues else "ok",
+                one_line(item.action, action_width), one_line(item.owner, OWNER_WIDTH),
+                one_line(item.due, DUE_WIDTH), one_line(item.status, STATUS_WIDTH),
+                "⚑ " + "; ".join(issues) if issues else "ok",
             )
             table.add_row(*(Text(cell) for cell in cells), key=item.id)  # Text: cells are never markup
             for issue in issues:
