@@ -220,3 +220,20 @@ async def test_long_incident_state_keeps_every_kind_but_unpinned_bulk(db_path, p
     texts = [e.text for e in short.events]
     assert "pinned note" in texts and note.text not in texts and "pinned then unpinned" not in texts
     assert texts[0] == "config push"  # backdated: first in time order
+
+
+async def test_search_takes_words_as_prefixes_and_never_as_syntax(db_path, playbook, clock):
+    store = await Store.open(db_path, clock=clock)
+    incident = await store.declare("Search", 2, "dana", first_phase="assess")
+    await store.append(incident.id, "action", "rolling back checkout-api to v2.3.3", "alex")
+    await store.append(incident.id, "note", "gateway timeouts NEAR the edge", "alex")
+
+    async def texts(query: str) -> list[str]:
+        return [e.text for e in await store.search(incident.id, query)]
+
+    assert await texts("roll") == ["rolling back checkout-api to v2.3.3"]
+    assert await texts("roll chec") == ["rolling back checkout-api to v2.3.3"]
+    assert await texts("gate NEAR") == ["gateway timeouts NEAR the edge"]  # NEAR is a word here
+    assert await texts('roll" OR "gate') == []  # quotes dropped: three words, no OR
+    assert await texts("rolled") == []
+    await store.close()

@@ -405,3 +405,35 @@ async def test_untouched_handoff_follows_the_incident_edited_one_does_not(db_pat
         assert "(checked by sam)" in pane.text and "SEV-1" in pane.text  # not overwritten
     saved = dict((r["name"], r["text"]) for r in query(db_path, "SELECT name, text FROM texts"))
     assert "(checked by sam)" in saved["handoff"]
+
+
+async def test_typing_in_the_prefilled_handoff_pane_goes_below_the_template(db_path, playbook):
+    await declare_search_is_slow(db_path)
+    app = app_for(db_path, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        pane = screen.query_one("#handoff")
+        template = pane.text
+        assert template.startswith("## Incident Handoff")
+        await pilot.press("h", *"Watch the gateway")
+        assert pane.text == template + "Watch the gateway"
+
+
+async def test_hand_off_warns_when_the_edited_text_says_what_is_no_longer_true(db_path, playbook):
+    await declare_search_is_slow(db_path)
+    app = app_for(db_path, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_war_room(pilot)
+        await pilot.press("h", *"Watch the gateway", "escape")  # edited: it stops following
+        await pilot.press("H")
+        await settle(pilot)
+        assert not any(n.title == "Handoff out of date" for n in app._notifications)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("s", "1", "enter")  # SEV-3 -> SEV-1
+        await settle(pilot)
+        await pilot.press("H")
+        await settle(pilot)
+        warnings = [n.message for n in app._notifications if n.title == "Handoff out of date"]
+        assert warnings and "SEV-3" in warnings[0]
+        assert isinstance(app.screen, HandoffDialog)  # a warning, not a refusal

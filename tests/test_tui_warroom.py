@@ -745,3 +745,52 @@ async def test_rows_carry_their_date_once_the_incident_spans_days(demo_db, playb
         timeline = screen.query_one(Timeline)
         row = timeline.row_text(timeline.selected_event).plain
         assert row.startswith("03-10 14:") == dated and (dated or row.startswith("14:"))
+
+
+async def test_amend_starts_with_the_cursor_at_the_end_of_the_text(demo_db, playbook):
+    """Backspace takes one character off the old text, not the whole selected text."""
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        target = screen.query_one(Timeline).selected_event
+        await pilot.press("e", "backspace", "backspace", *"!!", "enter")
+        await settle(pilot)
+        assert events(demo_db, "amend")[-1]["text"] == target.text[:-2] + "!!"
+
+
+@pytest.mark.parametrize("width", [80, 160])
+async def test_key_bar_keeps_the_main_keys_and_help_at_any_width(demo_db, playbook, width):
+    from warroom.widgets.keybar import KeyBar
+
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=(width, 40)) as pilot:
+        screen = await open_war_room(pilot)
+        bar = screen.query_one(KeyBar)
+        line = bar.render().plain
+        assert len(line) <= width
+        assert line.startswith("l Log  y Copy update…  / Search  ] Next phase")
+        assert line.rstrip().endswith("? Help  ^p palette")
+        drawn = {f"{key.display} {key.description}" for key in (*bar.keys, *bar.tail)}
+        for item in filter(None, (part.strip() for part in line.split("  "))):
+            assert item in drawn, item  # every key is drawn whole, never cut
+        if width >= 160:
+            assert "H Hand off" in line and "P Postmortem" in line
+        await pilot.press("c")  # the focused pane's own keys come first
+        await settle(pilot)
+        first_two = bar.render().plain.split("  ")[:2]
+        assert any("Tick/untick" in item for item in first_two), first_two
+
+
+@pytest.mark.parametrize("size", [SIZE, (80, 24)])
+async def test_notifications_never_cover_the_entry_line(demo_db, playbook, size):
+    from textual.widgets._toast import Toast
+
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=size, notifications=True) as pilot:
+        screen = await open_war_room(pilot)
+        await pilot.press("l")
+        app.notify("A notification while typing")
+        await settle(pilot)
+        entry = screen.query_one(EntryLine).region
+        toasts = [t.region for t in app.screen.query(Toast)]
+        assert toasts and all(t.bottom <= entry.y for t in toasts), (toasts, entry)

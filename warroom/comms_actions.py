@@ -171,6 +171,7 @@ class CommsActions:
         text = self._handoff_editor().text.strip() or await self._handoff_template()
         if text is None:
             return
+        await self._warn_if_handoff_is_stale(text)
         current = self.state.incident.roles.get("commander") or self.state.incident.commander
 
         async def chosen(result: tuple[str, str] | None) -> None:
@@ -184,6 +185,25 @@ class CommsActions:
                 await self._offer_copy("handoff", f"Handoff to {new}", final)
 
         self.app.push_screen(HandoffDialog(current, text), chosen)
+
+    async def _warn_if_handoff_is_stale(self, text: str) -> None:
+        """An edited handoff stops following the incident: say which generated lines it still
+        holds that the incident has since changed (a status, a severity), before it is sent."""
+        generated = self._handoff_generated
+        if not generated or text == generated.strip():
+            return
+        fresh = await self._handoff_template()
+        if fresh is None:
+            return
+        kept, now = set(text.splitlines()), set(fresh.splitlines())
+        stale = [line for line in generated.splitlines() if line.strip() and line in kept and line not in now]
+        if stale:
+            self.notify(
+                f"The handoff text still says {one_line(stale[0], 80)!r}, which is no longer true"
+                f"{f' (and {len(stale) - 1} more lines)' if len(stale) > 1 else ''}: fix it below,"
+                " or Esc and ctrl+t for a fresh one.",
+                title="Handoff out of date", severity="warning", timeout=15, markup=False,
+            )
 
     async def _offer_copy(self, kind: str, title: str, text: str) -> None:
         from warroom.screens.document_preview import DocumentPreview

@@ -604,7 +604,8 @@ class Store:
         words = [w for w in query.replace('"', " ").split() if w]
         if not words:
             return []
-        match = " ".join(f'"{w}"' for w in words)
+        # Each word also matches as a prefix: "roll" finds "rolling back" (a commander types stems).
+        match = " ".join(f'"{w}"*' for w in words)
         where = "events_fts MATCH ?"
         params: list[Any] = [match]
         if incident_id is not None:

@@ -54,6 +54,11 @@ BIG_INCIDENT = 5_000
 # A state reload slower than this (100,000-event incidents) is not repeated back to back.
 SLOW_STATE_SECONDS = 0.2
 SIDE_PANES = ("checklist", "red-flags", "handoff", "severity")
+# What the key bar keeps when the terminal is narrow: the commander's most-used keys first.
+KEYBAR_FIRST = (
+    "log", "copy_document", "search", "phase(1)", "severity", "containment", "mitigation",
+    "hand_off", "postmortem", "add_temp_fix", "amend", "strike", "pin", "roles",
+)
 # System events can be pinned but not rewritten: striking a phase change would rewrite history.
 _CORRECTABLE_SYSTEM = {"triage"}
 ENTRY_HINT = "  ".join(f"{k}: {v}" for k, v in KIND_KEYS.items()) + "  ·  14:30 / -12m backdates"
@@ -129,7 +134,7 @@ class WarRoomScreen(CommsActions, PracticeActions, Screen[None]):
             yield SeverityPane(self.playbook, id="severity", classes="side")
         yield TempFixes(id="temp-fixes")
         yield EntryLine(id="entry")
-        yield KeyBar()
+        yield KeyBar(first=KEYBAR_FIRST)
 
     def on_resize(self) -> None:
         narrow = self.size.width < NARROW_WIDTH or self.size.height < NARROW_HEIGHT
@@ -429,7 +434,10 @@ class WarRoomScreen(CommsActions, PracticeActions, Screen[None]):
             entry.action_cancel()
         if pane in SIDE_PANES:
             self.side = pane
-        self.query_one(f"#{pane}").focus()
+        target = self.query_one(f"#{pane}")
+        target.focus()
+        if isinstance(target, HandoffEditor):  # type below what is there, not into its heading
+            target.move_cursor(target.document.end)
 
     def action_incidents(self) -> None:
         self.app.post_message(ShowIncidents())

@@ -49,7 +49,8 @@ class EntryLine(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(id="entry-row"):
             yield Label(IDLE_PROMPT, id="entry-prompt")
-            yield Input(id="entry-input", placeholder=IDLE_PLACEHOLDER, disabled=True)
+            # Not select_on_focus: an amended text would be wiped by the first Backspace.
+            yield Input(id="entry-input", placeholder=IDLE_PLACEHOLDER, disabled=True, select_on_focus=False)
         yield Label("", id="entry-hint")
 
     @property

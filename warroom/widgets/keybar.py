@@ -49,11 +49,15 @@ class KeyBar(Widget, can_focus=False):
     }
     """
 
-    def __init__(self, *, show_command_palette: bool = True, id: str | None = None) -> None:
+    def __init__(
+        self, *, first: tuple[str, ...] = (), show_command_palette: bool = True, id: str | None = None
+    ) -> None:
+        """`first`: actions shown before the others, in this order (what a narrow terminal keeps)."""
         super().__init__(id=id)
+        self.first = first
         self.show_command_palette = show_command_palette
         self.keys: tuple[ShownKey, ...] = ()
-        self.palette: ShownKey | None = None
+        self.tail: tuple[ShownKey, ...] = ()  # help and the palette, kept at the right
         # Where each drawn key sits on the line, for clicks: (start, end, key).
         self._spans: list[tuple[int, int, ShownKey]] = []
 
@@ -67,27 +71,39 @@ class KeyBar(Widget, can_focus=False):
     def _bindings_changed(self, screen: Screen) -> None:
         if not self.is_attached or screen is not self.screen:
             return
-        keys, palette = self._collect(screen)
-        if (keys, palette) != (self.keys, self.palette):
-            self.keys, self.palette = keys, palette
+        keys, tail = self._collect(screen)
+        if (keys, tail) != (self.keys, self.tail):
+            self.keys, self.tail = keys, tail
             self.refresh()
 
-    def _collect(self, screen: Screen) -> tuple[tuple[ShownKey, ...], ShownKey | None]:
-        """The shown bindings, one per action (the first key bound to it), in binding order."""
+    def _collect(self, screen: Screen) -> tuple[tuple[ShownKey, ...], tuple[ShownKey, ...]]:
+        """The shown bindings, one per action (the first key bound to it): the focused
+        widget's, then `first` in its order, then the rest in binding order; the app's help
+        and the command palette go to the right end, where they always fit."""
         active = screen.active_bindings
         palette_key = self.app.COMMAND_PALETTE_BINDING
         seen: set[str] = set()
-        keys: list[ShownKey] = []
-        for key, (_node, binding, enabled, _tooltip) in active.items():
-            if not binding.show or binding.action in seen or key == palette_key:
+        shown: list[tuple[str, object, ShownKey]] = []
+        tail: list[ShownKey] = []
+        for key, (node, binding, enabled, _tooltip) in active.items():
+            item = ShownKey(binding.key, self.app.get_key_display(binding), binding.description, enabled)
+            if key == palette_key:  # shown whether or not its binding asks to be
+                if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:
+                    tail.append(item)
+                continue
+            if not binding.show or binding.action in seen:
                 continue
             seen.add(binding.action)
-            keys.append(ShownKey(binding.key, self.app.get_key_display(binding), binding.description, enabled))
-        palette = None
-        if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE and palette_key in active:
-            _node, binding, enabled, _tooltip = active[palette_key]
-            palette = ShownKey(binding.key, self.app.get_key_display(binding), binding.description, enabled)
-        return tuple(keys), palette
+            if node is self.app and binding.action == "help":
+                tail.insert(0, item)
+            else:
+                shown.append((binding.action, node, item))
+        rank = {action: i for i, action in enumerate(self.first)}
+        focused = [item for _action, node, item in shown if node is not screen and node is not self.app]
+        # sorted() is stable: keys not in `first` keep their binding order.
+        on_screen = sorted((e for e in shown if e[1] is screen), key=lambda e: rank.get(e[0], len(rank)))
+        on_app = [item for _action, node, item in shown if node is self.app]
+        return (*focused, *(item for _a, _n, item in on_screen), *on_app), tuple(tail)
 
     def _item(self, shown: ShownKey, key_style: Style, description_style: Style) -> Text:
         dim = Style(dim=True) if not shown.enabled else Style()
@@ -101,8 +117,15 @@ class KeyBar(Widget, can_focus=False):
         width = self.size.width
         key_style = self.get_component_rich_style("keybar--key", partial=True)
         description_style = self.get_component_rich_style("keybar--description", partial=True)
-        tail = self._item(self.palette, key_style, description_style) if self.palette else None
-        room = width - (len(tail) + len(GAP) if tail is not None else 0)
+        tail = Text(no_wrap=True, end="")
+        tail_spans: list[tuple[int, int, ShownKey]] = []
+        for shown in self.tail:
+            if tail:
+                tail.append(GAP)
+            item = self._item(shown, key_style, description_style)
+            tail_spans.append((len(tail), len(tail) + len(item), shown))
+            tail.append_text(item)
+        room = width - (len(tail) + len(GAP) if tail else 0)
         line = Text(no_wrap=True, end="")
         self._spans = []
         for shown in self.keys:
@@ -114,11 +137,11 @@ class KeyBar(Widget, can_focus=False):
                 line.append(GAP)
             line.append_text(item)
             self._spans.append((start, start + len(item), shown))
-        if tail is not None and len(tail) <= width:
+        if tail and len(tail) <= width:
             start = width - len(tail)
             line.append(" " * (start - len(line)))
             line.append_text(tail)
-            self._spans.append((start, width, self.palette))
+            self._spans += [(start + a, start + b, shown) for a, b, shown in tail_spans]
         return line
 
     def on_click(self, event: events.Click) -> None:
