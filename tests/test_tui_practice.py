@@ -545,6 +545,8 @@ async def test_resolve_asks_once_then_resolves_and_reopens(demo_db, playbook):
         await settle(pilot)
         assert rows(demo_db, "SELECT status FROM incidents")[0]["status"] == "resolved"
         assert app.screen.state.incident.status == "resolved"
+        severity_pane = str(app.screen.query_one("#sev-body").render())
+        assert "Update" not in severity_pane and "Declared" in severity_pane  # no update is owed now
         await pilot.press("ctrl+r")  # a resolved incident reopens at once
         await settle(pilot)
     kinds = [r["kind"] for r in rows(demo_db, "SELECT kind FROM events ORDER BY seq")]

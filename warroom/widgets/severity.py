@@ -47,7 +47,7 @@ class SeverityPane(VerticalScroll, can_focus=True):
         measured = metrics.compute(self._state, now)
         body.append(f"{duration(measured.since_declared)} ago, respond {duration_minutes(guide.response_minutes)}\n")
         left = measured.next_update_in
-        if left is not None:
+        if left is not None and incident.status == "open":  # a resolved incident owes no update
             body.append(f"{'Update':<9}", "dim")
             if left.total_seconds() < 0:
                 body.append(f"overdue by {duration(-left)}\n", f"bold {self.app.theme_variables['error']}")
