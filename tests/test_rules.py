@@ -921,3 +921,159 @@ def test_non_answers_never_raise_and_punctuation_alone_says_nothing(text):
 def test_every_shipped_non_answer_matches_in_any_case_with_trailing_punctuation(word, edge):
     assert rules.is_non_answer(word.upper() + edge, PLAYBOOK.non_answers)
     assert rules.is_non_answer(" " + word.title() + edge, PLAYBOOK.non_answers)
+
+
+# ----- which answers to "What changed?" are a change a rollback can undo ---------------------
+
+CHANGED = next(q for q in PLAYBOOK.triage if q.key == "changed")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "nothing changed, no deploys today",
+        "Nothing changed.",
+        "No deploys today",
+        "no changes since the Friday deploy",
+        "None that we know of\u2026",
+        "not that I know of",
+        "Not that I know of - deploys are frozen",
+        "no idea",
+        "No idea yet, checking the deploy log",
+        "none",
+        "unknown",
+    ],
+)
+def test_an_answer_that_opens_by_saying_nothing_changed_raises_no_flag(playbook, text):
+    assert not fired(answered(("changed", text)).state(), playbook, at(12.5), "rollback_first")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "traffic spike from marketing email",  # rate limiting or scaling, not a rollback
+        "Traffic doubled after the TV ad",
+        "error rate 3.1% since 14:30",  # "3.1" alone is not a version
+        "AWS us-east-1 degraded",
+    ],
+)
+def test_an_answer_naming_nothing_a_rollback_can_undo_raises_no_flag(playbook, text):
+    assert not fired(answered(("changed", text)).state(), playbook, at(12.5), "rollback_first")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Deploy v2.3.4 of checkout-api at 14:30",
+        "deploy v2.3.4 at 14:30",
+        "config push at 14:28",
+        "feature flag new-checkout enabled",
+        "bumped payment client to 3.1",
+        "Upgraded payment client to 3.1",
+        "v2.3.4 went out at 14:30",  # the version alone
+        "checkout-api 2.3.4 at 14:30",
+        "Redeployed checkout-api",
+        "orders table migration at 14:00",
+        # ordinary answers that merely contain "no" somewhere
+        "Notification service deploy at 14:20",
+        "Node pool upgrade",
+        "config push, no other changes",
+        "No-downtime migration of the orders table",
+        # opens like a non-answer, then names a change after a contrast word
+        "No deploys, but a config push at 14:28",
+        "nothing changed except the feature flag new-checkout",
+        "Not that I know of, though ops rotated the TLS certificate",
+    ],
+)
+def test_an_answer_naming_a_change_a_rollback_can_undo_raises_the_flag(playbook, text):
+    (prompt,) = fired(answered(("changed", text)).state(), playbook, at(12.5), "rollback_first")
+    assert "answer to 'What changed?'" in prompt.detail
+
+
+def test_bumped_counts_by_the_word_not_by_the_number(playbook):
+    # "3.1" could be a rate or a percentage, so the undoable_pattern takes versions with a
+    # "v" or three parts; the word "bumped" is what makes the answer a change.
+    story = answered(("changed", "bumped payment client to 3.1"))
+    assert fired(story.state(), playbook, at(12.5), "rollback_first")
+    words = [w for w in CHANGED.undoable_words if w != "bump"]
+    assert len(words) == len(CHANGED.undoable_words) - 1
+    assert not fired(story.state(), with_change_question(playbook, undoable_words=words), at(12.5), "rollback_first")
+
+
+def test_a_logged_change_needs_no_undoable_word(playbook):
+    # The commander logging a `change` calls it a change: only triage answers are screened.
+    story = Story()
+    story.log("change", "traffic spike from marketing email", 5)
+    assert fired(story.state(), playbook, at(13), "rollback_first")
+
+
+def test_the_prefixes_contrast_and_undoable_words_come_from_the_playbook(playbook):
+    nothing = answered(("changed", "nothing changed, no deploys today"))
+    assert fired(nothing.state(), with_change_question(playbook, non_answer_prefixes=[]), at(12.5), "rollback_first")
+    ours = with_change_question(playbook, non_answer_prefixes=["all quiet"])
+    assert not fired(answered(("changed", "All quiet, no deploys")).state(), ours, at(12.5), "rollback_first")
+    but = answered(("changed", "No deploys, but a config push at 14:28"))
+    assert not fired(but.state(), with_change_question(playbook, contrast_words=[]), at(12.5), "rollback_first")
+    spike = answered(("changed", "traffic spike from marketing email"))
+    every = with_change_question(playbook, undoable_words=[], undoable_pattern=None)
+    assert fired(spike.state(), every, at(12.5), "rollback_first")  # no words: every real answer counts
+    assert fired(spike.state(), with_change_question(playbook, undoable_words=["traffic"]), at(12.5), "rollback_first")
+    release = answered(("changed", "release R-2026-03 at 14:00"))
+    pattern_only = with_change_question(playbook, undoable_words=[], undoable_pattern=r"\bR-\d{4}-\d\d\b")
+    assert fired(release.state(), pattern_only, at(12.5), "rollback_first")
+    assert not fired(spike.state(), pattern_only, at(12.5), "rollback_first")
+
+
+def test_a_contrast_word_counts_only_as_a_whole_word(playbook):
+    # "button" is not "but": the answer still opens by saying nothing changed.
+    story = answered(("changed", "no deploys, button colour config untouched"))
+    assert not fired(story.state(), playbook, at(12.5), "rollback_first")
+
+
+def test_the_prefixes_tick_nothing_and_a_traffic_spike_is_still_an_answer(playbook):
+    # A non-answer leaves "What changed recently?" open; a traffic spike is a real answer
+    # (it ticks the item and is shown under it) that is simply not a rollback matter.
+    nothing = answered(("changed", "Nothing changed, no deploys today")).state()
+    changed = playbook.phase("assess").items[1]
+    assert changed.done_when.asked.key == "changed"
+    assert not rules.item_done(nothing, "assess", changed.id, changed.requires, changed.done_when)
+    assert rules.item_answer(nothing, changed.done_when) is None
+    spike = answered(("changed", "traffic spike from marketing email")).state()
+    assert rules.item_done(spike, "assess", changed.id, changed.requires, changed.done_when)
+    assert rules.item_answer(spike, changed.done_when) == "traffic spike from marketing email"
+
+
+def test_the_prefixes_belong_to_the_change_question_only(playbook):
+    # "no checkouts go through" answers "What's broken?"; "no deploys" would only be a
+    # non-answer to "What changed?".
+    state = answered(("broken", "No deploys can go out, the pipeline is down")).state()
+    assert rules.phase_progress(state, playbook)["assess"] == (1, 5)
+
+
+TAILS = ["", ".", "...", ", no deploys today", " - deploys are frozen", "\u2026 checking the deploy log"]
+
+
+@given(prefix=st.sampled_from(CHANGED.non_answer_prefixes), tail=st.sampled_from(TAILS))
+def test_every_shipped_prefix_opens_a_non_answer_unless_a_contrast_follows(prefix, tail):
+    args = (PLAYBOOK.non_answers, CHANGED.non_answer_prefixes, CHANGED.contrast_words)
+    assert rules.is_non_answer(prefix.upper() + tail, *args)
+    assert not rules.is_non_answer(prefix.title() + ", but a config push at 14:28", *args)
+    assert not rules.is_non_answer(prefix + "x", *args)  # whole words: "no deploy" does not open "no deployx"
+
+
+@pytest.mark.parametrize(
+    "old, new, expected",
+    [
+        (r"undoable_pattern = '\b", r"undoable_pattern = '(\b", r"triage\.3\.undoable_pattern: .*not a valid regular"),
+        (r"undoable_pattern = '\b", r"undoable_pattern = 'x*|\b", r"triage\.3\.undoable_pattern: .*matches empty text"),
+        ('"no idea",\n', '"no idea", "...",\n', r"triage\.3\.non_answer_prefixes: .*'\.\.\.' has no letters"),
+        ('undoable_words = [\n  "deploy",', 'undoable_words = [\n  " ", "deploy",', r"triage\.3\.undoable_words: .*no letters"),
+    ],
+)
+def test_a_bad_change_question_is_refused_on_load(tmp_path, old, new, expected):
+    text = playbook_module.SHIPPED.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path = tmp_path / "team.toml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(PlaybookError, match=expected):
+        playbook_module.load(path)
