@@ -1067,7 +1067,7 @@ def test_every_shipped_prefix_opens_a_non_answer_unless_a_contrast_follows(prefi
         (r"undoable_pattern = '\b", r"undoable_pattern = '(\b", r"triage\.3\.undoable_pattern: .*not a valid regular"),
         (r"undoable_pattern = '\b", r"undoable_pattern = 'x*|\b", r"triage\.3\.undoable_pattern: .*matches empty text"),
         ('"no idea",\n', '"no idea", "...",\n', r"triage\.3\.non_answer_prefixes: .*'\.\.\.' has no letters"),
-        ('undoable_words = [\n  "deploy",', 'undoable_words = [\n  " ", "deploy",', r"triage\.3\.undoable_words: .*no letters"),
+        ('undoable_words = [\n  "deploy",', 'undoable_words = [\n  " ", "deploy",', r"undoable_words: .*no letters"),
     ],
 )
 def test_a_bad_change_question_is_refused_on_load(tmp_path, old, new, expected):
