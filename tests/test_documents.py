@@ -253,6 +253,15 @@ def test_answers_that_say_nothing_stay_out_of_public_texts(playbook):
     assert "card form spins forever" in documents.render("status", story.state(), playbook, at(20))
 
 
+def test_handoff_next_steps_leave_out_what_the_timeline_shows_done(playbook):
+    story = Story(phase="mitigate")
+    story.mitigate("full", 20)  # logs the level and the restore: two items done by evidence
+    text = documents.render("handoff", story.state(), playbook, at(25))
+    steps = text.split("**Next steps**", 1)[1].split("**Contacts**", 1)[0]
+    assert "Mitigation level set" not in steps and "Service restored" not in steps
+    assert "Status page updated" in steps and "Temporary fixes documented" in steps
+
+
 # ----- numbering --------------------------------------------------------------------------
 
 

@@ -58,6 +58,7 @@ from warroom import metrics as metrics_module
 from warroom.errors import InputError, PlaybookError
 from warroom.models import ROLE_NAMES, Event, IncidentState
 from warroom.playbook import DocumentSpec, Playbook
+from warroom import rules
 from warroom.rules import is_non_answer
 
 if TYPE_CHECKING:
@@ -304,12 +305,12 @@ def next_steps(state: IncidentState, playbook: Playbook) -> list[str]:
         phase = playbook.phase(state.incident.phase)
     except KeyError:
         return []
-    steps = []
-    for item in phase.items:
-        mark = state.checklist.get(f"{phase.key}:{item.id}")
-        if mark is None or not mark.done:
-            steps.append(item.text)
-    return steps
+    # Done counts as the checklist pane shows it: ticked, or shown done by the timeline.
+    return [
+        item.text
+        for item in phase.items
+        if not rules.item_done(state, phase.key, item.id, item.requires, item.done_when)
+    ]
 
 
 def contacts(state: IncidentState) -> list[tuple[str, str]]:
