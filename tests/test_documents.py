@@ -245,9 +245,10 @@ def test_answers_that_say_nothing_stay_out_of_public_texts(playbook):
     story = Story()
     story.log("triage", "Unknown.", 12, question="broken")
     story.log("triage", "not sure", 12, question="affected")
-    for kind in ("status", "external"):
+    story.log("triage", "nothing changed, no deploys today", 12, question="changed")
+    for kind in ("status", "external", "internal", "handoff"):
         text = documents.render(kind, story.state(), playbook, at(20))
-        assert "nknown" not in text and "not sure" not in text, kind
+        assert "nknown" not in text and "not sure" not in text and "no deploys" not in text, kind
     story = Story()
     story.log("triage", "card form spins forever", 12, question="broken")
     assert "card form spins forever" in documents.render("status", story.state(), playbook, at(20))

@@ -205,15 +205,24 @@ def live(state: IncidentState) -> list[Event]:
     return [e for e in state.events if not e.struck]
 
 
-def triage_answers(state: IncidentState, non_answers: Iterable[str] = ()) -> dict[str, str]:
+def triage_answers(state: IncidentState, playbook: Playbook | None = None) -> dict[str, str]:
     """Latest live answer per triage question (times corrected later carry no question).
-    An answer that says nothing ("unknown", "none") leaves the question unanswered, so a
-    document falls back to its own wording instead of telling customers "unknown"."""
+    An answer that says nothing ("unknown", "nothing changed, no deploys") leaves the question
+    unanswered, so a document falls back to its own wording instead of quoting it."""
     answers: dict[str, str] = {}
     for event in live(state):
         if event.kind == "triage" and event.data.get("question"):
             answers[str(event.data["question"])] = event.shown_text.strip()
-    return {q: a for q, a in answers.items() if not is_non_answer(a, non_answers)}
+    if playbook is None:
+        return answers
+    questions = {q.key: q for q in playbook.triage}
+
+    def says_nothing(key: str, answer: str) -> bool:
+        question = questions.get(key)
+        prefixes, contrast = (question.non_answer_prefixes, question.contrast_words) if question else ((), ())
+        return is_non_answer(answer, playbook.non_answers, prefixes, contrast)
+
+    return {key: answer for key, answer in answers.items() if not says_nothing(key, answer)}
 
 
 def status_word(state: IncidentState, playbook: Playbook) -> str:
@@ -559,7 +568,7 @@ def environment(team_dir: str | None = None) -> SandboxedEnvironment:
 def context(state: IncidentState, playbook: Playbook, now: datetime, number: int | None = None) -> dict[str, Any]:
     """Everything a template may use. Plain strings are escaped when printed."""
     inc = state.incident
-    triage = triage_answers(state, playbook.non_answers)
+    triage = triage_answers(state, playbook)
     service, symptom = service_and_symptom(state, triage)
     m = metrics_module.compute(state, now)
     events = live(state)
