@@ -21,7 +21,7 @@ from warroom.timeutil import now as system_now
 class WarroomApp(App[None]):
     TITLE = "warroom"
     CSS_PATH = [
-        styles_dir() / name for name in ("app.tcss", "warroom.tcss", "dialogs.tcss", "comms.tcss", "practice.tcss")
+        styles_dir() / name for name in ("app.tcss", "warroom.tcss", "dialogs.tcss", "comms.tcss", "practice.tcss", "event_detail.tcss")
     ]
     COMMANDS = App.COMMANDS | {BindingCommands}
     BINDINGS = [
