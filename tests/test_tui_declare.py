@@ -170,3 +170,66 @@ def test_started_from_reads_a_leading_time():
     assert started_from("-10m", FIXED_NOW) == FIXED_NOW - timedelta(minutes=10)
     assert started_from("after lunch", FIXED_NOW) is None
     assert started_from("", FIXED_NOW) is None
+
+
+def reading(app) -> str:
+    hint = app.screen.query_one("#started-reading")
+    return str(hint.render()) if hint.display else ""
+
+
+async def test_a_start_time_read_as_yesterday_is_shown_before_declaring(db_path, playbook):
+    """At 14:55, "15:30" is yesterday's 15:30 (the last time the clock showed it): say so."""
+    app = build_app(db_path, playbook, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(*"Checkout down")
+        app.screen.query_one("#triage-started").focus()
+        await pilot.press(*"14:32, after the deploy")
+        await settle(pilot)
+        assert reading(app) == ""  # today, 23 minutes ago: nothing surprising
+        await pilot.press("end", "ctrl+u", *"15:30")
+        await settle(pilot)
+        assert reading(app) == "⚑ read as yesterday 15:30 (23h25m ago)"
+        await pilot.press("backspace", "backspace", "backspace", "backspace", "backspace", *"-7h")
+        await settle(pilot)
+        assert reading(app) == "⚑ read as today 07:55 (7h00m ago)"  # today, but long ago
+        await pilot.press("end", "ctrl+u", *"15:30", "ctrl+s")  # still accepted
+        await settle(pilot)
+        assert isinstance(app.screen, WarRoomScreen)
+    [incident] = rows(db_path, "SELECT * FROM incidents")
+    assert from_db(incident["started_at"]) == FIXED_NOW.replace(hour=15, minute=30) - timedelta(days=1)
+
+
+async def test_a_start_time_in_a_daylight_saving_gap_shows_why_it_is_not_read(db_path, playbook, monkeypatch):
+    import time
+
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    spring_forward = FIXED_NOW.replace(month=3, day=29, hour=12)  # 14:00 in Berlin; 02:00-03:00 skipped
+    app = build_app(db_path, playbook, clock=lambda: spring_forward)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(*"Checkout down")
+        app.screen.query_one("#triage-started").focus()
+        await pilot.press(*"02:30")
+        await settle(pilot)
+        shown = reading(app)
+        assert shown.startswith("⚑ not read as the start:")
+        assert "did not happen on 2026-03-29" in shown and "daylight saving" in shown
+        await pilot.press("ctrl+s")  # the incident is declared; the answer is kept, with no start time
+        await settle(pilot)
+        assert isinstance(app.screen, WarRoomScreen)
+    [incident] = rows(db_path, "SELECT * FROM incidents")
+    assert incident["started_at"] is None
+    assert "02:30" in {r["text"] for r in rows(db_path, "SELECT text FROM events WHERE kind = 'triage'")}
+
+
+def test_start_reading_words_and_days():
+    from warroom.screens.declare import start_reading
+
+    assert str(start_reading("after lunch", FIXED_NOW)) == ""  # no time in it: nothing to say
+    assert str(start_reading("", FIXED_NOW)) == ""
+    assert str(start_reading("-2d", FIXED_NOW)) == "⚑ read as Sun 2026-03-08 14:55 (2d00h ago)"
+    assert str(start_reading("-5h59m", FIXED_NOW)) == ""
+    assert str(start_reading("14:3", FIXED_NOW)).startswith("⚑ not read as the start: '14:3' is not a time")
+    assert str(start_reading("-2y", FIXED_NOW)).startswith("⚑ not read as the start:")

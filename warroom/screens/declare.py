@@ -6,8 +6,10 @@ impact, which suggests the severity; ctrl+s declares with the severity shown.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -17,7 +19,8 @@ from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 from warroom.errors import WarroomError
 from warroom.messages import OpenIncident, ShowIncidents
 from warroom.playbook import Playbook
-from warroom.timeutil import parse_at
+from warroom.safetext import one_line
+from warroom.timeutil import duration, local, parse_at
 from warroom.widgets.severity_guide import SeverityGuide
 from warroom.widgets.keybar import KeyBar
 
@@ -26,6 +29,12 @@ HOW_BAD = "how_bad"
 # The triage question whose answer, when it starts with a time (14:32, -10m), sets started_at.
 STARTED = "started"
 DEFAULT_SEVERITY = 2
+# A start further back than this (or on another day) is shown as read before it is committed:
+# "14:32" typed at 12:50 means yesterday's 14:32, and the clocks would say "since start 22h".
+SURPRISING_START = timedelta(hours=6)
+# An answer starting like a time (14:32, -10m, 2026-03-10T14:32) that the parser refuses is
+# reported; any other answer ("after lunch") simply has no time in it.
+_TIME_LIKE = re.compile(r"^-?\d")
 
 
 class DeclareScreen(Screen[None]):
@@ -60,6 +69,10 @@ class DeclareScreen(Screen[None]):
                     continue
                 yield Label(f"{question.question} — {question.why}", classes="field-label")
                 yield Input(id=f"triage-{question.key}")
+                if question.key == STARTED:
+                    reading = Static("", id="started-reading")
+                    reading.display = False  # shown only when the time may be misread
+                    yield reading
             yield Label("Severity — 1-4 on the guide overrides the suggestion", classes="field-label")
             yield SeverityGuide(pb, selected=DEFAULT_SEVERITY, id="declare-severity")
             yield Static("", id="declare-summary")
@@ -68,6 +81,12 @@ class DeclareScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#title", Input).focus()
         self._summarise()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == f"triage-{STARTED}":
+            reading = start_reading(event.value, self.app.clock())
+            self.query_one("#started-reading", Static).update(reading)
+            self.query_one("#started-reading", Static).display = bool(reading)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -164,12 +183,42 @@ class DeclareScreen(Screen[None]):
         return True
 
 
+def _start_token(answer: str) -> str:
+    first = answer.replace(",", " ").split(maxsplit=1)
+    return first[0] if first else ""
+
+
 def started_from(answer: str, declared: datetime) -> datetime | None:
     """`14:32, right after the deploy` -> 14:32 today; an answer without a time -> None."""
-    first = answer.replace(",", " ").split(maxsplit=1)
-    if not first:
+    token = _start_token(answer)
+    if not token:
         return None
     try:
-        return parse_at(first[0], declared)
+        return parse_at(token, declared)
     except ValueError:
         return None
+
+
+def start_reading(answer: str, declared: datetime) -> Text:
+    """How the answer's time is read, when that may surprise: another day, or long ago
+    ("read as yesterday 14:32 (22h18m ago)"); the parser's refusal for a time it will not
+    take (a daylight-saving gap); empty otherwise."""
+    token = _start_token(answer)
+    if not _TIME_LIKE.match(token):
+        return Text()
+    try:
+        start = parse_at(token, declared)
+    except ValueError as exc:
+        return Text.assemble(("⚑ not read as the start: ", "bold"), one_line(str(exc)))
+    start_day, today = local(start).date(), local(declared).date()
+    if start_day == today and declared - start <= SURPRISING_START:
+        return Text()
+    if start_day == today:
+        day = "today"
+    elif start_day == today - timedelta(days=1):
+        day = "yesterday"
+    else:
+        day = f"{start_day:%a %Y-%m-%d}"
+    return Text.assemble(
+        ("⚑ read as ", "bold"), (f"{day} {local(start):%H:%M}", "bold"), f" ({duration(declared - start)} ago)"
+    )
