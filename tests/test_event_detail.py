@@ -143,3 +143,21 @@ async def test_arrows_scroll_a_text_longer_than_the_box(seeded, playbook):
         await pilot.press("down", "down", "down")
         await settle(pilot)
         assert box.scroll_y > 0
+
+
+async def test_a_failed_read_is_a_message_not_a_traceback(seeded, playbook):
+    from warroom.errors import DatabaseError
+
+    path, events = seeded
+    app = app_for(path, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+
+        async def locked(*args):
+            raise DatabaseError("database is locked")
+
+        app.store.events_by_seq = locked
+        await open_event_detail(app, app.store, events["long"])
+        await settle(pilot)
+        assert isinstance(app.screen, WarRoomScreen)
+        assert any("Cannot read the event: database is locked" in n.message for n in app._notifications)
