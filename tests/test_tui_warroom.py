@@ -779,6 +779,11 @@ async def test_key_bar_keeps_the_main_keys_and_help_at_any_width(demo_db, playbo
         await settle(pilot)
         first_two = bar.render().plain.split("  ")[:2]
         assert any("Tick/untick" in item for item in first_two), first_two
+        await pilot.press("l")  # typing: a letter or "/" would be typed, so they are not offered
+        await settle(pilot)
+        typing = bar.render().plain
+        assert "Cancel" in typing and "/ Search" not in typing and "l Log" not in typing
+        assert typing.rstrip().endswith("^p palette")
 
 
 @pytest.mark.parametrize("size", [SIZE, (80, 24)])
@@ -794,3 +799,13 @@ async def test_notifications_never_cover_the_entry_line(demo_db, playbook, size)
         entry = screen.query_one(EntryLine).region
         toasts = [t.region for t in app.screen.query(Toast)]
         assert toasts and all(t.bottom <= entry.y for t in toasts), (toasts, entry)
+
+
+async def test_a_row_too_long_for_the_pane_ends_in_an_ellipsis(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_war_room(pilot)
+        await log_line(pilot, "a: " + "rolling back checkout-api pod by pod " * 2)
+        timeline = screen.query_one(Timeline)
+        row = timeline.render_line(timeline.cursor - int(timeline.scroll_y)).text
+        assert row.rstrip().endswith("…") and "rolling back" in row

@@ -15,6 +15,7 @@ from rich.text import Text
 from textual import events
 from textual.screen import Screen
 from textual.widget import Widget
+from textual.widgets import Input, TextArea
 
 # Between two keys on the bar.
 GAP = "  "
@@ -82,6 +83,8 @@ class KeyBar(Widget, can_focus=False):
         and the command palette go to the right end, where they always fit."""
         active = screen.active_bindings
         palette_key = self.app.COMMAND_PALETTE_BINDING
+        # In a text field a letter, "/" or "?" is typed, not run: do not offer those keys there.
+        typing = isinstance(screen.focused, (Input, TextArea))
         seen: set[str] = set()
         shown: list[tuple[str, object, ShownKey]] = []
         tail: list[ShownKey] = []
@@ -92,6 +95,8 @@ class KeyBar(Widget, can_focus=False):
                     tail.append(item)
                 continue
             if not binding.show or binding.action in seen:
+                continue
+            if typing and len(item.display) == 1 and item.display.isprintable():
                 continue
             seen.add(binding.action)
             if node is self.app and binding.action == "help":

@@ -255,6 +255,7 @@ class Timeline(ScrollView, can_focus=True):
             text = Text("  …", style=self.get_component_rich_style("timeline--loading"))
         else:
             text = self.row_text(event)
+        text.truncate(width, overflow="ellipsis")  # a cut row says so
         if index == self.cursor:
             text.stylize(self.get_component_rich_style("timeline--cursor"))
         segments = list(text.render(self.app.console))
