@@ -809,3 +809,22 @@ async def test_a_row_too_long_for_the_pane_ends_in_an_ellipsis(demo_db, playbook
         timeline = screen.query_one(Timeline)
         row = timeline.render_line(timeline.cursor - int(timeline.scroll_y)).text
         assert row.rstrip().endswith("…") and "rolling back" in row
+
+
+async def test_enter_on_a_timeline_row_shows_the_event_in_full(demo_db, playbook):
+    from warroom.screens.event_detail import EventDetail
+
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_war_room(pilot)
+        await log_line(pilot, "a: " + "rolling back checkout-api pod by pod " * 2)
+        await pilot.press("x", *"wrong pods", "enter")  # struck, with a reason
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, EventDetail)
+        shown = " ".join(str(w.render()) for w in app.screen.query("Static"))
+        assert "pod by pod rolling back" in shown.replace("\n", " ") and "wrong pods" in shown
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen

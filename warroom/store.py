@@ -595,6 +595,14 @@ class Store:
         )
         return [_event_from_row(tuple(r)) for r in rows]
 
+    async def markers(self, event_id: str) -> list[Event]:
+        """The amend/strike/pin/unpin events pointing at one event, oldest first."""
+        rows = await self._fetchall(
+            f"SELECT {_EVENT_COLUMNS} FROM events WHERE ref = ? AND kind IN ({_MARKER_LIST}) ORDER BY seq",
+            (event_id,),
+        )
+        return [_event_from_row(tuple(r)) for r in rows]
+
     async def max_seq(self) -> int:
         row = await self._fetchone("SELECT coalesce(max(seq), 0) FROM events")
         return row[0] if row else 0

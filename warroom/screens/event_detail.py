@@ -17,7 +17,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from warroom.errors import WarroomError
-from warroom.models import MARKER_KINDS, Event
+from warroom.models import Event
 from warroom.safetext import one_line, plain
 from warroom.screens.modal import CancelModal
 from warroom.store import Store
@@ -35,12 +35,8 @@ def _when(dt: datetime) -> str:
 
 
 async def event_marks(store: Store, event: Event) -> list[Event]:
-    """The amend/strike/pin/unpin markers that point at `event`, oldest first.
-
-    Markers are always written after the event they mark, so they are among the events after
-    it (the store's public read; cost grows with the events written since)."""
-    later = await store.events_after(event.incident_id, event.seq or 0)
-    return [m for m in later if m.ref == event.id and m.kind in MARKER_KINDS]
+    """The amend/strike/pin/unpin markers that point at `event`, oldest first."""
+    return await store.markers(event.id)
 
 
 async def open_event_detail(app: App, store: Store, event: Event) -> None:

@@ -466,6 +466,11 @@ class WarRoomScreen(CommsActions, PracticeActions, Screen[None]):
 
     # ----- messages from the panes -------------------------------------------------------------
 
+    async def on_timeline_opened(self, message: Timeline.Opened) -> None:
+        from warroom.screens.event_detail import open_event_detail
+
+        await open_event_detail(self.app, self.store, message.event)
+
     def on_timeline_highlighted(self, event: Timeline.Highlighted) -> None:
         # Redraw the footer only when what applies to the row changed (it is not free).
         row_actions = tuple(self.check_action(action, ()) for action in ("amend", "strike", "pin"))

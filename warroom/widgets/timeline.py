@@ -43,6 +43,7 @@ class Timeline(ScrollView, can_focus=True):
         Binding("pagedown", "page(1)", "Page down", show=False),
         Binding("home", "first", "First", show=False),
         Binding("end", "last", "Last", show=False),
+        Binding("enter", "open", "Event in full", show=False),
     ]
     COMPONENT_CLASSES = {
         "timeline--cursor",
@@ -73,6 +74,13 @@ class Timeline(ScrollView, can_focus=True):
 
     class Highlighted(Message):
         """The cursor moved (the screen refreshes which actions apply)."""
+
+    class Opened(Message):
+        """Enter on a row: the screen shows the event in full."""
+
+        def __init__(self, event: Event) -> None:
+            super().__init__()
+            self.event = event
 
     def __init__(self, fetch: Fetch, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -195,6 +203,11 @@ class Timeline(ScrollView, can_focus=True):
 
     def action_page(self, direction: int) -> None:
         self.move_to(self.cursor + direction * max(1, self.scrollable_content_region.height - 1))
+
+    def action_open(self) -> None:
+        event = self.selected_event
+        if event is not None:
+            self.post_message(self.Opened(event))
 
     def action_first(self) -> None:
         self.move_to(0)
