@@ -150,11 +150,13 @@ def test_tui_killed_keeps_committed_entry_and_handoff_draft(tmp_path, db_path):
         app.press_until("l", "backdates")  # the entry line is open (its hint is drawn)
         app.type("a: rollback-0042 started\r")  # the action prefix, then Enter commits
         wait_for_row(db_path, "rollback-0042 started")
-        # The handoff editor has focus when the footer, which lists the focused widget's
-        # keys, starts with "/ Search" rather than the timeline's "l Log" (letters typed
-        # before that would be taken as the timeline's keys).
-        app.press_until("h", "/ Search", at=(app.lines, 1))
+        # The handoff editor has focus when the key bar, which lists the focused widget's
+        # keys first, starts with its "esc Done" rather than the timeline's "l Log" (letters
+        # typed before that would be taken as the timeline's keys).
+        app.press_until("h", "esc Done", at=(app.lines, 1))
         since = app.mark()
+        # `h` puts the cursor under the prefilled template: the text goes at its end. (No
+        # escape sequences here: a lone ESC read before the rest would leave the pane.)
         app.type("watch-5xx-rate\rowner alex")
         assert app.wait_for("owner alex", since)
         time.sleep(1.0)  # the text was on screen a second before the kill
@@ -169,8 +171,7 @@ def test_tui_killed_keeps_committed_entry_and_handoff_draft(tmp_path, db_path):
         (draft,) = conn.execute(
             "SELECT text FROM texts WHERE incident_id = ? AND name = ?", (incident, HANDOFF_DRAFT)
         ).fetchone()
-        # A fresh incident's pane is prefilled from the template; `h` puts the cursor at its end.
-        assert "watch-5xx-rate\nowner alex" in draft
+        assert draft.startswith("## Incident Handoff") and draft.endswith("\nwatch-5xx-rate\nowner alex")
     finally:
         conn.close()
 
@@ -178,7 +179,7 @@ def test_tui_killed_keeps_committed_entry_and_handoff_draft(tmp_path, db_path):
     app = PtyApp("--db", str(db_path), env=env)
     try:
         assert app.wait_for("rollback-0042")
-        assert app.wait_for("watch-5xx-rate")
+        assert app.wait_for("## Incident Handoff")  # the stored draft (its top) is back in the pane
         app.press_until("l", "backdates")
         app.type("-12m c: flag-off-0043\r")
         wait_for_row(db_path, "flag-off-0043")
@@ -196,4 +197,4 @@ def test_tui_killed_keeps_committed_entry_and_handoff_draft(tmp_path, db_path):
     shown = {e.text: e for e in state.events}
     assert shown["rollback-0042 started"].kind == "action"
     assert shown["flag-off-0043"].kind == "change" and shown["flag-off-0043"].backdated
-    assert "watch-5xx-rate\nowner alex" in state.handoff_draft
+    assert state.handoff_draft.endswith("\nwatch-5xx-rate\nowner alex")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
 
@@ -10,6 +11,9 @@ SAVE_AFTER_SECONDS = 0.4
 
 
 class HandoffEditor(TextArea):
+    # Shown on the key bar while typing here (the screen's Escape does the same, unshown).
+    BINDINGS = [Binding("escape", "screen.pane('timeline')", "Done")]
+
     class Save(Message):
         """The draft changed and should be written; the screen awaits the store."""
 
