@@ -237,3 +237,29 @@ def test_loggers_migrate_an_old_file_once(tmp_path):
         conn.close()
     assert rows[: len(old_ids)] == old_ids and sorted(rows[len(old_ids) :]) == sorted(ids)
     assert len(old_hits) == 1 and len(new_hits) == 6
+
+
+def test_a_new_file_busy_at_open_is_retried_not_failed(tmp_path, monkeypatch):
+    """Opening a brand-new file while other processes do can get 'database is locked'
+    at once (the WAL switch): the open tries again instead of failing."""
+    from warroom import db
+
+    real = db.configure
+    calls = []
+
+    def busy_twice(conn):
+        calls.append(1)
+        if len(calls) <= 2:
+            raise sqlite3.OperationalError("database is locked")
+        real(conn)
+
+    monkeypatch.setattr(db, "configure", busy_twice)
+    db.prepare(tmp_path / "new.db")
+    assert len(calls) == 3
+
+    def broken(conn):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(db, "configure", broken)
+    with pytest.raises(db.DatabaseError, match="disk I/O error"):
+        db.prepare(tmp_path / "other.db")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 from warroom.errors import DatabaseError
@@ -261,10 +262,7 @@ def open_db(path: Path | str, create: bool = True) -> sqlite3.Connection:
     except sqlite3.Error as exc:
         raise describe_sqlite_error(path, exc) from None
     try:
-        check_identity(conn, path)  # before configure() switches the file to WAL
-        configure(conn)
-        migrate(conn, path)
-        _probe(conn)
+        _settle_file(conn, path)
     except sqlite3.Error as exc:
         conn.close()
         if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_NOTADB and _not_sqlite(path):
@@ -276,6 +274,29 @@ def open_db(path: Path | str, create: bool = True) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def _settle_file(conn: sqlite3.Connection, path: Path | str) -> None:
+    """Check, switch to WAL, migrate and probe; again after a short pause if the file was busy.
+
+    Several processes opening a brand-new file at once can get "database is locked" at once,
+    without the busy timeout's wait (switching a file to WAL needs it to themselves): such a
+    step is retried until the busy timeout has passed, instead of failing the first time."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    pause = 0.01
+    while True:
+        try:
+            check_identity(conn, path)  # before configure() switches the file to WAL
+            configure(conn)
+            migrate(conn, path)
+            _probe(conn)
+            return
+        except sqlite3.OperationalError as exc:
+            busy = "locked" in str(exc).lower() or "busy" in str(exc).lower()
+            if not busy or time.monotonic() + pause > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.25)
 
 
 def _not_sqlite(path: Path) -> bool:
