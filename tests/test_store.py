@@ -236,4 +236,6 @@ async def test_search_takes_words_as_prefixes_and_never_as_syntax(db_path, playb
     assert await texts("gate NEAR") == ["gateway timeouts NEAR the edge"]  # NEAR is a word here
     assert await texts('roll" OR "gate') == []  # quotes dropped: three words, no OR
     assert await texts("rolled") == []
+    assert await texts("roll\x00back") == ["rolling back checkout-api to v2.3.3"]  # a pasted NUL
+    assert await texts("\x1b[31m") == []  # an escape sequence: only "[31m" is left, no match
     await store.close()

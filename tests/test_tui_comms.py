@@ -437,3 +437,26 @@ async def test_hand_off_warns_when_the_edited_text_says_what_is_no_longer_true(d
         warnings = [n.message for n in app._notifications if n.title == "Handoff out of date"]
         assert warnings and "SEV-3" in warnings[0]
         assert isinstance(app.screen, HandoffDialog)  # a warning, not a refusal
+
+
+async def test_preview_key_bar_offers_copy_and_edit_until_editing(demo_db, playbook):
+    from warroom.widgets.keybar import KeyBar
+
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_war_room(pilot)
+        preview = await open_preview(pilot, "status")
+        bar = preview.query_one(KeyBar).render().plain
+        assert "⏎ Copy" in bar and "e Edit" in bar  # the read-only text types nothing
+        await pilot.press("e")
+        await settle(pilot)
+        bar = preview.query_one(KeyBar).render().plain
+        # Editing: "e" is typed and Enter is a newline; Esc ends the editing.
+        assert "e Edit" not in bar and "⏎ Copy" not in bar and "esc Back / done editing" in bar
+
+
+def test_a_renumbered_step_is_not_an_out_of_date_line():
+    from warroom.comms_actions import _unnumbered
+
+    assert _unnumbered("2. Who needs to know?") == _unnumbered("1. Who needs to know?") == "Who needs to know?"
+    assert _unnumbered("**Current severity**: SEV-2") == "**Current severity**: SEV-2"

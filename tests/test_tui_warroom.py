@@ -726,14 +726,66 @@ async def test_long_timeline_opens_on_its_newest_rows(demo_db, playbook, monkeyp
         assert timeline.selected_event is not None and timeline.selected_event.text == newest
         await pilot.press("home")
         assert timeline.cursor == 0 and timeline.selected_seq is None
+        fetched: list[int] = []
+        real_fetch = timeline._fetch
+
+        async def recording_fetch(seqs):
+            fetched.extend(seqs)
+            return await real_fetch(seqs)
+
+        timeline._fetch = recording_fetch
+        newest_rows = timeline.keys[-5:]
         gate.set()
         await settle(pilot)
+        assert not set(newest_rows) & set(fetched)  # the rows already read are not read again
         assert None not in timeline.keys and len(timeline.keys) == count
         assert timeline.cursor == 0
         await settle(pilot)
         first = timeline.selected_event
         earliest = query(demo_db, "SELECT seq FROM events WHERE kind NOT IN ('amend', 'strike', 'pin', 'unpin') ORDER BY ts, seq LIMIT 1")
         assert first is not None and first.seq == earliest[0]["seq"]
+
+
+async def test_rows_get_their_date_when_midnight_passes(demo_db, playbook):
+    now = [FIXED_NOW]
+    app = build_app(demo_db, playbook, clock=lambda: now[0])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        timeline = screen.query_one(Timeline)
+        assert not timeline.with_dates
+        now[0] = FIXED_NOW + timedelta(hours=10)  # 00:55 the next day (TZ=UTC in the tests)
+        screen._tick()
+        assert timeline.with_dates
+
+
+async def test_search_on_a_long_timeline_waits_for_every_key(demo_db, playbook, monkeypatch):
+    from warroom.screens import warroom as warroom_screen
+
+    monkeypatch.setattr(warroom_screen, "TAIL_ROWS", 5)
+    gate = asyncio.Event()
+    real_keys = Store.timeline_keys
+
+    async def held_keys(self, incident_id):
+        await gate.wait()
+        return await real_keys(self, incident_id)
+
+    monkeypatch.setattr(Store, "timeline_keys", held_keys)
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(50):
+            await pilot.pause()
+            if isinstance(app.screen, WarRoomScreen) and app.screen.query_one(Timeline).keys:
+                break
+        screen = app.screen
+        timeline = screen.query_one(Timeline)
+        assert None in timeline.keys
+        await pilot.press("slash", *"step returns")  # a triage answer among the oldest rows
+        assert None in timeline.keys
+        asyncio.get_running_loop().call_later(0.3, gate.set)  # the keys arrive while searching
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen._matches, "an old event must be found once every key is known"
+        assert timeline.selected_event is not None and "payment step returns 500" in timeline.selected_event.text
 
 
 @pytest.mark.parametrize("days_later, dated", [(0, False), (1, True)])
@@ -828,3 +880,19 @@ async def test_enter_on_a_timeline_row_shows_the_event_in_full(demo_db, playbook
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is screen
+
+
+async def test_a_failing_search_is_a_message_and_keeps_the_words(demo_db, playbook, monkeypatch):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+
+        async def busy(*args, **kwargs):
+            raise DatabaseError("the file stayed locked")
+
+        monkeypatch.setattr(app.store, "search", busy)
+        await pilot.press("slash", *"gateway", "enter")
+        await settle(pilot)
+        entry = screen.query_one(EntryLine)
+        assert entry.is_open and entry.input.value == "gateway"
+        assert any("search failed" in n.message and n.severity == "error" for n in app._notifications)

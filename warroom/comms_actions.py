@@ -9,6 +9,7 @@ ctrl+t refills the handoff pane from the template, P the postmortem screen.
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import timedelta
 
 from textual.binding import Binding
@@ -34,6 +35,11 @@ COMMS_BINDINGS = [
     Binding("ctrl+t", "handoff_template", "Handoff from template", show=False),
     Binding("P", "postmortem", "Postmortem"),
 ]
+
+
+def _unnumbered(line: str) -> str:
+    """A list line without its number: a step done above renumbers the rest, which is no news."""
+    return re.sub(r"^\s*\d+\.\s+", "", line)
 
 
 class CommsActions:
@@ -195,8 +201,11 @@ class CommsActions:
         fresh = await self._handoff_template()
         if fresh is None:
             return
-        kept, now = set(text.splitlines()), set(fresh.splitlines())
-        stale = [line for line in generated.splitlines() if line.strip() and line in kept and line not in now]
+        kept, now = {_unnumbered(x) for x in text.splitlines()}, {_unnumbered(x) for x in fresh.splitlines()}
+        stale = [
+            line for line in generated.splitlines()
+            if line.strip() and _unnumbered(line) in kept and _unnumbered(line) not in now
+        ]
         if stale:
             self.notify(
                 f"The handoff text still says {one_line(stale[0], 80)!r}, which is no longer true"

@@ -609,7 +609,9 @@ class Store:
 
     async def search(self, incident_id: str | None, query: str, limit: int = 200) -> list[Event]:
         """Full-text search (FTS5). The query is taken as words, never as FTS syntax."""
-        words = [w for w in query.replace('"', " ").split() if w]
+        # Control characters (a pasted NUL ends an FTS5 string early) and quotes are dropped.
+        cleaned = "".join(c if c.isprintable() else " " for c in query.replace('"', " "))
+        words = [w for w in cleaned.split() if w]
         if not words:
             return []
         # Each word also matches as a prefix: "roll" finds "rolling back" (a commander types stems).

@@ -21,6 +21,7 @@ from warroom import rules
 from warroom.comms_actions import COMMS_BINDINGS, CommsActions
 from warroom.practice_actions import PRACTICE_BINDINGS, PracticeActions
 from warroom.entry import KIND_KEYS, clean_text, parse_entry
+from warroom.errors import WarroomError
 from warroom.messages import DeclareIncident, ShowIncidents
 from warroom.models import BULK_KINDS, MARKER_KINDS, SYSTEM_KINDS, Event, IncidentState
 from warroom.playbook import Playbook
@@ -176,7 +177,7 @@ class WarRoomScreen(CommsActions, PracticeActions, Screen[None]):
         except Exception as exc:  # noqa: BLE001 - a message, never a traceback
             self.notify(f"Could not load the incident: {exc}", severity="error", timeout=10)
             return
-        if count > len(tail):
+        if count > len(tail) or len(tail) == TAIL_ROWS:  # full: an event may have come in between
             self.call_after_refresh(self.run_worker, self._load_every_key, group="keys")
         self._request_state()
 
@@ -304,6 +305,7 @@ class WarRoomScreen(CommsActions, PracticeActions, Screen[None]):
         now = self.now()
         self.query_one(IncidentHeader).tick(now)
         self.query_one(SeverityPane).tick(now)
+        self.query_one(Timeline).show_dates(spans_days(self.state, now))  # midnight passes too
         if now.second % max(1, int(self.playbook.thresholds.evaluate_every_seconds)) == 0:
             self._evaluate_flags(now)
 
@@ -533,7 +535,12 @@ class WarRoomScreen(CommsActions, PracticeActions, Screen[None]):
     async def _submit_search(self, value: str, payload: object) -> bool:
         if not value.strip():
             raise ValueError("type some words to search for")
-        found = await self.store.search(self.incident_id, value, limit=SEARCH_LIMIT)
+        for worker in [w for w in self.app.workers if w.group == "keys" and w.node is self]:
+            await worker.wait()  # a long timeline's older keys: matches there must be found
+        try:
+            found = await self.store.search(self.incident_id, value, limit=SEARCH_LIMIT)
+        except WarroomError as exc:  # a busy or damaged file: a message, and the words stay
+            raise ValueError(f"search failed: {exc}") from None
         timeline = self.query_one(Timeline)
         self._matches = [e.seq for e in found if timeline.index_of(e.seq) is not None]
         self._match_at = 0

@@ -13,9 +13,9 @@ from typing import NamedTuple
 from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual.keys import key_to_character
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Input, TextArea
 
 # Between two keys on the bar.
 GAP = "  "
@@ -26,6 +26,13 @@ class ShownKey(NamedTuple):
     display: str  # how the key is written ("^p", "]")
     description: str
     enabled: bool
+
+
+def _typed_by(widget: Widget, key: str, display: str) -> bool:
+    """Would this key be typed into the focused field rather than run? (Textual asks the
+    field too, but knows no character for keys such as "slash", so "/ Search" stayed.)"""
+    character = key_to_character(key) or (display if len(display) == 1 else None)
+    return widget.check_consume_key(key, character)
 
 
 class KeyBar(Widget, can_focus=False):
@@ -83,8 +90,7 @@ class KeyBar(Widget, can_focus=False):
         and the command palette go to the right end, where they always fit."""
         active = screen.active_bindings
         palette_key = self.app.COMMAND_PALETTE_BINDING
-        # In a text field a letter, "/" or "?" is typed, not run: do not offer those keys there.
-        typing = isinstance(screen.focused, (Input, TextArea))
+        focused = screen.focused
         seen: set[str] = set()
         shown: list[tuple[str, object, ShownKey]] = []
         tail: list[ShownKey] = []
@@ -96,8 +102,8 @@ class KeyBar(Widget, can_focus=False):
                 continue
             if not binding.show or binding.action in seen:
                 continue
-            if typing and len(item.display) == 1 and item.display.isprintable():
-                continue
+            if focused is not None and not binding.priority and _typed_by(focused, binding.key, item.display):
+                continue  # a priority binding runs before the field sees the key
             seen.add(binding.action)
             if node is self.app and binding.action == "help":
                 tail.insert(0, item)

@@ -112,7 +112,8 @@ class Timeline(ScrollView, can_focus=True):
             keep_index = None
         self.keys = keys
         self._last_ts = last_ts
-        self._cache.clear()
+        # The cache stays: rows do not change under a new key list (markers invalidate their
+        # own), and clearing it made the rows already drawn flash "…" until fetched again.
         self._pending.clear()
         self._generation += 1
         self._resize()
