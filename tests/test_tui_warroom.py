@@ -696,9 +696,8 @@ async def test_notes_on_a_long_incident_are_counted_not_reloaded(demo_db, playbo
         assert screen.state.event_count == count + 2
 
 
-async def test_long_timeline_opens_on_its_newest_rows(demo_db, playbook, monkeypatch):
-    """The first frame needs only the newest keys; every key is read after it, and a cursor
-    moved onto a row still loading stays there when the keys arrive."""
+def hold_every_key(monkeypatch) -> asyncio.Event:
+    """A long timeline (5 tail rows) whose full key read waits until the returned event is set."""
     from warroom.screens import warroom as warroom_screen
 
     monkeypatch.setattr(warroom_screen, "TAIL_ROWS", 5)
@@ -710,13 +709,24 @@ async def test_long_timeline_opens_on_its_newest_rows(demo_db, playbook, monkeyp
         return await real_keys(self, incident_id)
 
     monkeypatch.setattr(Store, "timeline_keys", held_keys)
+    return gate
+
+
+async def timeline_on_its_tail(pilot) -> Timeline:
+    for _ in range(50):  # not settle(): it would wait for the held worker
+        await pilot.pause()
+        if isinstance(pilot.app.screen, WarRoomScreen) and pilot.app.screen.query_one(Timeline).keys:
+            break
+    return pilot.app.screen.query_one(Timeline)
+
+
+async def test_long_timeline_opens_on_its_newest_rows(demo_db, playbook, monkeypatch):
+    """The first frame needs only the newest keys; every key is read after it, and a cursor
+    moved onto a row still loading stays there when the keys arrive."""
+    gate = hold_every_key(monkeypatch)
     app = app_for(demo_db, playbook)
     async with app.run_test(size=SIZE) as pilot:
-        for _ in range(50):  # not settle(): it would wait for the held worker
-            await pilot.pause()
-            if isinstance(app.screen, WarRoomScreen) and app.screen.query_one(Timeline).keys:
-                break
-        timeline = app.screen.query_one(Timeline)
+        timeline = await timeline_on_its_tail(pilot)
         count = len(timeline.keys)
         assert count > 5
         assert timeline.keys[:-5] == [None] * (count - 5) and None not in timeline.keys[-5:]
@@ -759,25 +769,11 @@ async def test_rows_get_their_date_when_midnight_passes(demo_db, playbook):
 
 
 async def test_search_on_a_long_timeline_waits_for_every_key(demo_db, playbook, monkeypatch):
-    from warroom.screens import warroom as warroom_screen
-
-    monkeypatch.setattr(warroom_screen, "TAIL_ROWS", 5)
-    gate = asyncio.Event()
-    real_keys = Store.timeline_keys
-
-    async def held_keys(self, incident_id):
-        await gate.wait()
-        return await real_keys(self, incident_id)
-
-    monkeypatch.setattr(Store, "timeline_keys", held_keys)
+    gate = hold_every_key(monkeypatch)
     app = app_for(demo_db, playbook)
     async with app.run_test(size=SIZE) as pilot:
-        for _ in range(50):
-            await pilot.pause()
-            if isinstance(app.screen, WarRoomScreen) and app.screen.query_one(Timeline).keys:
-                break
+        timeline = await timeline_on_its_tail(pilot)
         screen = app.screen
-        timeline = screen.query_one(Timeline)
         assert None in timeline.keys
         await pilot.press("slash", *"step returns")  # a triage answer among the oldest rows
         assert None in timeline.keys
