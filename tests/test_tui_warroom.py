@@ -892,3 +892,14 @@ async def test_a_failing_search_is_a_message_and_keeps_the_words(demo_db, playbo
         entry = screen.query_one(EntryLine)
         assert entry.is_open and entry.input.value == "gateway"
         assert any("search failed" in n.message and n.severity == "error" for n in app._notifications)
+
+
+async def test_narrow_header_keeps_the_overdue_countdown_whole_on_a_long_incident(demo_db, playbook):
+    later = FIXED_NOW + timedelta(hours=23, minutes=30)  # clocks in hours, the update long overdue
+    app = build_app(demo_db, playbook, clock=lambda: later)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_war_room(pilot)
+        clocks = screen.query_one("#hdr-clocks")
+        shown = clocks.content.plain
+        assert "late 23h" in shown
+        assert clocks.region.right <= 80 and clocks.region.width >= len(shown), (clocks.region, shown)

@@ -88,7 +88,8 @@ class IncidentHeader(Vertical):
             title.append(f"  ({incident.status})", "italic")
         update_if_changed(self.query_one("#hdr-title", Label), title)
         phase = Text(no_wrap=True)
-        phase.append("Phase ", "dim")
+        if not self._narrow:  # at 80 columns the clocks and the overdue countdown need the room
+            phase.append("Phase ", "dim")
         phase.append(self._playbook.phase_name(incident.phase), "bold")
         if incident.mitigation and not self._narrow:
             try:
@@ -119,7 +120,7 @@ class IncidentHeader(Vertical):
         text = Text(no_wrap=True)
         text.append("since start " if not self._narrow else "", "dim")
         text.append(since_start, "bold")
-        text.append("  in phase " if not self._narrow else " · phase ", "dim")
+        text.append("  in phase " if not self._narrow else " · ph ", "dim")
         text.append(in_phase, "bold")
         update = next_update(self._state, now)
         countdown = Text(no_wrap=True)
