@@ -903,3 +903,36 @@ async def test_narrow_header_keeps_the_overdue_countdown_whole_on_a_long_inciden
         shown = clocks.content.plain
         assert "late 23h" in shown
         assert clocks.region.right <= 80 and clocks.region.width >= len(shown), (clocks.region, shown)
+
+
+async def test_alerts_from_a_hook_on_a_long_incident_are_counted_and_drafts_still_arrive(
+    demo_db, playbook, monkeypatch
+):
+    """Another process logs an alert (and another war room saves a handoff draft): the poll
+    counts the alert and re-reads only what changes without an event, not the whole state."""
+    from warroom import store as store_module
+    from warroom.store import HANDOFF_DRAFT
+
+    monkeypatch.setattr(store_module, "STATE_ALL_EVENTS", 5)
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        for _ in range(100):  # the first loads and the handoff prefill's reload
+            await settle(pilot)
+            if screen.state is not None and screen.state.handoff_draft and not screen._state_loading:
+                break
+            await pilot.pause(0.05)
+        state, count = screen.state, screen.state.event_count
+
+        other = await Store.open(demo_db, create=False, clock=lambda: FIXED_NOW)
+        try:
+            await other.append(screen.incident_id, "alert", "p99 latency above 2s", "alertmanager")
+            await other.save_text(screen.incident_id, HANDOFF_DRAFT, "Handing over: watch p99")
+        finally:
+            await other.close()
+        await screen._poll()
+        await settle(pilot)
+        assert screen.state is state and state.event_count == count + 1
+        assert state.handoff_draft == "Handing over: watch p99"
+        assert screen.query_one("#handoff").text == "Handing over: watch p99"
+        assert screen.query_one(Timeline).selected_event.text == "p99 latency above 2s"  # on the timeline

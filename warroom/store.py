@@ -714,21 +714,25 @@ class Store:
         await self._fold(events)
         if truncated:  # keep only bulk events whose latest marker left them pinned
             events = [e for e in events if e.kind not in BULK_KINDS or e.pinned]
-        texts = await self.texts(incident_id)
         state = IncidentState(
             incident=incident,
             events=events,
             events_truncated=truncated,
             event_count=count,
             temp_fixes=await self.temp_fixes(incident_id),
-            action_items=await self.action_items(incident_id),
-            postmortem={
-                k[len(POSTMORTEM_PREFIX) :]: v for k, v in texts.items() if k.startswith(POSTMORTEM_PREFIX)
-            },
-            handoff_draft=texts.get(HANDOFF_DRAFT, ""),
         )
+        await self.refresh_unlogged(state)
         _derive(state)
         return state
+
+    async def refresh_unlogged(self, state: IncidentState) -> None:
+        """Re-read what changes without an event (the handoff draft, the postmortem's texts and
+        action items) into `state`: all a long incident's state lacks after new notes/alerts."""
+        incident_id = state.incident.id
+        texts = await self.texts(incident_id)
+        state.handoff_draft = texts.get(HANDOFF_DRAFT, "")
+        state.postmortem = {k[len(POSTMORTEM_PREFIX) :]: v for k, v in texts.items() if k.startswith(POSTMORTEM_PREFIX)}
+        state.action_items = await self.action_items(incident_id)
 
 
 def _temp_fix_from_row(row: sqlite3.Row) -> TempFix:

@@ -272,13 +272,18 @@ class WarRoomScreen(CommsActions, PracticeActions, Screen[None]):
                     needs_keys = True  # backdated: it belongs somewhere in the middle
             if needs_keys:
                 await self._reload_keys(timeline.selected_seq)
-            if reload_state or (events and not self._counted_only(events)):
+            if events and self._counted_only(events):
+                if reload_state:  # another process wrote: maybe also a draft or an action item
+                    await self.store.refresh_unlogged(self.state)
+                    self.query_one(HandoffEditor).show(self.state.handoff_draft)
+            elif events or reload_state:
                 self._request_state()
 
     def _counted_only(self, events: list[Event]) -> bool:
         """New notes and alerts on a long incident: the state leaves those out (the timeline
         pages them), so reloading it would give the same state with a higher count. Counting
-        them instead spares a 100,000-event incident a reload after every note."""
+        them instead spares a 100,000-event incident a reload after every note, and after
+        every alert a hook logs (what else changed without an event is re-read alone)."""
         state = self.state
         if state is None or self._state_loading or not state.events_truncated:
             return False
