@@ -55,11 +55,11 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from warroom import metrics as metrics_module
+from warroom.metrics import live_events as live  # struck events never count
 from warroom.errors import InputError, PlaybookError
 from warroom.models import ROLE_NAMES, Event, IncidentState
 from warroom.playbook import DocumentSpec, Playbook
 from warroom import rules
-from warroom.rules import is_non_answer
 
 if TYPE_CHECKING:
     from jinja2.sandbox import SandboxedEnvironment
@@ -201,28 +201,18 @@ def long_duration(delta: timedelta | None) -> str:
 # ----- facts from the state ---------------------------------------------------------
 
 
-def live(state: IncidentState) -> list[Event]:
-    return [e for e in state.events if not e.struck]
-
-
-def triage_answers(state: IncidentState, playbook: Playbook | None = None) -> dict[str, str]:
-    """Latest live answer per triage question (times corrected later carry no question).
-    An answer that says nothing ("unknown", "nothing changed, no deploys") leaves the question
-    unanswered, so a document falls back to its own wording instead of quoting it."""
-    answers: dict[str, str] = {}
-    for event in live(state):
-        if event.kind == "triage" and event.data.get("question"):
-            answers[str(event.data["question"])] = event.shown_text.strip()
-    if playbook is None:
-        return answers
+def triage_answers(state: IncidentState, playbook: Playbook) -> dict[str, str]:
+    """The live answer per triage question (rules.triage_answer: the latest one; times
+    corrected later carry no question). An answer that says nothing ("unknown", "nothing
+    changed, no deploys") leaves its question out, so a document keeps its own wording."""
     questions = {q.key: q for q in playbook.triage}
-
-    def says_nothing(key: str, answer: str) -> bool:
-        question = questions.get(key)
-        prefixes, contrast = (question.non_answer_prefixes, question.contrast_words) if question else ((), ())
-        return is_non_answer(answer, playbook.non_answers, prefixes, contrast)
-
-    return {key: answer for key, answer in answers.items() if not says_nothing(key, answer)}
+    asked = dict.fromkeys(str(e.data["question"]) for e in live(state) if e.kind == "triage" and e.data.get("question"))
+    answers: dict[str, str] = {}
+    for key in asked:
+        event = rules.triage_answer(state, key, playbook.non_answers, questions.get(key))
+        if event is not None:
+            answers[key] = event.shown_text.strip()
+    return answers
 
 
 def status_word(state: IncidentState, playbook: Playbook) -> str:

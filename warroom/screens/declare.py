@@ -21,8 +21,8 @@ from warroom.messages import OpenIncident, ShowIncidents
 from warroom.playbook import Playbook
 from warroom.safetext import one_line
 from warroom.timeutil import duration, local, parse_at
-from warroom.widgets.severity_guide import SeverityGuide
 from warroom.widgets.keybar import KeyBar
+from warroom.widgets.severity_guide import SeverityGuide
 
 # The triage question answered by the impact picker rather than free text.
 HOW_BAD = "how_bad"

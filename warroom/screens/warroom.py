@@ -8,8 +8,8 @@ awaits the store and only then shows the result.
 from __future__ import annotations
 
 import asyncio
-from time import monotonic
 from datetime import datetime, timedelta
+from time import monotonic
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -26,18 +26,18 @@ from warroom.messages import DeclareIncident, ShowIncidents
 from warroom.models import BULK_KINDS, MARKER_KINDS, SYSTEM_KINDS, Event, IncidentState
 from warroom.playbook import Playbook
 from warroom.safetext import one_line
-from warroom.timeutil import local
 from warroom.screens.severity_change import SeverityChangeScreen
 from warroom.store import HANDOFF_DRAFT, Store
+from warroom.timeutil import local
 from warroom.widgets.checklist import Checklist
 from warroom.widgets.entry import EntryLine
 from warroom.widgets.handoff import HandoffEditor
 from warroom.widgets.header import IncidentHeader
+from warroom.widgets.keybar import KeyBar
 from warroom.widgets.red_flags import RedFlags
 from warroom.widgets.severity import SeverityPane
 from warroom.widgets.temp_fixes import TempFixes
 from warroom.widgets.timeline import AMENDED, BACKDATED, PINNED, Timeline
-from warroom.widgets.keybar import KeyBar
 
 # A guarded key (advance with unticked items, resolve) must be pressed again within this.
 CONFIRM_SECONDS = 10
@@ -184,17 +184,17 @@ class WarRoomScreen(CommsActions, PracticeActions, Screen[None]):
     async def _load_every_key(self) -> None:
         try:
             async with self._lock:
-                await self._reload_keys(keep_current=True)
+                await self._reload_keys()
         except Exception as exc:  # noqa: BLE001 - a message, never a traceback
             self.notify(f"Could not read the timeline: {exc}", severity="error", timeout=10)
 
-    async def _reload_keys(self, keep_seq: int | None = None, keep_current: bool = False) -> None:
+    async def _reload_keys(self) -> None:
+        """Every key, read again; the cursor stays where it is now (not where it was when the
+        read began: a long read may outlast a keypress)."""
         keys = await self.store.timeline_keys(self.incident_id)
         last = await self.store.events_by_seq(keys[-1:])
         timeline = self.query_one(Timeline)
-        if keep_current:  # where the cursor is now, not where it was when the read began
-            keep_seq = timeline.selected_seq
-        timeline.load(keys, last[0].ts if last else None, keep_seq)
+        timeline.load(keys, last[0].ts if last else None, timeline.selected_seq)
 
     def _request_state(self) -> None:
         """Reload the state for the panes in the background; bursts of changes coalesce.
@@ -271,7 +271,7 @@ class WarRoomScreen(CommsActions, PracticeActions, Screen[None]):
                 elif not needs_keys and not timeline.add(event):
                     needs_keys = True  # backdated: it belongs somewhere in the middle
             if needs_keys:
-                await self._reload_keys(timeline.selected_seq)
+                await self._reload_keys()
             if events and self._counted_only(events):
                 if reload_state:  # another process wrote: maybe also a draft or an action item
                     await self.store.refresh_unlogged(self.state)
