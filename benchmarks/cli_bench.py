@@ -30,7 +30,11 @@ def log_row(db: DemoDb, folder: Path, repeats: int) -> Row:
     s, b = median(subj), median(base)
     return Row(
         "`warroom log` from a shell (wall, median)",
-        ms(s), f"{ms(b)} (`python -c` sqlite3 insert+commit)", ratio(s, b), "≤ 2×", s / b <= 2,
+        ms(s),
+        f"{ms(b)} (`python -c` sqlite3 insert+commit)",
+        ratio(s, b),
+        "≤ 2×",
+        s / b <= 2,
         note=f"{repeats} alternated runs each; spread {ms(min(subj))}–{ms(max(subj))}.",
     )
 
@@ -56,7 +60,8 @@ def log_imports_row(db: DemoDb) -> Row:
     return Row(
         "`warroom log` imports (python -X importtime)",
         f"heavy: {found}; all imports {ms(total_us / 1e6)}",
-        goal="no pydantic/aiosqlite/textual", ok=not heavy & {"pydantic", "aiosqlite", "textual"},
+        goal="no pydantic/aiosqlite/textual",
+        ok=not heavy & {"pydantic", "aiosqlite", "textual"},
         note="heavy packages checked: " + ", ".join(HEAVY_MODULES) + ".",
     )
 

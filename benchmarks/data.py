@@ -7,15 +7,13 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from warroom import playbook as playbook_module
-from warroom.demo import seed_demo
-from warroom.store import Store
-from warroom.timeutil import now
+from warroom.core import playbook as playbook_module
+from warroom.core.demo import seed_demo
+from warroom.core.store import Store
+from warroom.core.timeutil import now
 
 # The raw baseline's table: an id, a time and a text, as small as a timeline row gets.
-BASELINE_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS t (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, ts TEXT NOT NULL, text TEXT NOT NULL)"
-)
+BASELINE_SCHEMA = "CREATE TABLE IF NOT EXISTS t (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, ts TEXT NOT NULL, text TEXT NOT NULL)"
 BASELINE_INSERT = "INSERT INTO t (id, ts, text) VALUES (?, ?, ?)"
 # What warroom uses too (db.PRAGMAS, db.configure): WAL journal, fsync at every commit.
 BASELINE_PRAGMAS = ("PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL")

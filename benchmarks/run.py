@@ -12,7 +12,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks import cli_bench, store_bench, tui_bench
@@ -33,8 +33,20 @@ class Sizes:
     pages: int  # page-ups through the timeline
 
 
-FULL = Sizes(events=100_000, short=10_000, repeats=21, doc_repeats=3, appends=1000, tui_repeats=7, keypresses=100, live=10, pages=40)
-QUICK = Sizes(events=2_000, short=200, repeats=5, doc_repeats=1, appends=100, tui_repeats=2, keypresses=5, live=2, pages=5)
+FULL = Sizes(
+    events=100_000,
+    short=10_000,
+    repeats=21,
+    doc_repeats=3,
+    appends=1000,
+    tui_repeats=7,
+    keypresses=100,
+    live=10,
+    pages=40,
+)
+QUICK = Sizes(
+    events=2_000, short=200, repeats=5, doc_repeats=1, appends=100, tui_repeats=2, keypresses=5, live=2, pages=5
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -68,7 +80,7 @@ def machine_facts() -> list[str]:
     except OSError:
         load = "unknown"
     return [
-        f"date: {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
         f"machine: {platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} cores, {mem_text}",
         f"load average at start (1/5/15 min): {load}",
         f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, Textual {version('textual')},"

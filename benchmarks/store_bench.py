@@ -7,14 +7,14 @@ import asyncio
 import sqlite3
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.data import BASELINE_INSERT, DemoDb, open_baseline
 from benchmarks.stats import Row, median, ms, percentile, ratio
-from warroom.db import event_params
-from warroom.store import _INSERT_RETURNING, Store
-from warroom.timeutil import now, to_db
+from warroom.core.db import event_params
+from warroom.core.store import _INSERT_RETURNING, Store
+from warroom.core.timeutil import now, to_db
 
 PAGE = 60  # rows a tall terminal shows, give or take the margin a virtual list keeps
 SEARCHES = ("latency", "rollback", "gateway timeouts", "nosuchwordanywhere")
@@ -39,15 +39,20 @@ def append_rows(db: DemoDb, folder: Path, samples: int) -> list[Row]:
                     await store.append(db.incident_id, "note", f"bench append {block}.{i}", "bench")
                     subj.append(time.perf_counter() - t)
                 for i in range(10):
-                    ts = datetime.now(timezone.utc).isoformat()
+                    ts = datetime.now(UTC).isoformat()
                     t = time.perf_counter()
                     raw.execute(BASELINE_INSERT, (str(uuid.uuid4()), ts, f"bench append {block}.{i}"))
                     base.append(time.perf_counter() - t)
                 for i in range(10):
                     stamp = to_db(now())
                     params = event_params(
-                        id=str(uuid.uuid4()), incident_id=db.incident_id, ts=stamp, recorded_at=stamp,
-                        kind="note", text=f"bench same {block}.{i}", author="bench",
+                        id=str(uuid.uuid4()),
+                        incident_id=db.incident_id,
+                        ts=stamp,
+                        recorded_at=stamp,
+                        kind="note",
+                        text=f"bench same {block}.{i}",
+                        author="bench",
                     )
                     t = time.perf_counter()
                     same.execute(_INSERT_RETURNING, params).fetchall()
@@ -167,8 +172,11 @@ def paging_rows(short: DemoDb, long: DemoDb, repeats: int) -> list[Row]:
     rows = [
         Row(
             f"store.timeline_keys, {long.events:,} vs {short.events:,} events",
-            ms(l_keys), ms(s_keys), ratio(l_keys, s_keys),
-            "report (grows with length)", None,
+            ms(l_keys),
+            ms(s_keys),
+            ratio(l_keys, s_keys),
+            "report (grows with length)",
+            None,
             note="every seq in display order: the virtual list's index; linear in the timeline's length by nature.",
         )
     ]
@@ -176,8 +184,11 @@ def paging_rows(short: DemoDb, long: DemoDb, repeats: int) -> list[Row]:
         rows.append(
             Row(
                 f"one page ({PAGE} rows) of events_by_seq at the {name}, {long.events:,} vs {short.events:,}",
-                ms(l_page), ms(s_page), ratio(l_page, s_page),
-                "≈ 1× (≤ 1.5×)", l_page / s_page <= 1.5,
+                ms(l_page),
+                ms(s_page),
+                ratio(l_page, s_page),
+                "≈ 1× (≤ 1.5×)",
+                l_page / s_page <= 1.5,
             )
         )
     return rows

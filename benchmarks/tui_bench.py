@@ -23,7 +23,7 @@ POLL_NOTE = "the war room polls PRAGMA data_version every 0.5 s, so about 0.25 s
 
 
 def app_built() -> bool:
-    return importlib.util.find_spec("warroom.app") is not None
+    return importlib.util.find_spec("warroom.tui.app") is not None
 
 
 def _last_json(text: str) -> dict:
@@ -81,8 +81,14 @@ def startup_rows(short: DemoDb, long: DemoDb, repeats: int) -> list[Row]:
 
 def _interact(db: DemoDb, folder: Path, keypresses: int, live: int, pages: int) -> dict:
     argv = python_argv(
-        *DRIVER, "interact", str(db.path), str(folder / "baseline-keys.db"),
-        str(keypresses), str(live), str(pages), str(LIVE_LIMIT),
+        *DRIVER,
+        "interact",
+        str(db.path),
+        str(folder / "baseline-keys.db"),
+        str(keypresses),
+        str(live),
+        str(pages),
+        str(LIVE_LIMIT),
     )
     return _last_json(run_child(argv, env=child_env(WARROOM_AUTHOR="bench")).stdout)
 
@@ -145,8 +151,11 @@ def interaction_rows(short: DemoDb, long: DemoDb, folder: Path, keypresses: int,
         rows.append(
             Row(
                 f"jump to the {'start' if key == 'home' else 'end'} ({key}), {long.events:,} vs {short.events:,} events",
-                ms(big["jumps"][key]), ms(small["jumps"][key]), ratio(big["jumps"][key], small["jumps"][key]),
-                "report", None,
+                ms(big["jumps"][key]),
+                ms(small["jumps"][key]),
+                ratio(big["jumps"][key], small["jumps"][key]),
+                "report",
+                None,
             )
         )
     lp, sp = median(big["pages"]), median(small["pages"])

@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import textual.app as textual_app
 
@@ -33,7 +33,7 @@ SIZE = (140, 45)
 # Seconds before a driver gives up: a start-up that never shows its frame, or an interaction
 # session (each of its waits has its own shorter limit) must not hang the run.
 STARTUP_TIMEOUT, SESSION_TIMEOUT = 120, 1200
-DEMO_TITLE_START = "Checkout failing"  # warroom.demo.DEMO_TITLE, kept literal: bare mode imports no warroom
+DEMO_TITLE_START = "Checkout failing"  # warroom.core.demo.DEMO_TITLE, kept literal: bare mode imports no warroom
 
 
 def emit(payload: dict) -> None:
@@ -74,7 +74,7 @@ def _display(self, screen, renderable) -> None:
     for watch in list(WATCHES):
         try:
             shown = watch.shows(self)
-        except Exception:  # noqa: BLE001 - a half-built screen simply does not show it yet
+        except Exception:
             shown = False
         if shown:
             watch.at = stamp
@@ -160,9 +160,9 @@ def run_warroom(db_path: str) -> None:
 # Another process logging: a plain sqlite3 insert+commit of db.event_params, then the time.
 WRITER = """
 import sqlite3, sys, time
-from warroom import db
-from warroom.ids import uuid7
-from warroom.timeutil import now, to_db
+from warroom.core import db
+from warroom.core.ids import uuid7
+from warroom.core.timeutil import now, to_db
 path, incident_id, text = sys.argv[1:4]
 conn = sqlite3.connect(path, isolation_level=None, timeout=10)
 conn.execute("PRAGMA synchronous = FULL")
@@ -206,18 +206,18 @@ def row_shown(token: str):
     return lambda app: any(token in row for row in timeline_rows(app))
 
 
-async def interact(
-    db_path: str, baseline_path: str, keypresses: int, live: int, pages: int, live_limit: float
-) -> dict:
-    from warroom import playbook
-    from warroom.app import build_app
+async def interact(db_path: str, baseline_path: str, keypresses: int, live: int, pages: int, live_limit: float) -> dict:
+    from warroom.core import playbook
+    from warroom.tui.app import build_app
 
     app = build_app(db_path, playbook.load())
     result: dict = {}
     raw = sqlite3.connect(baseline_path, isolation_level=None)
     raw.execute("PRAGMA journal_mode = WAL")
     raw.execute("PRAGMA synchronous = FULL")
-    raw.execute("CREATE TABLE IF NOT EXISTS t (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, ts TEXT NOT NULL, text TEXT NOT NULL)")
+    raw.execute(
+        "CREATE TABLE IF NOT EXISTS t (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, ts TEXT NOT NULL, text TEXT NOT NULL)"
+    )
     async with app.run_test(size=SIZE) as pilot:
         await until(incident_shown, timeout=60)
         screen = app.screen
@@ -227,9 +227,7 @@ async def interact(
         # Jump to the start and back to the end, then page up through the timeline: each time
         # until the frame shows the cursor's new place with every visible row drawn.
         def settled(cursor_check):
-            return lambda app: cursor_check(timeline.cursor) and not any(
-                r.strip() == "…" for r in timeline_rows(app)
-            )
+            return lambda app: cursor_check(timeline.cursor) and not any(r.strip() == "…" for r in timeline_rows(app))
 
         # A long timeline opens on its newest rows and reads every key just after the first
         # frame; the jumps measure the settled pane, not that read (start-up covers it).
@@ -268,7 +266,7 @@ async def interact(
             t = time.monotonic()
             commits.clear()
             shown_at = await until(row_shown(token), pilot.press("enter"))
-            stamp = datetime.now(timezone.utc).isoformat()
+            stamp = datetime.now(UTC).isoformat()
             r = time.perf_counter()
             raw.execute("INSERT INTO t (id, ts, text) VALUES (?, ?, ?)", (str(uuid.uuid4()), stamp, token))
             raw_elapsed = time.perf_counter() - r
@@ -281,9 +279,7 @@ async def interact(
         marks = ",".join("?" * len(tokens))
         committed = check.execute(f"SELECT count(*) FROM events WHERE text IN ({marks})", tokens).fetchone()[0]
         check.close()
-        result.update(
-            entry=entry_times, commit=commit_times, raw=raw_times, committed=committed, typed=len(tokens)
-        )
+        result.update(entry=entry_times, commit=commit_times, raw=raw_times, committed=committed, typed=len(tokens))
 
         # Live: written by another process, until it is on screen.
         live_times = []
@@ -300,7 +296,7 @@ async def interact(
             written = float(out.decode().strip())
             try:
                 await asyncio.wait_for(watch.seen.wait(), live_limit)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 WATCHES.remove(watch)
                 live_times.append(None)  # never shown: reported as a miss, the session goes on
                 continue

@@ -1,21 +1,21 @@
 """Save the README screenshot: the demo war room at 140x45, as the app itself renders it.
 
-    python docs/screenshot.py        # writes docs/screenshot.svg
+python docs/screenshot.py        # writes docs/screenshot.svg
 """
 
 from __future__ import annotations
 
 import asyncio
 import tempfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from warroom import playbook as playbook_module
-from warroom.app import build_app
-from warroom.demo import seed_demo
-from warroom.store import Store
+from warroom.core import playbook as playbook_module
+from warroom.core.demo import seed_demo
+from warroom.core.store import Store
+from warroom.tui.app import build_app
 
-NOW = datetime(2026, 3, 10, 14, 55, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 10, 14, 55, tzinfo=UTC)
 OUT = Path(__file__).parent / "screenshot.svg"
 
 

@@ -6,14 +6,14 @@ Times are minutes after 14:30 UTC on a fixed day (the seed story's deploy), so `
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from itertools import count
 from typing import Any
 
 from hypothesis import strategies as st
 
-from warroom import playbook, rules
-from warroom.models import (
+from warroom.core import playbook, rules
+from warroom.core.models import (
     ALL_KINDS,
     ChecklistMark,
     Event,
@@ -25,7 +25,7 @@ from warroom.models import (
     TempFix,
 )
 
-T0 = datetime(2026, 3, 10, 14, 30, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 10, 14, 30, tzinfo=UTC)
 
 
 def at(minutes: float) -> datetime:
@@ -67,7 +67,9 @@ class Story:
         self.last_comms_at: datetime | None = None
         self.log("declared", "Incident declared", declared)
 
-    def log(self, kind: str, text: str, minute: float, *, struck: bool = False, author: str = "dana", **data: Any) -> Event:
+    def log(
+        self, kind: str, text: str, minute: float, *, struck: bool = False, author: str = "dana", **data: Any
+    ) -> Event:
         event = Event(
             seq=len(self.events) + 1,
             id=f"ev-{next(self._ids)}",
@@ -130,7 +132,11 @@ class Story:
     def decide(self, rule: str, action: str, minute: float, fingerprint: str = "", until: float | None = None) -> Story:
         self.flags.append(
             FlagDecision(
-                rule=rule, action=action, at=at(minute), by="dana", fingerprint=fingerprint,
+                rule=rule,
+                action=action,
+                at=at(minute),
+                by="dana",
+                fingerprint=fingerprint,
                 until=at(until) if until is not None else None,
             )
         )
@@ -162,8 +168,12 @@ def seed_story(upto: float) -> Story:
     story.log("alert", "Alert fired: checkout-api 5xx > 10%", 8, author="alertmanager")
     steps = [
         (13, lambda: story.phase("contain", 13)),
-        (13, lambda: story.log("decision", "Bad deploy: Rollback to previous version (v2.3.4 → v2.3.3)", 13,
-                               containment="bad_deploy")),
+        (
+            13,
+            lambda: story.log(
+                "decision", "Bad deploy: Rollback to previous version (v2.3.4 → v2.3.3)", 13, containment="bad_deploy"
+            ),
+        ),
         (13.1, lambda: story.log("action", "Rollback initiated: kubectl rollout undo deployment/checkout-api", 13.1)),
         (15, lambda: story.log("action", "Rollback complete, errors dropping", 15)),
         (15, lambda: story.phase("mitigate", 15)),
@@ -181,9 +191,7 @@ def seed_story(upto: float) -> Story:
 
 PLAYBOOK = playbook.load()
 PHASES = [*PLAYBOOK.phase_keys, "", "triage"]
-_aware = st.datetimes(
-    min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(timezone.utc)
-)
+_aware = st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC))
 # Hand-built states may carry naive times; the store never writes them, the rules cope anyway.
 times = st.one_of(_aware, st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1)))
 _maybe = st.none() | times
@@ -214,8 +222,15 @@ def states(draw) -> IncidentState:
     )
     events = [
         Event(
-            id=f"e{i}", incident_id="inc", ts=ts, recorded_at=ts, kind=draw(st.sampled_from(ALL_KINDS)),
-            text=draw(_text), author=draw(_text), data=draw(_data), struck=draw(st.booleans()),
+            id=f"e{i}",
+            incident_id="inc",
+            ts=ts,
+            recorded_at=ts,
+            kind=draw(st.sampled_from(ALL_KINDS)),
+            text=draw(_text),
+            author=draw(_text),
+            data=draw(_data),
+            struck=draw(st.booleans()),
         )
         for i, ts in enumerate(draw(st.lists(times, max_size=12)))
     ]
@@ -224,7 +239,9 @@ def states(draw) -> IncidentState:
         for entered in draw(st.lists(times, max_size=5))
     ]
     severity_history = [
-        SeverityChange(at=draw(times), old=draw(st.none() | st.integers(1, 4)), new=draw(st.integers(1, 4)), by=draw(_text))
+        SeverityChange(
+            at=draw(times), old=draw(st.none() | st.integers(1, 4)), new=draw(st.integers(1, 4)), by=draw(_text)
+        )
         for _ in range(draw(st.integers(0, 3)))
     ]
     checklist = {}
@@ -238,19 +255,34 @@ def states(draw) -> IncidentState:
         FlagDecision(
             rule=draw(st.sampled_from([f.id for f in PLAYBOOK.red_flags] + list(rules.RULES) + ["x"])),
             action=draw(st.sampled_from(["ack", "dismiss", "snooze"])),
-            at=draw(times), by="x", until=draw(_maybe), fingerprint=draw(_text),
+            at=draw(times),
+            by="x",
+            until=draw(_maybe),
+            fingerprint=draw(_text),
         )
         for _ in range(draw(st.integers(0, 3)))
     ]
     temp_fixes = [
         TempFix(
-            id=f"f{i}", incident_id="inc", what=draw(_text), ticket=draw(_text), added_at=draw(times), added_by="x",
-            removed_at=draw(_maybe), permanent=draw(st.booleans()),
+            id=f"f{i}",
+            incident_id="inc",
+            what=draw(_text),
+            ticket=draw(_text),
+            added_at=draw(times),
+            added_by="x",
+            removed_at=draw(_maybe),
+            permanent=draw(st.booleans()),
         )
         for i in range(draw(st.integers(0, 3)))
     ]
     return IncidentState(
-        incident=incident, events=events, phases=phases, severity_history=severity_history, checklist=checklist,
-        flags=flags, temp_fixes=temp_fixes, last_comms_at=draw(_maybe),
+        incident=incident,
+        events=events,
+        phases=phases,
+        severity_history=severity_history,
+        checklist=checklist,
+        flags=flags,
+        temp_fixes=temp_fixes,
+        last_comms_at=draw(_maybe),
         handoffs=[e for e in events if e.kind == "handoff"],
     )

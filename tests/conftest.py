@@ -3,16 +3,16 @@ snapshot folder recipe (syrupy has no option for it; see ../shared/STYLE.md)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import pytest_textual_snapshot
 
-from warroom import playbook as playbook_module
+from warroom.core import playbook as playbook_module
 
 # 14:55 UTC on a fixed day: the demo's story ends here in snapshots and golden tests.
-FIXED_NOW = datetime(2026, 3, 10, 14, 55, 0, tzinfo=timezone.utc)
+FIXED_NOW = datetime(2026, 3, 10, 14, 55, 0, tzinfo=UTC)
 
 
 class _TopLevelSnapshots(pytest_textual_snapshot.SVGImageExtension):
@@ -65,8 +65,8 @@ def demo_db(tmp_path, playbook) -> Path:
     """The demo incident seeded at FIXED_NOW (sync, so snapshot tests can use it too)."""
     import asyncio
 
-    from warroom.demo import seed_demo
-    from warroom.store import Store
+    from warroom.core.demo import seed_demo
+    from warroom.core.store import Store
 
     path = tmp_path / "demo.db"
 
@@ -78,6 +78,6 @@ def demo_db(tmp_path, playbook) -> Path:
             await store.close()
 
     with pytest.MonkeyPatch.context() as patch:  # a fixed incident id, for snapshots
-        patch.setattr("warroom.store.new_incident_id", lambda day: f"INC-{day}-demo")
+        patch.setattr("warroom.core.store.new_incident_id", lambda day: f"INC-{day}-demo")
         asyncio.run(seed())
     return path

@@ -4,7 +4,7 @@ As a module: `run_cli` runs `python -m warroom ...` in a subprocess with an envi
 that points every user folder (HOME, XDG_*, WARROOM_*) at a scratch directory.
 
 As a script: `python tests/helpers_proc.py store-writer DB INCIDENT N [TAG]` is a war room's
-write path without the screen: it opens warroom.store.Store, awaits `store.append` (and the
+write path without the screen: it opens warroom.core.store.Store, awaits `store.append` (and the
 handoff draft autosave, `store.save_text`) in a loop, and prints each acknowledged write,
 flushed, the moment its commit returned. With N = 0 it writes until killed. After N writes
 it waits for a line on stdin, then prints its timeline as one JSON line (what its screen
@@ -131,9 +131,12 @@ class PtyApp:
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "warroom", *args],
-            stdin=slave, stdout=slave, stderr=slave,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
             env={**env, "TERM": "xterm-256color", "COLUMNS": str(columns), "LINES": str(lines)},
-            start_new_session=True, close_fds=True,
+            start_new_session=True,
+            close_fds=True,
         )
         os.close(slave)
         self.output = bytearray()
@@ -223,7 +226,7 @@ class PtyApp:
 async def _store_writer(db: str, incident_id: str, count: int, tag: str) -> None:
     import json
 
-    from warroom.store import HANDOFF_DRAFT, Store
+    from warroom.core.store import HANDOFF_DRAFT, Store
 
     store = await Store.open(db, create=False)
     n = 0
@@ -282,7 +285,7 @@ if __name__ == "__main__":
 
 async def declare_checkout_down(path) -> str:
     """A fresh SEV-1 incident in the database at `path`; its id."""
-    from warroom.store import Store
+    from warroom.core.store import Store
 
     store = await Store.open(path)
     try:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import sqlite3
 
 from conftest import FIXED_NOW
-from warroom.app import build_app
-from warroom.screens.warroom import WarRoomScreen
+
+from warroom.tui.app import build_app
+from warroom.tui.screens.warroom import WarRoomScreen
 
 
 async def settle(pilot, rounds: int = 3) -> None:

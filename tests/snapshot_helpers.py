@@ -13,8 +13,8 @@ from datetime import datetime
 
 from conftest import FIXED_NOW
 
-from warroom.app import build_app
-from warroom.store import Store
+from warroom.core.store import Store
+from warroom.tui.app import build_app
 
 WIDE = (140, 45)
 NARROW = (80, 24)

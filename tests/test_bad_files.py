@@ -19,11 +19,11 @@ import uuid
 from pathlib import Path
 
 import pytest
-
 from helpers_proc import assert_one_line_error, isolated_env, run_cli
-from warroom import db
-from warroom.errors import DatabaseError
-from warroom.store import Store
+
+from warroom.core import db
+from warroom.core.errors import DatabaseError
+from warroom.core.store import Store
 
 COMMANDS = {
     "declare": ("declare", "Another outage"),
@@ -41,7 +41,7 @@ def _digest(path: Path) -> str:
 
 def _run(name: str, path: Path, env: dict):
     if name == "doc":
-        pytest.importorskip("warroom.documents")
+        pytest.importorskip("warroom.core.documents")
     return run_cli("--db", str(path), *COMMANDS[name], env=env, timeout=30)
 
 

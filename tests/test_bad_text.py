@@ -15,11 +15,11 @@ import subprocess
 import sys
 
 import pytest
-
 from helpers_proc import assert_one_line_error, isolated_env, run_cli
-from warroom.entry import MAX_TEXT
-from warroom.safetext import one_line, plain
-from warroom.store import Store
+
+from warroom.core.entry import MAX_TEXT
+from warroom.core.safetext import one_line, plain
+from warroom.core.store import Store
 
 NOW = "2026-03-10T14:55:00Z"
 
@@ -185,7 +185,7 @@ def test_empty_or_blank_text_is_refused(env, db_path, incident, text):
 
 def test_one_megabyte_paste(env, db_path, incident):
     line = "2026-03-10 14:55:00 ERROR upstream timed out \x1b[31m[red]x[/red]\x1b[0m\n"
-    paste = (line * (MAX_TEXT // len(line) + 1))[:MAX_TEXT - 1] + "!"
+    paste = (line * (MAX_TEXT // len(line) + 1))[: MAX_TEXT - 1] + "!"
     assert len(paste) == MAX_TEXT
     result = run_cli("log", "-", env=env, input=paste)
     assert result.code == 0, result.err
@@ -201,8 +201,24 @@ def test_one_megabyte_paste(env, db_path, incident):
 
 @pytest.mark.parametrize(
     "at",
-    ["25:99", "24:00", "23:60", "12:00:61", "1970-01-01", "1970-01-01T00:00:00Z", "2999-01-01",
-     "2026-03-10T15:30:00Z", "garbage", "14h30", "-999999999d", "-99999999999999999999d", "-", "-m", "-h", "--kind"],
+    [
+        "25:99",
+        "24:00",
+        "23:60",
+        "12:00:61",
+        "1970-01-01",
+        "1970-01-01T00:00:00Z",
+        "2999-01-01",
+        "2026-03-10T15:30:00Z",
+        "garbage",
+        "14h30",
+        "-999999999d",
+        "-99999999999999999999d",
+        "-",
+        "-m",
+        "-h",
+        "--kind",
+    ],
 )
 def test_absurd_at_is_refused(env, db_path, incident, at):
     before = _count(db_path)
@@ -253,8 +269,11 @@ def test_endless_stdin_is_refused_not_read_forever(env, db_path, incident):
     producer = subprocess.Popen(["yes", "spam"], stdout=subprocess.PIPE)
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "warroom", "log", "-"], stdin=producer.stdout, capture_output=True,
-            env=env, timeout=60,
+            [sys.executable, "-m", "warroom", "log", "-"],
+            stdin=producer.stdout,
+            capture_output=True,
+            env=env,
+            timeout=60,
         )
     finally:
         producer.stdout.close()

@@ -82,7 +82,7 @@ def test_search_reads_the_full_text_index_first(tmp_path):
     import asyncio
 
     from benchmarks.data import build_demo
-    from warroom.store import Store
+    from warroom.core.store import Store
 
     demo = build_demo(tmp_path, 50)
     statements: list[str] = []
@@ -107,7 +107,7 @@ def test_search_reads_the_full_text_index_first(tmp_path):
 
 
 async def _declared(db_path):
-    from warroom.store import Store
+    from warroom.core.store import Store
 
     store = await Store.open(db_path)
     incident = await store.declare("Checkout down", 2, "dana", first_phase="assess")
@@ -118,7 +118,7 @@ async def _declared(db_path):
 async def test_append_is_committed_when_it_returns(db_path, monkeypatch, returning):
     """The one-statement append (INSERT ... RETURNING, autocommit) and the four-step path for
     SQLite < 3.35 both return the stored row only once another connection can read it."""
-    from warroom import store as store_module
+    from warroom.core import store as store_module
 
     monkeypatch.setattr(store_module, "_RETURNING", returning)
     store, iid = await _declared(db_path)
@@ -158,12 +158,12 @@ async def test_a_second_open_in_the_same_process_leaves_the_store_live(tmp_path)
     import subprocess
     import sys
 
-    from warroom import db
-    from warroom.store import Store
+    from warroom.core import db
+    from warroom.core.store import Store
 
     writer = (  # another process logging: a plain sqlite3 insert+commit
         "import sqlite3, sys\n"
-        "from warroom import db\n"
+        "from warroom.core import db\n"
         "conn = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)\n"
         "conn.execute(db.INSERT_EVENT, db.event_params(id=sys.argv[3], incident_id=sys.argv[2],"
         " ts='2026-03-10T14:55:00.000Z', recorded_at='2026-03-10T14:55:00.000Z', kind='alert',"

@@ -1,4 +1,4 @@
-"""The shared modal behaviour (warroom/screens/modal.py) under the real keys.
+"""The shared modal behaviour (warroom/tui/screens/modal.py) under the real keys.
 
 The Pilot tests of the war room press 1-9, letters, Enter and Escape on each modal; this
 file covers what they leave out: the keys on the list itself (↓ and Enter, a click), keys
@@ -11,14 +11,14 @@ import pytest
 from textual.app import App
 from textual.widgets import Input, OptionList
 
-from warroom.models import ROLE_NAMES
-from warroom.screens.containment import ContainmentScreen
-from warroom.screens.document_chooser import DocumentChooser
-from warroom.screens.flag_decision import DismissFlagScreen, SnoozeFlagScreen
-from warroom.screens.mitigation import MitigationScreen
-from warroom.screens.roles import RolesScreen
-from warroom.screens.severity_change import SeverityChangeScreen
-from warroom.screens.temp_fix import TempFixScreen
+from warroom.core.models import ROLE_NAMES
+from warroom.tui.screens.containment import ContainmentScreen
+from warroom.tui.screens.document_chooser import DocumentChooser
+from warroom.tui.screens.flag_decision import DismissFlagScreen, SnoozeFlagScreen
+from warroom.tui.screens.mitigation import MitigationScreen
+from warroom.tui.screens.roles import RolesScreen
+from warroom.tui.screens.severity_change import SeverityChangeScreen
+from warroom.tui.screens.temp_fix import TempFixScreen
 
 SIZE = (100, 30)
 UNSET = object()
@@ -58,7 +58,9 @@ def mitigation(playbook, current=None) -> MitigationScreen:
 
 
 def chooser() -> DocumentChooser:
-    return DocumentChooser([("internal", "Internal update", "i"), ("status", "Status page", "s"), ("notes", "Notes", "")])
+    return DocumentChooser(
+        [("internal", "Internal update", "i"), ("status", "Status page", "s"), ("notes", "Notes", "")]
+    )
 
 
 @pytest.mark.parametrize("screen", list(BINDINGS), ids=lambda cls: cls.__name__)

@@ -11,10 +11,10 @@ import subprocess
 import sys
 
 import pytest
-
 from helpers_proc import assert_one_line_error, isolated_env, run_cli
+
 from warroom import __version__
-from warroom.store import Store
+from warroom.core.store import Store
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 INCIDENT_RE = re.compile(r"^INC-\d{8}-[0-9a-z]{4}$")
@@ -89,7 +89,7 @@ def test_usage_errors_exit_2(env, db_path, args):
 )
 def test_missing_database_is_one_line(env, db_path, args):
     if args[0] == "doc":
-        pytest.importorskip("warroom.documents")
+        pytest.importorskip("warroom.core.documents")
     result = run_cli(*args, env=env)
     assert_one_line_error(result, str(db_path), "declare")
     assert not db_path.exists()  # only `declare` creates a database
@@ -122,7 +122,7 @@ def test_declare_default_location_is_the_data_folder(tmp_path):
     env = isolated_env(tmp_path / "home")  # no WARROOM_DB, no --db
     result = run_cli("declare", "Default place", env=env)
     assert result.code == 0, result.err
-    assert (tmp_path / "home" / "warroom-data" / "warroom.db").exists()
+    assert (tmp_path / "home" / "warroom-data" / "warroom.core.db").exists()
 
 
 def test_declare_empty_title_is_refused(env, db_path):
@@ -352,8 +352,9 @@ def test_shell_commands_never_import_textual(env, incident, args):
 
 def test_one_list_of_user_kinds():
     """The CLI's --kind choices, the models and the entry-line prefixes share one tuple."""
-    from warroom import cli, kinds, models
-    from warroom.entry import KIND_PREFIXES
+    from warroom import cli
+    from warroom.core import kinds, models
+    from warroom.core.entry import KIND_PREFIXES
 
     assert cli.USER_KINDS is models.USER_KINDS is kinds.USER_KINDS
     (log,) = [a for a in cli._parser()._subparsers._group_actions[0].choices["log"]._actions if a.dest == "kind"]
@@ -376,7 +377,11 @@ def _spawn_into_closed_pipe(env, *args):
     try:
         proc = subprocess.run(
             [sys.executable, "-m", "warroom", *args],
-            stdin=subprocess.DEVNULL, stdout=write_end, stderr=subprocess.PIPE, env=env, timeout=60,
+            stdin=subprocess.DEVNULL,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            env=env,
+            timeout=60,
         )
     finally:
         os.close(write_end)
@@ -392,13 +397,16 @@ def test_closed_pipe_is_quiet(env, incident, args):
 
 def test_export_into_head_gives_no_traceback(env, db_path, incident):
     # Enough events that the export is far bigger than a pipe buffer.
-    from warroom.demo import add_bulk_events
-    from warroom.timeutil import parse_iso
+    from warroom.core.demo import add_bulk_events
+    from warroom.core.timeutil import parse_iso
 
     add_bulk_events(db_path, incident, parse_iso("2026-03-10T12:00:00Z"), parse_iso(NOW), 3000)
     proc = subprocess.run(
         f"'{sys.executable}' -m warroom export | head -c 10",
-        shell=True, capture_output=True, env=env, timeout=60,
+        shell=True,
+        capture_output=True,
+        env=env,
+        timeout=60,
     )
     assert proc.returncode == 0
     assert len(proc.stdout) == 10

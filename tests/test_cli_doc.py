@@ -7,12 +7,12 @@ import asyncio
 import json
 
 import pytest
-
 from conftest import FIXED_NOW
 from helpers_proc import assert_one_line_error, isolated_env, run_cli
-from warroom import documents
-from warroom.demo import seed_demo
-from warroom.store import Store
+
+from warroom.core import documents
+from warroom.core.demo import seed_demo
+from warroom.core.store import Store
 
 NOW = "2026-03-10T14:55:00Z"  # FIXED_NOW, for the children's clock
 
@@ -68,7 +68,7 @@ def test_doc_without_an_incident_is_one_line(tmp_path, db_path):
 
 def test_doc_prints_a_document_the_team_playbook_adds(seeded, tmp_path, playbook):
     env, iid, expected = seeded
-    from warroom import playbook as playbook_module
+    from warroom.core import playbook as playbook_module
 
     team = tmp_path / "team"
     (team / "tpl").mkdir(parents=True)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import stat
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pyperclip
 import pytest
 
-from warroom import clipboard
-from warroom.clipboard import SYSTEM, TERMINAL, TMUX, copy_chain
+from warroom.core import clipboard
+from warroom.core.clipboard import SYSTEM, TERMINAL, TMUX, copy_chain
 
-AT = datetime(2026, 3, 10, 14, 55, 0, tzinfo=timezone.utc)
+AT = datetime(2026, 3, 10, 14, 55, 0, tzinfo=UTC)
 TEXT = "## Incident Update #2 - 14:55\n\n**Status**: Monitoring\n"
 
 
@@ -55,7 +55,7 @@ def test_tmux_confirmed_no_file(monkeypatch, fallback):
     monkeypatch.setattr(clipboard.subprocess, "run", run)
     _pyperclip(monkeypatch, None)
     result = copy_chain(TEXT, name="INC-1-internal", fallback_dir=fallback, env={"TMUX": "/tmp/tmux-1/default,1,0"})
-    (args, kwargs), = run.calls
+    ((args, kwargs),) = run.calls
     assert args == ["tmux", "load-buffer", "-w", "-"]
     assert kwargs["input"] == TEXT.encode("utf-8")
     assert kwargs["env"]["TMUX"] == "/tmp/tmux-1/default,1,0"  # tmux finds its server from it

@@ -11,9 +11,9 @@ import sys
 from collections import Counter
 
 import pytest
-
 from helpers_proc import HELPER, declare_checkout_down, isolated_env
-from warroom.store import Store
+
+from warroom.core.store import Store
 
 STORE_WRITERS = 2
 STORE_EVENTS = 1000  # each; every 5th write is also a handoff-draft autosave
@@ -40,14 +40,16 @@ def test_many_writers_one_file(tmp_path, db_path):
     war_rooms = [
         subprocess.Popen(
             [sys.executable, str(HELPER), "store-writer", str(db_path), incident, str(STORE_EVENTS), f"room{n}"],
-            stdin=subprocess.PIPE, **pipes,
+            stdin=subprocess.PIPE,
+            **pipes,
         )
         for n in range(STORE_WRITERS)
     ]
     cli_loops = [
         subprocess.Popen(
             [sys.executable, str(HELPER), "cli-loop", str(db_path), f"loop{n}", str(CLI_LOOP_EVENTS)],
-            stdin=subprocess.DEVNULL, **pipes,
+            stdin=subprocess.DEVNULL,
+            **pipes,
         )
         for n in range(CLI_LOOPS)
     ]
@@ -123,8 +125,11 @@ def test_writer_waits_for_a_short_lock(tmp_path, db_path):
     holder = _hold_write_lock(db_path)
     try:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "warroom", "log", "waited"], stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+            [sys.executable, "-m", "warroom", "log", "waited"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
         )
         # Reads never wait for a writer (WAL): listing works while the lock is held.
         listed = subprocess.run(
@@ -144,11 +149,12 @@ def test_writer_waits_for_a_short_lock(tmp_path, db_path):
 @pytest.fixture
 def short_busy_timeout(monkeypatch):
     """A lock held longer than the busy timeout, without waiting the real ten seconds."""
-    from warroom import db
+    from warroom.core import db
 
     monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 200)
-    monkeypatch.setattr(db, "PRAGMAS", tuple(p for p in db.PRAGMAS if "busy_timeout" not in p)
-                        + ("PRAGMA busy_timeout = 200",))
+    monkeypatch.setattr(
+        db, "PRAGMAS", tuple(p for p in db.PRAGMAS if "busy_timeout" not in p) + ("PRAGMA busy_timeout = 200",)
+    )
 
 
 def test_cli_log_locked_too_long_is_one_line(db_path, short_busy_timeout, capsys):
@@ -171,7 +177,7 @@ def test_cli_log_locked_too_long_is_one_line(db_path, short_busy_timeout, capsys
 async def test_store_append_locked_too_long_then_retry(db_path, short_busy_timeout):
     """The war room's write path: a clear error while another writer holds the file, then
     the same store writes once the lock is gone."""
-    from warroom.errors import DatabaseError
+    from warroom.core.errors import DatabaseError
 
     incident = await declare_checkout_down(db_path)
     store = await Store.open(db_path)
@@ -196,8 +202,13 @@ async def test_store_append_locked_too_long_then_retry(db_path, short_busy_timeo
 
 def _run_all(commands, env):
     procs = [
-        subprocess.Popen([sys.executable, "-m", "warroom", *c], stdin=subprocess.DEVNULL,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        subprocess.Popen(
+            [sys.executable, "-m", "warroom", *c],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
         for c in commands
     ]
     results = [(p.communicate(timeout=120), p.returncode) for p in procs]
@@ -220,7 +231,7 @@ def test_six_declares_create_one_file_at_once(tmp_path, db_path):
 def test_loggers_migrate_an_old_file_once(tmp_path):
     from test_bad_files import _first_schema_file
 
-    from warroom import db
+    from warroom.core import db
 
     path = tmp_path / "old.db"
     incident, old_ids = _first_schema_file(path)
@@ -242,7 +253,7 @@ def test_loggers_migrate_an_old_file_once(tmp_path):
 def test_a_new_file_busy_at_open_is_retried_not_failed(tmp_path, monkeypatch):
     """Opening a brand-new file while other processes do can get 'database is locked'
     at once (the WAL switch): the open tries again instead of failing."""
-    from warroom import db
+    from warroom.core import db
 
     real = db.configure
     calls = []

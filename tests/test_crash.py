@@ -27,7 +27,8 @@ import sys
 import time
 
 from helpers_proc import HELPER, PtyApp, declare_checkout_down, isolated_env, wait_for_row
-from warroom.store import HANDOFF_DRAFT, Store
+
+from warroom.core.store import HANDOFF_DRAFT, Store
 
 ROUNDS = 50
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -63,18 +64,23 @@ def test_sigkill_loses_no_acknowledged_write(tmp_path, db_path):
     rng = random.Random(seed)
     acked: dict[str, str] = {}  # event id -> the writer that saw it acknowledged
     store_rounds_with_writes = cli_rounds_with_writes = 0
-    shell = (
-        f'i=0; while :; do i=$((i+1)); "{sys.executable}" -m warroom log "cli $R $i" --kind alert || exit 1; done'
-    )
+    shell = f'i=0; while :; do i=$((i+1)); "{sys.executable}" -m warroom log "cli $R $i" --kind alert || exit 1; done'
     for r in range(ROUNDS):
         store_proc = subprocess.Popen(
             [sys.executable, str(HELPER), "store-writer", str(db_path), incident, "0", f"tui {r}"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            env=env, start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
         )
         cli_proc = subprocess.Popen(
-            ["sh", "-c", shell], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            env={**env, "R": str(r)}, start_new_session=True,
+            ["sh", "-c", shell],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env={**env, "R": str(r)},
+            start_new_session=True,
         )
         first, second = (store_proc, cli_proc) if rng.random() < 0.5 else (cli_proc, store_proc)
         time.sleep(rng.uniform(0.05, 0.6))
@@ -121,8 +127,10 @@ def test_sigkill_loses_no_acknowledged_write(tmp_path, db_path):
         conn.close()
     missing = [(i, who) for i, who in acked.items() if counts.get(i) != 1]
     assert not missing, (seed, missing[:5])
-    print(f"seed {seed}: {len(acked)} acknowledged events, writers cut off in "
-          f"{store_rounds_with_writes}/{cli_rounds_with_writes} of {ROUNDS} rounds (store/cli)")
+    print(
+        f"seed {seed}: {len(acked)} acknowledged events, writers cut off in "
+        f"{store_rounds_with_writes}/{cli_rounds_with_writes} of {ROUNDS} rounds (store/cli)"
+    )
     # The test only proves something if writers were really cut off mid-stream.
     assert store_rounds_with_writes >= ROUNDS // 4, (seed, store_rounds_with_writes)
     assert cli_rounds_with_writes >= ROUNDS // 4, (seed, cli_rounds_with_writes)

@@ -9,25 +9,24 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from builders import Story, at
+from conftest import FIXED_NOW
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from warroom import documents
-from warroom import playbook as playbook_module
-from warroom.demo import seed_demo
-from warroom.errors import InputError, PlaybookError
-from warroom.models import ALL_KINDS, ActionItem, Event, Incident, IncidentState
-from warroom.store import Store
-
-from builders import Story, at
-from conftest import FIXED_NOW
+from warroom.core import documents
+from warroom.core import playbook as playbook_module
+from warroom.core.demo import seed_demo
+from warroom.core.errors import InputError, PlaybookError
+from warroom.core.models import ALL_KINDS, ActionItem, Event, Incident, IncidentState
+from warroom.core.store import Store
 
 GOLDEN = Path(__file__).parent / "golden"
-UTC = timezone.utc
+UTC = UTC
 DAY1 = datetime(2026, 3, 9, 23, 40, tzinfo=UTC)
 MULTI_NOW = DAY1 + timedelta(hours=3)
 MULTI_ID = "INC-20260309-md01"
@@ -70,7 +69,9 @@ async def seed_multiday(store: Store, pb) -> str:
             incident_id=MULTI_ID,
         )
     ).id
-    await store.append(iid, "change", "Config push: orders-db pool size 5 → 500", "deploy-bot", at=t - timedelta(minutes=20))
+    await store.append(
+        iid, "change", "Config push: orders-db pool size 5 → 500", "deploy-bot", at=t - timedelta(minutes=20)
+    )
     _clock(store, t + timedelta(minutes=2))
     exhausted = await store.append(
         iid, "note", "Primary DB at max_connections | pool exhausted <script>alert(1)</script>", "lee"
@@ -118,12 +119,26 @@ async def seed_multiday(store: Store, pb) -> str:
         await store.save_text(iid, f"postmortem.{key}", text)
     created = DAY1 + timedelta(hours=2)
     await store.save_action_item(
-        ActionItem(id="a1", incident_id=iid, action="Validate pool size | max 50 in config schema", owner="kim",
-                   due="2026-03-20", status="Done", created_at=created)
+        ActionItem(
+            id="a1",
+            incident_id=iid,
+            action="Validate pool size | max 50 in config schema",
+            owner="kim",
+            due="2026-03-20",
+            status="Done",
+            created_at=created,
+        )
     )
     await store.save_action_item(
-        ActionItem(id="a2", incident_id=iid, action="Canary config pushes <script>x</script>", owner="lee",
-                   due="2026-03-27", status="Open", created_at=created + timedelta(seconds=1))
+        ActionItem(
+            id="a2",
+            incident_id=iid,
+            action="Canary config pushes <script>x</script>",
+            owner="lee",
+            due="2026-03-27",
+            status="Open",
+            created_at=created + timedelta(seconds=1),
+        )
     )
     return iid
 
@@ -133,7 +148,7 @@ async def demo(db_path, playbook, monkeypatch):
     # The demo's action items share one created_at and are ordered by their uuid7 ids, whose
     # random tail makes the order vary within a millisecond; give ids in creation order.
     ids = iter(range(1, 1000))
-    monkeypatch.setattr("warroom.demo.uuid7", lambda: f"00000000-0000-7000-8000-{next(ids):012d}")
+    monkeypatch.setattr("warroom.core.demo.uuid7", lambda: f"00000000-0000-7000-8000-{next(ids):012d}")
     store = await Store.open(db_path, clock=lambda: FIXED_NOW)
     iid = await seed_demo(store, playbook, now=FIXED_NOW)
     yield store, iid
@@ -177,7 +192,10 @@ async def test_render_is_pure_and_matches_store(demo, playbook):
 async def test_external_and_status_leak_nothing_internal(db_path, playbook):
     store = await Store.open(db_path, clock=lambda: FIXED_NOW)
     inc = await store.declare(
-        "Payments: secret-title", 2, "mallory", first_phase="assess",
+        "Payments: secret-title",
+        2,
+        "mallory",
+        first_phase="assess",
         triage={"broken": "Payments: card form spins forever", "changed": "secret-change deploy"},
     )
     await store.set_role(inc.id, "comms", "trudy", "mallory")
@@ -203,8 +221,13 @@ async def test_without_a_service_name_public_texts_stay_neutral(db_path, playboo
     """No service (and no "service: symptom" answer): never the literal "Service" or "our
     service", and never the title, which may be internal."""
     store = await Store.open(db_path, clock=lambda: FIXED_NOW)
-    inc = await store.declare("secret-title: cache poisoning in pod 7", 2, "mallory", first_phase="assess",
-                              triage={"broken": "card form spins forever"})
+    inc = await store.declare(
+        "secret-title: cache poisoning in pod 7",
+        2,
+        "mallory",
+        first_phase="assess",
+        triage={"broken": "card form spins forever"},
+    )
     state = await store.load_state(inc.id)
     await store.set_phase(inc.id, "contain", "mallory")
     identified = await store.load_state(inc.id)
@@ -221,9 +244,15 @@ async def test_without_a_service_name_public_texts_stay_neutral(db_path, playboo
             assert "secret" not in text.lower() and "our service" not in text.lower(), (name, kind)
             assert not text.startswith("## Service -"), (name, kind)
     assert texts["open", "external"].startswith("## Service disruption - Degraded Performance\n")
-    assert "We're experiencing a service disruption. Some users may see: card form spins forever." in texts["open", "external"]
+    assert (
+        "We're experiencing a service disruption. Some users may see: card form spins forever."
+        in texts["open", "external"]
+    )
     assert "We're aware of a service disruption. Our team is investigating." in texts["open", "status"]
-    assert "We've identified the cause of the service disruption and are working on a fix." in texts["identified", "status"]
+    assert (
+        "We've identified the cause of the service disruption and are working on a fix."
+        in texts["identified", "status"]
+    )
     assert texts["restored", "external"].startswith("## Service disruption - Monitoring\n")
     assert texts["resolved", "external"].startswith("## Service disruption - Resolved\n")
     assert "The service disruption has been resolved" in texts["resolved", "status"]
@@ -241,7 +270,7 @@ def test_internal_texts_name_the_incident_when_no_service_is_known(playbook):
 
 
 def test_answers_that_say_nothing_stay_out_of_public_texts(playbook):
-    """"unknown" for what is broken is no symptom: the status page keeps its own wording."""
+    """ "unknown" for what is broken is no symptom: the status page keeps its own wording."""
     story = Story()
     story.log("triage", "Unknown.", 12, question="broken")
     story.log("triage", "not sure", 12, question="affected")
@@ -342,7 +371,9 @@ async def test_postmortem_story_rules(multiday, playbook):
     assert "**Author**: kim" in text  # the commander after the handoff
     assert "**Tuesday 2026-03-10**" in text  # the day changed
     assert "- 00:05 - Service restored: Partial restore" in text
-    assert "Temporary fix: Rate limit EU orders to 50 rps in edge config (OPS-77), added 00:05, removed at 01:30" in text
+    assert (
+        "Temporary fix: Rate limit EU orders to 50 rps in edge config (OPS-77), added 00:05, removed at 01:30" in text
+    )
     assert "- 01:30 - Config schema now rejects pool size > 50 (PR 4411)" in text  # permanent fix
     assert "```mermaid\ngantt\n" in text and "Fix :done, 2026-03-10 01:30:00, 2026-03-10 02:00:00" in text
     assert "_To be written" not in text
@@ -402,7 +433,9 @@ async def test_next_update_is_what_sending_now_promises(demo, playbook):
     state = await store.load_state(iid)
     cadence = playbook.severity(2).update_every_minutes  # 30: the demo is SEV-2
     assert documents.next_update_at(state, playbook, FIXED_NOW) == FIXED_NOW + timedelta(minutes=cadence)
-    assert "**Next update**: 15:25 UTC or when status changes" in documents.render("internal", state, playbook, FIXED_NOW)
+    assert "**Next update**: 15:25 UTC or when status changes" in documents.render(
+        "internal", state, playbook, FIXED_NOW
+    )
     assert "Next update: 15:25 UTC" in documents.render("status", state, playbook, FIXED_NOW)
     await store.set_severity(iid, 1, "dana")
     state = await store.load_state(iid)
@@ -470,12 +503,20 @@ def test_every_document_renders_for_a_bare_state(playbook):
 
 def test_odd_hand_built_state_renders(playbook):
     """Naive times, unknown phase and mitigation, events missing their data: no raise."""
-    from warroom.models import PhaseSpan
+    from warroom.core.models import PhaseSpan
 
     naive = datetime(2026, 3, 10, 14, 0)
     odd = [
-        Event(id=str(i), incident_id="INC-1", ts=naive + timedelta(minutes=i), recorded_at=naive, kind=kind,
-              text=text, author="\x1b[2Jx", data=data)
+        Event(
+            id=str(i),
+            incident_id="INC-1",
+            ts=naive + timedelta(minutes=i),
+            recorded_at=naive,
+            kind=kind,
+            text=text,
+            author="\x1b[2Jx",
+            data=data,
+        )
         for i, (kind, text, data) in enumerate(
             [
                 ("severity", "sev", {"new": 2}),
@@ -491,9 +532,17 @@ def test_odd_hand_built_state_renders(playbook):
     ]
     state = IncidentState(
         incident=Incident(
-            id="INC-1", title="t", severity=1, phase="nowhere", commander="c", mitigation="nosuch",
-            declared_at=naive, started_at=naive - timedelta(hours=30), restored_at=naive + timedelta(hours=1),
-            next_update_at=naive, roles={"sme": "pat"},
+            id="INC-1",
+            title="t",
+            severity=1,
+            phase="nowhere",
+            commander="c",
+            mitigation="nosuch",
+            declared_at=naive,
+            started_at=naive - timedelta(hours=30),
+            restored_at=naive + timedelta(hours=1),
+            next_update_at=naive,
+            roles={"sme": "pat"},
         ),
         events=odd,
         phases=[PhaseSpan(phase="nowhere", entered_at=naive)],
@@ -555,9 +604,13 @@ async def test_team_adds_a_document_and_rewords_one(tmp_path, demo):
 async def test_team_postmortem_sections_are_data(tmp_path, demo):
     store, iid = demo
     src = playbook_module.SHIPPED.read_text(encoding="utf-8")
-    lessons = '[[postmortem_sections]]\nkey = "lessons"\nheading = "Lessons Learned"\nhint = "Key takeaways for the team."\n'
+    lessons = (
+        '[[postmortem_sections]]\nkey = "lessons"\nheading = "Lessons Learned"\nhint = "Key takeaways for the team."\n'
+    )
     assert lessons in src
-    extra = '[[postmortem_sections]]\nkey = "customers"\nheading = "Customer Communication"\nhint = "What we told whom."\n'
+    extra = (
+        '[[postmortem_sections]]\nkey = "customers"\nheading = "Customer Communication"\nhint = "What we told whom."\n'
+    )
     path = tmp_path / "playbook.toml"
     path.write_text(src.replace(lessons, extra), encoding="utf-8")
     pb = playbook_module.load(path)
@@ -587,7 +640,7 @@ def test_documents_do_not_import_textual():
     import subprocess
     import sys
 
-    code = "import sys, warroom.documents, warroom.review, warroom.clipboard; print('textual' in sys.modules)"
+    code = "import sys, warroom.core.documents, warroom.core.review, warroom.core.clipboard; print('textual' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -601,25 +654,54 @@ _events = st.lists(
 )
 
 
-@settings(max_examples=int(os.environ.get("WARROOM_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(title=_texts.filter(str.strip), rows=_events, sections=st.dictionaries(st.sampled_from(
-    ["summary", "root_cause", "contributing_factors", "went_well", "went_poorly", "lessons"]), _texts, max_size=6),
-    item=_texts)
+@settings(
+    max_examples=int(os.environ.get("WARROOM_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    title=_texts.filter(str.strip),
+    rows=_events,
+    sections=st.dictionaries(
+        st.sampled_from(["summary", "root_cause", "contributing_factors", "went_well", "went_poorly", "lessons"]),
+        _texts,
+        max_size=6,
+    ),
+    item=_texts,
+)
 def test_any_text_renders_every_document_without_raw_html(playbook, title, rows, sections, item):
     events = [
-        Event(id=str(i), incident_id="INC-1", ts=FIXED_NOW - timedelta(minutes=minutes), recorded_at=FIXED_NOW,
-              kind=kind, text=text, author=author or "x", struck=struck, pinned=pinned,
-              data={"question": "broken"} if kind == "triage" else {})
+        Event(
+            id=str(i),
+            incident_id="INC-1",
+            ts=FIXED_NOW - timedelta(minutes=minutes),
+            recorded_at=FIXED_NOW,
+            kind=kind,
+            text=text,
+            author=author or "x",
+            struck=struck,
+            pinned=pinned,
+            data={"question": "broken"} if kind == "triage" else {},
+        )
         for i, (kind, text, minutes, struck, pinned, author) in enumerate(rows)
     ]
     events.sort(key=lambda e: e.ts)
     state = IncidentState(
-        incident=Incident(id="INC-1", title=title, severity=2, phase="diagnose", commander="dana",
-                          declared_at=FIXED_NOW - timedelta(hours=1)),
+        incident=Incident(
+            id="INC-1",
+            title=title,
+            severity=2,
+            phase="diagnose",
+            commander="dana",
+            declared_at=FIXED_NOW - timedelta(hours=1),
+        ),
         events=events,
         postmortem=sections,
-        action_items=[ActionItem(id="a", incident_id="INC-1", action=item, owner=item, due=item, status=item,
-                                 created_at=FIXED_NOW)],
+        action_items=[
+            ActionItem(
+                id="a", incident_id="INC-1", action=item, owner=item, due=item, status=item, created_at=FIXED_NOW
+            )
+        ],
     )
     for kind in documents.DOCUMENT_KINDS:
         text = documents.render(kind, state, playbook, FIXED_NOW)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from warroom.entry import MAX_TEXT, parse_entry
-from warroom.timeutil import duration, from_db, parse_at, to_db
+from warroom.core.entry import MAX_TEXT, parse_entry
+from warroom.core.timeutil import duration, from_db, parse_at, to_db
 
-NOW = datetime(2026, 3, 10, 14, 55, 0, tzinfo=timezone.utc)  # TZ=UTC in the tests
+NOW = datetime(2026, 3, 10, 14, 55, 0, tzinfo=UTC)  # TZ=UTC in the tests
 
 
 @pytest.mark.parametrize(
@@ -43,8 +43,8 @@ def test_parse_entry_refuses_empty_or_huge(line):
 
 
 def test_clock_time_later_than_now_means_yesterday():
-    assert parse_at("23:50", NOW) == datetime(2026, 3, 9, 23, 50, tzinfo=timezone.utc)
-    assert parse_at("14:57", NOW) == datetime(2026, 3, 10, 14, 57, tzinfo=timezone.utc)  # clock skew
+    assert parse_at("23:50", NOW) == datetime(2026, 3, 9, 23, 50, tzinfo=UTC)
+    assert parse_at("14:57", NOW) == datetime(2026, 3, 10, 14, 57, tzinfo=UTC)  # clock skew
 
 
 @pytest.mark.parametrize("spec", ["25:99", "1970-01-01T00:00", "2030-01-01T00:00", "soon", "-999999999d"])
@@ -68,6 +68,6 @@ def test_duration(seconds, shown):
 
 
 def test_crlf_is_one_line_break():
-    from warroom.safetext import one_line
+    from warroom.core.safetext import one_line
 
     assert one_line("two\r\nlines") == "two ⏎ lines"  # no stray ␍

@@ -8,13 +8,12 @@ import pytest
 from conftest import FIXED_NOW
 from pilot import app_for, settle
 from snapshot_helpers import NARROW, press, with_store
-
 from textual.app import App
 
-from warroom.app import WarroomApp
-from warroom.screens.event_detail import EventDetail, event_marks, open_event_detail
-from warroom.screens.warroom import WarRoomScreen
-from warroom.store import Store
+from warroom.core.store import Store
+from warroom.tui.app import WarroomApp
+from warroom.tui.screens.event_detail import EventDetail, event_marks, open_event_detail
+from warroom.tui.screens.warroom import WarRoomScreen
 
 SIZE = (140, 45)
 LONG = "Gateway logs show TLS handshake timeouts from the new payment client only; " * 12 + "END-OF-TEXT"
@@ -162,7 +161,7 @@ async def test_arrows_scroll_a_text_longer_than_the_box(seeded, playbook):
 
 
 async def test_a_failed_read_is_a_message_not_a_traceback(seeded, playbook):
-    from warroom.errors import DatabaseError
+    from warroom.core.errors import DatabaseError
 
     path, events = seeded
     app = app_for(path, playbook)

@@ -8,9 +8,9 @@ from builders import Story, at, seed_story, states
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from warroom import metrics
-from warroom.metrics import Metrics, compute
-from warroom.models import IncidentState, PhaseSpan
+from warroom.core import metrics
+from warroom.core.metrics import Metrics, compute
+from warroom.core.models import IncidentState, PhaseSpan
 
 M = lambda minutes: timedelta(minutes=minutes)  # noqa: E731
 
@@ -71,7 +71,10 @@ def test_a_phase_entered_twice_adds_up():
 
 def test_a_span_that_ends_before_it_starts_counts_as_zero():
     state = Story().state()
-    state.phases = [PhaseSpan(phase="assess", entered_at=at(20), exited_at=at(10)), PhaseSpan(phase="contain", entered_at=at(20))]
+    state.phases = [
+        PhaseSpan(phase="assess", entered_at=at(20), exited_at=at(10)),
+        PhaseSpan(phase="contain", entered_at=at(20)),
+    ]
     assert compute(state, at(21)).per_phase == {"assess": M(0), "contain": M(1)}
 
 

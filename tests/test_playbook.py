@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from warroom import playbook as playbook_module
-from warroom import rules
 from warroom.cli import main
-from warroom.errors import PlaybookError
-from warroom.locations import user_playbook
+from warroom.core import playbook as playbook_module
+from warroom.core import rules
+from warroom.core.errors import PlaybookError
+from warroom.core.locations import user_playbook
 
 SHIPPED_TEXT = playbook_module.SHIPPED.read_text(encoding="utf-8")
 
@@ -33,7 +33,9 @@ def test_the_shipped_playbook_loads():
     assert [p.timebox_minutes for p in book.phases[:3]] == [5, 15, 30]
     assert [s.level for s in book.severities] == [1, 2, 3, 4]
     assert [i.text for i in book.phase("assess").items] == book.first_five_minutes[:2] + [
-        "Can we roll back?", "Who needs to know?", "What's our mitigation?"
+        "Can we roll back?",
+        "Who needs to know?",
+        "What's our mitigation?",
     ]
     assert book.containment_for("bad_deploy").action == "Rollback to previous version"
     assert {f.rule for f in book.red_flags} <= set(rules.RULES)
@@ -72,7 +74,11 @@ def test_red_flag_phases_are_optional(tmp_path):
         # bad TOML
         ('name = "Incident Response"', 'name = "Incident Response', r"is not valid TOML"),
         # a missing field
-        ('golden_rule = "Phases 1-3 are about SPEED. Phases 4-6 are about THOROUGHNESS."\n', "", r"field golden_rule: Field required"),
+        (
+            'golden_rule = "Phases 1-3 are about SPEED. Phases 4-6 are about THOROUGHNESS."\n',
+            "",
+            r"field golden_rule: Field required",
+        ),
         # a wrong type
         ("recent_change_minutes = 60", 'recent_change_minutes = "soon"', r"field thresholds\.recent_change_minutes:"),
         # a missing field deep inside
@@ -82,9 +88,17 @@ def test_red_flag_phases_are_optional(tmp_path):
         # an unknown field (a typo stays visible instead of being ignored)
         ("snooze_minutes = [15, 30, 60]", "snooze_minutes = [15, 30, 60]\nsnoze = 5", r"field thresholds\.snoze:"),
         # a rule rules.py does not have
-        ('rule = "speed_phase_overrun"', 'rule = "one_more_minute"', r"field red_flags\.3\.rule: unknown rule 'one_more_minute'"),
+        (
+            'rule = "speed_phase_overrun"',
+            'rule = "one_more_minute"',
+            r"field red_flags\.3\.rule: unknown rule 'one_more_minute'",
+        ),
         # a phase the playbook does not have
-        ('phases = ["assess", "contain"]', 'phases = ["assess", "triage"]', r"field red_flags\.0\.phases\.1: unknown phase 'triage'"),
+        (
+            'phases = ["assess", "contain"]',
+            'phases = ["assess", "triage"]',
+            r"field red_flags\.0\.phases\.1: unknown phase 'triage'",
+        ),
     ],
 )
 def test_a_malformed_file_is_refused_naming_the_file_and_the_field(tmp_path, old, new, expected):

@@ -20,11 +20,32 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from warroom import cli, export
-from warroom.store import Store
+from warroom import cli
+from warroom.core import export
+from warroom.core.store import Store
 
-NASTY_PIECES = ["\x1b", "\x1b[31m", "\x1b]52;c;", "\x07", "\x9b", "\x00", "\x7f", "\r", "\n", "\t",
-                "[red]", "[/]", "[link=x]", "|", "<b>", "`", "\\", "\u202e", "\u2028", " "]
+NASTY_PIECES = [
+    "\x1b",
+    "\x1b[31m",
+    "\x1b]52;c;",
+    "\x07",
+    "\x9b",
+    "\x00",
+    "\x7f",
+    "\r",
+    "\n",
+    "\t",
+    "[red]",
+    "[/]",
+    "[link=x]",
+    "|",
+    "<b>",
+    "`",
+    "\\",
+    "\u202e",
+    "\u2028",
+    " ",
+]
 TEXT = st.lists(
     st.one_of(st.text(st.characters(codec="utf-8"), max_size=20), st.sampled_from(NASTY_PIECES)),
     max_size=12,
@@ -109,7 +130,7 @@ def test_cli_log_and_export_round_trip(scratch, text):
 def test_documents_from_any_text_are_inert(playbook, texts, title):
     """Every document the CLI prints (and the TUI copies) renders and carries no raw control
     character, whatever the title and the events say."""
-    from warroom import documents
+    from warroom.core import documents
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "docs.db"

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
-from warroom import review
-from warroom.models import ActionItem
-from warroom.review import blame_findings, check_action_item, parse_due
+from warroom.core import review
+from warroom.core.models import ActionItem
+from warroom.core.review import blame_findings, check_action_item, parse_due
 
 TODAY = date(2026, 3, 10)
 NAMES = ["dana", "sam", "alex"]
@@ -16,8 +16,13 @@ NAMES = ["dana", "sam", "alex"]
 
 def item(action="Add alert for checkout-api error rate > 5%", owner="Sam", due="2026-03-20", status="Open"):
     return ActionItem(
-        id="a1", incident_id="INC-1", action=action, owner=owner, due=due, status=status,
-        created_at=datetime(2026, 3, 10, tzinfo=timezone.utc),
+        id="a1",
+        incident_id="INC-1",
+        action=action,
+        owner=owner,
+        due=due,
+        status=status,
+        created_at=datetime(2026, 3, 10, tzinfo=UTC),
     )
 
 

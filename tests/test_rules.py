@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from builders import PLAYBOOK, PHASES, Story, at, seed_story, states, times
+from builders import PHASES, PLAYBOOK, Story, at, seed_story, states, times
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from warroom import metrics, rules
-from warroom import playbook as playbook_module
-from warroom.demo import seed_demo
-from warroom.errors import PlaybookError
-from warroom.store import Store
+from warroom.core import metrics, rules
+from warroom.core import playbook as playbook_module
+from warroom.core.demo import seed_demo
+from warroom.core.errors import PlaybookError
+from warroom.core.store import Store
 
 
 def fired(state, playbook, now, flag_id):
@@ -248,8 +248,7 @@ def test_seed_story_hypothesis_before_restore_fires_then_clears(playbook):
     story.log("hypothesis", "New payment client in v2.3.4 times out against the gateway", 13.2, author="alex")
     (prompt,) = fired(story.state(), playbook, at(14), "untested_fix")
     assert prompt.detail == (
-        "hypothesis 'New payment client in v2.3.4 times out against the gateway' logged 14:43,"
-        " service not restored yet"
+        "hypothesis 'New payment client in v2.3.4 times out against the gateway' logged 14:43, service not restored yet"
     )
     story.mitigate("full", 20)
     assert not fired(story.state(), playbook, at(21), "untested_fix")
@@ -575,7 +574,9 @@ def test_no_warning_when_every_item_is_ticked(playbook):
 
 
 def test_speed_phase_gets_a_gentle_note(playbook):
-    story = Story().tick("assess", "broken", 13).tick("assess", "changed", 13).tick("assess", "rollback", 13, done=False)
+    story = (
+        Story().tick("assess", "broken", 13).tick("assess", "changed", 13).tick("assess", "rollback", 13, done=False)
+    )
     note = rules.advance_warning(story.state(), playbook, "contain")
     assert note == "3 of 5 Assess items unticked — speed first, you may skip"
 
@@ -641,7 +642,7 @@ def test_done_when_items_are_done_by_the_timeline(playbook):
     import tempfile
     from pathlib import Path
 
-    from warroom.store import Store
+    from warroom.core.store import Store
 
     async def story() -> tuple[dict, dict]:
         store = await Store.open(Path(tempfile.mkdtemp()) / "w.db")
@@ -696,8 +697,22 @@ def test_an_answered_change_raises_the_rollback_flag_at_the_declaration(playbook
 
 @pytest.mark.parametrize(
     "text",
-    ["nothing", "None.", "NO", "n/a", "N/A", "Nothing that we know of", "nothing that we know of...",
-     "unknown", "Not sure", "  not   sure ?", "don\u2019t know", "?", "-", "—"],
+    [
+        "nothing",
+        "None.",
+        "NO",
+        "n/a",
+        "N/A",
+        "Nothing that we know of",
+        "nothing that we know of...",
+        "unknown",
+        "Not sure",
+        "  not   sure ?",
+        "don\u2019t know",
+        "?",
+        "-",
+        "—",
+    ],
 )
 def test_an_answer_that_says_nothing_changed_raises_no_flag(playbook, text):
     story = answered(("changed", text))
@@ -821,7 +836,11 @@ async def test_declared_with_a_change_through_the_store_the_flag_fires_then_clea
     store = await Store.open(db_path, clock=clock)
     try:
         incident = await store.declare(
-            "Checkout failing", 2, "dana", first_phase="assess", started_at=at(2),
+            "Checkout failing",
+            2,
+            "dana",
+            first_phase="assess",
+            started_at=at(2),
             triage={"broken": "checkout 500s", "changed": "deploy v2.3.4 at 14:30"},
         )
         clock.at(12.5)

@@ -10,13 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from helpers_proc import isolated_env, run_cli, wait_for_row
-from warroom.store import Store
+
+from warroom.core.store import Store
 
 # Loaded by every child through PYTHONPATH: any attempt to reach the network is reported
 # on stderr and fails, so a swallowed exception still shows up.
-NO_NETWORK = '''
+NO_NETWORK = """
 import socket, sys
 
 def _refuse(*args, **kwargs):
@@ -29,7 +29,7 @@ for _name in ("connect", "connect_ex", "sendto", "sendmsg"):
 socket.create_connection = _refuse
 socket.getaddrinfo = _refuse
 socket.gethostbyname = _refuse
-'''
+"""
 
 
 def _mode(path: Path) -> int:
@@ -54,12 +54,19 @@ def test_database_0600_and_created_folders_0700_whatever_the_umask(tmp_path):
     path = existing / "new" / "deeper" / "war.db"
     env = isolated_env(tmp_path / "home", path)
     proc = subprocess.run(
-        ["sh", "-c", f'umask 000; "{sys.executable}" -m warroom declare Leak && "{sys.executable}" -c "'
-         "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('PRAGMA journal_mode=WAL');"
-         "c.execute('SELECT count(*) FROM events').fetchall();"
-         "import os; print(oct(os.stat(sys.argv[1] + '-wal').st_mode & 0o777),"
-         " oct(os.stat(sys.argv[1] + '-shm').st_mode & 0o777))\" " + f'"{path}"'],
-        capture_output=True, text=True, env=env, timeout=60,
+        [
+            "sh",
+            "-c",
+            f'umask 000; "{sys.executable}" -m warroom declare Leak && "{sys.executable}" -c "'
+            "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('PRAGMA journal_mode=WAL');"
+            "c.execute('SELECT count(*) FROM events').fetchall();"
+            "import os; print(oct(os.stat(sys.argv[1] + '-wal').st_mode & 0o777),"
+            " oct(os.stat(sys.argv[1] + '-shm').st_mode & 0o777))\" " + f'"{path}"',
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
     assert _mode(path) == 0o600
@@ -107,8 +114,15 @@ def test_no_network_and_nothing_written_outside(tmp_path, no_network):
 
     # The guard works: a child that tries to connect is caught.
     probe = subprocess.run(
-        [sys.executable, "-c", "import socket\ntry:\n socket.create_connection(('127.0.0.1', 9))\nexcept OSError: pass"],
-        capture_output=True, text=True, env=env, timeout=60,
+        [
+            sys.executable,
+            "-c",
+            "import socket\ntry:\n socket.create_connection(('127.0.0.1', 9))\nexcept OSError: pass",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
     assert "NETWORK ATTEMPT" in probe.stderr
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from snapshot_helpers import NARROW, WIDE, app_for, press, with_store
 
-from warroom.store import Store
+from warroom.core.store import Store
 
 
 @pytest.fixture

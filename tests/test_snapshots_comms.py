@@ -15,14 +15,14 @@ from snapshot_helpers import WIDE, app_for, settle, with_store
 from snapshot_helpers import press as press_now
 from textual.app import App, ComposeResult
 
-from warroom import documents
-from warroom.locations import styles_dir
-from warroom.screens.document_chooser import DocumentChooser
-from warroom.screens.document_preview import DocumentPreview
-from warroom.screens.handoff_dialog import HandoffDialog
-from warroom.screens.roles import RolesScreen, role_holders
-from warroom.store import Store
-from warroom.widgets.handoff import HandoffEditor
+from warroom.core import documents
+from warroom.core.locations import styles_dir
+from warroom.core.store import Store
+from warroom.tui.screens.document_chooser import DocumentChooser
+from warroom.tui.screens.document_preview import DocumentPreview
+from warroom.tui.screens.handoff_dialog import HandoffDialog
+from warroom.tui.screens.roles import RolesScreen, role_holders
+from warroom.tui.widgets.handoff import HandoffEditor
 
 STYLES = ["app.tcss", "warroom.tcss", "dialogs.tcss", "comms.tcss"]
 
@@ -61,9 +61,7 @@ def press(*keys: str):
 
 
 def test_document_chooser(snap_compare, playbook):
-    chooser = DocumentChooser(
-        [(k, s.title, s.copy_key) for k, s in documents.document_specs(playbook).items()]
-    )
+    chooser = DocumentChooser([(k, s.title, s.copy_key) for k, s in documents.document_specs(playbook).items()])
     assert snap_compare(Host(screen=chooser), terminal_size=WIDE, run_before=press("down"))
 
 

@@ -14,7 +14,7 @@ from conftest import FIXED_NOW
 from snapshot_helpers import NARROW, WIDE, app_for, clear_toasts, settle, with_store
 from snapshot_helpers import press as press_keys
 
-from warroom.store import Store
+from warroom.core.store import Store
 
 STORY_ID = "INC-20260310-story"
 T0 = FIXED_NOW.replace(minute=30)  # 14:30: the deploy in the seed's story
@@ -43,8 +43,13 @@ def seeded(path, steps) -> None:
 async def declare_story(store: Store, clock_at) -> None:
     clock_at(12)
     await store.declare(
-        "Checkout failing after v2.3.4 deploy", 2, "dana", first_phase="assess", incident_id=STORY_ID,
-        started_at=at(2), detected_at=at(8),
+        "Checkout failing after v2.3.4 deploy",
+        2,
+        "dana",
+        first_phase="assess",
+        incident_id=STORY_ID,
+        started_at=at(2),
+        detected_at=at(8),
     )
     clock_at(12.2)
     await store.append(STORY_ID, "change", "Deploy v2.3.4 of checkout-api completed", "deploy-bot", at=at(0))

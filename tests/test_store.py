@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from warroom import db
-from warroom.errors import DatabaseError
-from warroom.store import Store
+from warroom.core import db
+from warroom.core.errors import DatabaseError
+from warroom.core.store import Store
 
 
 async def _declare(store, playbook, title="Checkout down", sev=2):
@@ -169,7 +169,7 @@ async def test_reads_never_see_a_write_that_is_then_rolled_back(db_path, playboo
 async def test_live_feed_increment_reads_only_new_rows(db_path, playbook, clock):
     """events_after returns what came after a seq, for this incident only, and reaches it by
     the rowid range rather than by reading the whole incident through its index."""
-    from warroom.store import EVENTS_AFTER_SQL
+    from warroom.core.store import EVENTS_AFTER_SQL
 
     store = await Store.open(db_path, clock=clock)
     one = await store.declare("One", 2, "dana", first_phase="assess")
@@ -192,7 +192,7 @@ async def test_live_feed_increment_reads_only_new_rows(db_path, playbook, clock)
 async def test_long_incident_state_keeps_every_kind_but_unpinned_bulk(db_path, playbook, clock, monkeypatch):
     """Past STATE_ALL_EVENTS the state leaves out notes and alerts (the timeline pages them)
     unless they are pinned now; everything else is there, in time order, markers folded."""
-    from warroom import store as store_module
+    from warroom.core import store as store_module
 
     store = await Store.open(db_path, clock=clock)
     incident = await store.declare("Long", 2, "dana", first_phase="assess")

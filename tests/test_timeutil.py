@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pytest
 
-from warroom.entry import parse_entry
-from warroom.timeutil import hm, hms, parse_at
+from warroom.core.entry import parse_entry
+from warroom.core.timeutil import hm, hms, parse_at
 
-UTC = timezone.utc
+UTC = UTC
 ZONES = ("UTC", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe")
 
 
@@ -167,7 +167,7 @@ def test_displayed_times_follow_the_zone_of_each_instant(local_zone):
 
 def test_documents_share_the_one_hm():
     """documents.py used to carry its own copy; templates still get "" for an unknown time."""
-    from warroom import documents, timeutil
+    from warroom.core import documents, timeutil
 
     assert documents.hm is timeutil.hm
     assert documents.hm_zone(None) == ""

@@ -13,13 +13,13 @@ import pytest
 from conftest import FIXED_NOW
 from pilot import app_for, open_war_room, query, settle
 
-from warroom import clipboard, documents
-from warroom.screens.document_chooser import DocumentChooser
-from warroom.screens.document_preview import DocumentPreview
-from warroom.screens.handoff_dialog import HandoffDialog
-from warroom.screens.roles import RolesScreen
-from warroom.screens.warroom import WarRoomScreen
-from warroom.store import Store
+from warroom.core import clipboard, documents
+from warroom.core.store import Store
+from warroom.tui.screens.document_chooser import DocumentChooser
+from warroom.tui.screens.document_preview import DocumentPreview
+from warroom.tui.screens.handoff_dialog import HandoffDialog
+from warroom.tui.screens.roles import RolesScreen
+from warroom.tui.screens.warroom import WarRoomScreen
 
 SIZE = (140, 45)
 LETTERS = {"status": "s", "internal": "u", "external": "e", "handoff": "h", "postmortem": "p", "timeline": "t"}
@@ -80,7 +80,9 @@ async def test_each_copy_key_copies_and_logs_updates(demo_db, playbook, kind):
         assert comms[-1]["text"] == shown  # the full text, on the timeline
         assert json.loads(comms[-1]["data"])["document"] == kind
         every = playbook.severity(after["severity"]).update_every_minutes
-        assert after["next_update_at"] == (FIXED_NOW + timedelta(minutes=every)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        assert after["next_update_at"] == (FIXED_NOW + timedelta(minutes=every)).isoformat(
+            timespec="milliseconds"
+        ).replace("+00:00", "Z")
     else:  # records, not messages: no update logged, the update clock untouched
         assert len(comms) == comms_before
         assert after["next_update_at"] == before["next_update_at"]
@@ -94,13 +96,13 @@ async def test_each_copy_key_copies_and_logs_updates(demo_db, playbook, kind):
         assert handle.read() == shown
 
 
-
 async def declare_search_is_slow(db_path) -> None:
     store = await Store.open(db_path, clock=lambda: FIXED_NOW)
     try:
         await store.declare("Search is slow", 3, "sam", first_phase="assess", incident_id="INC-20260310-aaaa")
     finally:
         await store.close()
+
 
 async def test_internal_update_numbers_follow_copies(demo_db, playbook):
     app = app_for(demo_db, playbook)
@@ -358,7 +360,7 @@ async def test_names_with_markup_are_kept_literally(demo_db, playbook):
 
 
 def test_comms_keys_clash_with_no_other_war_room_key():
-    from warroom.comms_actions import COMMS_BINDINGS
+    from warroom.tui.comms_actions import COMMS_BINDINGS
 
     keys = [b.key for b in WarRoomScreen.BINDINGS]
     for binding in COMMS_BINDINGS:
@@ -366,7 +368,7 @@ def test_comms_keys_clash_with_no_other_war_room_key():
 
 
 async def test_help_and_palette_list_the_comms_keys(demo_db, playbook):
-    from warroom.screens.help import help_rows
+    from warroom.tui.screens.help import help_rows
 
     app = app_for(demo_db, playbook)
     async with app.run_test(size=SIZE) as pilot:
@@ -440,7 +442,7 @@ async def test_hand_off_warns_when_the_edited_text_says_what_is_no_longer_true(d
 
 
 async def test_preview_key_bar_offers_copy_and_edit_until_editing(demo_db, playbook):
-    from warroom.widgets.keybar import KeyBar
+    from warroom.tui.widgets.keybar import KeyBar
 
     app = app_for(demo_db, playbook)
     async with app.run_test(size=SIZE) as pilot:
@@ -456,7 +458,7 @@ async def test_preview_key_bar_offers_copy_and_edit_until_editing(demo_db, playb
 
 
 def test_a_renumbered_step_is_not_an_out_of_date_line():
-    from warroom.comms_actions import _unnumbered
+    from warroom.tui.comms_actions import _unnumbered
 
     assert _unnumbered("2. Who needs to know?") == _unnumbered("1. Who needs to know?") == "Who needs to know?"
     assert _unnumbered("**Current severity**: SEV-2") == "**Current severity**: SEV-2"

@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 from conftest import FIXED_NOW
-from pilot import query as rows, settle
+from pilot import query as rows
+from pilot import settle
 
-from warroom.app import build_app
-from warroom.screens.declare import DeclareScreen
-from warroom.screens.switcher import SwitcherScreen
-from warroom.screens.warroom import WarRoomScreen
-from warroom.store import Store
-from warroom.timeutil import from_db
+from warroom.core.store import Store
+from warroom.core.timeutil import from_db
+from warroom.tui.app import build_app
+from warroom.tui.screens.declare import DeclareScreen
+from warroom.tui.screens.switcher import SwitcherScreen
+from warroom.tui.screens.warroom import WarRoomScreen
 
 SIZE = (140, 45)
 
@@ -164,7 +165,7 @@ async def test_build_app_opens_the_incident_asked_for(db_path, playbook):
 
 
 def test_started_from_reads_a_leading_time():
-    from warroom.screens.declare import started_from
+    from warroom.tui.screens.declare import started_from
 
     assert started_from("14:32, right after the deploy", FIXED_NOW) == FIXED_NOW.replace(minute=32)
     assert started_from("-10m", FIXED_NOW) == FIXED_NOW - timedelta(minutes=10)
@@ -225,7 +226,7 @@ async def test_a_start_time_in_a_daylight_saving_gap_shows_why_it_is_not_read(db
 
 
 def test_start_reading_words_and_days():
-    from warroom.screens.declare import start_reading
+    from warroom.tui.screens.declare import start_reading
 
     assert str(start_reading("after lunch", FIXED_NOW)) == ""  # no time in it: nothing to say
     assert str(start_reading("", FIXED_NOW)) == ""

@@ -3,17 +3,16 @@ action items with their review checks, export."""
 
 from __future__ import annotations
 
-import pytest
-
 import sqlite3
 
+import pytest
 from conftest import FIXED_NOW
 from pilot import app_for, query, settle
 
-from warroom import documents
-from warroom.screens.postmortem import ActionItemEditor, PostmortemScreen
-from warroom.screens.warroom import WarRoomScreen
-from warroom.store import Store
+from warroom.core import documents
+from warroom.core.store import Store
+from warroom.tui.screens.postmortem import ActionItemEditor, PostmortemScreen
+from warroom.tui.screens.warroom import WarRoomScreen
 
 SIZE = (140, 45)
 
@@ -204,7 +203,7 @@ async def test_quitting_right_after_typing_loses_nothing(demo_db, playbook):
 
 
 async def test_failed_save_is_reported_and_retried_on_leaving(demo_db, playbook):
-    from warroom.errors import DatabaseError
+    from warroom.core.errors import DatabaseError
 
     app = app_for(demo_db, playbook)
     async with app.run_test(size=SIZE) as pilot:
@@ -273,7 +272,10 @@ async def test_enter_walks_the_action_item_fields_and_saves_from_the_last(demo_d
         assert isinstance(app.screen, PostmortemScreen)
         [row] = query(demo_db, "SELECT * FROM action_items")
         assert (row["action"], row["owner"], row["due"], row["status"]) == (
-            "Page the payments on-call when checkout errors exceed 2%", "alex", "2026-03-24", "In progress"
+            "Page the payments on-call when checkout errors exceed 2%",
+            "alex",
+            "2026-03-24",
+            "In progress",
         )
         # Nothing typed into the dialog went to the section behind it.
         assert screen.query_one("#pm-summary").text == ""
@@ -293,7 +295,10 @@ async def test_ctrl_s_saves_the_action_item_from_any_field(demo_db, playbook):
         assert not any("Postmortem written" in n.message for n in app._notifications)
     [row] = query(demo_db, "SELECT * FROM action_items")
     assert (row["action"], row["owner"], row["due"], row["status"]) == (
-        "Add a rollback runbook for checkout-api", "sam", "", "Open"
+        "Add a rollback runbook for checkout-api",
+        "sam",
+        "",
+        "Open",
     )
 
 
@@ -302,8 +307,13 @@ async def test_the_due_date_column_shows_the_whole_date(demo_db, playbook):
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_postmortem(pilot)
         await pilot.press(
-            "ctrl+n", *"Add an end-to-end checkout test against the payment gateway sandbox in CI", "enter",
-            *"alex", "enter", *"2026-03-24", "ctrl+s",
+            "ctrl+n",
+            *"Add an end-to-end checkout test against the payment gateway sandbox in CI",
+            "enter",
+            *"alex",
+            "enter",
+            *"2026-03-24",
+            "ctrl+s",
         )
         await settle(pilot)
         table = screen.query_one("#pm-actions")

@@ -16,19 +16,19 @@ import pytest
 from conftest import FIXED_NOW
 from pilot import open_war_room, query, settle
 
-from warroom import metrics, rules
-from warroom.app import build_app
-from warroom.screens.containment import ContainmentScreen
-from warroom.screens.flag_decision import DismissFlagScreen, SnoozeFlagScreen
-from warroom.screens.mitigation import MitigationScreen
-from warroom.screens.temp_fix import TempFixScreen
-from warroom.screens.warroom import WarRoomScreen
-from warroom.store import Store
-from warroom.timeutil import from_db
-from warroom.widgets.checklist import Checklist
-from warroom.widgets.red_flags import RedFlags
-from warroom.widgets.temp_fixes import TempFixes
-from warroom.widgets.timeline import Timeline
+from warroom.core import metrics, rules
+from warroom.core.store import Store
+from warroom.core.timeutil import from_db
+from warroom.tui.app import build_app
+from warroom.tui.screens.containment import ContainmentScreen
+from warroom.tui.screens.flag_decision import DismissFlagScreen, SnoozeFlagScreen
+from warroom.tui.screens.mitigation import MitigationScreen
+from warroom.tui.screens.temp_fix import TempFixScreen
+from warroom.tui.screens.warroom import WarRoomScreen
+from warroom.tui.widgets.checklist import Checklist
+from warroom.tui.widgets.red_flags import RedFlags
+from warroom.tui.widgets.temp_fixes import TempFixes
+from warroom.tui.widgets.timeline import Timeline
 
 SIZE = (140, 45)
 STORY_ID = "INC-20260310-story"
@@ -72,8 +72,13 @@ def story_db(db_path):
         store = await Store.open(db_path, clock=lambda: T0 + timedelta(minutes=12))
         try:
             await store.declare(
-                "Checkout failing", 2, "dana", first_phase="assess", incident_id=STORY_ID,
-                started_at=T0 + timedelta(minutes=2), detected_at=T0 + timedelta(minutes=8),
+                "Checkout failing",
+                2,
+                "dana",
+                first_phase="assess",
+                incident_id=STORY_ID,
+                started_at=T0 + timedelta(minutes=2),
+                detected_at=T0 + timedelta(minutes=8),
             )
         finally:
             await store.close()
@@ -231,7 +236,9 @@ async def test_mitigation_levels_and_the_restored_moment(story_db, playbook):
         assert from_db(incident["restored_at"]) == T0 + timedelta(minutes=20)
         assert [e["text"] for e in events(story_db, "restored")] == ["Service restored"]
         assert [json.loads(e["data"])["level"] for e in events(story_db, "mitigation")] == [
-            "degraded", "partial", "full",
+            "degraded",
+            "partial",
+            "full",
         ]
         assert "Mitigation Full restore" in str(screen.query_one("#hdr-phase").render())
 
@@ -519,16 +526,22 @@ async def test_leaving_fix_warns_firmly(demo_db, playbook):
 
 
 async def test_help_lists_the_practice_keys(story_db, playbook):
-    from warroom.screens.help import help_rows
+    from warroom.tui.screens.help import help_rows
 
     app = build_app(story_db, playbook, clock=Clock(T0 + timedelta(minutes=13)))
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_war_room(pilot)
         rows_shown = {(key, what) for key, what, _ in help_rows(app, screen)}
         for key, what in (
-            ("C", "Contain"), ("M", "Mitigation"), ("T", "Temp fix"), ("F", "Temporary fixes pane"),
-            ("a", "Acknowledge flag"), ("d", "Dismiss flag…"), ("z", "Snooze flag…"),
-            ("r", "Remove fix"), ("k", "Keep (make permanent)"),
+            ("C", "Contain"),
+            ("M", "Mitigation"),
+            ("T", "Temp fix"),
+            ("F", "Temporary fixes pane"),
+            ("a", "Acknowledge flag"),
+            ("d", "Dismiss flag…"),
+            ("z", "Snooze flag…"),
+            ("r", "Remove fix"),
+            ("k", "Keep (make permanent)"),
         ):
             assert (key, what) in rows_shown, (key, what)
 
@@ -559,7 +572,10 @@ async def test_declare_screen_answers_show_under_their_assess_items(db_path, pla
         store = await Store.open(db_path, clock=lambda: FIXED_NOW)
         try:
             await store.declare(
-                "Checkout failing", 2, "dana", first_phase="assess",
+                "Checkout failing",
+                2,
+                "dana",
+                first_phase="assess",
                 triage={"broken": "payment step returns 500", "changed": "unknown"},
             )
         finally:

@@ -9,17 +9,16 @@ from datetime import timedelta
 import pytest
 from conftest import FIXED_NOW
 from pilot import app_for, open_war_room, query, settle
-
 from textual.widgets import Input
 
-from warroom import db
-from warroom.app import build_app
-from warroom.errors import DatabaseError
-from warroom.screens.help import HelpScreen
-from warroom.screens.warroom import WarRoomScreen
-from warroom.store import Store
-from warroom.widgets.entry import EntryLine
-from warroom.widgets.timeline import Timeline
+from warroom.core import db
+from warroom.core.errors import DatabaseError
+from warroom.core.store import Store
+from warroom.tui.app import build_app
+from warroom.tui.screens.help import HelpScreen
+from warroom.tui.screens.warroom import WarRoomScreen
+from warroom.tui.widgets.entry import EntryLine
+from warroom.tui.widgets.timeline import Timeline
 
 SIZE = (140, 45)
 
@@ -93,7 +92,7 @@ async def test_backdated_entry_goes_to_its_time(demo_db, playbook):
 
 
 def db_time(text: str):
-    from warroom.timeutil import from_db
+    from warroom.core.timeutil import from_db
 
     return from_db(text)
 
@@ -323,16 +322,27 @@ async def test_live_backdated_and_marker_events_from_the_cli_path(demo_db, playb
         target = timeline.selected_event
         conn = db.open_db(demo_db, create=False)
         try:
-            from warroom.ids import uuid7
-            from warroom.timeutil import to_db
+            from warroom.core.ids import uuid7
+            from warroom.core.timeutil import to_db
 
             early = db.event_params(
-                id=uuid7(), incident_id=target.incident_id, ts=to_db(FIXED_NOW - timedelta(hours=1)),
-                recorded_at=to_db(FIXED_NOW), kind="note", text="an hour ago", author="cli",
+                id=uuid7(),
+                incident_id=target.incident_id,
+                ts=to_db(FIXED_NOW - timedelta(hours=1)),
+                recorded_at=to_db(FIXED_NOW),
+                kind="note",
+                text="an hour ago",
+                author="cli",
             )
             amend = db.event_params(
-                id=uuid7(), incident_id=target.incident_id, ts=to_db(FIXED_NOW), recorded_at=to_db(FIXED_NOW),
-                kind="amend", text="amended elsewhere", author="cli", ref=target.id,
+                id=uuid7(),
+                incident_id=target.incident_id,
+                ts=to_db(FIXED_NOW),
+                recorded_at=to_db(FIXED_NOW),
+                kind="amend",
+                text="amended elsewhere",
+                author="cli",
+                ref=target.id,
             )
             conn.execute(db.INSERT_EVENT, early)
             conn.execute(db.INSERT_EVENT, amend)
@@ -394,8 +404,22 @@ async def test_help_lists_every_binding(demo_db, playbook):
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
         described = {row[1] for row in app.screen._rows}
-        for name in ("Log", "Amend", "Strike", "Pin", "Severity", "Next phase", "Prev phase", "Search",
-                     "Incidents", "Declare new", "Tick/untick", "Tick with answer", "Help", "Quit"):
+        for name in (
+            "Log",
+            "Amend",
+            "Strike",
+            "Pin",
+            "Severity",
+            "Next phase",
+            "Prev phase",
+            "Search",
+            "Incidents",
+            "Declare new",
+            "Tick/untick",
+            "Tick with answer",
+            "Help",
+            "Quit",
+        ):
             assert name in described
         await pilot.press("escape")
         await settle(pilot)
@@ -435,7 +459,7 @@ async def test_red_flags_pane_lists_the_rules_prompts(demo_db, playbook):
     app = app_for(demo_db, playbook)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_war_room(pilot)
-        from warroom import rules
+        from warroom.core import rules
 
         prompts = rules.evaluate(screen.state, playbook, FIXED_NOW)
         pane = screen.query_one("#red-flags")
@@ -452,7 +476,7 @@ async def test_a_bad_database_exits_with_a_message(tmp_path, playbook):
 
 
 async def test_a_100k_event_timeline_reads_only_what_is_shown(tmp_path, playbook):
-    from warroom.demo import seed_demo
+    from warroom.core.demo import seed_demo
 
     path = tmp_path / "big.db"
     store = await Store.open(path, clock=lambda: FIXED_NOW)
@@ -648,7 +672,7 @@ async def test_retrying_a_write_that_landed_does_not_duplicate(demo_db, playbook
 
 
 async def test_a_guarded_key_pressed_again_much_later_asks_again(demo_db, playbook, monkeypatch):
-    import warroom.screens.warroom as screen_module
+    import warroom.tui.screens.warroom as screen_module
 
     clock = {"now": 1000.0}
     monkeypatch.setattr(screen_module, "monotonic", lambda: clock["now"])
@@ -671,7 +695,7 @@ async def test_a_guarded_key_pressed_again_much_later_asks_again(demo_db, playbo
 async def test_notes_on_a_long_incident_are_counted_not_reloaded(demo_db, playbook, monkeypatch):
     """Past the state's size limit, a new note is counted without reading the whole state
     again; an action (which the state keeps) still reloads it."""
-    from warroom import store as store_module
+    from warroom.core import store as store_module
 
     monkeypatch.setattr(store_module, "STATE_ALL_EVENTS", 5)  # the demo becomes a "long" incident
     app = app_for(demo_db, playbook)
@@ -698,7 +722,7 @@ async def test_notes_on_a_long_incident_are_counted_not_reloaded(demo_db, playbo
 
 def hold_every_key(monkeypatch) -> asyncio.Event:
     """A long timeline (5 tail rows) whose full key read waits until the returned event is set."""
-    from warroom.screens import warroom as warroom_screen
+    from warroom.tui.screens import warroom as warroom_screen
 
     monkeypatch.setattr(warroom_screen, "TAIL_ROWS", 5)
     gate = asyncio.Event()
@@ -752,7 +776,10 @@ async def test_long_timeline_opens_on_its_newest_rows(demo_db, playbook, monkeyp
         assert timeline.cursor == 0
         await settle(pilot)
         first = timeline.selected_event
-        earliest = query(demo_db, "SELECT seq FROM events WHERE kind NOT IN ('amend', 'strike', 'pin', 'unpin') ORDER BY ts, seq LIMIT 1")
+        earliest = query(
+            demo_db,
+            "SELECT seq FROM events WHERE kind NOT IN ('amend', 'strike', 'pin', 'unpin') ORDER BY ts, seq LIMIT 1",
+        )
         assert first is not None and first.seq == earliest[0]["seq"]
 
 
@@ -808,7 +835,7 @@ async def test_amend_starts_with_the_cursor_at_the_end_of_the_text(demo_db, play
 
 @pytest.mark.parametrize("width", [80, 160])
 async def test_key_bar_keeps_the_main_keys_and_help_at_any_width(demo_db, playbook, width):
-    from warroom.widgets.keybar import KeyBar
+    from warroom.tui.widgets.keybar import KeyBar
 
     app = app_for(demo_db, playbook)
     async with app.run_test(size=(width, 40)) as pilot:
@@ -860,7 +887,7 @@ async def test_a_row_too_long_for_the_pane_ends_in_an_ellipsis(demo_db, playbook
 
 
 async def test_enter_on_a_timeline_row_shows_the_event_in_full(demo_db, playbook):
-    from warroom.screens.event_detail import EventDetail
+    from warroom.tui.screens.event_detail import EventDetail
 
     app = app_for(demo_db, playbook)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -910,8 +937,8 @@ async def test_alerts_from_a_hook_on_a_long_incident_are_counted_and_drafts_stil
 ):
     """Another process logs an alert (and another war room saves a handoff draft): the poll
     counts the alert and re-reads only what changes without an event, not the whole state."""
-    from warroom import store as store_module
-    from warroom.store import HANDOFF_DRAFT
+    from warroom.core import store as store_module
+    from warroom.core.store import HANDOFF_DRAFT
 
     monkeypatch.setattr(store_module, "STATE_ALL_EVENTS", 5)
     app = app_for(demo_db, playbook)

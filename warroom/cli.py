@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 from warroom import __version__
-from warroom.errors import WarroomError
-from warroom.kinds import USER_KINDS  # not warroom.models: pydantic would slow every `warroom log`
+from warroom.core.errors import WarroomError
+from warroom.core.kinds import USER_KINDS  # not warroom.core.models: pydantic would slow every `warroom log`
 
 DOCUMENT_KINDS = ("status", "internal", "external", "handoff", "postmortem", "timeline")
 SHOWN_INCIDENT_HELP = "incident id or its unique end (default: the latest open one, else the last resolved)"
@@ -57,9 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     lst.add_argument("--json", action="store_true", help="one JSON array")
 
     doc = sub.add_parser("doc", help="print a generated document: the text the war room copies")
-    doc.add_argument(
-        "kind", metavar="KIND", help=f"{' | '.join(DOCUMENT_KINDS)}, or a document the team playbook adds"
-    )
+    doc.add_argument("kind", metavar="KIND", help=f"{' | '.join(DOCUMENT_KINDS)}, or a document the team playbook adds")
     doc.add_argument("--incident", help=SHOWN_INCIDENT_HELP)
     doc.set_defaults(subparser=doc)
 
@@ -71,13 +69,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _db_path(args: argparse.Namespace) -> Path:
-    from warroom.locations import default_db
+    from warroom.core.locations import default_db
 
     return args.db if args.db is not None else default_db()
 
 
 def _author(args: argparse.Namespace) -> str:
-    from warroom.author import default_author
+    from warroom.core.author import default_author
 
     return (getattr(args, "author", None) or "").strip() or default_author()
 
@@ -87,7 +85,7 @@ def _read_text(arg: str) -> str:
         return arg
     if sys.stdin is None or sys.stdin.closed:
         raise WarroomError("no text given and no standard input to read it from")
-    from warroom.entry import MAX_TEXT
+    from warroom.core.entry import MAX_TEXT
 
     # Read no more than the longest text could take (4 bytes a character, plus blank
     # lines that are trimmed): `yes | warroom log` must end, not fill the memory.
@@ -105,10 +103,10 @@ def cmd_log(args: argparse.Namespace) -> int:
     """The fast path: stdlib only, one transaction, prints the new event's id."""
     import sqlite3
 
-    from warroom import db
-    from warroom.entry import clean_text
-    from warroom.ids import uuid7
-    from warroom.timeutil import now, parse_at, to_db
+    from warroom.core import db
+    from warroom.core.entry import clean_text
+    from warroom.core.ids import uuid7
+    from warroom.core.timeutil import now, parse_at, to_db
 
     path = _db_path(args)
     try:
@@ -122,8 +120,13 @@ def cmd_log(args: argparse.Namespace) -> int:
         incident_id = db.find_incident(conn, args.incident, path)
         event_id = uuid7()
         params = db.event_params(
-            id=event_id, incident_id=incident_id, ts=to_db(at), recorded_at=to_db(current),
-            kind=args.kind, text=text, author=_author(args),
+            id=event_id,
+            incident_id=incident_id,
+            ts=to_db(at),
+            recorded_at=to_db(current),
+            kind=args.kind,
+            text=text,
+            author=_author(args),
             data={"source": "cli"},
         )
         conn.execute("BEGIN IMMEDIATE")
@@ -142,7 +145,7 @@ def cmd_log(args: argparse.Namespace) -> int:
 
 
 async def _with_store(args: argparse.Namespace, create: bool, work):
-    from warroom.store import Store
+    from warroom.core.store import Store
 
     store = await Store.open(_db_path(args), create=create)
     try:
@@ -152,8 +155,8 @@ async def _with_store(args: argparse.Namespace, create: bool, work):
 
 
 def _playbook(args: argparse.Namespace):
-    from warroom import playbook
-    from warroom.locations import user_playbook
+    from warroom.core import playbook
+    from warroom.core.locations import user_playbook
 
     return playbook.load(args.playbook or user_playbook())
 
@@ -198,8 +201,8 @@ def cmd_resolve(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     import asyncio
 
-    from warroom.export import dumps
-    from warroom.timeutil import local
+    from warroom.core.export import dumps
+    from warroom.core.timeutil import local
 
     incidents = asyncio.run(_with_store(args, False, lambda s: s.incidents(include_resolved=args.all)))
     if args.json:
@@ -208,7 +211,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not incidents:
         print("no open incidents" if not args.all else "no incidents")
         return 0
-    from warroom.safetext import one_line
+    from warroom.core.safetext import one_line
 
     for inc in incidents:  # one line per incident, whatever the title holds
         declared = local(inc.declared_at).strftime("%Y-%m-%d %H:%M")
@@ -224,9 +227,9 @@ async def _incident_to_show(store, wanted: str | None):
     incident = await store.latest_open()
     if incident is not None:
         return incident
-    from warroom import db
-    from warroom.safetext import one_line
-    from warroom.timeutil import local
+    from warroom.core import db
+    from warroom.core.safetext import one_line
+    from warroom.core.timeutil import local
 
     resolved = [i for i in await store.incidents(include_resolved=True) if i.status == "resolved"]
     if not resolved:
@@ -254,7 +257,7 @@ async def _incident_to_show(store, wanted: str | None):
 def cmd_doc(args: argparse.Namespace) -> int:
     import asyncio
 
-    from warroom import documents
+    from warroom.core import documents
 
     pb = _playbook(args)
     kinds = documents.document_kinds(pb)
@@ -272,7 +275,7 @@ def cmd_doc(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     import asyncio
 
-    from warroom import export
+    from warroom.core import export
 
     pb = _playbook(args) if args.format == "md" else None
     if args.output is not None:
@@ -285,7 +288,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             if args.format == "json":
                 await export.write_json(store, incident.id, out)
             else:
-                from warroom import documents
+                from warroom.core import documents
 
                 out.write(await documents.render_from_store("postmortem", store, incident.id, pb))
         finally:
@@ -320,8 +323,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     import asyncio
     import tempfile
 
-    from warroom.demo import seed_demo
-    from warroom.timeutil import now
+    from warroom.core.demo import seed_demo
+    from warroom.core.timeutil import now
 
     pb = _playbook(args)
     path = args.db or Path(tempfile.mkdtemp(prefix="warroom-demo-")) / "demo.db"
@@ -335,17 +338,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _run_tui(path: Path, pb) -> int:
-    from warroom import db
+    from warroom.core import db
 
     db.prepare(path, create=True)  # refuse a bad file before the screen takes over
-    from warroom.app import run
+    from warroom.tui.app import run
 
     return run(path, pb)
 
 
 def _inert(exc: BaseException) -> str:
     """An error on one line, its control characters visible (a --db path may hold ESC)."""
-    from warroom.safetext import one_line
+    from warroom.core.safetext import one_line
 
     return one_line(str(exc))
 
@@ -399,7 +402,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("warroom: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - the promise is one line, never a traceback
+    except Exception as exc:
         if os.environ.get("WARROOM_DEBUG"):
             raise
         print(f"warroom: unexpected error: {type(exc).__name__}: {_inert(exc)}", file=sys.stderr)

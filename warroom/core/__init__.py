@@ -1,0 +1,1 @@
+"""The engine: incidents, events, the fold, the playbook and documents. No Textual here."""

@@ -1,0 +1,68 @@
+"""`warroom export --format json`: the whole incident, machine-readable, streamed.
+
+Events are written in batches as they are read, so a 100,000-event incident never sits
+in memory as one string.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import TextIO
+
+from warroom.core.store import Store
+
+FORMAT_VERSION = 1
+
+
+def open_private(path: Path) -> TextIO:
+    """An export holds the whole incident: readable by its owner only, like the database."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    return os.fdopen(fd, "w", encoding="utf-8")
+
+
+def write_private(path: Path, text: str) -> None:
+    with open_private(path) as out:
+        out.write(text)
+
+
+# json escapes C0 controls but not DEL or C1 (0x80-0x9f, e.g. CSI 0x9b), which a terminal
+# may act on when the export is printed; escape them too (still valid, equal JSON).
+_UNESCAPED_CONTROL = re.compile("[\x7f-\x9f]")
+
+
+def dumps(value, **kwargs) -> str:
+    text = json.dumps(value, ensure_ascii=False, **kwargs)
+    return _UNESCAPED_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _dump(value) -> str:
+    return dumps(value, sort_keys=True)
+
+
+async def write_json(store: Store, incident_id: str, out: TextIO) -> None:
+    state = await store.load_state(incident_id)
+    header = {
+        "format": "warroom-incident",
+        "format_version": FORMAT_VERSION,
+        "incident": state.incident.model_dump(mode="json"),
+        "phases": [p.model_dump(mode="json") for p in state.phases],
+        "severity_history": [s.model_dump(mode="json") for s in state.severity_history],
+        "checklist": [m.model_dump(mode="json") for m in state.checklist.values()],
+        "flags": [f.model_dump(mode="json") for f in state.flags],
+        "temp_fixes": [f.model_dump(mode="json") for f in state.temp_fixes],
+        "action_items": [a.model_dump(mode="json") for a in state.action_items],
+        "postmortem": state.postmortem,
+        "handoff_draft": state.handoff_draft,
+        "event_count": state.event_count,
+    }
+    body = _dump(header)
+    out.write(body[:-1] + ', "events": [')  # stream the events into the same object
+    first = True
+    async for batch in store.iter_events(incident_id):
+        for event in batch:
+            out.write(("\n  " if first else ",\n  ") + _dump(event.model_dump(mode="json")))
+            first = False
+    out.write("\n]}\n")

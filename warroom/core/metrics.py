@@ -1,0 +1,138 @@
+"""Clocks and incident metrics computed from the recorded times.
+
+Pure functions of (incident state, now): the war room shows them every second and the
+postmortem reuses them, so they never raise on odd data — a missing time gives None.
+Domain layer: imports nothing from Textual.
+
+Reference points:
+- start: `incident.started_at` (when the symptoms began), else `declared_at`.
+- contained: the earliest of the first containment decision logged (a `containment`
+  event, or a decision carrying `data["containment"]`), the end of the first Contain span
+  (the commander moved on because the bleeding stopped) and the moment service was
+  restored (restored implies contained). The phase is often advanced minutes after the
+  decision, so the span alone would overstate it; and containment is never later than
+  mitigation.
+- mitigated: `incident.restored_at`; resolved: `incident.resolved_at`.
+Struck events never count. Naive datetimes are taken as UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from warroom.core.models import Event, IncidentState
+
+# The phase whose end means "contained". Phase keys are playbook data, but every playbook
+# warroom ships names it this way; a custom playbook without it falls back to decisions.
+CONTAIN_PHASE = "contain"
+
+_ZERO = timedelta(0)
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Every clock and metric; None where the times it needs are not recorded."""
+
+    since_start: timedelta | None
+    since_detected: timedelta | None
+    since_declared: timedelta | None
+    in_phase: timedelta | None
+    per_phase: dict[str, timedelta] = field(default_factory=dict)
+    time_to_detect: timedelta | None = None
+    time_to_declare: timedelta | None = None
+    time_to_contain: timedelta | None = None
+    time_to_mitigate: timedelta | None = None
+    time_to_resolve: timedelta | None = None
+    next_update_in: timedelta | None = None  # negative: the update is overdue
+    # The moments the durations are measured from/to, for showing "at 14:45" next to them.
+    start: datetime | None = None
+    contained_at: datetime | None = None
+
+
+def aware(dt: datetime | None) -> datetime | None:
+    """UTC-aware; a naive time (never written by the store, but possible in hand-built
+    states) is taken as UTC so comparisons never raise."""
+    if dt is None:
+        return None
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        return dt.replace(tzinfo=UTC)
+    return dt
+
+
+def _between(earlier: datetime | None, later: datetime | None) -> timedelta | None:
+    if earlier is None or later is None:
+        return None
+    try:
+        return aware(later) - aware(earlier)
+    except OverflowError:
+        return None
+
+
+def live_events(state: IncidentState) -> list[Event]:
+    """The events that tell the story: struck ones never count."""
+    return [e for e in state.events if not e.struck]
+
+
+def is_containment_decision(event: Event) -> bool:
+    if event.struck:
+        return False
+    if event.kind == "containment":
+        return True
+    return event.kind == "decision" and bool(event.data.get("containment"))
+
+
+def contained_at(state: IncidentState) -> datetime | None:
+    """When the incident was contained (see the module docstring for the choice)."""
+    candidates = [aware(e.ts) for e in state.events if is_containment_decision(e)]
+    contain_ends = [s.exited_at for s in state.phases if s.phase == CONTAIN_PHASE and s.exited_at is not None]
+    if contain_ends:
+        candidates.append(aware(contain_ends[0]))
+    if state.incident.restored_at is not None:
+        candidates.append(aware(state.incident.restored_at))
+    return min(candidates, default=None)
+
+
+def per_phase(state: IncidentState, now: datetime) -> dict[str, timedelta]:
+    """Total time spent in each phase entered so far; the open span counts up to now.
+
+    A phase entered twice (went back to Contain) adds both spans. A span that ends before
+    it starts (clock skew between hosts) counts as zero rather than negative.
+    """
+    totals: dict[str, timedelta] = {}
+    for span in state.phases:
+        end = span.exited_at if span.exited_at is not None else now
+        length = _between(span.entered_at, end)
+        if length is None or length < _ZERO:
+            length = _ZERO
+        totals[span.phase] = totals.get(span.phase, _ZERO) + length
+    return totals
+
+
+def compute(state: IncidentState, now: datetime) -> Metrics:
+    """All clocks and metrics for `state` as of `now`."""
+    now = aware(now)
+    inc = state.incident
+    start = aware(inc.started_at) or aware(inc.declared_at)
+    span = state.current_phase_span()
+    in_phase = None
+    if span is not None:
+        in_phase = _between(span.entered_at, span.exited_at if span.exited_at is not None else now)
+    contained = contained_at(state)
+    return Metrics(
+        since_start=_between(start, now),
+        since_detected=_between(inc.detected_at, now),
+        since_declared=_between(inc.declared_at, now),
+        in_phase=in_phase,
+        per_phase=per_phase(state, now),
+        time_to_detect=_between(inc.started_at, inc.detected_at),
+        # Without a start time the declaration is measured from detection; with neither
+        # there is nothing to measure (declared - declared would claim an instant response).
+        time_to_declare=_between(inc.started_at or inc.detected_at, inc.declared_at),
+        time_to_contain=_between(start, contained),
+        time_to_mitigate=_between(start, inc.restored_at),
+        time_to_resolve=_between(start, inc.resolved_at),
+        next_update_in=_between(now, inc.next_update_at),
+        start=start,
+        contained_at=contained,
+    )

@@ -1,0 +1,187 @@
+"""Pydantic models for every row warroom stores, and the incident state built from them.
+
+Domain layer: imports nothing from Textual.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from warroom.core.kinds import USER_KINDS  # kinds a person may log; its own module so the CLI skips pydantic
+
+# Kinds only warroom itself writes; the CLI refuses them so nobody can forge a phase change.
+SYSTEM_KINDS: tuple[str, ...] = (
+    "declared",
+    "triage",
+    "severity",
+    "phase",
+    "checklist",
+    "flag",
+    "handoff",
+    "role",
+    "mitigation",
+    "containment",
+    "tempfix",
+    "restored",
+    "resolved",
+    "reopened",
+    "amend",
+    "strike",
+    "pin",
+    "unpin",
+)
+ALL_KINDS = USER_KINDS + SYSTEM_KINDS
+# Events that mark another event rather than tell part of the story themselves.
+MARKER_KINDS: tuple[str, ...] = ("amend", "strike", "pin", "unpin")
+# The kinds that scripts and alert hooks produce in bulk.
+BULK_KINDS: tuple[str, ...] = ("alert", "note")
+
+ROLE_NAMES: dict[str, str] = {
+    "commander": "Incident commander",
+    "comms": "Comms lead",
+    "ops": "Ops lead",
+    "scribe": "Scribe",
+}
+
+# An event whose time is this much earlier than when it was written counts as backdated.
+BACKDATED_AFTER = timedelta(seconds=60)
+
+
+class Row(BaseModel):
+    # defer_build: a class builds its validator on first use, not at import (start-up).
+    model_config = ConfigDict(frozen=False, extra="forbid", defer_build=True)
+
+
+class Incident(Row):
+    id: str
+    title: str
+    severity: int = Field(ge=1, le=4)
+    phase: str
+    status: Literal["open", "resolved"] = "open"
+    commander: str
+    roles: dict[str, str] = Field(default_factory=dict)
+    service: str | None = None
+    impact: str | None = None
+    impact_pct: float | None = None
+    mitigation: str | None = None
+    declared_at: datetime
+    started_at: datetime | None = None
+    detected_at: datetime | None = None
+    restored_at: datetime | None = None
+    resolved_at: datetime | None = None
+    next_update_at: datetime | None = None
+    updates_sent: int = 0
+
+
+class Event(Row):
+    seq: int | None = None  # local arrival order (SQLite rowid); set by the store
+    id: str
+    incident_id: str
+    ts: datetime  # when it happened (may be backdated)
+    recorded_at: datetime  # when it was written
+    kind: str
+    text: str
+    author: str
+    ref: str | None = None  # the event an amend/strike/pin points at
+    data: dict[str, Any] = Field(default_factory=dict)
+    # Folded in from marker events when read for display; never stored on the row.
+    struck: bool = False
+    pinned: bool = False
+    amended_text: str | None = None
+
+    @property
+    def backdated(self) -> bool:
+        return self.recorded_at - self.ts > BACKDATED_AFTER
+
+    @property
+    def shown_text(self) -> str:
+        return self.amended_text if self.amended_text is not None else self.text
+
+
+class PhaseSpan(Row):
+    phase: str
+    entered_at: datetime
+    exited_at: datetime | None = None
+
+
+class SeverityChange(Row):
+    at: datetime
+    old: int | None
+    new: int
+    by: str
+    reason: str = ""
+
+
+class ChecklistMark(Row):
+    phase: str
+    item: str
+    done: bool
+    by: str
+    at: datetime
+    answer: str = ""
+
+
+class FlagDecision(Row):
+    rule: str
+    action: Literal["ack", "dismiss", "snooze"]
+    at: datetime
+    by: str
+    reason: str = ""
+    until: datetime | None = None
+    fingerprint: str = ""  # the condition the decision was made about; a new one re-raises
+
+
+class TempFix(Row):
+    id: str
+    incident_id: str
+    what: str
+    where: str = ""
+    ticket: str = ""
+    added_at: datetime
+    added_by: str
+    removed_at: datetime | None = None
+    permanent: bool = False
+
+    @property
+    def in_place(self) -> bool:
+        return self.removed_at is None and not self.permanent
+
+
+class ActionItem(Row):
+    id: str
+    incident_id: str
+    action: str
+    owner: str = ""
+    due: str = ""
+    status: str = "Open"
+    created_at: datetime
+
+
+class IncidentState(Row):
+    """Everything the rules, clocks and documents need, read in one go.
+
+    `events` is in time order with amend/strike/pin folded in. For very long incidents
+    routine bulk events (alerts, notes) that nobody pinned are left out and
+    `events_truncated` is set; `warroom doc timeline` streams them all.
+    """
+
+    incident: Incident
+    events: list[Event] = Field(default_factory=list)
+    events_truncated: bool = False
+    event_count: int = 0
+    phases: list[PhaseSpan] = Field(default_factory=list)
+    severity_history: list[SeverityChange] = Field(default_factory=list)
+    checklist: dict[str, ChecklistMark] = Field(default_factory=dict)  # "phase:item" -> latest mark
+    flags: list[FlagDecision] = Field(default_factory=list)
+    temp_fixes: list[TempFix] = Field(default_factory=list)
+    action_items: list[ActionItem] = Field(default_factory=list)
+    postmortem: dict[str, str] = Field(default_factory=dict)  # human-written postmortem sections
+    handoff_draft: str = ""
+    handoffs: list[Event] = Field(default_factory=list)
+    last_comms_at: datetime | None = None
+
+    def current_phase_span(self) -> PhaseSpan | None:
+        return self.phases[-1] if self.phases else None

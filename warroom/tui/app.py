@@ -1,0 +1,165 @@
+"""The Textual app: wiring only. Screens do the work; the store is opened here and shared."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+
+from warroom.core.author import default_author
+from warroom.core.errors import WarroomError
+from warroom.core.locations import styles_dir
+from warroom.core.playbook import Playbook
+from warroom.core.timeutil import now as system_now
+from warroom.tui.commands import BindingCommands
+from warroom.tui.messages import DeclareIncident, OpenIncident, ShowIncidents
+
+
+class WarroomApp(App[None]):
+    TITLE = "warroom"
+    CSS_PATH = [
+        styles_dir() / name
+        for name in ("app.tcss", "warroom.tcss", "dialogs.tcss", "comms.tcss", "practice.tcss", "event_detail.tcss")
+    ]
+    COMMANDS = App.COMMANDS | {BindingCommands}
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("f1", "help", "Help", show=False),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        db_path: Path,
+        playbook: Playbook,
+        clock: Callable[[], datetime] = system_now,
+        incident_id: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.db_path = Path(db_path)
+        self.playbook = playbook
+        self.clock = clock
+        self.author = default_author()
+        self.store = None  # an open warroom.core.store.Store once mounted
+        self._wanted = incident_id
+
+    def notify(self, message: str, *, markup: bool = True, **kwargs) -> None:
+        """Notifications quote incident text (titles, names, errors): never read as markup.
+
+        Every widget's and screen's notify() ends here, so one override covers them all.
+        """
+        super().notify(message, markup=False, **kwargs)
+
+    async def on_mount(self) -> None:
+        from warroom.core.store import Store
+
+        try:
+            self.store = await Store.open(self.db_path, clock=self.clock)
+            incidents = await self.store.incidents()
+        except Exception as exc:
+            self.exit(return_code=1, message=f"warroom: {exc}")
+            return
+        if self._wanted is not None:
+            await self._open(self._wanted)
+        elif len(incidents) == 1:
+            await self._open(incidents[0].id)
+        elif incidents:
+            await self._show_switcher()
+        else:
+            await self._show_declare()
+
+    async def on_unmount(self) -> None:
+        if self.store is not None:
+            await self.store.close()
+
+    # ----- what is on screen: one main screen above the default, modals above it ----------
+
+    @property
+    def war_room(self):
+        from warroom.tui.screens.warroom import WarRoomScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, WarRoomScreen):
+                return screen
+        return None
+
+    async def _show(self, screen) -> None:
+        if self.war_room is not None:
+            await self.war_room.save_handoff_now()
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if len(self.screen_stack) == 2:
+            await self.switch_screen(screen)
+        else:
+            await self.push_screen(screen)
+
+    async def _open(self, incident_id: str) -> None:
+        from warroom.tui.screens.warroom import WarRoomScreen
+
+        try:
+            incident = await self.store.find_incident(incident_id)
+        except WarroomError as exc:
+            self.notify(str(exc), severity="error")
+            if self.war_room is None:  # nothing on screen yet: offer the list instead
+                await self._show_switcher()
+            return
+        await self._show(WarRoomScreen(self.playbook, incident.id))
+
+    async def _show_switcher(self) -> None:
+        from warroom.tui.screens.switcher import SwitcherScreen
+
+        current = self.war_room.incident_id if self.war_room is not None else None
+        incidents = await self.store.incidents()
+        if not incidents:
+            await self._show_declare()
+            return
+        await self._show(SwitcherScreen(incidents, self.playbook, current))
+
+    async def _show_declare(self) -> None:
+        from warroom.tui.screens.declare import DeclareScreen
+
+        can_go_back = bool(await self.store.incidents())
+        await self._show(DeclareScreen(self.playbook, can_go_back))
+
+    async def on_open_incident(self, message: OpenIncident) -> None:
+        await self._open(message.incident_id)
+
+    async def on_show_incidents(self, message: ShowIncidents) -> None:
+        await self._show_switcher()
+
+    async def on_declare_incident(self, message: DeclareIncident) -> None:
+        await self._show_declare()
+
+    # ----- app-wide actions --------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from warroom.tui.screens.help import HelpScreen, help_rows
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        rows = help_rows(self, self.screen)
+        self.push_screen(HelpScreen(rows, getattr(self.screen, "HELP_NAME", "warroom")))
+
+    async def action_quit(self) -> None:
+        if self.war_room is not None:
+            await self.war_room.save_handoff_now()
+        self.exit()
+
+
+def build_app(
+    db_path: Path | str,
+    playbook: Playbook,
+    clock: Callable[[], datetime] | None = None,
+    incident_id: str | None = None,
+) -> WarroomApp:
+    """The one factory: the CLI, the tests and the benchmarks all build the app here."""
+    return WarroomApp(Path(db_path), playbook, clock or system_now, incident_id)
+
+
+def run(db_path: Path, playbook: Playbook) -> int:
+    app = build_app(db_path, playbook)
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,220 @@
+"""Declare an incident: only the title is required, because in a SEV-1 nobody fills forms.
+
+The five triage questions come from the playbook; "how bad" is answered by picking the
+impact, which suggests the severity; ctrl+s declares with the severity shown.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Input, Label, RadioButton, RadioSet, Static
+
+from warroom.core.errors import WarroomError
+from warroom.core.playbook import Playbook
+from warroom.core.safetext import one_line
+from warroom.core.timeutil import duration, local, parse_at
+from warroom.tui.messages import OpenIncident, ShowIncidents
+from warroom.tui.widgets.keybar import KeyBar
+from warroom.tui.widgets.severity_guide import SeverityGuide
+
+# The triage question answered by the impact picker rather than free text.
+HOW_BAD = "how_bad"
+# The triage question whose answer, when it starts with a time (14:32, -10m), sets started_at.
+STARTED = "started"
+DEFAULT_SEVERITY = 2
+# A start further back than this (or on another day) is shown as read before it is committed:
+# "14:32" typed at 12:50 means yesterday's 14:32, and the clocks would say "since start 22h".
+SURPRISING_START = timedelta(hours=6)
+# An answer starting like a time (14:32, -10m, 2026-03-10T14:32) that the parser refuses is
+# reported; any other answer ("after lunch") simply has no time in it.
+_TIME_LIKE = re.compile(r"^-?\d")
+
+
+class DeclareScreen(Screen[None]):
+    HELP_NAME = "declare"
+    BINDINGS = [
+        Binding("ctrl+s", "declare", "Declare", priority=True),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, playbook: Playbook, can_go_back: bool = False) -> None:
+        super().__init__()
+        self._playbook = playbook
+        self._can_go_back = can_go_back
+        self._overridden = False  # the commander picked a severity: impact no longer moves it
+        self._busy = False
+
+    def compose(self) -> ComposeResult:
+        pb = self._playbook
+        with VerticalScroll(id="declare-form") as form:
+            form.border_title = "Declare an incident"
+            form.border_subtitle = "only the title is required · ctrl+s declares"
+            yield Label("Title (required)", classes="field-label")
+            yield Input(placeholder="What is on fire, in a few words", id="title")
+            for question in pb.triage:
+                if question.key == HOW_BAD:
+                    yield Label(f"{question.question} — {question.why}", classes="field-label")
+                    with Horizontal(id="impact-row"):
+                        with RadioSet(id="impact"):
+                            for impact in pb.impacts:
+                                yield RadioButton(f"{impact.label} → SEV-{impact.severity}", name=impact.key)
+                        yield Input(placeholder="% affected (optional)", type="number", id="impact-pct")
+                    continue
+                yield Label(f"{question.question} — {question.why}", classes="field-label")
+                yield Input(id=f"triage-{question.key}")
+                if question.key == STARTED:
+                    reading = Static("", id="started-reading")
+                    reading.display = False  # shown only when the time may be misread
+                    yield reading
+            yield Label("Severity — 1-4 on the guide overrides the suggestion", classes="field-label")
+            yield SeverityGuide(pb, selected=DEFAULT_SEVERITY, id="declare-severity")
+            yield Static("", id="declare-summary")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.query_one("#title", Input).focus()
+        self._summarise()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == f"triage-{STARTED}":
+            reading = start_reading(event.value, self.app.clock())
+            self.query_one("#started-reading", Static).update(reading)
+            self.query_one("#started-reading", Static).display = bool(reading)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.focus_next()
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        impact = self._impact()
+        if impact is not None:
+            guide = self.query_one(SeverityGuide)
+            guide.suggested = impact.severity
+            if not self._overridden:
+                guide.selected = impact.severity
+        self._summarise()
+
+    def on_severity_guide_changed(self, event: SeverityGuide.Changed) -> None:
+        guide = self.query_one(SeverityGuide)
+        if guide.has_focus:
+            self._overridden = True
+        self._summarise()
+
+    def on_severity_guide_chosen(self, event: SeverityGuide.Chosen) -> None:
+        self.run_worker(self.action_declare())
+
+    def _impact(self):
+        pressed = self.query_one("#impact", RadioSet).pressed_button if self.query("#impact") else None
+        if pressed is None:
+            return None
+        return next((i for i in self._playbook.impacts if i.key == pressed.name), None)
+
+    def _summarise(self) -> None:
+        guide = self.query_one(SeverityGuide)
+        text = f"Will declare SEV-{guide.selected}"
+        if guide.suggested is not None:
+            text += " (suggested by impact)" if guide.selected == guide.suggested else " (overriding the suggestion)"
+        self.query_one("#declare-summary", Static).update(text)
+
+    async def action_declare(self) -> None:
+        if self._busy:
+            return
+        title = self.query_one("#title", Input).value.strip()
+        if not title:
+            self.notify("An incident needs a title.", severity="error")
+            self.query_one("#title", Input).focus()
+            return
+        pb = self._playbook
+        triage = {q.key: self.query_one(f"#triage-{q.key}", Input).value.strip() for q in pb.triage if q.key != HOW_BAD}
+        impact = self._impact()
+        pct_text = self.query_one("#impact-pct", Input).value.strip() if self.query("#impact-pct") else ""
+        try:
+            pct = float(pct_text) if pct_text else None
+        except ValueError:
+            self.notify(f"{pct_text!r} is not a percentage.", severity="error")
+            return
+        if pct is not None and not 0 <= pct <= 100:
+            self.notify("The percentage must be between 0 and 100.", severity="error")
+            return
+        if impact is not None:
+            triage[HOW_BAD] = impact.label + (f" ({pct:g}%)" if pct is not None else "")
+        severity = self.query_one(SeverityGuide).selected
+        store = self.app.store
+        declared = store.clock()
+        started_at = started_from(triage.get(STARTED, ""), declared)
+        self._busy = True
+        try:
+            incident = await store.declare(
+                title,
+                severity,
+                self.app.author,
+                first_phase=pb.phases[0].key,
+                triage=triage,
+                impact=impact.key if impact else None,
+                impact_pct=pct,
+                started_at=started_at,
+                next_update_at=declared + timedelta(minutes=pb.severity(severity).update_every_minutes),
+            )
+        except WarroomError as exc:
+            self.notify(str(exc), title="Not declared", severity="error")
+            return
+        finally:
+            self._busy = False
+        self.notify(f"Declared {incident.id} (SEV-{severity})")
+        self.app.post_message(OpenIncident(incident.id))
+
+    def action_back(self) -> None:
+        self.app.post_message(ShowIncidents())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back":
+            return self._can_go_back
+        return True
+
+
+def _start_token(answer: str) -> str:
+    first = answer.replace(",", " ").split(maxsplit=1)
+    return first[0] if first else ""
+
+
+def started_from(answer: str, declared: datetime) -> datetime | None:
+    """`14:32, right after the deploy` -> 14:32 today; an answer without a time -> None."""
+    token = _start_token(answer)
+    if not token:
+        return None
+    try:
+        return parse_at(token, declared)
+    except ValueError:
+        return None
+
+
+def start_reading(answer: str, declared: datetime) -> Text:
+    """How the answer's time is read, when that may surprise: another day, or long ago
+    ("read as yesterday 14:32 (22h18m ago)"); the parser's refusal for a time it will not
+    take (a daylight-saving gap); empty otherwise."""
+    token = _start_token(answer)
+    if not _TIME_LIKE.match(token):
+        return Text()
+    try:
+        start = parse_at(token, declared)
+    except ValueError as exc:
+        return Text.assemble(("⚑ not read as the start: ", "bold"), one_line(str(exc)))
+    start_day, today = local(start).date(), local(declared).date()
+    if start_day == today and declared - start <= SURPRISING_START:
+        return Text()
+    if start_day == today:
+        day = "today"
+    elif start_day == today - timedelta(days=1):
+        day = "yesterday"
+    else:
+        day = f"{start_day:%a %Y-%m-%d}"
+    return Text.assemble(
+        ("⚑ read as ", "bold"), (f"{day} {local(start):%H:%M}", "bold"), f" ({duration(declared - start)} ago)"
+    )

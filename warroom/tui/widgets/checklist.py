@@ -1,0 +1,118 @@
+"""The checklist pane: the current phase's items from the playbook, ticked by key.
+
+Other phases are folded to one line with their progress (3/5).
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from warroom.core import rules
+from warroom.core.models import IncidentState
+from warroom.core.playbook import Playbook
+from warroom.core.safetext import one_line
+from warroom.core.timeutil import hm
+
+
+class Checklist(OptionList):
+    BINDINGS = [
+        Binding("space", "toggle", "Tick/untick"),
+        Binding("enter", "answer", "Tick with answer"),
+    ]
+
+    class TickRequested(Message):
+        """The commander wants an item ticked (or unticked); the screen writes it."""
+
+        def __init__(self, phase: str, item: str, label: str, done: bool, ask_answer: bool, answer: str) -> None:
+            super().__init__()
+            self.phase = phase
+            self.item = item
+            self.label = label
+            self.done = done
+            self.ask_answer = ask_answer
+            self.answer = answer
+
+    def __init__(self, playbook: Playbook, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._playbook = playbook
+        self._state: IncidentState | None = None
+        self._shown: tuple[tuple[str | None, str], ...] = ()
+
+    def show(self, state: IncidentState) -> None:
+        self._state = state
+        current = state.incident.phase
+        keep = self.highlighted_option.id if self.highlighted_option else None
+        options: list[Option] = []
+        progress = rules.phase_progress(state, self._playbook)
+        for phase in self._playbook.phases:
+            marks = [state.checklist.get(f"{phase.key}:{item.id}") for item in phase.items]
+            done = progress[phase.key][0]
+            head = Text(no_wrap=True, overflow="ellipsis")
+            if phase.key != current:
+                head.append(f"▸ {phase.name} ", "dim")
+                head.append(f"{done}/{len(phase.items)}", "dim")
+                options.append(Option(head, id=f"phase:{phase.key}", disabled=True))
+                continue
+            head.append(f"▾ {phase.name} ", "bold")
+            head.append(f"{done}/{len(phase.items)}  ", "bold")
+            head.append(phase.purpose, "italic")
+            options.append(Option(head, id=f"phase:{phase.key}", disabled=True))
+            for item, mark in zip(phase.items, marks):
+                line = Text()
+                ticked = rules.item_done(state, phase.key, item.id, item.requires, item.done_when)
+                recorded = rules.item_evidence(state, item.done_when)
+                line.append(
+                    "[x] " if ticked else "[ ] ", f"bold {self.app.theme_variables['success']}" if ticked else ""
+                )
+                line.append(item.text)
+                if mark and mark.done and not ticked:
+                    line.append("  (ticked, but a temporary fix is still in place)", "italic")
+                if mark and mark.done:
+                    line.append(f"  {one_line(mark.by, 12)} {hm(mark.at)}", "dim")
+                elif recorded is not None:
+                    line.append(f"  on the timeline {hm(recorded)}", "dim")
+                answer = mark.answer if mark and mark.answer else rules.item_answer(state, item.done_when)
+                if answer:  # ticked with an answer, or answered on the declare screen
+                    line.append(f"\n    → {one_line(answer, 200)}", "italic")
+                options.append(Option(line, id=f"{phase.key}:{item.id}"))
+        # Shown again after every write: rebuilding an unchanged list would redraw the pane.
+        shown = tuple((o.id, o.prompt.plain) for o in options)  # type: ignore[union-attr]
+        if shown == self._shown:
+            return
+        self._shown = shown
+        self.set_options(options)
+        self.border_title = "Checklist"
+        self.border_subtitle = "space tick · enter answer"
+        index = self._index_of(keep) if keep else None
+        if index is None:
+            index = next((i for i, o in enumerate(options) if not o.disabled), None)
+        self.highlighted = index
+
+    def _index_of(self, option_id: str) -> int | None:
+        try:
+            return self.get_option_index(option_id)
+        except Exception:
+            return None
+
+    def _request(self, ask_answer: bool) -> None:
+        option = self.highlighted_option
+        if option is None or option.disabled or option.id is None or self._state is None:
+            return
+        phase_key, item_id = option.id.split(":", 1)
+        item = next(i for i in self._playbook.phase(phase_key).items if i.id == item_id)
+        mark = self._state.checklist.get(option.id)
+        was_done = bool(mark and mark.done)
+        done = True if ask_answer else not was_done
+        self.post_message(
+            self.TickRequested(phase_key, item_id, item.text, done, ask_answer, mark.answer if mark else "")
+        )
+
+    def action_toggle(self) -> None:
+        self._request(ask_answer=False)
+
+    def action_answer(self) -> None:
+        self._request(ask_answer=True)

@@ -1,0 +1,108 @@
+"""The red-flags pane: what the rules (warroom.core.rules) say needs the commander's attention now.
+
+One option per prompt (thought, reality, action and why it fires now). On the highlighted
+prompt the commander acknowledges, dismisses with a reason or snoozes it; the pane only
+asks, the screen writes the decision (a `flag` event) and the prompt goes on the next
+evaluation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from warroom.core.rules import Prompt
+from warroom.core.safetext import one_line
+
+Decision = Literal["ack", "dismiss", "snooze"]
+EMPTY = "No red flags right now."
+
+
+class RedFlags(OptionList):
+    BINDINGS = [
+        Binding("a", "decide('ack')", "Acknowledge flag"),
+        Binding("d", "decide('dismiss')", "Dismiss flag…"),
+        Binding("z", "decide('snooze')", "Snooze flag…"),
+    ]
+
+    class DecisionRequested(Message):
+        """The commander wants to acknowledge, dismiss or snooze a prompt."""
+
+        def __init__(self, prompt: Prompt, action: Decision) -> None:
+            super().__init__()
+            self.prompt = prompt
+            self.action = action
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._prompts: tuple[Prompt, ...] = ()
+        self._shown: tuple[Prompt, ...] | None = None
+
+    def on_mount(self) -> None:
+        self.border_title = "Red flags"
+
+    @property
+    def prompts(self) -> tuple[Prompt, ...]:
+        return self._prompts
+
+    @property
+    def selected_prompt(self) -> Prompt | None:
+        option = self.highlighted_option
+        if option is None or option.disabled:
+            return None
+        return next((p for p in self._prompts if p.flag_id == option.id), None)
+
+    def show(self, prompts: Sequence[Prompt]) -> None:
+        prompts = tuple(prompts)
+        self.border_title = f"Red flags ({len(prompts)})" if prompts else "Red flags"
+        self.border_subtitle = "a ack · d dismiss · z snooze" if prompts else ""
+        self.set_class(bool(prompts), "-raised")
+        self._prompts = prompts
+        if prompts == self._shown:
+            return  # evaluated every few seconds: leave the highlight and scroll alone
+        self._shown = prompts
+        keep = self.highlighted_option.id if self.highlighted_option else None
+        if not prompts:
+            self.set_options([Option(Text(EMPTY, "dim"), disabled=True)])
+            return
+        options: list[Option | None] = []
+        for prompt in prompts:
+            if options:
+                options.append(None)  # a separator line between prompts
+            options.append(Option(render_prompt(prompt), id=prompt.flag_id))
+        self.set_options(options)
+        ids = [p.flag_id for p in prompts]
+        self.highlighted = ids.index(keep) if keep in ids else 0
+
+    def unavailable(self, why: str) -> None:
+        self.border_title = "Red flags"
+        self.border_subtitle = ""
+        self._prompts = ()
+        self._shown = None
+        self.set_options([Option(Text(one_line(why, 300), "italic"), disabled=True)])
+
+    def action_decide(self, action: Decision) -> None:
+        prompt = self.selected_prompt
+        if prompt is None:
+            self.app.bell()
+            return
+        self.post_message(self.DecisionRequested(prompt, action))
+
+
+def render_prompt(prompt: Prompt) -> Text:
+    """Thought, reality, action and the detail (which quotes incident text: shown literally)."""
+    error = prompt.level == "error"
+    body = Text()
+    body.append("⚑ ", "bold red" if error else "bold yellow")
+    body.append(f"“{one_line(prompt.thought)}”\n", "bold")
+    body.append(f"  {one_line(prompt.reality)}\n")
+    body.append(f"  → {one_line(prompt.action)}", "italic")
+    if prompt.detail:
+        body.append(f"\n  {one_line(prompt.detail, 300)}", "dim")
+    return body

@@ -1,0 +1,65 @@
+"""The severity pane: the current SEV with its guide row, the response clock and the history."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from warroom.core import metrics
+from warroom.core.models import IncidentState
+from warroom.core.playbook import Playbook
+from warroom.core.safetext import one_line
+from warroom.core.timeutil import duration, hm
+from warroom.tui.widgets.quiet import update_if_changed
+
+
+class SeverityPane(VerticalScroll, can_focus=True):
+    def __init__(self, playbook: Playbook, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._playbook = playbook
+        self._state: IncidentState | None = None
+
+    def compose(self):
+        yield Static("", id="sev-body")
+
+    def on_mount(self) -> None:
+        self.border_title = "Severity"
+
+    def show(self, state: IncidentState, now: datetime) -> None:
+        self._state = state
+        self.tick(now)
+
+    def tick(self, now: datetime) -> None:
+        if self._state is None:
+            return
+        incident = self._state.incident
+        guide = self._playbook.severity(incident.severity)
+        body = Text()
+        body.append(f"SEV-{incident.severity} ", "bold")
+        body.append(f"{guide.impact}\n")
+        for label, value in (("Response", guide.response), ("Within", guide.response_time), ("Who", guide.who)):
+            body.append(f"{label:<9}", "dim")
+            body.append(f"{value}\n")
+        body.append(f"{'Declared':<9}", "dim")
+        measured = metrics.compute(self._state, now)
+        body.append(f"{duration(measured.since_declared)} ago, respond {duration_minutes(guide.response_minutes)}\n")
+        left = measured.next_update_in
+        if left is not None and incident.status == "open":  # a resolved incident owes no update
+            body.append(f"{'Update':<9}", "dim")
+            if left.total_seconds() < 0:
+                body.append(f"overdue by {duration(-left)}\n", f"bold {self.app.theme_variables['error']}")
+            else:
+                body.append(f"due in {duration(left)} (every {guide.update_every_minutes}m)\n")
+        history = self._state.severity_history
+        if history:
+            body.append("History ", "dim")
+            steps = [f"{hm(c.at)} SEV-{c.new}" if c.old is None else f"{hm(c.at)} {c.old}→{c.new}" for c in history]
+            body.append(one_line(", ".join(steps)))
+        update_if_changed(self.query_one("#sev-body", Static), body)
+
+
+def duration_minutes(minutes: int) -> str:
+    return "immediate" if minutes == 0 else duration(timedelta(minutes=minutes))

@@ -1,0 +1,295 @@
+"""The timeline pane: a virtual list over the incident's event keys.
+
+Only the visible rows (plus a margin) are ever fetched, in pages, and cached, so an
+incident with 100,000 events opens as fast as one with ten (Line API `ScrollView`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from warroom.core.models import USER_KINDS, Event
+from warroom.core.safetext import one_line
+from warroom.core.timeutil import hms, local
+
+Fetch = Callable[[list[int]], Awaitable[list[Event]]]
+
+# Rows fetched around the visible window, so scrolling a page needs no round trip.
+MARGIN = 100
+# Past this many cached rows, rows far from view are dropped.
+CACHE_LIMIT = 4_000
+KIND_WIDTH = 11  # "containment", the longest kind
+AUTHOR_WIDTH = 12
+PINNED, BACKDATED, AMENDED = "★", "↶", "✎"
+
+
+class Timeline(ScrollView, can_focus=True):
+    """Rows: local time, markers, kind, author, text. A cursor selects one event."""
+
+    BINDINGS = [
+        Binding("up", "cursor(-1)", "Up", show=False),
+        Binding("down", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "first", "First", show=False),
+        Binding("end", "last", "Last", show=False),
+        Binding("enter", "open", "Event in full", show=False),
+    ]
+    COMPONENT_CLASSES = {
+        "timeline--cursor",
+        "timeline--time",
+        "timeline--marker",
+        "timeline--kind",
+        "timeline--alert",
+        "timeline--system",
+        "timeline--author",
+        "timeline--struck",
+        "timeline--loading",
+    }
+    DEFAULT_CSS = """
+    Timeline { background: $surface; overflow-x: hidden; }
+    Timeline > .timeline--cursor { background: $accent 40%; }
+    Timeline:focus > .timeline--cursor { background: $accent; color: $text; }
+    Timeline > .timeline--time { color: $text-muted; }
+    Timeline > .timeline--marker { color: $warning; }
+    Timeline > .timeline--kind { color: $text-success; text-style: bold; }
+    Timeline > .timeline--alert { color: $text-warning; text-style: bold; }
+    Timeline > .timeline--system { color: $text-muted; }
+    Timeline > .timeline--author { color: $text-muted; }
+    Timeline > .timeline--struck { color: $text-muted; text-style: strike; }
+    Timeline > .timeline--loading { color: $text-disabled; }
+    """
+
+    cursor: reactive[int] = reactive(-1, always_update=True)
+
+    class Highlighted(Message):
+        """The cursor moved (the screen refreshes which actions apply)."""
+
+    class Opened(Message):
+        """Enter on a row: the screen shows the event in full."""
+
+        def __init__(self, event: Event) -> None:
+            super().__init__()
+            self.event = event
+
+    def __init__(self, fetch: Fetch, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._fetch = fetch
+        self.keys: list[int | None] = []  # None: a row whose key is not read yet
+        self._cache: dict[int, Event] = {}
+        self._pending: set[int] = set()
+        self._last_ts: datetime | None = None
+        # Bumped when cached rows go stale; a page fetched before that is not cached.
+        self._generation = 0
+        # An incident that runs past midnight (or is read another day) shows each row's date.
+        self.with_dates = False
+
+    # ----- data in ------------------------------------------------------------------
+
+    def load_tail(self, count: int, tail: list[Event]) -> None:
+        """Only the newest of `count` rows, already read: the rows before them show as
+        loading (…) until `load` brings every key."""
+        seqs = [e.seq for e in tail]
+        self.load([*([None] * (count - len(seqs))), *seqs], tail[-1].ts if tail else None)  # type: ignore[list-item]
+        self._cache.update((e.seq, e) for e in tail)
+
+    def load(self, keys: list[int], last_ts: datetime | None, keep_seq: int | None = None) -> None:
+        """Replace the key list; the cursor stays on `keep_seq` if given, on its row if that
+        row's key was not known yet, else goes to the end."""
+        if keep_seq is None and 0 <= self.cursor < len(self.keys) and self.keys[self.cursor] is None:
+            keep_index: int | None = self.cursor
+        else:
+            keep_index = None
+        self.keys = keys
+        self._last_ts = last_ts
+        # The cache stays: rows do not change under a new key list (markers invalidate their
+        # own), and clearing it made the rows already drawn flash "…" until fetched again.
+        self._pending.clear()
+        self._generation += 1
+        self._resize()
+        index = self.index_of(keep_seq) if keep_seq is not None else keep_index
+        self.move_to(index if index is not None else len(keys) - 1)
+        self.call_after_refresh(self._show_cursor)
+        self.refresh()
+
+    def add(self, event: Event) -> bool:
+        """Append a new event if it belongs at the end; False means the keys need a reload."""
+        if event.seq in self.keys[-100:]:
+            return True  # already listed: written between reading the keys and the last seq
+        if self._last_ts is not None and event.ts < self._last_ts:
+            return False
+        follow = self.cursor >= len(self.keys) - 1
+        self.keys.append(event.seq)
+        self._cache[event.seq] = event
+        self._last_ts = event.ts
+        self._resize()
+        if follow:
+            self.move_to(len(self.keys) - 1)
+        self.refresh()
+        return True
+
+    def show_dates(self, on: bool) -> None:
+        if on != self.with_dates:
+            self.with_dates = on
+            self.refresh()
+
+    def invalidate(self, event_id: str | None) -> None:
+        """A marker (amend/strike/pin) changed this event: fetch it again when shown."""
+        self._generation += 1  # a page in flight may hold the old version
+        for seq, event in list(self._cache.items()):
+            if event.id == event_id:
+                del self._cache[seq]
+                self.refresh()
+
+    def index_of(self, seq: int | None) -> int | None:
+        if seq is None:
+            return None
+        try:
+            return self.keys.index(seq)
+        except ValueError:
+            return None
+
+    @property
+    def selected_seq(self) -> int | None:
+        return self.keys[self.cursor] if 0 <= self.cursor < len(self.keys) else None
+
+    @property
+    def selected_event(self) -> Event | None:
+        seq = self.selected_seq
+        return self._cache.get(seq) if seq is not None else None
+
+    def _resize(self) -> None:
+        # Width 0: rows are cut to the pane, never scrolled sideways.
+        self.virtual_size = Size(0, len(self.keys))
+
+    def on_resize(self) -> None:
+        self._resize()
+        self.call_after_refresh(self._show_cursor)
+
+    # ----- cursor ---------------------------------------------------------------------
+
+    def move_to(self, index: int) -> None:
+        if not self.keys:
+            self.cursor = -1
+            return
+        self.cursor = max(0, min(len(self.keys) - 1, index))
+        self._show_cursor()
+
+    def _show_cursor(self) -> None:
+        if self.cursor < 0:
+            return
+        height = max(1, self.scrollable_content_region.height)
+        top = int(self.scroll_y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+
+    def watch_cursor(self) -> None:
+        self.refresh()
+        self.post_message(self.Highlighted())
+
+    def action_cursor(self, step: int) -> None:
+        self.move_to(self.cursor + step)
+
+    def action_page(self, direction: int) -> None:
+        self.move_to(self.cursor + direction * max(1, self.scrollable_content_region.height - 1))
+
+    def action_open(self) -> None:
+        event = self.selected_event
+        if event is not None:
+            self.post_message(self.Opened(event))
+
+    def action_first(self) -> None:
+        self.move_to(0)
+
+    def action_last(self) -> None:
+        self.move_to(len(self.keys) - 1)
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is not None:
+            self.move_to(int(self.scroll_y) + offset.y)
+
+    # ----- paging ---------------------------------------------------------------------
+
+    def _want(self, index: int) -> None:
+        """Fetch the uncached rows around `index` in one query."""
+        top = int(self.scroll_y)
+        height = self.scrollable_content_region.height
+        start = max(0, min(index, top) - MARGIN)
+        end = min(len(self.keys), max(index, top + height) + MARGIN)
+        wanted = [s for s in self.keys[start:end] if s is not None and s not in self._cache and s not in self._pending]
+        if not wanted:
+            return
+        self._pending.update(wanted)
+        if len(self._cache) > CACHE_LIMIT:
+            keep = set(self.keys[start:end])
+            self._cache = {s: e for s, e in self._cache.items() if s in keep}
+        self.run_worker(self._load_page(wanted, self._generation), group="timeline-page")
+
+    async def _load_page(self, seqs: list[int], generation: int) -> None:
+        try:
+            events = await self._fetch(seqs)
+        except Exception as exc:
+            self.notify(f"Could not read the timeline: {exc}", severity="error")
+            return
+        finally:
+            self._pending.difference_update(seqs)
+        if generation == self._generation:
+            for event in events:
+                self._cache[event.seq] = event
+            if self.selected_seq in seqs:
+                self.post_message(self.Highlighted())  # the selected row is known now
+        self.refresh()  # if stale, the rows are asked for again when drawn
+
+    # ----- rendering ------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        index = int(self.scroll_y) + y
+        base = self.rich_style
+        if index >= len(self.keys):
+            return Strip.blank(width, base)
+        event = self._cache.get(self.keys[index])
+        if event is None:
+            self._want(index)
+            text = Text("  …", style=self.get_component_rich_style("timeline--loading"))
+        else:
+            text = self.row_text(event)
+        text.truncate(width, overflow="ellipsis")  # a cut row says so
+        if index == self.cursor:
+            text.stylize(self.get_component_rich_style("timeline--cursor"))
+        segments = list(text.render(self.app.console))
+        return Strip(segments).crop_extend(0, width, base).apply_style(base).simplify()
+
+    def row_text(self, event: Event) -> Text:
+        style = self.get_component_rich_style
+        markers = (
+            (PINNED if event.pinned else " ")
+            + (BACKDATED if event.backdated else " ")
+            + (AMENDED if event.amended_text is not None else " ")
+        )
+        if event.kind == "alert":
+            kind_style = "timeline--alert"
+        else:
+            kind_style = "timeline--kind" if event.kind in USER_KINDS else "timeline--system"
+        text = Text(no_wrap=True, end="")
+        stamp = f"{local(event.ts):%m-%d} {hms(event.ts)}" if self.with_dates else hms(event.ts)
+        text.append(stamp, style("timeline--time"))
+        text.append(f" {markers} ", style("timeline--marker"))
+        text.append(f"{event.kind[:KIND_WIDTH]:<{KIND_WIDTH}} ", style(kind_style))
+        text.append(f"{one_line(event.author, AUTHOR_WIDTH):<{AUTHOR_WIDTH}} ", style("timeline--author"))
+        body = one_line(event.shown_text, 400)
+        text.append(body, style("timeline--struck") if event.struck else None)
+        return text
