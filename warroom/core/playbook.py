@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal, get_args
 
@@ -27,6 +27,15 @@ from pydantic import (
 from warroom.core.errors import PlaybookError
 
 SHIPPED = Path(__file__).parent / "data" / "playbook.toml"
+
+# The roles the code looks entries up by (`role = "..."` in the TOML), so a team may rename
+# every key and name. Each must be played by exactly one entry of its kind. An entry
+# without `role` whose key is a role name plays that role (a playbook written before roles
+# keeps working).
+PHASE_ROLES: tuple[str, ...] = ("assess", "contain", "mitigate", "diagnose", "fix", "postmortem")
+QUESTION_ROLES: tuple[str, ...] = ("broken", "affected", "started", "changed", "how_bad")
+SITUATION_ROLES: tuple[str, ...] = ("bad_deploy",)
+DOCUMENT_ROLES: tuple[str, ...] = ("status", "internal", "external", "handoff", "postmortem", "timeline")
 # done_when = "answered:KEY": the item is done by the answer to triage question KEY.
 ANSWERED = "answered:"
 
@@ -95,6 +104,7 @@ _DONE_WHEN_WORDS: tuple[str, ...] = get_args(get_args(ChecklistItem.model_fields
 class Phase(Spec):
     key: str
     name: str
+    role: str | None = None  # one of PHASE_ROLES
     purpose: str
     mode: Literal["speed", "thoroughness"]
     timebox_minutes: int | None = Field(default=None, gt=0)
@@ -128,6 +138,7 @@ class TriageQuestion(Spec):
     key: str
     question: str
     why: str
+    role: str | None = None  # one of QUESTION_ROLES
     # A real answer names a recent change (a deploy, a config push): the rollback-first
     # red flag counts it like a logged change, timed at the declaration.
     counts_as_change: bool = False
@@ -169,6 +180,7 @@ class Containment(Spec):
     key: str
     situation: str
     action: str
+    role: str | None = None  # one of SITUATION_ROLES
 
 
 class Mitigation(Spec):
@@ -206,6 +218,7 @@ class DocumentSpec(Spec):
     title: str
     template: str
     copy_key: str = Field(default="", max_length=1)  # the TUI's copy key for it
+    role: str | None = None  # one of DOCUMENT_ROLES; a team's own document needs none
 
 
 class Thresholds(Spec):
@@ -232,8 +245,10 @@ class Playbook(Spec):
     first_five_minutes: list[str]
     red_flags: list[RedFlag]
     postmortem_sections: list[PostmortemSection] = Field(min_length=1)
-    # Generated documents beyond (or rewording) the built-in ones; templates_dir is
-    # relative to the playbook file and searched before the shipped templates.
+    # The generated documents. The list lives once, in the shipped playbook; a team's
+    # entries reword one (the entry with the same role, or key) or add their own, and a
+    # team playbook without any keeps the shipped ones. templates_dir is relative to the
+    # playbook file and searched before the shipped templates.
     documents: list[DocumentSpec] = Field(default_factory=list)
     templates_dir: str | None = None
     # Triage answers that say there is nothing to tell ("none", "unknown"): they neither
@@ -251,6 +266,30 @@ class Playbook(Spec):
         if len(set(keys)) != len(keys):
             raise ValueError("phase keys must be unique")
         return self
+
+    @field_validator("documents", mode="after")
+    @classmethod
+    def _over_shipped_documents(cls, documents: list[DocumentSpec]) -> list[DocumentSpec]:
+        merged = list(shipped_documents())
+        for spec in documents:
+            role = _role_of(spec, DOCUMENT_ROLES)
+            at = next(
+                (
+                    n
+                    for n, old in enumerate(merged)
+                    if old.key == spec.key or (role and _role_of(old, DOCUMENT_ROLES) == role)
+                ),
+                None,
+            )
+            if at is None:
+                merged.append(spec)
+            else:
+                merged[at] = spec
+        keys = [spec.key for spec in merged]
+        doubled = next((key for key in keys if keys.count(key) > 1), None)
+        if doubled is not None:
+            raise ValueError(f"document key {doubled!r} is used twice")
+        return merged
 
     @model_validator(mode="after")
     def _answers_know_non_answers(self) -> Playbook:
@@ -297,11 +336,101 @@ class Playbook(Spec):
                 return row
         raise KeyError(key)
 
+    # ----- roles: what the code needs, found whatever the team calls it -----------------
+
+    @cached_property
+    def _roles(self) -> dict[str, dict[str, str]]:
+        """Field -> role -> key of the entry playing it (the first, if doubled)."""
+        found: dict[str, dict[str, str]] = {}
+        for field, known, entries in self._role_tables():
+            table = found.setdefault(field, {})
+            for entry in entries:
+                role = _role_of(entry, known)
+                if role is not None:
+                    table.setdefault(role, entry.key)
+        return found
+
+    def _role_tables(self) -> list[tuple[str, tuple[str, ...], list]]:
+        return [
+            ("phases", PHASE_ROLES, list(self.phases)),
+            ("triage", QUESTION_ROLES, list(self.triage)),
+            ("containment", SITUATION_ROLES, list(self.containment)),
+            ("documents", DOCUMENT_ROLES, list(self.documents)),
+        ]
+
+    def _key_for(self, field: str, role: str) -> str:
+        try:
+            return self._roles[field][role]
+        except KeyError:
+            where = self.source or "(built in code)"
+            raise PlaybookError(f"playbook {where}: field {field}: no entry has role {role!r}") from None
+
+    def phase_key(self, role: str) -> str:
+        """The key of the phase playing `role` (one of PHASE_ROLES)."""
+        return self._key_for("phases", role)
+
+    def question_key(self, role: str) -> str:
+        """The key of the triage question playing `role` (one of QUESTION_ROLES)."""
+        return self._key_for("triage", role)
+
+    def situation_key(self, role: str) -> str:
+        """The key of the containment situation playing `role` (one of SITUATION_ROLES)."""
+        return self._key_for("containment", role)
+
+    def document_key(self, role: str) -> str:
+        """The key of the document playing `role` (one of DOCUMENT_ROLES)."""
+        return self._key_for("documents", role)
+
+    def phase_role(self, key: str) -> str | None:
+        """The role the phase `key` plays, if any."""
+        return next((role for role, k in self._roles["phases"].items() if k == key), None)
+
     def red_flag(self, flag_id: str) -> RedFlag:
         for flag in self.red_flags:
             if flag.id == flag_id:
                 return flag
         raise KeyError(flag_id)
+
+
+@lru_cache(maxsize=1)
+def shipped_documents() -> tuple[DocumentSpec, ...]:
+    """The documents of the shipped playbook: the one list of built-in documents."""
+    raw = tomllib.loads(SHIPPED.read_text(encoding="utf-8"))
+    return tuple(DocumentSpec.model_validate(entry) for entry in raw.get("documents", []))
+
+
+def _role_of(entry: Phase | TriageQuestion | Containment | DocumentSpec, known: tuple[str, ...]) -> str | None:
+    if entry.role is not None:
+        return entry.role
+    return entry.key if entry.key in known else None
+
+
+def validate_roles(book: Playbook) -> None:
+    """Refuse a playbook in which a role the code needs is played by no entry, or by two,
+    or an entry names a role that does not exist; one line naming the file and the field."""
+    where = book.source or "(built in code)"
+    for field, known, entries in book._role_tables():
+        players: dict[str, int] = {}
+        for n, entry in enumerate(entries):
+            if entry.role is not None and entry.role not in known:
+                raise PlaybookError(
+                    f"playbook {where}: field {field}.{n}.role: unknown role {entry.role!r} (roles: {', '.join(known)})"
+                )
+            role = _role_of(entry, known)
+            if role is None:
+                continue
+            if role in players:
+                raise PlaybookError(
+                    f"playbook {where}: field {field}.{n}.role: role {role!r} is given twice"
+                    f" ({field}.{players[role]} {entries[players[role]].key!r} and {field}.{n} {entry.key!r})"
+                )
+            players[role] = n
+        missing = [role for role in known if role not in players]
+        if missing:
+            raise PlaybookError(
+                f"playbook {where}: field {field}: no entry has role {missing[0]!r}"
+                f' (add role = "{missing[0]}" to the one that plays it)'
+            )
 
 
 def _field_path(error: dict) -> str:
@@ -327,5 +456,6 @@ def load(path: Path | str | None = None) -> Playbook:
         raise PlaybookError(f"playbook {path}: field {_field_path(first)}: {first['msg']}{more}") from None
     from warroom.core import rules  # here, not at the top: rules imports this module
 
+    validate_roles(book)  # every role the code needs is played once
     rules.validate(book)  # every red flag names a rule (and phases) that exist
     return book
