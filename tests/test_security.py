@@ -196,3 +196,115 @@ def test_war_room_without_network_writes_only_its_database(tmp_path, no_network)
     assert _files(work) == ["war.db"]
     assert _files(home) == []
     assert _files(scratch) == []
+
+
+# ----- append-only for every client ---------------------------------------------------------
+
+_COLUMNS = "id, incident_id, ts, recorded_at, kind, text, author"
+
+
+def _events(path: Path) -> list[tuple]:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT seq, id, text FROM events ORDER BY seq").fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        # The same id: REPLACE used to delete the original and insert the new text.
+        f"INSERT OR REPLACE INTO events ({_COLUMNS}) SELECT id, incident_id, ts, recorded_at, kind, 'REWRITTEN',"
+        " author FROM events WHERE kind = 'declared'",
+        f"REPLACE INTO events ({_COLUMNS}) SELECT id, incident_id, ts, recorded_at, kind, 'REWRITTEN', author"
+        " FROM events WHERE kind = 'declared'",
+        # A new id on an existing seq: REPLACE used to delete the row holding that seq.
+        f"INSERT OR REPLACE INTO events (seq, {_COLUMNS}) SELECT seq, 'new-id', incident_id, ts, recorded_at, kind,"
+        " 'REWRITTEN', author FROM events WHERE kind = 'declared'",
+        # An upsert is an update in disguise.
+        f"INSERT INTO events ({_COLUMNS}) SELECT id, incident_id, ts, recorded_at, kind, 'REWRITTEN', author"
+        " FROM events WHERE kind = 'declared' ON CONFLICT(id) DO UPDATE SET text = excluded.text",
+    ],
+)
+def test_replace_cannot_rewrite_an_event(tmp_path, statement):
+    import sqlite3
+
+    path = tmp_path / "war.db"
+    asyncio.run(_declare(path))
+    before = _events(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute(statement)  # skipped, not an error: the row it would replace is there
+    finally:
+        conn.close()
+    assert _events(path) == before
+    assert "REWRITTEN" not in json.dumps(_events(path))
+
+
+def test_sqlite3_shell_cannot_rewrite_delete_or_update(tmp_path):
+    import shutil
+
+    shell = shutil.which("sqlite3")
+    if shell is None:
+        pytest.skip("no sqlite3 shell here")
+    path = tmp_path / "war.db"
+    asyncio.run(_declare(path))
+    before = _events(path)
+    first = before[0]
+    replace = subprocess.run(
+        [
+            shell,
+            str(path),
+            f"INSERT OR REPLACE INTO events (seq, {_COLUMNS}) VALUES"
+            f" ({first[0]}, 'evil', (SELECT id FROM incidents), 'x', 'x', 'note', 'REWRITTEN', 'eve');",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert replace.returncode == 0, replace.stderr
+    for statement in ("DELETE FROM events;", "UPDATE events SET text = 'REWRITTEN';"):
+        refused = subprocess.run([shell, str(path), statement], capture_output=True, text=True, timeout=30)
+        assert refused.returncode != 0 and "append-only" in refused.stderr
+    assert _events(path) == before
+
+
+def test_insert_or_ignore_of_a_known_id_stays_a_silent_no_op(tmp_path):
+    import sqlite3
+
+    from warroom.core import db
+
+    path = tmp_path / "war.db"
+    asyncio.run(_declare(path))
+    before = _events(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        seq, event_id, _ = before[-1]
+        incident = conn.execute("SELECT id FROM incidents").fetchone()[0]
+        params = db.event_params(
+            id=event_id,
+            incident_id=incident,
+            ts="2026-01-01T00:00:00.000Z",
+            recorded_at="2026-01-01T00:00:00.000Z",
+            kind="note",
+            text="retried",
+            author="dana",
+        )
+        assert conn.execute(db.INSERT_EVENT, params).rowcount == 0
+        # A new id still gets the next seq (the trigger sees seq -1 for "SQLite picks").
+        conn.execute(db.INSERT_EVENT, {**params, "id": "fresh"})
+        # Nobody may choose a seq below 1: it would collide with "SQLite picks" above.
+        for bad in (-1, 0):
+            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+                conn.execute(
+                    f"INSERT INTO events (seq, {_COLUMNS}) VALUES (?, ?, ?, 'x', 'x', 'note', 'x', 'eve')",
+                    (bad, f"bad{bad}", incident),
+                )
+        hits = conn.execute("SELECT rowid FROM events_fts WHERE events_fts MATCH 'retried'").fetchall()
+    finally:
+        conn.close()
+    assert _events(path) == [*before, (seq + 1, "fresh", "retried")]
+    assert hits == [(seq + 1,)]  # the skipped insert left nothing in the search index

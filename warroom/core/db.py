@@ -97,6 +97,20 @@ MIGRATIONS: list[str] = [
     CREATE TRIGGER events_fts_insert AFTER INSERT ON events
         BEGIN INSERT INTO events_fts(rowid, text) VALUES (new.seq, new.text); END;
     """,
+    # 3: close append-only's last hole. INSERT OR REPLACE deleted the row it collided with
+    # without firing the DELETE trigger (SQLite fires none for REPLACE's deletes). An insert
+    # whose id or seq is already there is now skipped (RAISE(IGNORE)): whatever its conflict
+    # clause, for every client, so INSERT OR IGNORE of a known id stays a silent no-op (retried
+    # writes rely on it). SQLite hands a BEFORE trigger seq = -1 when it will pick the seq
+    # itself, so no row may have a seq below 1 (refused after the insert, when seq is real).
+    """
+    CREATE TRIGGER events_append_only_replace BEFORE INSERT ON events
+        WHEN EXISTS (SELECT 1 FROM events WHERE id = new.id)
+            OR EXISTS (SELECT 1 FROM events WHERE seq = new.seq)
+        BEGIN SELECT RAISE(IGNORE); END;
+    CREATE TRIGGER events_seq_positive AFTER INSERT ON events WHEN new.seq < 1
+        BEGIN SELECT RAISE(ABORT, 'the timeline is append-only: seq is chosen by SQLite'); END;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
