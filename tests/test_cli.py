@@ -122,7 +122,7 @@ def test_declare_default_location_is_the_data_folder(tmp_path):
     env = isolated_env(tmp_path / "home")  # no WARROOM_DB, no --db
     result = run_cli("declare", "Default place", env=env)
     assert result.code == 0, result.err
-    assert (tmp_path / "home" / "warroom-data" / "warroom.core.db").exists()
+    assert (tmp_path / "home" / "warroom-data" / "warroom.db").exists()
 
 
 def test_declare_empty_title_is_refused(env, db_path):

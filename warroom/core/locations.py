@@ -29,7 +29,7 @@ def config_dir() -> Path:
 def default_db() -> Path:
     """--db beats WARROOM_DB beats the user data folder."""
     override = os.environ.get("WARROOM_DB")
-    return Path(override) if override else data_dir() / "warroom.core.db"
+    return Path(override) if override else data_dir() / "warroom.db"
 
 
 def user_playbook() -> Path | None:
