@@ -65,6 +65,10 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--incident", help=SHOWN_INCIDENT_HELP)
     export.add_argument("--format", choices=("json", "md"), default="json")
     export.add_argument("-o", "--output", type=Path, help="write to FILE (default: standard output)")
+
+    sync = sub.add_parser("sync", help="push and pull through the team's PostgreSQL (follows until Ctrl-C)")
+    sync.add_argument("--server", help="PostgreSQL URL (default: $WARROOM_SERVER, else server in config.toml)")
+    sync.add_argument("--once", action="store_true", help="one round both ways, then exit")
     return parser
 
 
@@ -307,6 +311,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sync(args: argparse.Namespace) -> int:
+    from warroom.team.command import sync  # lazily: psycopg only for this command
+
+    return sync(_db_path(args), args.server, args.once)
+
+
 def _refuse_database_as_output(output: Path, database: Path) -> None:
     """`export -o war.db` would truncate the incident it is exporting (a link as well)."""
     for suffix in ("", "-wal", "-shm", "-journal"):
@@ -382,6 +392,7 @@ def main(argv: list[str] | None = None) -> int:
         "doc": cmd_doc,
         "export": cmd_export,
         "demo": cmd_demo,
+        "sync": cmd_sync,
     }
     try:
         if args.command is None:

@@ -1,0 +1,154 @@
+"""A throwaway PostgreSQL cluster for the team tests: a real server, never a mock.
+
+Debian's postgresql 15 (binaries in /usr/lib/postgresql/15/bin, or PG_BINDIR). initdb refuses
+root, so as root the cluster runs as the `postgres` OS user (setpriv). The cluster lives in a
+temporary folder that user owns and listens only on a unix socket in that folder (a TCP
+port on 127.0.0.1 only when a test asks for one). Trust for every role but `pw_user`, which
+must give its password (the wrong-password tests).
+
+Use it from a test module with `from tests.pg import pg_cluster, pg_url  # noqa: F401`
+(fixtures, not conftest: tests/conftest.py belongs to others).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+BINDIR = Path(os.environ.get("PG_BINDIR", "/usr/lib/postgresql/15/bin"))
+PW_USER = "pw_user"
+PW_PASSWORD = "Wr0ng-Or-R1ght_s3cret"  # the real password of pw_user; tests look for it in every output
+_names = itertools.count(1)
+
+
+def _as_postgres() -> list[str]:
+    if os.geteuid() != 0:
+        return []
+    return ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Cluster:
+    root: Path
+    port: int = 5432
+    tcp: bool = False
+    ssl: bool = False
+    _running: bool = field(default=False, repr=False)
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def socket_dir(self) -> Path:
+        return self.root
+
+    def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [*_as_postgres(), *args], check=check, capture_output=True, text=True, cwd=self.root, timeout=60
+        )
+
+    def init(self) -> None:
+        self._run(
+            str(BINDIR / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"
+        )
+        hba = self.data / "pg_hba.conf"
+        lines = [
+            f"local all {PW_USER} scram-sha-256",
+            "local all all trust",
+            f"host all {PW_USER} 127.0.0.1/32 scram-sha-256",
+            "host all all 127.0.0.1/32 trust",
+        ]
+        hba.write_text("\n".join(lines) + "\n")
+
+    def start(self) -> None:
+        listen = "127.0.0.1" if self.tcp else ""
+        opts = (
+            f"-c listen_addresses='{listen}' -c unix_socket_directories='{self.socket_dir}' -c port={self.port}"
+            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60"
+        )
+        self._run(str(BINDIR / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "log"), "-o", opts, "-w", "start")
+        self._running = True
+
+    def stop(self, mode: str = "fast") -> None:
+        """`immediate` is the server vanishing (no clean shutdown); `fast` a clean stop."""
+        self._run(str(BINDIR / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop", check=False)
+        self._running = False
+
+    def url(self, dbname: str = "postgres", user: str = "postgres", password: str | None = None) -> str:
+        cred = quote(user, safe="") + (f":{quote(password, safe='')}" if password is not None else "")
+        if self.tcp:
+            return f"postgresql://{cred}@127.0.0.1:{self.port}/{dbname}"
+        return f"postgresql://{cred}@/{dbname}?host={quote(str(self.socket_dir), safe='')}&port={self.port}"
+
+    def admin(self, dbname: str = "postgres"):
+        import psycopg
+
+        return psycopg.connect(self.url(dbname), autocommit=True)
+
+    def new_database(self, prefix: str = "t") -> str:
+        name = f"{prefix}_{os.getpid()}_{next(_names)}"
+        with self.admin() as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(f'GRANT ALL ON DATABASE "{name}" TO {PW_USER}')
+        return name
+
+    def terminate_clients(self, dbname: str) -> int:
+        """Cut every client of `dbname` (the network going, as the server sees it)."""
+        with self.admin() as conn:
+            rows = conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                (dbname,),
+            ).fetchall()
+        return len(rows)
+
+    def remove(self) -> None:
+        if self._running:
+            self.stop("immediate")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def make_cluster(tcp: bool = False) -> Cluster:
+    if not (BINDIR / "initdb").exists():
+        pytest.skip(f"PostgreSQL binaries not found in {BINDIR} (install Debian's postgresql)")
+    root = Path(tempfile.mkdtemp(prefix="warroom-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres", "postgres")
+    cluster = Cluster(root=root, tcp=tcp, port=_free_port() if tcp else 5432)
+    cluster.init()
+    cluster.start()
+    with cluster.admin() as conn:
+        conn.execute(f"CREATE ROLE {PW_USER} LOGIN PASSWORD %s".replace("%s", _literal(PW_PASSWORD)))
+    return cluster
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    cluster = make_cluster()
+    yield cluster
+    cluster.remove()
+
+
+@pytest.fixture
+def pg_url(pg_cluster) -> str:
+    """A fresh, empty database on the session's cluster, as a URL (superuser, trust)."""
+    return pg_cluster.url(pg_cluster.new_database())
