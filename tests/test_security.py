@@ -308,3 +308,44 @@ def test_insert_or_ignore_of_a_known_id_stays_a_silent_no_op(tmp_path):
         conn.close()
     assert _events(path) == [*before, (seq + 1, "fresh", "retried")]
     assert hits == [(seq + 1,)]  # the skipped insert left nothing in the search index
+
+
+# ----- every folder warroom creates is 0700, whatever the umask ------------------------------
+
+_UMASK_000_CHILD = """
+import os, sys
+from pathlib import Path
+os.umask(0)
+from warroom.core.clipboard import write_fallback
+print(write_fallback("copied", "INC-1-status", Path(sys.argv[1])))
+"""
+
+
+def test_clipboard_fallback_folders_are_0700_under_umask_000(tmp_path):
+    folder = tmp_path / "existing" / "data" / "deeper" / "clipboard"
+    (tmp_path / "existing").mkdir(mode=0o755)
+    proc = subprocess.run(
+        [sys.executable, "-c", _UMASK_000_CHILD, str(folder)], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert _mode(Path(proc.stdout.strip())) == 0o600
+    for level in (folder, folder.parent, folder.parent.parent):
+        assert _mode(level) == 0o700, level
+    assert _mode(tmp_path / "existing") == 0o755  # not ours: left alone
+
+
+def test_new_data_dir_is_0700_under_umask_000(tmp_path):
+    data = tmp_path / "new" / "warroom-data"
+    env = isolated_env(tmp_path / "home", WARROOM_DATA_DIR=str(data))  # the default database inside it
+    proc = subprocess.run(
+        ["sh", "-c", f'umask 000; "{sys.executable}" -m warroom declare Private'],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert _mode(data / "warroom.db") == 0o600
+    assert _mode(data) == 0o700 and _mode(data.parent) == 0o700
+    made = [p for p in data.rglob("*") if p.is_dir()]
+    assert all(_mode(p) == 0o700 for p in made), [(p, oct(_mode(p))) for p in made]

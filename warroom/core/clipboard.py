@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from warroom.core.locations import make_private_dirs
 from warroom.core.timeutil import now as system_now
 
 TERMINAL = "terminal (OSC 52)"
@@ -115,7 +116,9 @@ def fallback_name(name: str, at: datetime) -> str:
 
 def write_fallback(text: str, name: str, folder: Path, at: datetime | None = None) -> Path:
     """Write `text` to a new private file in `folder` (made 0700 if we create it)."""
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    make_private_dirs(folder)
+    if not folder.is_dir():
+        raise NotADirectoryError(20, "not a folder", str(folder))
     base = fallback_name(name, at or system_now())
     path = folder / base
     counter = 1

@@ -26,6 +26,28 @@ def config_dir() -> Path:
     return user_config_path(APP, appauthor=False)
 
 
+def make_private_dirs(folder: Path) -> None:
+    """Create `folder` and every missing level above it 0700, whatever the umask; folders that
+    already exist are left as they are (mkdir(parents=True) made the upper levels 0777 & ~umask)."""
+    missing = []
+    level = Path(folder)
+    while not level.exists():
+        if level.is_symlink():  # a dangling link: creating through it would write elsewhere
+            raise FileExistsError(17, "a symbolic link to nothing is in the way", str(level))
+        missing.append(level)
+        if level.parent == level:
+            break
+        level = level.parent
+    for made in reversed(missing):
+        try:
+            made.mkdir(mode=0o700)
+        except FileExistsError:  # another process made it meanwhile: theirs, and already private
+            if not made.is_dir():
+                raise
+            continue
+        os.chmod(made, 0o700)  # a umask like 0o277 would leave it unusable; 000 is already 0700
+
+
 def default_db() -> Path:
     """--db beats WARROOM_DB beats the user data folder."""
     override = os.environ.get("WARROOM_DB")
