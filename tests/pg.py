@@ -152,3 +152,101 @@ def pg_cluster():
 def pg_url(pg_cluster) -> str:
     """A fresh, empty database on the session's cluster, as a URL (superuser, trust)."""
     return pg_cluster.url(pg_cluster.new_database())
+
+
+def wire_row(incident_id: str = "INC-20260310-aaaa", text: str = "note", host: str = "host-a", hlc: int = 0) -> dict:
+    """A wire row as a file would push it (warroom/core/replica.py's shape)."""
+    from warroom.core.ids import uuid7
+
+    return {
+        "id": uuid7(),
+        "incident_id": incident_id,
+        "ts": "2026-03-10T14:00:00.000000+00:00",
+        "recorded_at": "2026-03-10T14:00:00.000000+00:00",
+        "kind": "note",
+        "text": text,
+        "author": "dana",
+        "ref": None,
+        "data": {},
+        "hlc": hlc,
+        "host": host,
+    }
+
+
+class StandinReplica:
+    """The replica interface (host_id, unpushed, mark_pushed, pending_count, pull_cursor,
+    apply_pulled) over tables of its own in a warroom file: the engine's tests run on it until
+    the store's warroom/core/replica.py lands; the end-to-end tests then use the real one.
+    It is the local store's stand-in, not the server's: the server is always real."""
+
+    @staticmethod
+    def _tables(conn) -> None:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS standin_rows (n INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL,"
+            " body TEXT NOT NULL, mine INTEGER NOT NULL, pushed INTEGER NOT NULL DEFAULT 0)"
+        )
+        conn.execute("CREATE TABLE IF NOT EXISTS standin_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+    @classmethod
+    def host_id(cls, conn) -> str:
+        cls._tables(conn)
+        conn.execute("INSERT OR IGNORE INTO standin_meta VALUES ('host', lower(hex(randomblob(8))))")
+        return conn.execute("SELECT value FROM standin_meta WHERE key = 'host'").fetchone()[0]
+
+    @classmethod
+    def write(cls, conn, text: str, incident_id: str = "INC-20260310-aaaa") -> dict:
+        import json
+
+        row = wire_row(incident_id, text, cls.host_id(conn))
+        conn.execute("INSERT INTO standin_rows (id, body, mine) VALUES (?, ?, 1)", (row["id"], json.dumps(row)))
+        return row
+
+    @classmethod
+    def unpushed(cls, conn, limit: int = 500) -> list[dict]:
+        import json
+
+        cls._tables(conn)
+        rows = conn.execute("SELECT body FROM standin_rows WHERE mine AND NOT pushed ORDER BY n LIMIT ?", (limit,))
+        return [json.loads(r[0]) for r in rows]
+
+    @classmethod
+    def mark_pushed(cls, conn, rows: list[dict]) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany("UPDATE standin_rows SET pushed = 1 WHERE id = ?", [(r["id"],) for r in rows])
+        conn.execute("COMMIT")
+
+    @classmethod
+    def pending_count(cls, conn) -> int:
+        cls._tables(conn)
+        return conn.execute("SELECT count(*) FROM standin_rows WHERE mine AND NOT pushed").fetchone()[0]
+
+    @classmethod
+    def pull_cursor(cls, conn, server: str) -> int:
+        cls._tables(conn)
+        row = conn.execute("SELECT value FROM standin_meta WHERE key = ?", (f"cursor:{server}",)).fetchone()
+        return int(row[0]) if row else 0
+
+    @classmethod
+    def apply_pulled(cls, conn, server: str, rows: list[dict], cursor: int) -> int:
+        import json
+
+        cls._tables(conn)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            new = 0
+            for row in rows:
+                new += conn.execute(
+                    "INSERT OR IGNORE INTO standin_rows (id, body, mine, pushed) VALUES (?, ?, 0, 1)",
+                    (row["id"], json.dumps(row)),
+                ).rowcount
+            conn.execute("INSERT OR REPLACE INTO standin_meta VALUES (?, ?)", (f"cursor:{server}", str(cursor)))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return new
+
+    @classmethod
+    def ids(cls, conn) -> list[str]:
+        cls._tables(conn)
+        return [r[0] for r in conn.execute("SELECT id FROM standin_rows ORDER BY id")]

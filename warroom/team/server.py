@@ -186,19 +186,22 @@ async def ensure_schema(conn, url: str = "") -> ServerInfo:
 
 async def _read_meta(conn, url: str) -> ServerInfo | None:
     where = redact(url, url)
+    # Plain catalog queries, not to_regclass(): after waiting on the advisory lock the catalog
+    # cache may still say "no such table" when another laptop just created it.
     cur = await conn.execute(
-        "SELECT to_regnamespace(%s) IS NOT NULL, to_regclass('warroom.meta') IS NOT NULL", (SCHEMA,)
+        "SELECT (SELECT count(*) FROM pg_namespace WHERE nspname = %(s)s),"
+        " (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        "   WHERE n.nspname = %(s)s AND c.relname = 'meta'),"
+        " (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %(s)s)"
+        " + (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = %(s)s)"
+        " + (SELECT count(*) FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = %(s)s)",
+        {"s": SCHEMA},
     )
-    has_schema, has_meta = await cur.fetchone()
+    has_schema, has_meta, objects = await cur.fetchone()
     if not has_schema:
         return None
     if not has_meta:
-        cur = await conn.execute(
-            "SELECT count(*) FROM pg_class WHERE relnamespace = to_regnamespace(%s)"
-            " UNION ALL SELECT count(*) FROM pg_proc WHERE pronamespace = to_regnamespace(%s)",
-            (SCHEMA, SCHEMA),
-        )
-        if sum(row[0] for row in await cur.fetchall()):
+        if objects:
             raise ServerRefused(
                 f"the team server {where} has a schema 'warroom' that is not warroom's; use another database"
             )
