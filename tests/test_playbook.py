@@ -32,7 +32,10 @@ def test_the_shipped_playbook_loads():
     assert [p.mode for p in book.phases] == ["speed"] * 3 + ["thoroughness"] * 3
     assert [p.timebox_minutes for p in book.phases[:3]] == [5, 15, 30]
     assert [s.level for s in book.severities] == [1, 2, 3, 4]
-    assert [i.text for i in book.phase("assess").items] == book.first_five_minutes[:2] + [
+    # The Assess items are the methodology's first five minutes (listed once, as items).
+    assert [i.text for i in book.phase("assess").items] == [
+        "What's broken?",
+        "What changed recently?",
         "Can we roll back?",
         "Who needs to know?",
         "What's our mitigation?",
@@ -74,11 +77,7 @@ def test_red_flag_phases_are_optional(tmp_path):
         # bad TOML
         ('name = "Incident Response"', 'name = "Incident Response', r"is not valid TOML"),
         # a missing field
-        (
-            'golden_rule = "Phases 1-3 are about SPEED. Phases 4-6 are about THOROUGHNESS."\n',
-            "",
-            r"field golden_rule: Field required",
-        ),
+        ('rollback_rule = "Recent deploy + New symptoms = ROLLBACK FIRST, ASK QUESTIONS LATER"\n', "", r"field rollback_rule: Field required"),
         # a wrong type
         ("recent_change_minutes = 60", 'recent_change_minutes = "soon"', r"field thresholds\.recent_change_minutes:"),
         # a missing field deep inside

@@ -59,7 +59,7 @@ from warroom.core import rules
 from warroom.core.errors import InputError, PlaybookError
 from warroom.core.metrics import live_events as live  # struck events never count
 from warroom.core.models import ROLE_NAMES, Event, IncidentState
-from warroom.core.playbook import DocumentSpec, Playbook
+from warroom.core.playbook import DocumentSpec, Playbook, shipped_documents
 
 if TYPE_CHECKING:
     from jinja2.sandbox import SandboxedEnvironment
@@ -67,18 +67,9 @@ from warroom.core.safetext import plain
 from warroom.core.timeutil import hm, local  # hm: blank for an unknown time, as documents want
 
 SHIPPED_TEMPLATES = Path(__file__).parent / "data" / "templates"
-BUILTIN: dict[str, DocumentSpec] = {
-    spec.key: spec
-    for spec in (
-        DocumentSpec(key="status", title="Status page update", template="status.md.j2", copy_key="s"),
-        DocumentSpec(key="internal", title="Internal update", template="internal.md.j2", copy_key="u"),
-        DocumentSpec(key="external", title="External notice", template="external.md.j2", copy_key="e"),
-        DocumentSpec(key="handoff", title="On-call handoff", template="handoff.md.j2", copy_key="h"),
-        DocumentSpec(key="postmortem", title="Postmortem", template="postmortem.md.j2", copy_key="p"),
-        DocumentSpec(key="timeline", title="Timeline", template="timeline.md.j2", copy_key="t"),
-    )
-}
-DOCUMENT_KINDS: tuple[str, ...] = tuple(BUILTIN)
+# The built-in documents live once, in the shipped playbook's [[documents]]; a loaded
+# playbook's list (`document_kinds(playbook)`) also has the team's own.
+DOCUMENT_KINDS: tuple[str, ...] = tuple(spec.key for spec in shipped_documents())
 
 # "What we're doing" falls back to this many recent actions/decisions.
 RECENT_ACTIONS = 3
@@ -89,6 +80,7 @@ DOING_KINDS = ("action", "decision")
 LEARNED_KINDS = ("note", "alert", "change")
 # Kinds told in the postmortem's story as they were logged.
 STORY_KINDS = ("note", "action", "decision", "change", "alert", "containment", "tempfix", "resolved", "reopened")
+# Keyed by document role, so a team's renamed status document is still told as one.
 COMMS_LABELS = {
     "status": "Status page updated",
     "internal": "Internal update #{number} sent",
@@ -96,8 +88,8 @@ COMMS_LABELS = {
     "handoff": "Handoff notes shared",
     "postmortem": "Postmortem shared",
 }
-# Phase whose actions count as the permanent fix (as metrics.CONTAIN_PHASE: shipped key).
-FIX_PHASE = "fix"
+# The role of the phase whose actions count as the permanent fix.
+FIX_ROLE = "fix"
 
 
 # ----- escaping ---------------------------------------------------------------------
@@ -204,14 +196,16 @@ def long_duration(delta: timedelta | None) -> str:
 def triage_answers(state: IncidentState, playbook: Playbook) -> dict[str, str]:
     """The live answer per triage question (rules.triage_answer: the latest one; times
     corrected later carry no question). An answer that says nothing ("unknown", "nothing
-    changed, no deploys") leaves its question out, so a document keeps its own wording."""
+    changed, no deploys") leaves its question out, so a document keeps its own wording.
+    Keyed by the question's role (its key when it plays none), so a template finds
+    "broken" or "changed" whatever the team calls the question."""
     questions = {q.key: q for q in playbook.triage}
     asked = dict.fromkeys(str(e.data["question"]) for e in live(state) if e.kind == "triage" and e.data.get("question"))
     answers: dict[str, str] = {}
     for key in asked:
         event = rules.triage_answer(state, key, playbook.non_answers, questions.get(key))
         if event is not None:
-            answers[key] = event.shown_text.strip()
+            answers[playbook.question_role(key) or key] = event.shown_text.strip()
     return answers
 
 
@@ -221,7 +215,7 @@ def status_word(state: IncidentState, playbook: Playbook) -> str:
         return "Resolved"
     if inc.restored_at is not None:
         return "Monitoring"
-    first = playbook.phases[0].key
+    first = playbook.phase_key("assess")
     if inc.mitigation or inc.phase != first or any(metrics_module.is_containment_decision(e) for e in state.events):
         return "Identified"
     return "Investigating"
@@ -265,10 +259,11 @@ def service_and_symptom(state: IncidentState, triage: dict[str, str]) -> tuple[s
     return service, symptom
 
 
-def _since_last_internal(state: IncidentState) -> datetime | None:
+def _since_last_internal(state: IncidentState, playbook: Playbook) -> datetime | None:
+    internal = playbook.document_key("internal")
     last = None
     for event in live(state):
-        if event.kind == "comms" and event.data.get("document") == "internal":
+        if event.kind == "comms" and event.data.get("document") == internal:
             last = event.ts
     return last
 
@@ -308,7 +303,7 @@ def next_steps(state: IncidentState, playbook: Playbook) -> list[str]:
     return [
         item.text
         for item in phase.items
-        if not rules.item_done(state, phase.key, item.id, item.requires, item.done_when)
+        if not rules.item_done(state, phase.key, item.id, item.requires, item.done_when, playbook)
     ]
 
 
@@ -363,7 +358,7 @@ def story_text(event: Event, playbook: Playbook) -> str | None:
     if kind == "handoff":
         return f"Incident command handed over to {data.get('to') or 'a new commander'}"
     if kind == "comms":
-        label = COMMS_LABELS.get(str(data.get("document")), "Update sent")
+        label = COMMS_LABELS.get(playbook.document_role(str(data.get("document"))) or "", "Update sent")
         return label.format(number=data.get("number", ""))
     return None  # phase changes (in the chart), checklist ticks, flags, roles, triage
 
@@ -472,8 +467,9 @@ def sections(state: IncidentState, playbook: Playbook) -> dict[str, Section]:
     return out
 
 
-def permanent_fix(state: IncidentState) -> list[str]:
-    fix_spans = [s for s in state.phases if s.phase == FIX_PHASE]
+def permanent_fix(state: IncidentState, playbook: Playbook) -> list[str]:
+    fix_phase = playbook.phase_key(FIX_ROLE)
+    fix_spans = [s for s in state.phases if s.phase == fix_phase]
     found = []
     for event in live(state):
         if event.kind not in ("action", "change", "decision"):
@@ -515,11 +511,9 @@ def declared_severity(state: IncidentState) -> int:
 
 
 def document_specs(playbook: Playbook) -> dict[str, DocumentSpec]:
-    """Built-in documents, overridden or extended by the playbook's `[[documents]]`."""
-    specs = dict(BUILTIN)
-    for spec in playbook.documents:
-        specs[spec.key] = spec
-    return specs
+    """The playbook's documents by key: the shipped ones, reworded or extended by a team's
+    `[[documents]]` (merged when the playbook loads)."""
+    return {spec.key: spec for spec in playbook.documents}
 
 
 def document_kinds(playbook: Playbook) -> tuple[str, ...]:
@@ -560,10 +554,10 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
     inc = state.incident
     triage = triage_answers(state, playbook)
     service, symptom = service_and_symptom(state, triage)
-    m = metrics_module.compute(state, now)
+    m = metrics_module.compute(state, now, playbook)
     events = live(state)
     pinned = [e for e in events if e.pinned]
-    since = _since_last_internal(state)
+    since = _since_last_internal(state, playbook)
     doing_pinned = [_with_time(e) for e in pinned if e.kind in DOING_KINDS]
     done = [e for e in events if e.kind in DOING_KINDS]
     recent = [e for e in done if since is None or e.ts > since]
@@ -589,6 +583,8 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
         "declared_severity": declared_severity(state),
         "phase": playbook.phase_name(inc.phase),
         "phase_key": inc.phase,
+        # The team's name for each phase role: "the {{ phase_names.fix }} phase".
+        "phase_names": {role: playbook.phase(key).name for role, key in playbook.phase_roles.items()},
         "resolved": inc.status == "resolved",
         "restored": inc.restored_at is not None,
         "status": status_word(state, playbook),
@@ -642,7 +638,7 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
         "temp_fixes": fixes,
         "temp_fixes_in_place": [f for f in fixes if f.in_place],
         "temporary": temporary_measures(state, playbook),
-        "permanent": permanent_fix(state),
+        "permanent": permanent_fix(state, playbook),
         "sections": sections(state, playbook),
         "postmortem_text": dict(state.postmortem),
         "action_items": state.action_items,
@@ -726,7 +722,7 @@ def render(kind: str, state: IncidentState, playbook: Playbook, now: datetime, *
     """One document as Markdown. Pure: the same state and clock give the same text."""
     ctx = context(state, playbook, now, number)
     if kind == "timeline":
-        start = day(metrics_module.compute(state, now).start or state.incident.declared_at)
+        start = day(metrics_module.compute(state, now, playbook).start or state.incident.declared_at)
         lines: list[Markup] = []
         _timeline_lines(state.events, playbook, lines, [start])
         ctx["lines"] = lines
@@ -740,7 +736,7 @@ async def render_from_store(kind: str, store, incident_id: str, playbook: Playbo
     if kind != "timeline":
         return render(kind, state, playbook, now)
     ctx = context(state, playbook, now)
-    start = day(metrics_module.compute(state, now).start or state.incident.declared_at)
+    start = day(metrics_module.compute(state, now, playbook).start or state.incident.declared_at)
     lines: list[Markup] = []
     previous = [start]
     async for batch in store.iter_events(incident_id):

@@ -7,8 +7,9 @@ Domain layer: imports nothing from Textual.
 Reference points:
 - start: `incident.started_at` (when the symptoms began), else `declared_at`.
 - contained: the earliest of the first containment decision logged (a `containment`
-  event, or a decision carrying `data["containment"]`), the end of the first Contain span
-  (the commander moved on because the bleeding stopped) and the moment service was
+  event, or a decision carrying `data["containment"]`), the end of the first span of the
+  phase in the playbook's `contain` role (the commander moved on because the bleeding
+  stopped) and the moment service was
   restored (restored implies contained). The phase is often advanced minutes after the
   decision, so the span alone would overstate it; and containment is never later than
   mitigation.
@@ -20,12 +21,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from warroom.core.models import Event, IncidentState
 
-# The phase whose end means "contained". Phase keys are playbook data, but every playbook
-# warroom ships names it this way; a custom playbook without it falls back to decisions.
-CONTAIN_PHASE = "contain"
+if TYPE_CHECKING:
+    from warroom.core.playbook import Playbook
+
+# The role of the phase whose end means "contained" (its key is the playbook's
+# `phase_key("contain")`). Without a playbook, the shipped playbook's key is assumed.
+CONTAIN_ROLE = "contain"
 
 _ZERO = timedelta(0)
 
@@ -82,10 +87,11 @@ def is_containment_decision(event: Event) -> bool:
     return event.kind == "decision" and bool(event.data.get("containment"))
 
 
-def contained_at(state: IncidentState) -> datetime | None:
+def contained_at(state: IncidentState, playbook: Playbook | None = None) -> datetime | None:
     """When the incident was contained (see the module docstring for the choice)."""
+    contain = playbook.phase_key(CONTAIN_ROLE) if playbook is not None else CONTAIN_ROLE
     candidates = [aware(e.ts) for e in state.events if is_containment_decision(e)]
-    contain_ends = [s.exited_at for s in state.phases if s.phase == CONTAIN_PHASE and s.exited_at is not None]
+    contain_ends = [s.exited_at for s in state.phases if s.phase == contain and s.exited_at is not None]
     if contain_ends:
         candidates.append(aware(contain_ends[0]))
     if state.incident.restored_at is not None:
@@ -109,8 +115,9 @@ def per_phase(state: IncidentState, now: datetime) -> dict[str, timedelta]:
     return totals
 
 
-def compute(state: IncidentState, now: datetime) -> Metrics:
-    """All clocks and metrics for `state` as of `now`."""
+def compute(state: IncidentState, now: datetime, playbook: Playbook | None = None) -> Metrics:
+    """All clocks and metrics for `state` as of `now`. The playbook names the Contain phase
+    (by its role) for time to contain; without one, the shipped key is assumed."""
     now = aware(now)
     inc = state.incident
     start = aware(inc.started_at) or aware(inc.declared_at)
@@ -118,7 +125,7 @@ def compute(state: IncidentState, now: datetime) -> Metrics:
     in_phase = None
     if span is not None:
         in_phase = _between(span.entered_at, span.exited_at if span.exited_at is not None else now)
-    contained = contained_at(state)
+    contained = contained_at(state, playbook)
     return Metrics(
         since_start=_between(start, now),
         since_detected=_between(inc.detected_at, now),

@@ -230,8 +230,10 @@ class Thresholds(Spec):
 
 class Playbook(Spec):
     name: str
-    core_principle: str
-    golden_rule: str
+    # The methodology's own words, for a screen or a team template to show; no rule reads
+    # them, so they are optional.
+    core_principle: str = ""
+    golden_rule: str = ""
     thresholds: Thresholds
     phases: list[Phase] = Field(min_length=1)
     severities: list[Severity] = Field(min_length=4, max_length=4)
@@ -240,9 +242,12 @@ class Playbook(Spec):
     containment: list[Containment]
     rollback_rule: str
     mitigation: list[Mitigation]
-    data_sources: list[DataSource]
-    fix_requirements: list[str]
-    first_five_minutes: list[str]
+    # Where to look while diagnosing (the methodology's table); optional, read by no rule.
+    data_sources: list[DataSource] = Field(default_factory=list)
+    # Accepted so that older playbooks still load, and not used: the Fix phase's checklist
+    # items are the fix requirements, and the Assess phase's are the first five minutes.
+    fix_requirements: list[str] = Field(default_factory=list)
+    first_five_minutes: list[str] = Field(default_factory=list)
     red_flags: list[RedFlag]
     postmortem_sections: list[PostmortemSection] = Field(min_length=1)
     # The generated documents. The list lives once, in the shipped playbook; a team's
@@ -365,6 +370,11 @@ class Playbook(Spec):
             where = self.source or "(built in code)"
             raise PlaybookError(f"playbook {where}: field {field}: no entry has role {role!r}") from None
 
+    @property
+    def phase_roles(self) -> dict[str, str]:
+        """Every phase role -> the key of the phase playing it."""
+        return dict(self._roles["phases"])
+
     def phase_key(self, role: str) -> str:
         """The key of the phase playing `role` (one of PHASE_ROLES)."""
         return self._key_for("phases", role)
@@ -381,9 +391,20 @@ class Playbook(Spec):
         """The key of the document playing `role` (one of DOCUMENT_ROLES)."""
         return self._key_for("documents", role)
 
+    def _role_for(self, field: str, key: str) -> str | None:
+        return next((role for role, k in self._roles[field].items() if k == key), None)
+
     def phase_role(self, key: str) -> str | None:
         """The role the phase `key` plays, if any."""
-        return next((role for role, k in self._roles["phases"].items() if k == key), None)
+        return self._role_for("phases", key)
+
+    def question_role(self, key: str) -> str | None:
+        """The role the triage question `key` plays, if any."""
+        return self._role_for("triage", key)
+
+    def document_role(self, key: str) -> str | None:
+        """The role the document `key` plays, if any (a team's own document plays none)."""
+        return self._role_for("documents", key)
 
     def red_flag(self, flag_id: str) -> RedFlag:
         for flag in self.red_flags:

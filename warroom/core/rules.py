@@ -98,16 +98,23 @@ def _phase_spec(playbook: Playbook, key: str) -> Phase | None:
         return None
 
 
-def is_rollback(event: Event, playbook: Playbook | None = None) -> bool:
+# The containment situation a rollback answers (its key is `situation_key(BAD_DEPLOY)`).
+BAD_DEPLOY = "bad_deploy"
+# The document whose sending is a status page update (for done_when = "status_update_sent").
+STATUS_DOCUMENT = "status"
+
+
+def is_rollback(event: Event, playbook: Playbook) -> bool:
     """An event that records undoing a change: rollback/revert/undo in a decision, action
-    or change, or a containment decision whose playbook action is a rollback."""
+    or change, or a containment decision for the playbook's `bad_deploy` situation or
+    whose playbook action is a rollback."""
     if event.struck:
         return False
     if is_containment_decision(event):
         key = event.data.get("containment")
-        if key == "bad_deploy":
+        if key == playbook.situation_key(BAD_DEPLOY):
             return True
-        if playbook is not None and isinstance(key, str):
+        if isinstance(key, str):
             try:
                 if ROLLBACK_RE.search(playbook.containment_for(key).action):
                     return True
@@ -281,7 +288,7 @@ def diagnosing_unmitigated(state: IncidentState, playbook: Playbook, now: dateti
     span = state.current_phase_span()
     phase = _current_phase(state)
     since = f" since {hm(span.entered_at)}" if span is not None else ""
-    clocks = compute(state, now)
+    clocks = compute(state, now, playbook)
     impact = f", impact for {duration(clocks.since_start)}" if clocks.since_start is not None else ""
     entered = _iso(span.entered_at) if span is not None else "-"
     return Hit(
@@ -317,7 +324,7 @@ def speed_phase_overrun(state: IncidentState, playbook: Playbook, now: datetime)
     spec = _phase_spec(playbook, span.phase)
     if spec is None or spec.mode != "speed" or spec.timebox_minutes is None:
         return None
-    in_phase = compute(state, now).in_phase
+    in_phase = compute(state, now, playbook).in_phase
     box = timedelta(minutes=spec.timebox_minutes)
     if in_phase is None or in_phase <= box:
         return None
@@ -537,8 +544,15 @@ def evaluate(state: IncidentState, playbook: Playbook, now: datetime) -> list[Pr
 # ----- the phase checklist and the advance guard ----------------------------------------
 
 
-def item_evidence(state: IncidentState, done_when: str | Answered | None) -> datetime | None:
-    """When the timeline itself showed a checklist item done (its `done_when`), or None."""
+def item_evidence(
+    state: IncidentState, done_when: str | Answered | None, playbook: Playbook | None = None
+) -> datetime | None:
+    """When the timeline itself showed a checklist item done (its `done_when`), or None.
+
+    `playbook` names the status document (by its role) for "status_update_sent"; without
+    one, the shipped key is assumed.
+    """
+    status = playbook.document_key(STATUS_DOCUMENT) if playbook is not None else STATUS_DOCUMENT
     if done_when is None:
         return None
     if isinstance(done_when, Answered):
@@ -555,7 +569,7 @@ def item_evidence(state: IncidentState, done_when: str | Answered | None) -> dat
             return event.ts
         if done_when == "update_sent" and event.kind == "comms":
             return event.ts
-        if done_when == "status_update_sent" and event.kind == "comms" and event.data.get("document") == "status":
+        if done_when == "status_update_sent" and event.kind == "comms" and event.data.get("document") == status:
             return event.ts
     return None
 
@@ -574,11 +588,12 @@ def item_done(
     item_id: str,
     requires: str | None = None,
     done_when: str | Answered | None = None,
+    playbook: Playbook | None = None,
 ) -> bool:
     """Ticked (or shown done by the timeline), and what it requires holds (no temporary fix in place)."""
     mark = state.checklist.get(f"{phase}:{item_id}")
     ticked = mark is not None and mark.done
-    if not ticked and item_evidence(state, done_when) is None:
+    if not ticked and item_evidence(state, done_when, playbook) is None:
         return False
     if requires == "no_temp_fixes" and any(f.in_place for f in state.temp_fixes):
         return False
@@ -589,7 +604,7 @@ def phase_progress(state: IncidentState, playbook: Playbook) -> dict[str, tuple[
     """Every playbook phase -> (items done, items in total)."""
     return {
         phase.key: (
-            sum(item_done(state, phase.key, item.id, item.requires, item.done_when) for item in phase.items),
+            sum(item_done(state, phase.key, item.id, item.requires, item.done_when, playbook) for item in phase.items),
             len(phase.items),
         )
         for phase in playbook.phases
@@ -609,7 +624,9 @@ def advance_warning(state: IncidentState, playbook: Playbook, target_phase: str)
     if target_phase in keys and keys.index(target_phase) < keys.index(current.key):
         return None
     missing = [
-        item for item in current.items if not item_done(state, current.key, item.id, item.requires, item.done_when)
+        item
+        for item in current.items
+        if not item_done(state, current.key, item.id, item.requires, item.done_when, playbook)
     ]
     if not missing:
         return None

@@ -1,0 +1,273 @@
+"""The sync engine between files and a real PostgreSQL: rounds, following, cuts and heals.
+
+The local side is the replica interface; `replica` is the store's warroom/core/replica.py when
+it is there, else the stand-in in tests/pg.py (the server is always real)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.pg import PW_PASSWORD, StandinReplica, make_cluster, pg_cluster, pg_url  # noqa: F401
+from warroom.core import db
+from warroom.team import server as srv
+from warroom.team.engine import SyncEngine
+
+R = StandinReplica
+
+
+def write(path: Path, text: str) -> dict:
+    conn = db.open_db(path)
+    try:
+        return R.write(conn, text)
+    finally:
+        conn.close()
+
+
+def ids(path: Path) -> list[str]:
+    conn = db.open_db(path, create=False)
+    try:
+        return R.ids(conn)
+    finally:
+        conn.close()
+
+
+def engine(path: Path, url: str, **kw) -> SyncEngine:
+    return SyncEngine(path, url, replica=kw.pop("replica", R), **kw)
+
+
+async def once(path: Path, url: str, **kw):
+    e = engine(path, url, **kw)
+    try:
+        return await e.once()
+    finally:
+        await e.local.close()
+
+
+async def until(condition, timeout: float = 15.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+async def test_two_files_converge_in_rounds_and_a_second_round_moves_nothing(tmp_path, pg_url):
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    mine = [write(a, f"a{i}")["id"] for i in range(3)]
+    theirs = [write(b, f"b{i}")["id"] for i in range(2)]
+    first = await once(a, pg_url)
+    assert (first.sent, first.pushed) == (3, 3)
+    second = await once(b, pg_url)
+    assert (second.sent, second.pulled) == (2, 3)
+    await once(a, pg_url)
+    assert ids(a) == ids(b) == sorted(mine + theirs)
+    again = await once(a, pg_url)
+    assert (again.sent, again.pulled) == (0, 0)
+
+
+async def test_a_new_laptop_file_is_created_by_its_first_pull(tmp_path, pg_url):
+    a, new = tmp_path / "a.db", tmp_path / "fresh" / "new.db"
+    write(a, "declared elsewhere")
+    await once(a, pg_url)
+    new.parent.mkdir()
+    assert not new.exists()
+    result = await once(new, pg_url)
+    assert result.pulled == 1 and ids(new) == ids(a)
+
+
+async def test_pull_in_many_small_batches_and_short_local_transactions(tmp_path, pg_url):
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    for i in range(23):
+        write(a, f"n{i}")
+    assert (await once(a, pg_url, push_batch=4)).sent == 23
+    result = await once(b, pg_url, pull_batch=5, apply_chunk=2)
+    assert (result.received, result.pulled) == (23, 23)
+    assert ids(a) == ids(b)
+
+
+async def test_unreachable_server_is_one_line_and_leaves_the_file_untouched(tmp_path):
+    a = tmp_path / "a.db"
+    write(a, "kept")
+    before = a.read_bytes()
+    url = f"postgresql://postgres@/x?host={tmp_path / 'nowhere'}"
+    with pytest.raises(srv.ServerUnreachable) as caught:
+        await once(a, url)
+    assert "\n" not in str(caught.value) and "cannot reach the team server" in str(caught.value)
+    assert a.read_bytes() == before
+    missing = tmp_path / "never.db"
+    with pytest.raises(srv.ServerUnreachable):
+        await once(missing, url)
+    assert not missing.exists()
+
+
+async def test_the_server_cut_in_the_middle_of_a_push_then_healed(tmp_path, pg_cluster, pg_url):
+    """Another writer holds one of the batch's ids uncommitted, so the push stops mid-INSERT
+    (rows before it inserted, in its open transaction); its connection is cut there."""
+    import psycopg
+
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    rows = [write(a, f"n{i}") for i in range(6)]
+    await once(b, pg_url)  # the schema exists
+    blocker = await psycopg.AsyncConnection.connect(pg_url)
+    await blocker.execute(
+        "INSERT INTO warroom.events (id, incident_id, host, hlc, body) VALUES (%s, 'INC', 'h', 0, '{}')",
+        (rows[3]["id"],),
+    )
+    e = engine(a, pg_url)
+    pushing = asyncio.create_task(e.once())
+    admin = await psycopg.AsyncConnection.connect(pg_url, autocommit=True)
+
+    async def push_waiting() -> int:
+        cur = await admin.execute(
+            "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE %s",
+            ("%INSERT INTO warroom.events%jsonb_array_elements%",),
+        )
+        row = await cur.fetchone()
+        return row[0] if row else 0
+
+    pid = 0
+    deadline = time.monotonic() + 15
+    while not pid and time.monotonic() < deadline:
+        pid = await push_waiting()
+        await asyncio.sleep(0.01)
+    assert pid, "the push never reached the blocked row"
+    await admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    with pytest.raises(srv.ServerUnreachable):
+        await pushing
+    await e.local.close()
+    await blocker.rollback()
+    await blocker.close()
+    cur = await admin.execute("SELECT count(*) FROM warroom.events")
+    assert (await cur.fetchone())[0] == 0  # the cut transaction left nothing behind
+    await admin.close()
+    conn = db.open_db(a)
+    assert R.pending_count(conn) == 6  # nothing was marked pushed
+    conn.close()
+    healed = await once(a, pg_url)
+    assert (healed.sent, healed.pushed) == (6, 6)
+    await once(b, pg_url)
+    assert ids(b) == ids(a) == sorted(r["id"] for r in rows)
+
+
+class CutAfterFirstApply(StandinReplica):
+    """The local side as usual, but the server connection is cut (pg_terminate_backend) right
+    after the first pulled batch is applied: the middle of a pull, exactly."""
+
+    admin_url = ""
+    cut = False
+
+    @classmethod
+    def apply_pulled(cls, conn, server, rows, cursor):
+        new = super().apply_pulled(conn, server, rows, cursor)
+        if not cls.cut:
+            cls.cut = True
+            import psycopg
+
+            with psycopg.connect(cls.admin_url, autocommit=True) as admin:
+                admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE application_name = 'warroom-sync' AND datname = current_database()"
+                )
+        return new
+
+
+async def test_the_server_cut_in_the_middle_of_a_pull_then_healed(tmp_path, pg_url):
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    for i in range(12):
+        write(a, f"n{i}")
+    await once(a, pg_url)
+    CutAfterFirstApply.admin_url = pg_url
+    with pytest.raises(srv.ServerUnreachable):
+        await once(b, pg_url, replica=CutAfterFirstApply, pull_batch=5, apply_chunk=5)
+    assert len(ids(b)) == 5  # the first batch, with its cursor
+    healed = await once(b, pg_url, pull_batch=5)
+    assert (healed.received, healed.pulled) == (7, 7)  # from the cursor on: nothing doubled
+    assert ids(b) == ids(a)
+
+
+class AckLost(StandinReplica):
+    """The server committed the push, but the laptop died before it recorded the ack."""
+
+    @classmethod
+    def mark_pushed(cls, conn, rows):
+        raise RuntimeError("power cut before the ack was written")
+
+
+async def test_a_lost_ack_means_a_harmless_re_push(tmp_path, pg_url):
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    for i in range(4):
+        write(a, f"n{i}")
+    with pytest.raises(RuntimeError):
+        await once(a, pg_url, replica=AckLost)
+    again = await once(a, pg_url)
+    assert (again.sent, again.pushed) == (4, 0)  # sent again, nothing new to the server
+    await once(b, pg_url)
+    assert ids(b) == ids(a)
+
+
+async def test_following_files_see_each_others_writes_live(tmp_path, pg_url):
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    write(a, "before")
+    write(b, "before too")
+    ea, eb = engine(a, pg_url), engine(b, pg_url)
+    tasks = [asyncio.create_task(ea.follow()), asyncio.create_task(eb.follow())]
+    try:
+        await until(lambda: ea.status.state == eb.status.state == "live", what="both live")
+        await until(lambda: len(ids(a)) == len(ids(b)) == 2, what="the first exchange")
+        row = write(a, "logged on a while b watches")  # another connection: the engine sees the commit
+        await until(lambda: row["id"] in ids(b), what="a's event on b")
+        row_b = write(b, "and back")
+        eb.nudge()
+        await until(lambda: row_b["id"] in ids(a), what="b's event on a")
+        assert ea.status.line() == "team: live"
+    finally:
+        ea.stop()
+        eb.stop()
+        await asyncio.wait_for(asyncio.gather(*tasks), timeout=10)
+
+
+@pytest.fixture(scope="module")
+def own_cluster():
+    """A cluster of this module's own: these tests stop and restart it."""
+    cluster = make_cluster()
+    yield cluster
+    cluster.remove()
+
+
+async def test_server_gone_while_following_then_back_nothing_lost_nothing_doubled(tmp_path, own_cluster):
+    url = own_cluster.url(own_cluster.new_database())
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    write(a, "first")
+    seen: list[str] = []
+    ea = engine(a, url, on_status=lambda s: seen.append(s.line()))
+    eb = engine(b, url)
+    tasks = [asyncio.create_task(ea.follow()), asyncio.create_task(eb.follow())]
+    try:
+        await until(lambda: ea.status.state == eb.status.state == "live", what="both live")
+        await until(lambda: b.exists() and len(ids(b)) == 1, what="the first event on b")
+        await asyncio.to_thread(own_cluster.stop, "immediate")
+        await until(lambda: ea.status.state == "offline", what="a offline")
+        apart_a = [write(a, f"a apart {i}")["id"] for i in range(3)]
+        apart_b = [write(b, f"b apart {i}")["id"] for i in range(2)]
+        await until(lambda: ea.status.pending == 3 and eb.status.pending == 2, what="pending counts")
+        assert ea.status.line().startswith("team: offline since ") and ea.status.line().endswith(", 3 to send")
+        await asyncio.to_thread(own_cluster.start)
+        await until(lambda: ea.status.state == eb.status.state == "live", timeout=30, what="both live again")
+        await until(lambda: len(ids(a)) == len(ids(b)) == 6, what="convergence")
+        assert ids(a) == ids(b)
+        assert set(apart_a + apart_b) <= set(ids(a))
+        assert "team: live" in seen and any(line.startswith("team: offline since") for line in seen)
+    finally:
+        ea.stop()
+        eb.stop()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(asyncio.gather(*tasks), timeout=10)
+    conn = await srv.connect(url)
+    cur = await conn.execute("SELECT count(*), count(DISTINCT id) FROM warroom.events")
+    assert await cur.fetchone() == (6, 6)
+    await conn.close()
