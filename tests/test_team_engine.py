@@ -12,10 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.pg import PW_PASSWORD, StandinReplica, make_cluster, pg_cluster, pg_url  # noqa: F401
 from warroom.core import db
 from warroom.team import server as srv
 from warroom.team.engine import SyncEngine
+
+pytest.register_assert_rewrite("tests.pg")
+from tests.pg import StandinReplica, make_cluster  # noqa: E402
+
+pytest_plugins = ["tests.pg"]  # the cluster fixtures: pg_cluster, pg_url
+
 
 R = StandinReplica
 

@@ -8,8 +8,12 @@ import asyncio
 import psycopg
 import pytest
 
-from tests.pg import pg_cluster, pg_url, wire_row  # noqa: F401
 from warroom.team import server as srv
+
+pytest.register_assert_rewrite("tests.pg")
+from tests.pg import wire_row  # noqa: E402
+
+pytest_plugins = ["tests.pg"]  # the cluster fixtures: pg_cluster, pg_url
 
 
 async def _conn(url):
@@ -78,7 +82,11 @@ async def test_a_newer_schema_is_refused_in_one_line(pg_url):
     [
         ["CREATE SCHEMA warroom", "CREATE TABLE warroom.events (id int)"],
         ["CREATE SCHEMA warroom", "CREATE TABLE warroom.meta (key text, value text)"],
-        ["CREATE SCHEMA warroom", "CREATE TABLE warroom.meta (key text, value text)", "INSERT INTO warroom.meta VALUES ('application', 'other')"],
+        [
+            "CREATE SCHEMA warroom",
+            "CREATE TABLE warroom.meta (key text, value text)",
+            "INSERT INTO warroom.meta VALUES ('application', 'other')",
+        ],
     ],
     ids=["foreign-tables", "empty-meta", "other-application"],
 )
@@ -129,7 +137,11 @@ async def test_text_jsonb_cannot_hold_travels_whole(pg_url):
     conn = await _conn(pg_url)
     try:
         await srv.ensure_schema(conn, pg_url)
-        odd = [wire_row(text="nul\x00 inside"), wire_row(text="a literal \\u0000 and \x1b[31m"), wire_row(text="ünï 🚒")]
+        odd = [
+            wire_row(text="nul\x00 inside"),
+            wire_row(text="a literal \\u0000 and \x1b[31m"),
+            wire_row(text="ünï 🚒"),
+        ]
         odd[1]["data"] = {"k": "v\x00"}
         assert await srv.push(conn, odd, pg_url) == 3
         assert [r for _, r in await srv.pull(conn, 0, 10, pg_url)] == odd
