@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from warroom.core import review
+from warroom.core.errors import PlaybookError
 from warroom.core.models import ActionItem
 from warroom.core.review import blame_findings, check_action_item, parse_due
 
@@ -201,3 +202,59 @@ suggestion = "Describe the system"
     assert check_action_item(item("Improve monitoring"), TODAY, rules) == []
     assert blame_findings("Bob goofed.", [], rules)[0].suggestion == "Describe the system"
     assert blame_findings("Bob deployed buggy code.", [], rules) == []
+
+
+# ----- the file: a team's override, validated ------------------------------------------
+
+
+def test_the_shipped_word_lists_are_used_without_a_team_file():
+    assert review.review_file() == review.SHIPPED
+    assert review.load_rules().min_words == 3
+
+
+def test_a_team_review_file_in_the_config_folder_is_used(tmp_path):
+    # conftest points WARROOM_CONFIG_DIR at tmp_path / "config".
+    (tmp_path / "config").mkdir()
+    team = tmp_path / "config" / "review.toml"
+    team.write_text(
+        review.SHIPPED.read_text(encoding="utf-8").replace('"improve monitoring", ', '"synergy", '),
+        encoding="utf-8",
+    )
+    assert review.review_file() == team
+    assert check_action_item(item("Add synergy to the checkout flow"), TODAY)[0].startswith("not specific")
+    assert check_action_item(item("Improve monitoring of checkout"), TODAY) == []
+    # An edit to the team's file is seen on the next check.
+    team.write_text(review.SHIPPED.read_text(encoding="utf-8").replace("min_words = 3", "min_words = 9"))
+    assert any("at least 9 words" in p for p in check_action_item(item("Add alert on error rate"), TODAY))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("min_words = 3", 'min_words = "three"', r"field action_items\.min_words: Input should be a valid integer"),
+        ("min_words = 3", "min_words = -1", r"field action_items\.min_words: Input should be greater than"),
+        (
+            'suggestion = "Pre-deploy checklist wasn\'t enforced automatically"',
+            "",
+            r"field blame\.rules\.1\.suggestion",
+        ),
+        (
+            'phrases = ["investigate"',
+            'phrases = ["  ", "investigate"',
+            r"field action_items\.vague\.2\.phrases: .*no letters",
+        ),
+        ("[blame]", "[blame]\nperson_wrds = []", r"field blame\.person_wrds: Extra inputs"),
+        ("[blame]", "[blaim]", r"field (blame: Field required|blaim: Extra inputs)"),
+        ("min_words = 3", "min_words = 3 3", r"are not valid TOML"),
+    ],
+)
+def test_a_malformed_review_file_is_refused_naming_the_file_and_the_field(tmp_path, old, new, expected):
+    (tmp_path / "config").mkdir()
+    team = tmp_path / "config" / "review.toml"
+    source = review.SHIPPED.read_text(encoding="utf-8")
+    assert source.count(old) == 1, old
+    team.write_text(source.replace(old, new), encoding="utf-8")
+    with pytest.raises(PlaybookError, match=expected) as caught:
+        check_action_item(item(), TODAY)
+    message = str(caught.value)
+    assert str(team) in message and "\n" not in message

@@ -3,8 +3,10 @@
 The methodology: action items are specific (not "improve monitoring"), actionable (not
 "be more careful"), owned and time-bound; a postmortem focuses on systems, not people
 ("John deployed buggy code" -> "Code review didn't catch the bug; deploy pipeline lacked
-tests"). The word lists are data (`warroom/core/data/review.toml`); these are suggestions for
-a person to weigh, so they err towards flagging only what is clearly there.
+tests"). The word lists are data: `review.toml` in the user config folder when a team has
+one, else the shipped `warroom/core/data/review.toml`; either is checked on load like the
+playbook (a malformed one is refused naming the file and the field). These are suggestions
+for a person to weigh, so they err towards flagging only what is clearly there.
 
 Domain layer: imports nothing from Textual.
 """
@@ -19,6 +21,10 @@ from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from warroom.core.errors import PlaybookError
+from warroom.core.locations import config_dir
 from warroom.core.models import ActionItem
 
 SHIPPED = Path(__file__).parent / "data" / "review.toml"
@@ -75,25 +81,107 @@ class Finding:
         return f"Blames {self.person} (“{self.phrase}”): try “{self.suggestion}”"
 
 
-def _t(values) -> tuple[str, ...]:
-    return tuple(str(v) for v in values or ())
+# ----- the file: validated like the playbook -----------------------------------------
 
 
-@lru_cache(maxsize=4)
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+
+def _words_have_letters(words: list[str]) -> list[str]:
+    # A blank or punctuation-only phrase would match (nearly) every text.
+    for word in words:
+        if not any(ch.isalnum() for ch in word):
+            raise ValueError(f"{word!r} has no letters or digits")
+    return words
+
+
+class _VagueSpec(_Spec):
+    why: str = Field(min_length=1)
+    advice: str = Field(min_length=1)
+    phrases: list[str] = Field(min_length=1)
+
+    _check_phrases = field_validator("phrases")(_words_have_letters)
+
+
+class _ActionItemsSpec(_Spec):
+    min_words: int = Field(default=0, ge=0)
+    closed_statuses: list[str] = Field(default_factory=list)
+    vague: list[_VagueSpec] = Field(default_factory=list)
+
+
+class _BlameRuleSpec(_Spec):
+    after: list[str] = Field(default_factory=list)
+    possessive: list[str] = Field(default_factory=list)
+    before: list[str] = Field(default_factory=list)
+    suggestion: str = Field(min_length=1)
+
+    _check_phrases = field_validator("after", "possessive", "before")(_words_have_letters)
+
+    @model_validator(mode="after")
+    def _some_phrase(self) -> _BlameRuleSpec:
+        if not (self.after or self.possessive or self.before):
+            raise ValueError("a blame rule needs phrases in after, possessive or before")
+        return self
+
+
+class _BlameSpec(_Spec):
+    person_words: list[str] = Field(default_factory=list)
+    adverbs: list[str] = Field(default_factory=list)
+    not_names: list[str] = Field(default_factory=list)
+    rules: list[_BlameRuleSpec] = Field(default_factory=list)
+
+    _check_words = field_validator("person_words", "adverbs")(_words_have_letters)
+
+
+class _ReviewSpec(_Spec):
+    action_items: _ActionItemsSpec
+    blame: _BlameSpec
+
+
+def review_file() -> Path:
+    """The word lists in use: the team's `review.toml` in the config folder, else the shipped one."""
+    team = config_dir() / "review.toml"
+    return team if team.is_file() else SHIPPED
+
+
 def load_rules(path: Path | str | None = None) -> Rules:
-    raw = tomllib.loads(Path(path or SHIPPED).read_text(encoding="utf-8"))
-    items, blame = raw["action_items"], raw["blame"]
+    """The checks' word lists from `path`, else from `review_file()`; refused with a
+    PlaybookError naming the file and the field when malformed. Re-read when the file changes."""
+    chosen = Path(path) if path is not None else review_file()
+    try:
+        stamp = chosen.stat().st_mtime_ns
+    except OSError:
+        stamp = -1  # _load reports the file as unreadable
+    return _load(chosen, stamp)
+
+
+@lru_cache(maxsize=8)
+def _load(path: Path, stamp: int) -> Rules:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PlaybookError(f"cannot read review rules {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise PlaybookError(f"review rules {path} are not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise PlaybookError(f"review rules {path} are not valid TOML: {exc}") from None
+    try:
+        spec = _ReviewSpec.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
+        raise PlaybookError(f"review rules {path}: field {where}: {first['msg']}{more}") from None
+    items, blame = spec.action_items, spec.blame
     return Rules(
-        min_words=int(items.get("min_words", 0)),
-        closed_statuses=frozenset(s.lower() for s in items.get("closed_statuses", ())),
-        vague=tuple(VagueGroup(g["why"], g["advice"], _t(g["phrases"])) for g in items.get("vague", ())),
-        person_words=_t(blame.get("person_words")),
-        adverbs=_t(blame.get("adverbs")),
-        not_names=frozenset(w.lower() for w in blame.get("not_names", ())),
-        blame=tuple(
-            BlameRule(_t(r.get("after")), _t(r.get("possessive")), _t(r.get("before")), r["suggestion"])
-            for r in blame.get("rules", ())
-        ),
+        min_words=items.min_words,
+        closed_statuses=frozenset(s.lower() for s in items.closed_statuses),
+        vague=tuple(VagueGroup(g.why, g.advice, tuple(g.phrases)) for g in items.vague),
+        person_words=tuple(blame.person_words),
+        adverbs=tuple(blame.adverbs),
+        not_names=frozenset(w.lower() for w in blame.not_names),
+        blame=tuple(BlameRule(tuple(r.after), tuple(r.possessive), tuple(r.before), r.suggestion) for r in blame.rules),
     )
 
 
