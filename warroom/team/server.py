@@ -81,19 +81,33 @@ class ServerInfo:
     version: int
 
 
-# What libpq says when the setting, not the network, is wrong: retrying will not help.
-_REFUSALS = (
-    "password",
-    "authentication",
-    "does not exist",
-    "ssl",
-    "certificate",
-    "pg_hba.conf",
-    "permission denied",
-    "invalid",
-    "unsupported",
-    "too many connections",
-    "role",
+# What libpq says when the network or the server's process, not the setting, is the trouble:
+# the engine shows "offline" and retries. Anything else (login, database, TLS, schema) is refused.
+_UNREACHABLE = (
+    "connection refused",
+    "no such file or directory",
+    "resolve host",
+    "could not translate host name",
+    "name or service not known",
+    "temporary failure in name resolution",
+    "network is unreachable",
+    "no route to host",
+    "timeout",
+    "timed out",
+    "connection reset",
+    "broken pipe",
+    "server closed the connection",
+    "terminating connection",
+    "consuming input failed",
+    "the connection is closed",
+    "the connection is lost",
+    "ssl syscall error",
+    "eof detected",
+    "starting up",
+    "shutting down",
+    "in recovery",
+    "could not receive",
+    "could not send",
 )
 
 
@@ -116,11 +130,9 @@ def describe(exc: BaseException, url: str) -> TeamError:
     if isinstance(exc, TeamError):
         return exc
     if isinstance(exc, psycopg.OperationalError):
-        lowered = why.lower()
-        transient = ("starting up", "shutting down", "in recovery", "terminating connection", "server closed")
-        if any(word in lowered for word in _REFUSALS) and not any(word in lowered for word in transient):
-            return ServerRefused(f"the team server {where} refused: {why}")
-        return ServerUnreachable(f"cannot reach the team server {where}: {why}")
+        if any(words in why.lower() for words in _UNREACHABLE):
+            return ServerUnreachable(f"cannot reach the team server {where}: {why}")
+        return ServerRefused(f"the team server {where} refused: {why}")
     if isinstance(exc, OSError | TimeoutError):
         return ServerUnreachable(f"cannot reach the team server {where}: {why}")
     return ServerRefused(f"the team server {where} failed: {why}")
