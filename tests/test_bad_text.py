@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import sqlite3
 import subprocess
@@ -97,7 +98,7 @@ def test_nasty_text_stored_exactly_and_never_reaches_the_terminal(env, db_path, 
         _assert_inert(shown.stderr, " ".join(args))
     timeline = run_cli("doc", "timeline", env=env).out
     assert "[red]alert[/red]" in timeline or r"\[red\]alert\[/red\]" in timeline  # markup stays text
-    assert "␛[31mred" in timeline
+    assert "␛\\[31mred" in timeline  # the ESC shown, its bracket escaped as any other
 
 
 def test_nasty_text_in_postmortem_is_inert(env, db_path, incident):
@@ -288,3 +289,151 @@ def test_text_starting_with_a_dash_after_double_dash(env, db_path, incident):
     result = run_cli("log", "--kind", "alert", "--", "-5% error budget left", env=env)
     assert result.code == 0, result.err
     assert _text_of(db_path, result.out.strip()) == "-5% error budget left"
+
+
+# ----- invalid UTF-8 in an argument ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        ((b"declare", b"bad \xff title"), "the title"),
+        ((b"log", b"caf\xe9 latin-1"), "the text"),
+        ((b"log", b"ok", b"--author", b"\xfe"), "--author"),
+        ((b"log", b"ok", b"--incident", b"INC-\xff"), "--incident"),
+        ((b"doc", b"status\xff"), "the kind"),
+    ],
+)
+def test_invalid_utf8_in_an_argument_is_a_usage_error(env, db_path, incident, args, named):
+    """Exit 2 (a malformed argument, as argparse's own refusals), one line, nothing written."""
+    before = _count(db_path)
+    proc = subprocess.run([sys.executable, "-m", "warroom", *args], capture_output=True, env=env, timeout=60)
+    err = proc.stderr.decode("utf-8", "replace")
+    assert proc.returncode == 2, err
+    assert proc.stdout == b"" and len(err.splitlines()) == 1, err
+    assert err.startswith(f"warroom: {named} is not UTF-8 text (byte 0x") and "nothing was done" in err, err
+    assert "unexpected" not in err and "Traceback" not in err
+    assert _count(db_path) == before
+
+
+def test_invalid_utf8_author_from_the_environment_is_refused(env, db_path, incident):
+    proc = subprocess.run(
+        [sys.executable, "-m", "warroom", "log", "fine"],
+        capture_output=True,
+        env={**{k.encode(): v.encode() for k, v in env.items()}, b"WARROOM_AUTHOR": b"d\xe4na"},
+        timeout=60,
+    )
+    assert proc.returncode == 2 and proc.stderr.startswith(b"warroom: WARROOM_AUTHOR is not UTF-8"), proc.stderr
+
+
+def test_a_database_path_may_hold_any_bytes(env, tmp_path):
+    path = bytes(tmp_path) + b"/caf\xe9.db"  # Latin-1 file names exist; they are not text we store
+    proc = subprocess.run(
+        [sys.executable, "-m", "warroom", "--db", path, "declare", "Elsewhere"],
+        capture_output=True,
+        env=env,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / os.fsdecode(b"caf\xe9.db")).exists()
+
+
+# ----- Markdown exports: no link or image from incident text ------------------------------------
+
+LINKS = [
+    "![x](http://tracker.example/p.png)",
+    "[l](javascript:alert(1))",
+    "see <http://tracker.example/auto> and <mailto:eve@evil.example>",
+    "[ref][r] with [r]: javascript:alert(2)",
+    '![ref img][i] <img src="http://tracker.example/i.png">',
+    "\\[escaped\\](http://tracker.example/e) ![\\]](http://tracker.example/b.png)",
+]
+
+
+def _rendered(markdown: str) -> str:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable("table").render(markdown)
+
+
+def _assert_no_live_link(markdown: str, where: str) -> None:
+    html = _rendered(markdown)
+    assert "<img" not in html, (where, html)
+    assert not re.search(r"<a\s", html), (where, html)
+
+
+def test_links_and_images_from_incident_text_arrive_inert(env, db_path, incident):
+    for text in LINKS:
+        assert run_cli("log", "-", "--kind", "action", env=env, input=text).code == 0
+    # A reference definition only counts on a line of its own: a multi-line note.
+    assert run_cli("log", "-", env=env, input="look [here][r]\n[r]: http://tracker.example/def").code == 0
+    for args in (("export", "--format", "md"), ("doc", "timeline"), ("doc", "postmortem"), ("doc", "internal")):
+        shown = run_cli(*args, env=env)
+        assert shown.code == 0, (args, shown.err)
+        _assert_no_live_link(shown.out, " ".join(args))
+    timeline = run_cli("doc", "timeline", env=env).out
+    assert "tracker.example/p.png" in timeline  # kept as text, readable
+
+
+@pytest.mark.parametrize("text", LINKS + ["para one\n\n[r]: http://tracker.example/def\n\n[see][r] ![i][r]"])
+def test_md_filters_leave_no_link(text):
+    from warroom.core.documents import md_block, md_cell, md_inline
+
+    for escape in (md_inline, md_cell, md_block):
+        _assert_no_live_link(str(escape(text)), escape.__name__)
+    assert "tracker.example" in _rendered(str(md_block(text))) or "tracker" not in text
+
+
+# ----- invisible and bidi characters --------------------------------------------------------------
+
+INVISIBLES = {
+    "\u202e": "RIGHT-TO-LEFT OVERRIDE",
+    "\u202a": "LEFT-TO-RIGHT EMBEDDING",
+    "\u2066": "LEFT-TO-RIGHT ISOLATE",
+    "\u2067": "RIGHT-TO-LEFT ISOLATE",
+    "\u2068": "FIRST STRONG ISOLATE",
+    "\u2069": "POP DIRECTIONAL ISOLATE",
+    "\u200e": "LEFT-TO-RIGHT MARK",
+    "\u200f": "RIGHT-TO-LEFT MARK",
+    "\u061c": "ARABIC LETTER MARK",
+    "\u200b": "ZERO WIDTH SPACE",
+    "\u2060": "WORD JOINER",
+    "\ufeff": "ZERO WIDTH NO-BREAK SPACE",
+    "\u00ad": "SOFT HYPHEN",
+    "\u2028": "LINE SEPARATOR",
+    "\U000e0041": "TAG LATIN CAPITAL LETTER A",
+}
+RAW_INVISIBLE = re.compile("[" + "".join(INVISIBLES) + "]")
+
+
+@pytest.mark.parametrize("char", list(INVISIBLES))
+def test_invisible_characters_are_shown(char):
+    import unicodedata
+
+    assert unicodedata.name(char) == INVISIBLES[char]
+    assert plain(f"invoice{char}gnp.exe") == f"invoice<U+{ord(char):04X}>gnp.exe"
+    assert one_line(f"a{char}b") == f"a<U+{ord(char):04X}>b"
+
+
+def test_joiners_split_words_shown_but_emoji_and_scripts_kept():
+    assert plain("pay\u200cments \u200dx") == "pay<U+200C>ments <U+200D>x"
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"
+    assert plain(family) == family and plain(persian) == persian
+
+
+def test_invisible_characters_escaped_in_every_export(env, db_path, incident):
+    text = "deploy " + "".join(INVISIBLES) + " done \u200cx"
+    logged = run_cli("log", "-", env=env, input=text)
+    assert logged.code == 0 and _text_of(db_path, logged.out.strip()) == text  # stored exactly
+    exported = run_cli("export", "--format", "json", env=env)
+    assert exported.code == 0, exported.err
+    assert RAW_INVISIBLE.search(exported.out) is None and "\u200c" not in exported.out
+    assert "\\u202e" in exported.out and "\\u200b" in exported.out and "\\udb40\\udc41" in exported.out
+    by_id = {e["id"]: e["text"] for e in json.loads(exported.out)["events"]}
+    assert by_id[logged.out.strip()] == text  # escaped, not changed
+    for args in (("export", "--format", "md"), ("doc", "timeline"), ("doc", "internal"), ("list",), ("list", "--json")):
+        shown = run_cli(*args, env=env)
+        assert shown.code == 0, (args, shown.err)
+        assert RAW_INVISIBLE.search(shown.out) is None, args
+    assert "<U+202E>" in run_cli("doc", "timeline", env=env).out.replace("\\<", "<")

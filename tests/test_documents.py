@@ -338,7 +338,8 @@ async def test_internal_number_increments_only_when_sent(demo, playbook):
         ("- not a list", "\\- not a list", "\\- not a list"),
         ("5xx > 10%", "5xx > 10%", "5xx > 10%"),
         ("\\<b>", "\\\\\\<b>", "\\\\\\<b>"),
-        ("\x1b]52;c;evil\x07", "␛]52;c;evil␇", "␛]52;c;evil␇"),
+        ("\x1b]52;c;evil\x07", "␛\\]52;c;evil␇", "␛\\]52;c;evil␇"),
+        ("![x](http://t.example/p.png)", "!\\[x\\](http://t.example/p.png)", "!\\[x\\](http://t.example/p.png)"),
     ],
 )
 def test_markdown_escaping(text, inline, cell):

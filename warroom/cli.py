@@ -381,9 +381,25 @@ def _glue_at(argv: list[str]) -> list[str]:
     return out
 
 
+def _not_utf8(args: argparse.Namespace) -> str | None:
+    """Text arguments must be UTF-8 (Python keeps other bytes as lone surrogates, which no
+    text can store); paths (--db, -o) may hold any bytes the file system takes."""
+    names = {"title": "the title", "text": "the text", "kind": "the kind"}
+    given = [(names.get(k, f"--{k}"), v) for k, v in vars(args).items()]
+    if not getattr(args, "author", None):
+        given.append(("WARROOM_AUTHOR", os.environ.get("WARROOM_AUTHOR", "")))
+    for name, value in given:
+        if isinstance(value, str) and (bad := next((c for c in value if "\udc80" <= c <= "\udcff"), None)):
+            return f"{name} is not UTF-8 text (byte 0x{ord(bad) - 0xDC00:02x})"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(_glue_at(sys.argv[1:] if argv is None else argv))
+    if not_utf8 := _not_utf8(args):  # a usage error, like any malformed argument: exit 2
+        print(f"warroom: {not_utf8}; nothing was done", file=sys.stderr)
+        return 2
     commands = {
         "log": cmd_log,
         "declare": cmd_declare,

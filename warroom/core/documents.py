@@ -105,7 +105,14 @@ def _escape_html_and_code(text: str) -> str:
     # `<` starts every HTML tag and autolink; a `>` alone is harmless except at the start
     # of a line (a quote), which _BLOCK_START handles, so "5xx > 10%" stays readable.
     text = _ESCAPING_BACKSLASH.sub(r"\\\\", text)
-    return text.replace("<", "\\<").replace("`", "\\`")
+    return _escape_links(text.replace("<", "\\<").replace("`", "\\`"))
+
+
+def _escape_links(text: str) -> str:
+    """No link, image or link definition from incident text: `[` and `]` escaped, so
+    `![x](http://...)` loads nothing and `[l](javascript:...)` is not clickable. (`<` is
+    escaped by the callers, which takes autolinks; a bare URL stays as readable text.)"""
+    return text.replace("[", "\\[").replace("]", "\\]")
 
 
 def md_inline(value: Any) -> Markup:
@@ -130,12 +137,12 @@ def md_cell(value: Any) -> Markup:
 
 
 def md_block(value: Any) -> Markup:
-    """Human-written Markdown (postmortem sections): paragraphs kept, HTML escaped."""
+    """Human-written Markdown (postmortem sections): paragraphs kept, HTML and links escaped."""
     if isinstance(value, Markup):
         return value
     text = plain(str(value)).replace("\r\n", "\n").replace("\r", "\n").strip()
     text = _ESCAPING_BACKSLASH.sub(r"\\\\", text)
-    return Markup(text.replace("<", "\\<"))
+    return Markup(_escape_links(text.replace("<", "\\<")))
 
 
 def _finalize(value: Any) -> Any:

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from typing import TextIO
 
+from warroom.core.safetext import INVISIBLE
 from warroom.core.store import Store
 
 FORMAT_VERSION = 1
@@ -29,13 +30,22 @@ def write_private(path: Path, text: str) -> None:
 
 
 # json escapes C0 controls but not DEL or C1 (0x80-0x9f, e.g. CSI 0x9b), which a terminal
-# may act on when the export is printed; escape them too (still valid, equal JSON).
-_UNESCAPED_CONTROL = re.compile("[\x7f-\x9f]")
+# may act on when the export is printed, nor the invisible and bidi characters safetext
+# shows as <U+XXXX> (U+202E reverses what follows); escape them too (still valid, equal JSON).
+_UNESCAPED_CONTROL = re.compile(f"[\x7f-\x9f\u200c\u200d{INVISIBLE}]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code > 0xFFFF:  # a tag character: JSON spells it as its UTF-16 surrogate pair
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
 
 
 def dumps(value, **kwargs) -> str:
     text = json.dumps(value, ensure_ascii=False, **kwargs)
-    return _UNESCAPED_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return _UNESCAPED_CONTROL.sub(_escape, text)
 
 
 def _dump(value) -> str:

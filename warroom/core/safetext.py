@@ -1,4 +1,4 @@
-"""Incident text shown literally: control characters made visible, never sent to the terminal.
+"""Incident text shown literally: control and invisible characters made visible, never sent raw.
 
 Text is stored exactly as typed or pasted. Only when shown do escape sequences and other
 control characters become visible symbols, so a pasted `\\x1b]52;...` cannot drive the
@@ -9,8 +9,20 @@ from __future__ import annotations
 
 import re
 
-# C0 controls except tab and newline, DEL, and the C1 range (0x80-0x9f, e.g. CSI 0x9b).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
+# Characters that change how the text around them looks while being invisible themselves:
+# bidi controls (U+202E turns "gnp.exe" into "exe.png"), zero-width spaces and joiners, the
+# byte order mark, invisible operators, Hangul fillers, line/paragraph separators and the
+# tag characters (which hide ASCII text from the eye). Shown as <U+XXXX> like C1 controls.
+INVISIBLE = (
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200e\u200f\u2028-\u202e\u2060-\u206f"
+    "\u3164\ufeff\uffa0\ufff9-\ufffb\U000e0000-\U000e007f"
+)
+# Zero-width (non-)joiners shape Persian, Indic scripts and emoji sequences (a family emoji
+# is faces joined by U+200D): kept between two non-ASCII characters, shown next to ASCII
+# (where they only split a word, "pay\u200cments") or at either end.
+_JOINER_SHOWN = r"(?<![^\x00-\x7f])[\u200c\u200d]|[\u200c\u200d](?![^\x00-\x7f])"
+# C0 controls except tab and newline, DEL, the C1 range (0x80-0x9f, e.g. CSI 0x9b), and the above.
+_CONTROL = re.compile(rf"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f{INVISIBLE}]|{_JOINER_SHOWN}")
 
 
 def _visible(match: re.Match[str]) -> str:
