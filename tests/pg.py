@@ -30,6 +30,10 @@ PW_PASSWORD = "Wr0ng-Or-R1ght_s3cret"  # the real password of pw_user; tests loo
 _names = itertools.count(1)
 
 
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "slow: long drills (crash loops, soaks, 100k events)")
+
+
 def _as_postgres() -> list[str]:
     if os.geteuid() != 0:
         return []

@@ -26,6 +26,7 @@ from typing import Any
 
 from warroom.core.errors import WarroomError
 from warroom.team import server as srv
+from warroom.team.config import redact
 
 POLL_SECONDS = 3.0  # pull even without a NOTIFY (a lost notification, a proxy that drops them)
 LOCAL_POLL_SECONDS = 0.05  # how often the file is checked for commits made by other connections
@@ -279,8 +280,8 @@ class SyncEngine:
                     wait = backoff if isinstance(exc, srv.ServerUnreachable) else max(backoff, 5.0)
                     await self._sleep(wait)
                     backoff = min(backoff * 2, BACKOFF_MAX)
-                except WarroomError as exc:  # the local file: show it, keep trying
-                    self._set(state="error", error=str(exc))
+                except Exception as exc:  # the local file, or a bug: show it in one line, keep trying
+                    self._set(state="error", error=_one_line(exc, self.url))
                     await self._sleep(max(backoff, 5.0))
                     backoff = min(backoff * 2, BACKOFF_MAX)
         finally:
@@ -333,3 +334,10 @@ class SyncEngine:
                 wake.set()
         finally:
             wake.set()  # the connection ended: let the loop see it at once
+
+
+def _one_line(exc: BaseException, url: str) -> str:
+    from warroom.core.safetext import one_line
+
+    text = str(exc) if isinstance(exc, WarroomError) else f"sync failed: {type(exc).__name__}: {exc}"
+    return one_line(redact(text, url), limit=200)
