@@ -275,6 +275,19 @@ class Playbook(Spec):
     @field_validator("documents", mode="after")
     @classmethod
     def _over_shipped_documents(cls, documents: list[DocumentSpec]) -> list[DocumentSpec]:
+        # Roles doubled in the team's own list are refused here, with the team's numbering:
+        # merged, the second would silently replace the first.
+        seen: dict[str, int] = {}
+        for n, spec in enumerate(documents):
+            role = _role_of(spec, DOCUMENT_ROLES)
+            if role is None:
+                continue
+            if role in seen:
+                first = documents[seen[role]].key
+                raise ValueError(
+                    f"role {role!r} is given twice (documents.{seen[role]} {first!r} and documents.{n} {spec.key!r})"
+                )
+            seen[role] = n
         merged = list(shipped_documents())
         for spec in documents:
             role = _role_of(spec, DOCUMENT_ROLES)
