@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from warroom.core.models import Event, IncidentState
 
@@ -55,6 +55,12 @@ class Metrics:
     contained_at: datetime | None = None
 
 
+@overload
+def aware(dt: datetime) -> datetime: ...
+@overload
+def aware(dt: None) -> None: ...
+@overload
+def aware(dt: datetime | None) -> datetime | None: ...
 def aware(dt: datetime | None) -> datetime | None:
     """UTC-aware; a naive time (never written by the store, but possible in hand-built
     states) is taken as UTC so comparisons never raise."""

@@ -23,6 +23,7 @@ from pydantic import (
     model_serializer,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 from warroom.core.errors import PlaybookError
 
@@ -467,7 +468,7 @@ def validate_roles(book: Playbook) -> None:
             )
 
 
-def _field_path(error: dict) -> str:
+def _field_path(error: ErrorDetails) -> str:
     return ".".join(str(part) for part in error["loc"]) or "(top level)"
 
 
