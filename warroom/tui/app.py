@@ -55,7 +55,9 @@ class WarroomApp(App[None]):
 
     async def on_mount(self) -> None:
         from warroom.core.store import Store
+        from warroom.tui.unsaved import save_on_signals
 
+        save_on_signals(self)  # SIGTERM, SIGHUP: save what is typed, then exit
         try:
             self.store = await Store.open(self.db_path, clock=self.clock)
             incidents = await self.store.incidents()
@@ -144,9 +146,9 @@ class WarroomApp(App[None]):
         self.push_screen(HelpScreen(rows, getattr(self.screen, "HELP_NAME", "warroom")))
 
     async def action_quit(self) -> None:
-        if self.war_room is not None:
-            await self.war_room.save_handoff_now()
-        self.exit()
+        from warroom.tui.unsaved import quit_after_saving
+
+        await quit_after_saving(self)  # saves every editor; asks before losing what would not save
 
 
 def build_app(

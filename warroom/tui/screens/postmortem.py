@@ -10,6 +10,8 @@ import asyncio
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
+from time import monotonic
+from typing import ClassVar
 
 from rich.text import Text
 from textual import events, on
@@ -29,9 +31,8 @@ from warroom.core.playbook import Playbook
 from warroom.core.safetext import one_line
 from warroom.core.store import POSTMORTEM_PREFIX, Store
 from warroom.core.timeutil import local
+from warroom.tui.unsaved import next_save_in
 from warroom.tui.widgets.keybar import KeyBar
-
-SAVE_AFTER_SECONDS = 0.4  # debounce: a crash a second after typing loses nothing
 
 # The action-items table: fixed widths so the due date is never cut ("2026-1"), and the
 # action takes what the pane has left (a 60-wide action pushed the due date out of view).
@@ -161,6 +162,10 @@ class PostmortemScreen(Screen[None]):
         Binding("ctrl+o", "edit_item", "Edit action item"),
         Binding("ctrl+s", "export", "Export postmortem-<id>.md"),
     ]
+    # Each section is saved at most SAVE_AFTER_SECONDS after its last key and at least every
+    # SAVE_AT_LEAST_EVERY_SECONDS while typing goes on (class attributes: tests set them).
+    SAVE_AFTER_SECONDS: ClassVar[float] = 0.4
+    SAVE_AT_LEAST_EVERY_SECONDS: ClassVar[float] = 1.0
 
     def __init__(
         self,
@@ -180,6 +185,7 @@ class PostmortemScreen(Screen[None]):
         self._save_timers: dict[str, Timer] = {}
         self._closing = False
         self._pending: dict[str, str] = {}  # typed, not yet saved (kept here: unmount has no widgets)
+        self._unsaved_since: dict[str, float] = {}  # when each section first differed from the saved text
         self._action_width = 0  # the action column's width when the table was last filled
 
     def compose(self) -> ComposeResult:
@@ -281,27 +287,50 @@ class PostmortemScreen(Screen[None]):
         key = (event.text_area.id or "").removeprefix("pm-")
         self._check_section(key, event.text_area.text)
         if self.state is None or event.text_area.text == self.state.postmortem.get(key, ""):
-            return  # loaded from the database (or typed back to it): nothing to save
+            # Loaded from the database (or typed back to it): nothing to save, and an older
+            # pending text must not be saved over it.
+            if key in self._save_timers:
+                self._save_timers.pop(key).stop()
+            self._pending.pop(key, None)
+            self._unsaved_since.pop(key, None)
+            return
         if key in self._save_timers:
             self._save_timers[key].stop()
         self._pending[key] = event.text_area.text
-        self._save_timers[key] = self.set_timer(SAVE_AFTER_SECONDS, lambda: self._save_section(key))
+        now = monotonic()
+        since = self._unsaved_since.setdefault(key, now)
+        delay = next_save_in(since, now, self.SAVE_AFTER_SECONDS, self.SAVE_AT_LEAST_EVERY_SECONDS)
+        self._save_timers[key] = self.set_timer(delay, lambda: self._save_section(key))
 
     async def _save_section(self, key: str) -> None:
         self._save_timers.pop(key, None)
         text = self._pending.pop(key, None)
         if text is None:
             return
+        self._unsaved_since[key] = monotonic()  # typing on: the next save is due a full interval from now
         try:
-            await self.store.save_text(self.incident_id, POSTMORTEM_PREFIX + key, text)
+            await self._save_text(POSTMORTEM_PREFIX + key, text)
         except Exception as exc:
             self._pending.setdefault(key, text)  # still unsaved: the next flush tries again
             self.notify(f"Not saved: {exc}", severity="error", timeout=10, markup=False)
             return
+        if key not in self._pending:
+            self._unsaved_since.pop(key, None)
         assert self.state is not None
         self.state.postmortem[key] = text
         if not self._closing:
             self._render_generated()
+
+    async def _save_text(self, name: str, text: str) -> None:
+        ops = getattr(self.app, "ops", None)  # the commander's operations, where the app has them
+        if ops is not None:
+            await ops.save_draft(self.incident_id, name, text)
+        else:
+            await self.store.save_text(self.incident_id, name, text)
+
+    def unsaved_sections(self) -> list[str]:
+        """The headings of sections whose text on screen is not in the database."""
+        return [s.heading for s in self.playbook.postmortem_sections if s.key in self._pending]
 
     async def flush(self) -> None:
         """Save every section with a pending save (leaving the screen must lose nothing)."""

@@ -1,18 +1,29 @@
-"""The handoff pane: a free-text editor that saves itself shortly after each change."""
+"""The handoff pane: a free-text editor that saves itself while it is typed into.
+
+Saved at most SAVE_AFTER_SECONDS after the last key, and at least every
+SAVE_AT_LEAST_EVERY_SECONDS while typing goes on: a commander who never pauses for half
+a second still has their text on disk (a debounce alone restarted on every key and saved
+nothing until the typing stopped).
+"""
 
 from __future__ import annotations
 
+from time import monotonic
+from typing import ClassVar
+
 from textual.binding import Binding
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import TextArea
-
-# Short enough that a crash a second after typing loses nothing.
-SAVE_AFTER_SECONDS = 0.4
 
 
 class HandoffEditor(TextArea):
     # Shown on the key bar while typing here (the screen's Escape does the same, unshown).
     BINDINGS = [Binding("escape", "screen.pane('timeline')", "Done")]
+
+    # Class attributes so tests (and a slower machine) can set them.
+    SAVE_AFTER_SECONDS: ClassVar[float] = 0.4  # after the last key
+    SAVE_AT_LEAST_EVERY_SECONDS: ClassVar[float] = 1.0  # while typing goes on
 
     class Save(Message):
         """The draft changed and should be written; the screen awaits the store."""
@@ -28,17 +39,24 @@ class HandoffEditor(TextArea):
             placeholder="What the next commander needs: state, open threads, next steps (h to type; autosaved)",
             **kwargs,
         )
-        self._timer = None
+        self._timer: Timer | None = None
+        self._unsaved_since: float | None = None  # when the text first differed from the saved text
         self._loaded = False
+        self._failed = False
         self.saved_text = ""
 
     def on_mount(self) -> None:
         self.border_title = "Handoff"
         self.border_subtitle = "autosaved"
 
+    @property
+    def unsaved(self) -> bool:
+        """Text on screen that is not in the database (typed, or a save that failed)."""
+        return self.text != self.saved_text
+
     def show(self, draft: str) -> None:
         """Take the stored draft, unless the user is mid-edit here (their text wins)."""
-        if self._loaded and (self.has_focus or self._timer is not None or draft == self.saved_text):
+        if self._loaded and (self.has_focus or self._timer is not None or self.unsaved or draft == self.saved_text):
             return
         self._loaded = True
         self.saved_text = draft
@@ -47,24 +65,40 @@ class HandoffEditor(TextArea):
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         event.stop()
-        if self.text == self.saved_text:
+        if not self.unsaved:
             return
-        self.border_subtitle = "editing…"
+        self.border_subtitle = "NOT SAVED" if self._failed else "editing…"
+        now = monotonic()
+        if self._unsaved_since is None:
+            self._unsaved_since = now
+        # The debounce restarts on every key, but never past the deadline the first
+        # unsaved key set: typing without a pause is saved as it goes.
+        deadline = self._unsaved_since + self.SAVE_AT_LEAST_EVERY_SECONDS
+        delay = max(0.0, min(self.SAVE_AFTER_SECONDS, deadline - now))
         if self._timer is not None:
             self._timer.stop()
-        self._timer = self.set_timer(SAVE_AFTER_SECONDS, self.flush)
+        self._timer = self.set_timer(delay, self.flush)
 
     def flush(self) -> None:
         """Ask for the current text to be saved now (also called when leaving the screen)."""
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
-        if self.text != self.saved_text:
+        if self.unsaved:
+            self._unsaved_since = monotonic()  # the next save is due a full interval from now
             self.post_message(self.Save(self.text))
+        else:
+            self._unsaved_since = None
 
     def saved(self, text: str) -> None:
         self.saved_text = text
-        self.border_subtitle = "saved" if text == self.text else "editing…"
+        self._failed = False
+        if text == self.text:
+            self._unsaved_since = None
+            self.border_subtitle = "saved"
+        else:
+            self.border_subtitle = "editing…"
 
     def save_failed(self) -> None:
+        self._failed = True
         self.border_subtitle = "NOT SAVED"

@@ -28,6 +28,9 @@ Fetch = Callable[[list[int]], Awaitable[list[Event]]]
 MARGIN = 100
 # Past this many cached rows, rows far from view are dropped.
 CACHE_LIMIT = 4_000
+# A backdated event is placed among the newest rows already read, looking back this far;
+# further back (or past a row not read yet) the screen reads every key again.
+INSERT_LOOKBACK = 500
 KIND_WIDTH = 11  # "containment", the longest kind
 AUTHOR_WIDTH = 12
 PINNED, BACKDATED, AMENDED = "★", "↶", "✎"
@@ -89,6 +92,10 @@ class Timeline(ScrollView, can_focus=True):
         self._cache: dict[int, Event] = {}
         self._pending: set[int] = set()
         self._last_ts: datetime | None = None
+        # At the tail: the cursor is on the last row and stays on the last row, whatever
+        # arrives and wherever it lands (a backdated event, a writer that lost a race).
+        # Only moving the cursor changes it: up leaves the tail, End comes back.
+        self._at_tail = True
         # Bumped when cached rows go stale; a page fetched before that is not cached.
         self._generation = 0
         # An incident that runs past midnight (or is read another day) shows each row's date.
@@ -104,8 +111,8 @@ class Timeline(ScrollView, can_focus=True):
         self._cache.update((e.seq, e) for e in tail)
 
     def load(self, keys: list[int], last_ts: datetime | None, keep_seq: int | None = None) -> None:
-        """Replace the key list; the cursor stays on `keep_seq` if given, on its row if that
-        row's key was not known yet, else goes to the end."""
+        """Replace the key list. At the tail, the cursor stays at the tail; else it stays on
+        `keep_seq` if given, on its row if that row's key was not known yet, else goes to the end."""
         if keep_seq is None and 0 <= self.cursor < len(self.keys) and self.keys[self.cursor] is None:
             keep_index: int | None = self.cursor
         else:
@@ -117,26 +124,56 @@ class Timeline(ScrollView, can_focus=True):
         self._pending.clear()
         self._generation += 1
         self._resize()
-        index = self.index_of(keep_seq) if keep_seq is not None else keep_index
+        if self._at_tail:
+            index: int | None = len(keys) - 1
+        else:
+            index = self.index_of(keep_seq) if keep_seq is not None else keep_index
         self.move_to(index if index is not None else len(keys) - 1)
         self.call_after_refresh(self._show_cursor)
         self.refresh()
 
     def add(self, event: Event) -> bool:
-        """Append a new event if it belongs at the end; False means the keys need a reload."""
-        if event.seq in self.keys[-100:]:
+        """Take a new event: at the end, or in its place among the newest rows already read
+        (backdated). False: its place is further back, the keys need a reload."""
+        if event.seq in self._cache or event.seq in self.keys[-100:]:
             return True  # already listed: written between reading the keys and the last seq
+        at = len(self.keys)
         if self._last_ts is not None and event.ts < self._last_ts:
-            return False
-        follow = self.cursor >= len(self.keys) - 1
-        self.keys.append(event.seq)
+            at = self._place(event)
+            if at is None:
+                return False
+        self.keys.insert(at, event.seq)
         self._cache[event.seq] = event
-        self._last_ts = event.ts
+        if at == len(self.keys) - 1:
+            self._last_ts = event.ts
         self._resize()
-        if follow:
+        if self._at_tail:
             self.move_to(len(self.keys) - 1)
+            self.call_after_refresh(self._show_cursor)
+        elif at <= self.cursor:
+            self.move_to(self.cursor + 1)  # the same row stays selected, one further down
         self.refresh()
         return True
+
+    def _place(self, event: Event) -> int | None:
+        """Where an event older than the last row goes in (time, seq) order, if every row it
+        passes is read; None otherwise."""
+        key = (event.ts, event.seq)
+        at = len(self.keys)
+        while at > 0 and len(self.keys) - at < INSERT_LOOKBACK:
+            seq = self.keys[at - 1]
+            before = self._cache.get(seq) if seq is not None else None
+            if before is None or before.seq is None:
+                return None
+            if (before.ts, before.seq) <= key:
+                return at
+            at -= 1
+        return 0 if at == 0 else None
+
+    @property
+    def at_tail(self) -> bool:
+        """The cursor follows the newest row (until it is moved off it)."""
+        return self._at_tail
 
     def show_dates(self, on: bool) -> None:
         if on != self.with_dates:
@@ -180,9 +217,11 @@ class Timeline(ScrollView, can_focus=True):
 
     def move_to(self, index: int) -> None:
         if not self.keys:
+            self._at_tail = True
             self.cursor = -1
             return
         self.cursor = max(0, min(len(self.keys) - 1, index))
+        self._at_tail = self.cursor == len(self.keys) - 1
         self._show_cursor()
 
     def _show_cursor(self) -> None:

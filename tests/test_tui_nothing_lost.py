@@ -1,0 +1,369 @@
+"""Issue 12, the war room's part: a live view that keeps following, text saved while typing
+goes on (and on SIGTERM/SIGHUP, and asked about when it cannot be saved), a pasted stack
+trace kept whole, a title too long for the header cut instead of lost.
+
+Pilot tests press the real keys and read the database; the signal tests run a real
+`warroom` on a pseudo-terminal.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import timedelta
+from time import monotonic
+
+import pytest
+from conftest import FIXED_NOW
+from pilot import app_for, open_war_room, settle
+
+from warroom.core import db
+from warroom.core.ids import uuid7
+from warroom.core.store import Store
+from warroom.core.timeutil import to_db
+from warroom.tui.widgets.timeline import Timeline
+
+SIZE = (140, 45)
+
+
+async def wait_until(pilot, condition, timeout: float = 10) -> bool:
+    """Let the app run until `condition()` holds (False after `timeout` seconds)."""
+    deadline = monotonic() + timeout
+    while not condition():
+        if monotonic() > deadline:
+            return False
+        await pilot.pause()
+    return True
+
+
+# ----- 1. the live view keeps following -----------------------------------------------------
+
+
+def write_events(path, incident_id: str, *rows: tuple[str, timedelta]) -> list[int]:
+    """Events as `warroom log` writes them, all in one commit (as a poll finds a burst from
+    racing writers): (text, time relative to FIXED_NOW). Returns their seqs."""
+    conn = db.open_db(path, create=False)
+    try:
+        ids = []
+        for text, offset in rows:
+            params = db.event_params(
+                id=uuid7(),
+                incident_id=incident_id,
+                ts=to_db(FIXED_NOW + offset),
+                recorded_at=to_db(FIXED_NOW),
+                kind="note",
+                text=text,
+                author="cli",
+            )
+            conn.execute(db.INSERT_EVENT, params)
+            ids.append(params["id"])
+        conn.commit()
+        return [conn.execute("SELECT seq FROM events WHERE id = ?", (i,)).fetchone()[0] for i in ids]
+    finally:
+        conn.close()
+
+
+async def display_order(path, incident_id: str) -> list[int]:
+    """The timeline's keys as a war room opened now would read them."""
+    store = await Store.open(path, create=False)
+    try:
+        return await store.timeline_keys(incident_id)
+    finally:
+        await store.close()
+
+
+def cursor_on_screen(timeline: Timeline) -> bool:
+    top = int(timeline.scroll_y)
+    return top <= timeline.cursor < top + timeline.scrollable_content_region.height
+
+
+@pytest.mark.parametrize("back", [timedelta(seconds=-1), timedelta(hours=-1)], ids=["raced", "backdated-hour"])
+async def test_a_war_room_at_the_tail_keeps_following_after_an_older_event(demo_db, playbook, back):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        timeline = screen.query_one(Timeline)
+        await pilot.press("end")
+        incident = screen.incident_id
+        base = timedelta(minutes=1)
+        (newest,) = write_events(demo_db, incident, ("the newest so far", base))
+        assert await wait_until(pilot, lambda: timeline.selected_seq == newest)
+        # A burst: an event older than the newest row, and newer ones after it.
+        older, *newer = write_events(
+            demo_db,
+            incident,
+            ("written late, timed earlier", base + back),
+            ("after it 1", base + timedelta(seconds=1)),
+            ("after it 2", base + timedelta(seconds=2)),
+        )
+        assert await wait_until(pilot, lambda: newer[-1] in timeline.keys)
+        assert timeline.selected_seq == newer[-1]
+        await settle(pilot)
+        assert cursor_on_screen(timeline)
+        assert timeline.keys == await display_order(demo_db, incident)  # the older one took its place
+        assert timeline.keys.index(older) < timeline.keys.index(newest)
+        # And the follow did not stop: the next events are followed too.
+        for n in range(3):
+            (seq,) = write_events(demo_db, incident, (f"later {n}", base + timedelta(seconds=10 + n)))
+            assert await wait_until(pilot, lambda seq=seq: timeline.selected_seq == seq)
+        (late,) = write_events(demo_db, incident, ("another late one", base + back))
+        (last,) = write_events(demo_db, incident, ("the newest", base + timedelta(seconds=30)))
+        assert await wait_until(pilot, lambda: timeline.selected_seq == last)
+        await settle(pilot)
+        assert cursor_on_screen(timeline)
+        assert timeline.keys == await display_order(demo_db, incident)
+        assert timeline.keys.index(late) < timeline.keys.index(newest)
+
+
+async def test_a_war_room_reading_back_stays_on_its_row_until_end(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        timeline = screen.query_one(Timeline)
+        await pilot.press("end", "up", "up")
+        reading = timeline.selected_seq
+        incident = screen.incident_id
+        older, newer = write_events(
+            demo_db, incident, ("timed earlier", timedelta(minutes=-1)), ("newest", timedelta(seconds=1))
+        )
+        assert await wait_until(pilot, lambda: newer in timeline.keys)
+        await settle(pilot)
+        assert timeline.selected_seq == reading  # not pulled away from what is being read
+        await pilot.press("end")
+        assert timeline.selected_seq == newer
+        (racing, after) = write_events(
+            demo_db, incident, ("lost the race", timedelta(seconds=-5)), ("after", timedelta(seconds=5))
+        )
+        assert await wait_until(pilot, lambda: after in timeline.keys)
+        await settle(pilot)
+        assert timeline.selected_seq == after and cursor_on_screen(timeline)
+        assert timeline.keys == await display_order(demo_db, incident)
+
+
+async def test_a_long_timeline_follows_after_a_backdated_event_beyond_the_rows_read(tmp_path, playbook):
+    """An event older than every row read so far: the keys are read again, the follow holds."""
+    path = tmp_path / "long.db"
+    store = await Store.open(path, clock=lambda: FIXED_NOW)
+    try:
+        incident = await store.declare("Checkout failing", 2, "dana", first_phase=playbook.phases[0].key)
+        for n in range(700):
+            await store.append(incident.id, "note", f"note {n}", "dana", at=FIXED_NOW - timedelta(seconds=700 - n))
+    finally:
+        await store.close()
+    app = app_for(path, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        timeline = screen.query_one(Timeline)
+        first, last = write_events(
+            path, incident.id, ("before everything", timedelta(days=-1)), ("the newest", timedelta(seconds=1))
+        )
+        assert await wait_until(pilot, lambda: last in timeline.keys)
+        await settle(pilot)
+        assert timeline.keys[0] == first
+        assert timeline.selected_seq == last and cursor_on_screen(timeline)
+
+
+# ----- 3. text on screen is saved while typing goes on -----------------------------------------
+
+
+async def stored(path, incident_id: str) -> tuple[str, dict[str, str]]:
+    """(the handoff draft, the postmortem sections) as the store reads them back."""
+    store = await Store.open(path, create=False)
+    try:
+        state = await store.load_state(incident_id)
+        return state.handoff_draft, dict(state.postmortem)
+    finally:
+        await store.close()
+
+
+def typed_in(saved: str, before: str, at: int, typed: str) -> bool:
+    """Is `saved` the text `before` with the start of `typed` inserted at index `at`?"""
+    tail = len(before) - at
+    middle = saved[at : len(saved) - tail]
+    return saved[:at] == before[:at] and saved[len(saved) - tail :] == before[at:] and typed.startswith(middle)
+
+
+def cursor_index(editor) -> int:
+    return editor.document.get_index_from_location(editor.cursor_location)
+
+
+async def type_until(pilot, keys: str, saved) -> str:
+    """Press `keys` one after another, round and round, until `await saved()` is true:
+    typing that never pauses. Returns what was typed."""
+    typed = ""
+    deadline = monotonic() + 15
+    while monotonic() < deadline:
+        for key in keys:
+            await pilot.press(key)
+            typed += key
+            if await saved():
+                return typed
+    raise AssertionError(f"nothing saved while typing {typed[-40:]!r}")
+
+
+def never_pausing(monkeypatch, cls, at_least_every: float = 0.3) -> None:
+    """The debounce never fires (as for a commander who never pauses for it)."""
+    monkeypatch.setattr(cls, "SAVE_AFTER_SECONDS", 3600.0)
+    monkeypatch.setattr(cls, "SAVE_AT_LEAST_EVERY_SECONDS", at_least_every)
+
+
+async def open_handoff(pilot):
+    from warroom.tui.widgets.handoff import HandoffEditor
+
+    screen = await open_war_room(pilot)
+    await pilot.press("h")
+    editor = screen.query_one(HandoffEditor)
+    assert screen.focused is editor
+    return screen, editor
+
+
+async def test_handoff_typed_without_a_pause_is_saved_while_typing(demo_db, playbook, monkeypatch):
+    from warroom.tui.widgets.handoff import HandoffEditor
+
+    never_pausing(monkeypatch, HandoffEditor)
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen, editor = await open_handoff(pilot)
+        before, at = editor.text, cursor_index(editor)
+        typed = await type_until(
+            pilot, "watch the 5xx rate ", lambda: _longer(demo_db, screen.incident_id, len(before), handoff=True)
+        )
+        draft, _ = await stored(demo_db, screen.incident_id)
+        assert typed_in(draft, before, at, typed)
+        # And again a while later: not once only.
+        more = await type_until(
+            pilot, "owner alex ", lambda: _longer(demo_db, screen.incident_id, len(before) + len(typed), handoff=True)
+        )
+        draft, _ = await stored(demo_db, screen.incident_id)
+        assert typed_in(draft, before, at, typed + more)
+
+
+async def _longer(path, incident_id: str, length: int, handoff: bool = False, section: str = "") -> bool:
+    draft, sections = await stored(path, incident_id)
+    return len(draft if handoff else sections.get(section, "")) > length
+
+
+async def test_handoff_is_saved_shortly_after_the_last_key(demo_db, playbook, monkeypatch):
+    """The other half: the debounce alone (the every-second save never comes due)."""
+    from warroom.tui.widgets.handoff import HandoffEditor
+
+    assert HandoffEditor.SAVE_AFTER_SECONDS <= 0.5 and HandoffEditor.SAVE_AT_LEAST_EVERY_SECONDS <= 1.0
+    monkeypatch.setattr(HandoffEditor, "SAVE_AT_LEAST_EVERY_SECONDS", 3600.0)
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen, editor = await open_handoff(pilot)
+        await pilot.press(*"rollback done")
+        assert await wait_until(pilot, lambda: editor.border_subtitle == "saved")
+        draft, _ = await stored(demo_db, screen.incident_id)
+        assert draft == editor.text and draft.endswith("rollback done")
+
+
+async def open_postmortem(pilot):
+    from warroom.tui.screens.postmortem import PostmortemScreen
+
+    await open_war_room(pilot)
+    await pilot.press("P")
+    assert await wait_until(pilot, lambda: isinstance(pilot.app.screen, PostmortemScreen))
+    await settle(pilot)
+    return pilot.app.screen
+
+
+async def test_postmortem_typed_without_a_pause_is_saved_while_typing(demo_db, playbook, monkeypatch):
+    from warroom.tui.screens.postmortem import PostmortemScreen
+
+    never_pausing(monkeypatch, PostmortemScreen)
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_postmortem(pilot)
+        section = playbook.postmortem_sections[0].key
+        editor = screen.query_one(f"#pm-{section}")
+        assert screen.focused is editor
+        before, at = editor.text, cursor_index(editor)
+        typed = await type_until(
+            pilot, "checkout failed ", lambda: _longer(demo_db, screen.incident_id, len(before), section=section)
+        )
+        _, sections = await stored(demo_db, screen.incident_id)
+        assert typed_in(sections[section], before, at, typed)
+
+
+async def test_postmortem_typed_back_to_the_saved_text_saves_nothing_older(demo_db, playbook, monkeypatch):
+    from warroom.tui.screens.postmortem import PostmortemScreen
+
+    never_pausing(monkeypatch, PostmortemScreen, at_least_every=3600.0)  # only leaving saves
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_postmortem(pilot)
+        section = playbook.postmortem_sections[0].key
+        before = screen.query_one(f"#pm-{section}").text
+        await pilot.press("x", "backspace")  # back to what is stored
+        await settle(pilot)
+        await pilot.press("escape")  # leaving saves what is pending
+        await settle(pilot)
+        _, sections = await stored(demo_db, screen.incident_id)
+        assert sections.get(section, "") == before
+
+
+# ----- 3. quitting with text that could not be saved asks first ---------------------------------
+
+
+def full_disk(app, monkeypatch) -> None:
+    """The store's writes fail as they do on a full disk (the DatabaseError the store raises)."""
+    from warroom.core.db import describe_sqlite_error
+
+    async def save_text(*args, **kwargs):
+        raise describe_sqlite_error(app.store.path, sqlite3.OperationalError("database or disk is full"))
+
+    monkeypatch.setattr(app.store, "save_text", save_text)
+
+
+async def test_quitting_with_an_unsaved_handoff_asks_before_losing_it(demo_db, playbook, monkeypatch):
+    from warroom.tui.unsaved import LoseUnsavedScreen
+
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen, editor = await open_handoff(pilot)
+        full_disk(app, monkeypatch)
+        await pilot.press(*"the pool is at 80%")
+        await pilot.press("ctrl+q")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, LoseUnsavedScreen))
+        assert app.return_code is None  # still running
+        assert "handoff" in str(app.screen.query_one("#lose-unsaved-list").get_option_at_index(1).prompt)
+        await pilot.press("enter")  # the first choice is to stay
+        assert await wait_until(pilot, lambda: app.screen is screen)
+        assert app.return_code is None and editor.text.endswith("the pool is at 80%")
+        # Space freed: quitting saves it and exits.
+        monkeypatch.undo()
+        await pilot.press("ctrl+q")
+        assert await wait_until(pilot, lambda: app.return_code is not None)
+    draft, _ = await stored(demo_db, screen.incident_id)
+    assert draft.endswith("the pool is at 80%")
+
+
+async def test_quitting_anyway_after_the_question(demo_db, playbook, monkeypatch):
+    from warroom.tui.unsaved import LoseUnsavedScreen
+
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_postmortem(pilot)
+        full_disk(app, monkeypatch)
+        await pilot.press(*"root cause: TTL")
+        await pilot.press("ctrl+q")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, LoseUnsavedScreen))
+        heading = playbook.postmortem_sections[0].heading
+        assert f"postmortem: {heading}" in str(app.screen.query_one("#lose-unsaved-list").get_option_at_index(1).prompt)
+        await pilot.press("ctrl+q")  # again: the question still stands
+        await pilot.pause()
+        assert app.return_code is None
+        await pilot.press("q")
+        assert await wait_until(pilot, lambda: app.return_code is not None)
+    _, sections = await stored(demo_db, screen.incident_id)
+    assert "root cause: TTL" not in sections.get(playbook.postmortem_sections[0].key, "")
+
+
+async def test_quitting_with_everything_saved_asks_nothing(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen, _editor = await open_handoff(pilot)
+        await pilot.press(*"all good", "ctrl+q")
+        assert await wait_until(pilot, lambda: app.return_code is not None)
+    draft, _ = await stored(demo_db, screen.incident_id)
+    assert draft.endswith("all good")

@@ -1,0 +1,145 @@
+"""Text on screen that is not in the database yet: when to save it, saving it all before the
+app ends (quit, SIGTERM, SIGHUP), and asking before quitting throws away what would not save.
+
+The editors (the handoff pane, the postmortem sections) save themselves while typed into:
+at most `after` seconds after the last key, and at least every `at_least_every` seconds
+while typing goes on (`next_save_in`). What is still unsaved when the app is asked to end
+is written first (`save_everything`); text that cannot be written (a full disk) is never
+dropped without a question (`quit_after_saving`). A terminal that closes or an SSH session
+that drops sends SIGHUP, a service manager SIGTERM: both save, then exit (`save_on_signals`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.widgets.option_list import Option
+
+from warroom.tui.screens.modal import ChoiceScreen
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+# A signal's save gets this long; a store that hangs must not keep a closed terminal's process alive.
+SIGNAL_SAVE_SECONDS = 10.0
+
+
+def next_save_in(unsaved_since: float, now: float, after: float, at_least_every: float) -> float:
+    """Seconds until the next save of text that changed at `now` and has been unsaved since
+    `unsaved_since`: the debounce `after`, cut short so no text waits past `at_least_every`."""
+    return max(0.0, min(after, unsaved_since + at_least_every - now))
+
+
+async def save_everything(app: App) -> list[str]:
+    """Write every editor's unsaved text, on every screen; what still is not saved, in words."""
+    from warroom.tui.screens.postmortem import PostmortemScreen
+    from warroom.tui.screens.warroom import WarRoomScreen
+    from warroom.tui.widgets.handoff import HandoffEditor
+
+    missing: list[str] = []
+    for screen in list(app.screen_stack):
+        if isinstance(screen, PostmortemScreen):
+            await screen.flush()
+            missing += [f"postmortem: {heading}" for heading in screen.unsaved_sections()]
+        elif isinstance(screen, WarRoomScreen) and screen.is_mounted:
+            await screen.save_handoff_now()
+            editors = screen.query(HandoffEditor)
+            if editors and editors.first().unsaved:
+                missing.append("the handoff draft")
+    return missing
+
+
+class LoseUnsavedScreen(ChoiceScreen[bool | None, bool]):
+    """Quit with text that could not be saved? Staying is first: Enter keeps the text."""
+
+    BINDINGS = [("q", "quit_anyway", "Quit, lose it")]
+    DEFAULT_CSS = """
+    LoseUnsavedScreen { align: center middle; }
+    #lose-unsaved-box {
+        width: 90%; max-width: 100; height: auto;
+        border: round $error; border-title-style: bold; background: $surface; padding: 0 1;
+    }
+    #lose-unsaved-list { height: auto; border: none; background: $surface; }
+    """
+
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__()
+        self.missing = missing
+        self.choices = [False, True]
+
+    def compose(self):
+        from warroom.tui.screens.modal import modal_box
+
+        with modal_box("lose-unsaved-box", "Not saved: quit anyway?", "enter choose · q quit, lose it · escape stay"):
+            yield self.choice_list("lose-unsaved-list")
+
+    def option(self, n: int, choice: bool) -> Option:
+        text = Text()
+        if choice:
+            text.append("Quit and lose it: ", "bold")
+            text.append(", ".join(self.missing))
+        else:
+            text.append("Stay (the text stays on screen; free some space, then quit again)", "bold")
+        return Option(text)
+
+    def picked(self, choice: bool | None) -> None:
+        self.dismiss(bool(choice))
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    def action_quit_anyway(self) -> None:
+        self.dismiss(True)
+
+
+async def quit_after_saving(app: App) -> None:
+    """Save everything, then exit; if something would not save, ask first."""
+    if isinstance(app.screen, LoseUnsavedScreen):
+        return  # already asking: the question's answer decides
+    missing = await save_everything(app)
+    if not missing:
+        app.exit()
+        return
+
+    def answered(lose: bool | None) -> None:
+        if lose:
+            app.exit()
+
+    app.notify("Not saved: " + ", ".join(missing), severity="error", timeout=10)
+    app.push_screen(LoseUnsavedScreen(missing), answered)
+
+
+def save_on_signals(app: App) -> None:
+    """SIGTERM and SIGHUP save every editor's text, then end the app (code 128 + signal).
+
+    Without this, either ended the process at once: text typed since the last autosave was
+    lost when a terminal closed or an SSH session dropped."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    tasks: set[asyncio.Task] = set()
+
+    async def save_then_exit(signum: int) -> None:
+        try:
+            await asyncio.wait_for(save_everything(app), SIGNAL_SAVE_SECONDS)
+        except Exception:  # exiting is what was asked; there is nothing to show an error on
+            pass
+        app.exit(return_code=128 + signum)
+
+    def received(signum: int) -> None:
+        # A second signal while saving: the default action (the process ends at once).
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            loop.remove_signal_handler(sig)
+        task = loop.create_task(save_then_exit(signum))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        try:
+            loop.add_signal_handler(sig, received, sig)
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
+            return
