@@ -189,9 +189,10 @@ async def test_the_server_cut_in_the_middle_of_a_pull_then_healed(tmp_path, pg_u
     CutAfterFirstApply.admin_url = pg_url
     with pytest.raises(srv.ServerUnreachable):
         await once(b, pg_url, replica=CutAfterFirstApply, pull_batch=5, apply_chunk=5)
-    assert len(ids(b)) == 5  # the first batch, with its cursor
+    got = len(ids(b))
+    assert got in (5, 10)  # the first batch with its cursor (and the next, if it was fetched before the cut)
     healed = await once(b, pg_url, pull_batch=5)
-    assert (healed.received, healed.pulled) == (7, 7)  # from the cursor on: nothing doubled
+    assert (healed.received, healed.pulled) == (12 - got, 12 - got)  # from the cursor on: nothing doubled
     assert ids(b) == ids(a)
 
 

@@ -118,6 +118,22 @@ class Local:
 
         return await self._call(call)
 
+    async def apply(self, server: str, chunk: list[tuple[int, str]]) -> int:
+        """Parse pulled bodies and apply them with the cursor at the chunk's last server_seq."""
+
+        def call() -> int:
+            rows = [srv.parse(body) for _, body in chunk]
+            conn = self._open(create=False)
+            try:
+                return self.replica.apply_pulled(conn, server, rows, chunk[-1][0])
+            except sqlite3.Error as exc:
+                from warroom.core import db
+
+                db.rollback(conn)
+                raise db.describe_sqlite_error(self.path, exc) from None
+
+        return await self._call(call)
+
     async def changed(self) -> bool:
         """Did another connection commit to the file since the last call?"""
 
@@ -207,19 +223,27 @@ class SyncEngine:
             await self.local.run("mark_pushed", rows)  # only now: a lost ack is a harmless re-push
             result.sent += len(rows)
             self._set(pending=max(0, self.status.pending - len(rows)))
-        while True:
-            cursor = await self.local.run("pull_cursor", info.server_id)
-            batch = await srv.pull(conn, cursor, self.pull_batch, self.url)
-            if not batch:
-                break
-            result.received += len(batch)
-            for start in range(0, len(batch), self.apply_chunk):
-                chunk = batch[start : start + self.apply_chunk]
-                result.pulled += await self.local.run(
-                    "apply_pulled", info.server_id, [row for _, row in chunk], chunk[-1][0]
-                )
-            if len(batch) < self.pull_batch:
-                break
+        # Pull: the next batch is fetched while this one is applied (the worker thread parses
+        # and writes; the event loop only waits on the network).
+        cursor = await self.local.run("pull_cursor", info.server_id)
+        fetch: asyncio.Task | None = asyncio.create_task(srv.pull_raw(conn, cursor, self.pull_batch, self.url))
+        try:
+            while fetch is not None:
+                batch = await fetch
+                fetch = None
+                if not batch:
+                    break
+                result.received += len(batch)
+                if len(batch) >= self.pull_batch:
+                    fetch = asyncio.create_task(srv.pull_raw(conn, batch[-1][0], self.pull_batch, self.url))
+                for start in range(0, len(batch), self.apply_chunk):
+                    chunk = batch[start : start + self.apply_chunk]
+                    result.pulled += await self.local.apply(info.server_id, chunk)
+        finally:
+            if fetch is not None:
+                fetch.cancel()
+                with contextlib.suppress(BaseException):
+                    await fetch
         self._set(
             pushed=self.status.pushed + result.pushed,
             pulled=self.status.pulled + result.pulled,
