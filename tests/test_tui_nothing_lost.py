@@ -8,6 +8,9 @@ Pilot tests press the real keys and read the database; the signal tests run a re
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
 import sqlite3
 from datetime import timedelta
 from time import monotonic
@@ -367,3 +370,64 @@ async def test_quitting_with_everything_saved_asks_nothing(demo_db, playbook):
         assert await wait_until(pilot, lambda: app.return_code is not None)
     draft, _ = await stored(demo_db, screen.incident_id)
     assert draft.endswith("all good")
+
+
+# ----- 3. SIGTERM and SIGHUP save before exiting (a real warroom on a pseudo-terminal) -----------
+
+SITECUSTOMIZE = """
+# The autosave never comes due in this child: only the signal's save can put text on disk.
+import sys
+
+sys.path.insert(0, {root!r})  # the tree under test (sys.path gets the working folder only after this)
+
+from warroom.tui.screens.postmortem import PostmortemScreen
+from warroom.tui.widgets.handoff import HandoffEditor
+
+for cls in (HandoffEditor, PostmortemScreen):
+    cls.SAVE_AFTER_SECONDS = 3600.0
+    cls.SAVE_AT_LEAST_EVERY_SECONDS = 3600.0
+"""
+
+
+@pytest.mark.parametrize(
+    "signum, where, close_terminal",
+    [(signal.SIGTERM, "handoff", False), (signal.SIGHUP, "handoff", True), (signal.SIGHUP, "postmortem", True)],
+    ids=["sigterm-handoff", "sighup-handoff-terminal-gone", "sighup-postmortem-terminal-gone"],
+)
+def test_a_signal_saves_the_text_on_screen_before_exiting(tmp_path, db_path, signum, where, close_terminal):
+    from helpers_proc import ROOT, PtyApp, declare_checkout_down, isolated_env
+
+    incident = asyncio.run(declare_checkout_down(db_path))
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(SITECUSTOMIZE.format(root=str(ROOT)))
+    env = isolated_env(tmp_path / "home", db_path, PYTHONPATH=str(site))
+    app = PtyApp("--db", str(db_path), env=env)
+    closed = False
+    try:
+        assert app.wait_for("since start")
+        if where == "handoff":
+            app.press_until("h", "esc Done", at=(app.lines, 1))  # the editor has the keys
+        else:
+            app.press_until("P", "Generated from the timeline")
+        since = app.mark()
+        app.type("typed-before-the-signal")
+        assert app.wait_for("typed-before-the-signal", since)
+        if close_terminal:  # the terminal window is gone: nothing can be drawn any more
+            os.close(app.master)
+            closed = True
+        app.proc.send_signal(signum)
+        code = app.proc.wait(timeout=30)
+    finally:
+        if closed:
+            if app.proc.poll() is None:
+                os.killpg(app.proc.pid, signal.SIGKILL)
+                app.proc.wait(timeout=30)
+        else:
+            app.kill()
+    assert code == 128 + signum  # it ran its own exit, not the signal's default
+    draft, sections = asyncio.run(stored(db_path, incident))
+    if where == "handoff":
+        assert "typed-before-the-signal" in draft
+    else:
+        assert any("typed-before-the-signal" in text for text in sections.values())
