@@ -102,7 +102,7 @@ def test_contained_when_restored_if_nothing_else_says_so():
 def test_the_first_contain_span_end_wins_over_a_later_decision():
     story = Story()
     story.phase("contain", 13).phase("mitigate", 15)
-    story.log("containment", "Shed load", 18, containment="cascading_failure")
+    story.log("decision", "Cascading failure: Shed load", 18, containment="cascading_failure")
     assert compute(story.state(), at(30)).contained_at == at(15)
 
 
@@ -124,7 +124,7 @@ def test_contained_no_later_than_service_restored():
     assert result.contained_at == at(15)
     assert result.time_to_contain == result.time_to_mitigate == M(13)
     # A containment decision logged after the restore does not move it later either.
-    story.log("containment", "Shed load", 22, containment="cascading_failure")
+    story.log("decision", "Cascading failure: Shed load", 22, containment="cascading_failure")
     assert compute(story.state(), at(30)).contained_at == at(15)
 
 

@@ -6,13 +6,12 @@ Domain layer: imports nothing from Textual.
 
 Reference points:
 - start: `incident.started_at` (when the symptoms began), else `declared_at`.
-- contained: the earliest of the first containment decision logged (a `containment`
-  event, or a decision carrying `data["containment"]`), the end of the first span of the
-  phase in the playbook's `contain` role (the commander moved on because the bleeding
-  stopped) and the moment service was
-  restored (restored implies contained). The phase is often advanced minutes after the
-  decision, so the span alone would overstate it; and containment is never later than
-  mitigation.
+- contained: the earliest of the first containment decision logged (a decision carrying
+  `data["containment"]`), the end of the first span of the phase in the playbook's
+  `contain` role (the commander moved on because the bleeding stopped) and the moment
+  service was restored (restored implies contained). The phase is often advanced minutes
+  after the decision, so the span alone would overstate it; and containment is never
+  later than mitigation.
 - mitigated: `incident.restored_at`; resolved: `incident.resolved_at`.
 Struck events never count. Naive datetimes are taken as UTC.
 """
@@ -86,10 +85,10 @@ def live_events(state: IncidentState) -> list[Event]:
 
 
 def is_containment_decision(event: Event) -> bool:
+    """A decision naming the playbook's containment situation it answers (what the war
+    room's containment picker logs)."""
     if event.struck:
         return False
-    if event.kind == "containment":
-        return True
     return event.kind == "decision" and bool(event.data.get("containment"))
 
 
