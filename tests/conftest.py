@@ -1,18 +1,25 @@
-"""Shared fixtures: a scratch database, a fixed clock, the shipped playbook, and the
-snapshot folder recipe (syrupy has no option for it; see ../shared/STYLE.md)."""
+"""The one fixtures module: a scratch database, a fixed clock, the shipped playbook, the CLI
+run in-process, and the snapshot folder recipe (syrupy has no option for it; see
+../shared/STYLE.md). Constants and helpers live in plain modules (fixed_clock, pilot,
+snapshot_helpers, helpers_proc, builders): import those, never this file.
+
+Markers (registered in pyproject.toml): `slow` for drills, soaks and 100k-event runs, `tui`
+for Pilot and snapshot tests. The inner loop is `pytest -m "not slow and not tui"`."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import io
+import sys
+import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 import pytest_textual_snapshot
+from fixed_clock import FIXED_NOW, FIXED_NOW_ISO
+from helpers_proc import Result
 
 from warroom.core import playbook as playbook_module
-
-# 14:55 UTC on a fixed day: the demo's story ends here in snapshots and golden tests.
-FIXED_NOW = datetime(2026, 3, 10, 14, 55, 0, tzinfo=UTC)
 
 
 class _TopLevelSnapshots(pytest_textual_snapshot.SVGImageExtension):
@@ -81,3 +88,55 @@ def demo_db(tmp_path, playbook) -> Path:
         patch.setattr("warroom.core.store.new_incident_id", lambda day: f"INC-{day}-demo")
         asyncio.run(seed())
     return path
+
+
+class CliRunner:
+    """`warroom ARGS` run in this process: `warroom.cli.main(args)` with its own standard
+    input, output and error, and extra environment variables for the one call. What a child
+    process would add (the interpreter starting, the imports, the exit status passed through
+    the OS) is tested with real processes in test_cli.py; everything else runs here."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self._monkeypatch = monkeypatch
+
+    def env(self, **variables: str) -> None:
+        """Set environment variables for every later call of this test."""
+        for name, value in variables.items():
+            self._monkeypatch.setenv(name, value)
+        time.tzset()
+
+    def __call__(self, *args: str, input: bytes | str = b"", **variables: str) -> Result:
+        from warroom.cli import main
+
+        if isinstance(input, str):
+            input = input.encode("utf-8")
+        out, err = io.BytesIO(), io.BytesIO()
+        streams = {
+            "stdin": io.TextIOWrapper(io.BytesIO(input), encoding="utf-8"),
+            "stdout": io.TextIOWrapper(out, encoding="utf-8", write_through=True),
+            "stderr": io.TextIOWrapper(err, encoding="utf-8", write_through=True),
+        }
+        with pytest.MonkeyPatch.context() as patch:
+            for name, value in variables.items():
+                patch.setenv(name, value)
+            for name, stream in streams.items():
+                patch.setattr(sys, name, stream)
+            time.tzset()
+            try:
+                code = main(list(args))
+            except SystemExit as exc:  # argparse: usage errors, --help, --version
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            finally:
+                streams["stdout"].flush()
+                streams["stderr"].flush()
+        time.tzset()
+        return Result(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def cli(monkeypatch, db_path) -> CliRunner:
+    """The CLI in-process on `db_path` (WARROOM_DB) at FIXED_NOW (WARROOM_NOW); `cli.env(...)`
+    changes the environment for the rest of the test."""
+    runner = CliRunner(monkeypatch)
+    runner.env(WARROOM_DB=str(db_path), WARROOM_NOW=FIXED_NOW_ISO)
+    return runner
