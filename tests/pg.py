@@ -1,6 +1,6 @@
 """A throwaway PostgreSQL cluster for the team tests: a real server, never a mock.
 
-Debian's postgresql 15 (binaries in /usr/lib/postgresql/15/bin, or PG_BINDIR). initdb refuses
+Debian's postgresql (the newest in /usr/lib/postgresql/*/bin, or $PG_BINDIR). initdb refuses
 root, so as root the cluster runs as the `postgres` OS user (setpriv). The cluster lives in a
 temporary folder that user owns and listens only on a unix socket in that folder (a TCP
 port on 127.0.0.1 only when a test asks for one). Trust for every role but `pw_user`, which
@@ -24,7 +24,18 @@ from urllib.parse import quote
 
 import pytest
 
-BINDIR = Path(os.environ.get("PG_BINDIR", "/usr/lib/postgresql/15/bin"))
+def _bindir() -> Path:
+    """$PG_BINDIR, else the newest Debian postgresql in /usr/lib/postgresql/*/bin."""
+    if os.environ.get("PG_BINDIR"):
+        return Path(os.environ["PG_BINDIR"])
+    found = sorted(
+        (p for p in Path("/usr/lib/postgresql").glob("*/bin") if p.parent.name.isdigit()),
+        key=lambda p: int(p.parent.name),
+    )
+    return found[-1] if found else Path("/usr/lib/postgresql/15/bin")
+
+
+BINDIR = _bindir()
 PW_USER = "pw_user"
 PW_PASSWORD = "Wr0ng-Or-R1ght_s3cret"  # the real password of pw_user; tests look for it in every output
 _names = itertools.count(1)

@@ -50,7 +50,7 @@ class Status:
 
     def line(self) -> str:
         if self.state == "live":
-            return "team: live" if not self.pending else f"team: live, {self.pending} to send"
+            return "team: live"
         if self.state == "offline":
             since = self.offline_since.astimezone().strftime("%H:%M") if self.offline_since else "now"
             return f"team: offline since {since}, {self.pending} to send"
@@ -95,6 +95,10 @@ class Local:
     async def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, fn, *args)
+
+    async def compute(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """CPU work (JSON of a batch) in the worker thread, off the event loop."""
+        return await self._call(fn, *args)
 
     async def open(self, create: bool) -> None:
         await self._call(self._open, create)
@@ -219,7 +223,8 @@ class SyncEngine:
                 # mark_pushed did not take: stop rather than loop (it would push the same rows forever)
                 raise WarroomError(f"{self.local.path}: pushed rows stay unacknowledged; sync stopped")
             last_first = rows[0]["id"]
-            result.pushed += await srv.push(conn, rows, self.url)
+            prepared = await self.local.compute(srv.payload, rows)
+            result.pushed += await srv.push(conn, rows, self.url, prepared)
             await self.local.run("mark_pushed", rows)  # only now: a lost ack is a harmless re-push
             result.sent += len(rows)
             self._set(pending=max(0, self.status.pending - len(rows)))

@@ -257,23 +257,30 @@ def decode(body: Any) -> dict[str, Any]:
     return body
 
 
-async def push(conn, rows: list[dict[str, Any]], url: str = "") -> int:
-    """Insert a batch in one transaction (ids already there are skipped); return how many were new.
-
-    Under the push lock, so sequence order is commit order; NOTIFY each incident touched
-    (delivered at commit). Raises TeamError; then nothing of the batch may be assumed sent."""
-    if not rows:
-        return 0
+def payload(rows: list[dict[str, Any]]) -> str:
+    """A batch as the one JSON parameter of INSERT (CPU work: the engine makes it off the event loop)."""
     plain = [
         {"id": r["id"], "incident_id": r["incident_id"], "host": r["host"], "hlc": r["hlc"], "body": r} for r in rows
     ]
-    payload = json.dumps(plain, ensure_ascii=False, separators=(",", ":"))
-    if "\\u0000" in payload:  # a NUL somewhere (json.dumps escapes it): encode row by row
-        payload = json.dumps([encode(r) for r in rows], ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(plain, ensure_ascii=False, separators=(",", ":"))
+    if "\\u0000" in text:  # a NUL somewhere (json.dumps escapes it): encode row by row
+        text = json.dumps([encode(r) for r in rows], ensure_ascii=False, separators=(",", ":"))
+    return text
+
+
+async def push(conn, rows: list[dict[str, Any]], url: str = "", prepared: str | None = None) -> int:
+    """Insert a batch in one transaction (ids already there are skipped); return how many were new.
+
+    Under the push lock, so sequence order is commit order; NOTIFY each incident touched
+    (delivered at commit). Raises TeamError; then nothing of the batch may be assumed sent.
+    `prepared` is payload(rows) when the caller made it already."""
+    if not rows:
+        return 0
+    body = prepared if prepared is not None else payload(rows)
     try:
         async with conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_PUSH,))
-            cur = await conn.execute(INSERT, (payload,))
+            cur = await conn.execute(INSERT, (body,))
             new = [r[0] for r in await cur.fetchall()]
             for incident in sorted(set(new)):
                 await conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, incident[:7900]))
