@@ -24,6 +24,7 @@ from urllib.parse import quote
 
 import pytest
 
+
 def _bindir() -> Path:
     """$PG_BINDIR, else the newest Debian postgresql in /usr/lib/postgresql/*/bin."""
     if os.environ.get("PG_BINDIR"):
