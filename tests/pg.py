@@ -92,6 +92,33 @@ class Cluster:
         ]
         hba.write_text("\n".join(lines) + "\n")
 
+    def enable_ssl(self) -> Path:
+        """Certificates for the server (a throwaway CA; the server's names: localhost, 127.0.0.1),
+        ssl = on from the next start. Returns the CA file a client passes as sslrootcert."""
+        tls = self.root / "tls"
+        tls.mkdir()
+
+        def openssl(*args: str) -> None:
+            subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=tls, timeout=60)
+
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=warroom test CA",
+                "-keyout", "ca.key", "-out", "ca.crt")  # fmt: skip
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", "server.key",
+                "-out", "server.csr")  # fmt: skip
+        (tls / "san.ext").write_text("subjectAltName = DNS:localhost, IP:127.0.0.1\n")
+        openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+                "-days", "2", "-extfile", "san.ext", "-out", "server.crt")  # fmt: skip
+        for name in ("server.key", "server.crt"):
+            os.chmod(tls / name, 0o600)
+            if os.geteuid() == 0:
+                shutil.chown(tls / name, "postgres", "postgres")
+        if os.geteuid() == 0:
+            shutil.chown(tls, "postgres", "postgres")
+        with (self.data / "postgresql.conf").open("a") as conf:
+            conf.write(f"ssl = on\nssl_cert_file = '{tls / 'server.crt'}'\nssl_key_file = '{tls / 'server.key'}'\n")
+        self.ssl = True
+        return tls / "ca.crt"
+
     def start(self) -> None:
         # fsync off is safe against the server process dying (the OS keeps its writes); with
         # synchronous_commit off an immediate stop would lose acknowledged commits.

@@ -200,3 +200,43 @@ def test_core_never_imports_team():
     core = Path(__file__).resolve().parent.parent / "warroom" / "core"
     offenders = [p.name for p in core.rglob("*.py") if "warroom.team" in p.read_text(encoding="utf-8")]
     assert offenders == []
+
+
+@pytest.fixture(scope="module")
+def tls_cluster():
+    """A server with TLS on and a certificate from a throwaway CA, for sslmode=verify-full."""
+    cluster = make_cluster(tcp=True)
+    ca = cluster.enable_ssl()
+    cluster.stop()
+    cluster.start()
+    yield cluster, ca
+    cluster.remove()
+
+
+def _verify_full(cluster, ca: Path, host: str = "localhost") -> str:
+    return f"postgresql://{PW_USER}:{PW_PASSWORD}@{host}:{cluster.port}/postgres?sslmode=verify-full&sslrootcert={ca}"
+
+
+async def test_sslmode_verify_full_is_passed_to_libpq_as_it_is(tls_cluster):
+    from warroom.team import server as srv
+
+    cluster, ca = tls_cluster
+    conn = await srv.connect(_verify_full(cluster, ca))
+    try:
+        cur = await conn.execute("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+        assert await cur.fetchone() == (True,)
+    finally:
+        await conn.close()
+
+
+def test_a_certificate_from_another_authority_is_refused_in_one_line(tmp_path, home, war_db, tls_cluster):
+    cluster, _ = tls_cluster
+    other = tmp_path / "other-ca.crt"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=not ours",
+         "-keyout", str(tmp_path / "other.key"), "-out", str(other)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    before = snapshot(war_db)
+    result = sync(home, war_db, "--once", "--server", _verify_full(cluster, other))
+    assert_refused(result, before, "certificate verify failed")
