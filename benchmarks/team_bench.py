@@ -219,6 +219,71 @@ def catch_up(url: str, files: Files, n: int, work: Path) -> tuple[float, float, 
     return took, base, got
 
 
+def commit_cost(url: str, files: Files, commits: int, work: Path) -> tuple[list[float], list[float]]:
+    """Commit times on file A (subject: a `sync` follower on A while laptop B logs 20 events a
+    second, so A pushes and pulls throughout; baseline: the same commits with no sync), seconds."""
+    from warroom.core import db
+
+    a, b = work / "cost-a.db", work / "cost-b.db"
+    for path in (a, b):
+        conn = db.open_db(path)
+        files.write(conn, "start")
+        conn.close()
+
+    def block(n: int) -> list[float]:
+        conn = db.open_db(a)
+        out = []
+        try:
+            for i in range(n):
+                t0 = time.perf_counter()
+                files.write(conn, f"commit probe {i}")
+                out.append(time.perf_counter() - t0)
+                time.sleep(0.01)
+        finally:
+            conn.close()
+        return out
+
+    def with_sync(n: int) -> list[float]:
+        procs = [
+            subprocess.Popen(files.follower(p, url), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for p in (a, b)
+        ]
+        stop = False
+
+        def b_logs() -> None:
+            conn = db.open_db(b)
+            try:
+                while not stop:
+                    files.write(conn, "b logs")
+                    time.sleep(0.05)
+            finally:
+                conn.close()
+
+        import threading
+
+        try:
+            for proc in procs:
+                _wait_live(proc)
+            writer = threading.Thread(target=b_logs)
+            writer.start()
+            try:
+                return block(n)
+            finally:
+                stop = True
+                writer.join()
+        finally:
+            for proc in procs:
+                proc.terminate()
+            for proc in procs:
+                proc.wait(timeout=20)
+
+    subject: list[float] = []
+    base: list[float] = []
+    for _ in range(2):  # alternated blocks: a slow spell hits both
+        base += block(commits // 2)
+        subject += with_sync(commits // 2)
+    return subject, base
+
+
 def measure(events: int, samples: int) -> list[stats.Row]:
     from tests.pg import make_cluster
 
@@ -243,6 +308,23 @@ def measure(events: int, samples: int) -> list[stats.Row]:
                 f"A notices a commit by PRAGMA data_version every 50 ms, so ~25 ms of the median is that wait.",
             )
         ]
+        url_cost = cluster.url(cluster.new_database("cost"))
+        subject, base = commit_cost(url_cost, files, samples * 5, work)
+        s50, s99 = stats.percentile(subject, 50), stats.percentile(subject, 99)
+        b50, b99 = stats.percentile(base, 50), stats.percentile(base, 99)
+        rows.append(
+            stats.Row(
+                "team: a commit on A with sync following vs without (p50 / p99)",
+                f"{stats.ms(s50)} / {stats.ms(s99)}",
+                f"{stats.ms(b50)} / {stats.ms(b99)} (no sync)",
+                f"{stats.ratio(s50, b50)} / {stats.ratio(s99, b99)}",
+                "≤ 1.1×",
+                s50 <= 1.1 * b50,
+                f"{len(subject)} commits in alternated blocks; with sync, `sync` followers on A and on B while B logs "
+                f"20 events a second (A pulls and pushes throughout). The screen's key path adds its own cost on top; "
+                f"files: {which}.",
+            )
+        )
         url_cu = cluster.url(cluster.new_database("catchup"))
         took, base, got = catch_up(url_cu, files, events, work)
         rows.append(

@@ -10,7 +10,7 @@ import sqlite3
 from datetime import timedelta
 
 import pytest
-from conftest import FIXED_NOW
+from fixed_clock import FIXED_NOW
 from pilot import app_for, open_war_room, query, settle
 
 from warroom.core import clipboard, documents
@@ -20,6 +20,8 @@ from warroom.tui.screens.document_preview import DocumentPreview
 from warroom.tui.screens.handoff_dialog import HandoffDialog
 from warroom.tui.screens.roles import RolesScreen
 from warroom.tui.screens.warroom import WarRoomScreen
+
+pytestmark = pytest.mark.tui
 
 SIZE = (140, 45)
 LETTERS = {"status": "s", "internal": "u", "external": "e", "handoff": "h", "postmortem": "p", "timeline": "t"}

@@ -16,7 +16,7 @@ from datetime import timedelta
 from time import monotonic
 
 import pytest
-from conftest import FIXED_NOW
+from fixed_clock import FIXED_NOW
 from pilot import app_for, open_war_room, settle
 
 from warroom.core import db
@@ -24,6 +24,8 @@ from warroom.core.ids import uuid7
 from warroom.core.store import Store
 from warroom.core.timeutil import to_db
 from warroom.tui.widgets.timeline import Timeline
+
+pytestmark = pytest.mark.tui
 
 SIZE = (140, 45)
 
@@ -389,6 +391,7 @@ for cls in (HandoffEditor, PostmortemScreen):
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "signum, where, close_terminal",
     [(signal.SIGTERM, "handoff", False), (signal.SIGHUP, "handoff", True), (signal.SIGHUP, "postmortem", True)],

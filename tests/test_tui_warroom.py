@@ -7,7 +7,7 @@ import sqlite3
 from datetime import timedelta
 
 import pytest
-from conftest import FIXED_NOW
+from fixed_clock import FIXED_NOW
 from pilot import app_for, open_war_room, query, settle
 from textual.widgets import Input
 
@@ -19,6 +19,8 @@ from warroom.tui.screens.help import HelpScreen
 from warroom.tui.screens.warroom import WarRoomScreen
 from warroom.tui.widgets.entry import EntryLine
 from warroom.tui.widgets.timeline import Timeline
+
+pytestmark = pytest.mark.tui
 
 SIZE = (140, 45)
 
@@ -475,6 +477,7 @@ async def test_a_bad_database_exits_with_a_message(tmp_path, playbook):
     assert app.return_code == 1
 
 
+@pytest.mark.slow
 async def test_a_100k_event_timeline_reads_only_what_is_shown(tmp_path, playbook):
     from warroom.core.demo import seed_demo
 
