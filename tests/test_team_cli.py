@@ -240,3 +240,16 @@ def test_a_certificate_from_another_authority_is_refused_in_one_line(tmp_path, h
     before = snapshot(war_db)
     result = sync(home, war_db, "--once", "--server", _verify_full(cluster, other))
     assert_refused(result, before, "certificate verify failed")
+
+
+def test_without_the_driver_sync_says_how_to_install_it(tmp_path, home, war_db):
+    """psycopg is an optional extra: without it, one line naming the extra."""
+    code = (
+        "import sys; sys.modules['psycopg'] = None; from warroom.cli import main;"
+        "sys.exit(main(['--db', sys.argv[1], 'sync', '--once', '--server', 'postgresql://u@h/db']))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(war_db)], capture_output=True, env=isolated_env(home))
+    assert proc.returncode == 1
+    assert proc.stderr.decode().splitlines() == [
+        "warroom: team sync needs PostgreSQL's driver: pip install 'warroom[team]'"
+    ]
