@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from conftest import FIXED_NOW
+from fixed_clock import FIXED_NOW
 
 from warroom.tui.app import build_app
 from warroom.tui.screens.warroom import WarRoomScreen

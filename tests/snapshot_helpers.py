@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
-from conftest import FIXED_NOW
+from fixed_clock import FIXED_NOW
 
 from warroom.core.store import Store
 from warroom.tui.app import build_app

@@ -105,3 +105,43 @@ def test_relative_imports_are_resolved(tmp_path, monkeypatch):
     monkeypatch.setattr(f"{__name__}.PACKAGE", package)
     targets = {imp.target for imp in _imports(probe)}
     assert {"warroom.tui", "warroom.tui.app", "warroom.core.store", "warroom.cli"} <= targets
+
+
+# ----- the suite's own shape --------------------------------------------------------------
+
+TESTS = Path(__file__).resolve().parent
+
+
+def test_every_pilot_or_snapshot_module_is_marked_tui():
+    """`pytest -m "not slow and not tui"` is the inner loop: a module that runs the app headless
+    (Pilot's run_test, snapshots' snap_compare) says so with `pytestmark = pytest.mark.tui`."""
+    unmarked, apps = [], 0
+    for path in sorted(TESTS.glob("test_*.py")):
+        tree = ast.parse(path.read_text("utf-8"))
+        runs_the_app = any(
+            (isinstance(node, ast.Attribute) and node.attr == "run_test")
+            or (isinstance(node, ast.arg) and node.arg == "snap_compare")
+            for node in ast.walk(tree)
+        )
+        apps += runs_the_app
+        if runs_the_app and not any(
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in node.targets)
+            and "mark.tui" in ast.unparse(node.value)
+            for node in tree.body
+        ):
+            unmarked.append(path.name)
+    assert apps >= 10  # the scan finds the Pilot and snapshot modules
+    assert unmarked == []
+
+
+def test_fixtures_come_from_conftest_not_imports():
+    """One fixtures module, found by pytest: `from conftest import` would load it a second time."""
+    importers = [
+        f"{path.name}:{node.lineno}"
+        for path in sorted(TESTS.glob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text("utf-8")))
+        if isinstance(node, ast.ImportFrom | ast.Import)
+        and "conftest" in ([node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names])
+    ]
+    assert importers == []

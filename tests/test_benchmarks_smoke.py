@@ -39,6 +39,7 @@ def test_child_reports_its_own_peak_memory():
         run_child(python_argv("-c", "raise SystemExit(3)"))
 
 
+@pytest.mark.slow
 def test_harness_runs_every_row(tmp_path, capsys, monkeypatch):
     import tempfile
 

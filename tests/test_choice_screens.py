@@ -20,6 +20,8 @@ from warroom.tui.screens.roles import RolesScreen
 from warroom.tui.screens.severity_change import SeverityChangeScreen
 from warroom.tui.screens.temp_fix import TempFixScreen
 
+pytestmark = pytest.mark.tui
+
 SIZE = (100, 30)
 UNSET = object()
 

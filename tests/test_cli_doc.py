@@ -7,7 +7,7 @@ import asyncio
 import json
 
 import pytest
-from conftest import FIXED_NOW
+from fixed_clock import FIXED_NOW
 from helpers_proc import assert_one_line_error, isolated_env, run_cli
 
 from warroom.core import documents

@@ -33,6 +33,7 @@ async def _read_timeline(path, incident):
         await store.close()
 
 
+@pytest.mark.slow
 def test_many_writers_one_file(tmp_path, db_path):
     incident = asyncio.run(declare_checkout_down(db_path))
     env = isolated_env(tmp_path / "home", db_path)

@@ -26,9 +26,12 @@ import subprocess
 import sys
 import time
 
+import pytest
 from helpers_proc import HELPER, PtyApp, declare_checkout_down, isolated_env, wait_for_row
 
 from warroom.core.store import HANDOFF_DRAFT, Store
+
+pytestmark = pytest.mark.slow
 
 ROUNDS = 50
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")

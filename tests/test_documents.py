@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from builders import Story, at
-from conftest import FIXED_NOW
+from fixed_clock import FIXED_NOW
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import FIXED_NOW
+from fixed_clock import FIXED_NOW
 from pilot import app_for, settle
 from snapshot_helpers import NARROW, press, with_store
 from textual.app import App
@@ -14,6 +14,8 @@ from warroom.core.store import Store
 from warroom.tui.app import WarroomApp
 from warroom.tui.screens.event_detail import EventDetail, event_marks, open_event_detail
 from warroom.tui.screens.warroom import WarRoomScreen
+
+pytestmark = pytest.mark.tui
 
 SIZE = (140, 45)
 LONG = "Gateway logs show TLS handshake timeouts from the new payment client only; " * 12 + "END-OF-TEXT"

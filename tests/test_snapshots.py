@@ -10,6 +10,8 @@ from snapshot_helpers import NARROW, WIDE, app_for, press, with_store
 
 from warroom.core.store import Store
 
+pytestmark = pytest.mark.tui
+
 
 @pytest.fixture
 def two_incidents(db_path):

@@ -10,7 +10,7 @@ Update with `pytest tests/test_snapshots_comms.py --snapshot-update`; SVGs in sn
 from __future__ import annotations
 
 import pytest
-from conftest import FIXED_NOW
+from fixed_clock import FIXED_NOW
 from snapshot_helpers import WIDE, app_for, settle, with_store
 from snapshot_helpers import press as press_now
 from textual.app import App, ComposeResult
@@ -23,6 +23,8 @@ from warroom.tui.screens.document_preview import DocumentPreview
 from warroom.tui.screens.handoff_dialog import HandoffDialog
 from warroom.tui.screens.roles import RolesScreen, role_holders
 from warroom.tui.widgets.handoff import HandoffEditor
+
+pytestmark = pytest.mark.tui
 
 STYLES = ["app.tcss", "warroom.tcss", "dialogs.tcss", "comms.tcss"]
 

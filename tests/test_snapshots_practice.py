@@ -10,11 +10,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from conftest import FIXED_NOW
+from fixed_clock import FIXED_NOW
 from snapshot_helpers import NARROW, WIDE, app_for, clear_toasts, settle, with_store
 from snapshot_helpers import press as press_keys
 
 from warroom.core.store import Store
+
+pytestmark = pytest.mark.tui
 
 STORY_ID = "INC-20260310-story"
 T0 = FIXED_NOW.replace(minute=30)  # 14:30: the deploy in the seed's story

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conftest import FIXED_NOW
+import pytest
+from fixed_clock import FIXED_NOW
 from pilot import query as rows
 from pilot import settle
 
@@ -14,6 +15,8 @@ from warroom.tui.app import build_app
 from warroom.tui.screens.declare import DeclareScreen
 from warroom.tui.screens.switcher import SwitcherScreen
 from warroom.tui.screens.warroom import WarRoomScreen
+
+pytestmark = pytest.mark.tui
 
 SIZE = (140, 45)
 

@@ -6,13 +6,15 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from conftest import FIXED_NOW
+from fixed_clock import FIXED_NOW
 from pilot import app_for, query, settle
 
 from warroom.core import documents
 from warroom.core.store import Store
 from warroom.tui.screens.postmortem import ActionItemEditor, PostmortemScreen
 from warroom.tui.screens.warroom import WarRoomScreen
+
+pytestmark = pytest.mark.tui
 
 SIZE = (140, 45)
 

@@ -13,7 +13,7 @@ import sqlite3
 from datetime import datetime, timedelta
 
 import pytest
-from conftest import FIXED_NOW
+from fixed_clock import FIXED_NOW
 from pilot import open_war_room, query, settle
 
 from warroom.core import metrics, rules
@@ -29,6 +29,8 @@ from warroom.tui.widgets.checklist import Checklist
 from warroom.tui.widgets.red_flags import RedFlags
 from warroom.tui.widgets.temp_fixes import TempFixes
 from warroom.tui.widgets.timeline import Timeline
+
+pytestmark = pytest.mark.tui
 
 SIZE = (140, 45)
 STORY_ID = "INC-20260310-story"
