@@ -277,3 +277,24 @@ async def test_server_gone_while_following_then_back_nothing_lost_nothing_double
     cur = await conn.execute("SELECT count(*), count(DISTINCT id) FROM warroom.events")
     assert await cur.fetchone() == (6, 6)
     await conn.close()
+
+
+async def test_following_a_server_that_refuses_shows_its_one_line_error(tmp_path, pg_url):
+    conn = await srv.connect(pg_url)
+    await srv.ensure_schema(conn, pg_url)
+    await conn.execute("UPDATE warroom.meta SET value = '99' WHERE key = 'schema_version'")
+    await conn.close()
+    a = tmp_path / "a.db"
+    write(a, "waits here")
+    before = a.read_bytes()
+    e = engine(a, pg_url)
+    task = asyncio.create_task(e.follow())
+    try:
+        await until(lambda: e.status.state == "error", what="the error state")
+        line = e.status.line()
+        assert line.startswith("team: the team server ") and "schema 99" in line and "\n" not in line
+        assert e.status.pending == 1
+    finally:
+        e.stop()
+        await asyncio.wait_for(task, timeout=10)
+    assert a.read_bytes() == before

@@ -186,6 +186,7 @@ class SyncEngine:
         self.status = Status()
         self._wake: asyncio.Event | None = None
         self._stopping = False
+        self._was_live = False
 
     # -- status -----------------------------------------------------------------------
     def _set(self, **changes: Any) -> None:
@@ -207,7 +208,7 @@ class SyncEngine:
             return 0
         try:
             return await self.local.run("pending_count")
-        except WarroomError:
+        except Exception:  # the count is for the header only: keep the last one known
             return self.status.pending
 
     # -- one round --------------------------------------------------------------------
@@ -297,14 +298,15 @@ class SyncEngine:
         self._wake = asyncio.Event()
         backoff = BACKOFF_FIRST
         if self.local.exists:
-            with contextlib.suppress(WarroomError):
-                self._set(pending=await self._pending())
+            self._set(pending=await self._pending())
         try:
             while not self._stopping:
+                self._was_live = False
                 try:
                     await self._follow_connected()
-                    backoff = BACKOFF_FIRST
                 except srv.TeamError as exc:
+                    if self._was_live:  # it had worked: the first retry comes soon again
+                        backoff = BACKOFF_FIRST
                     self._went_offline(exc, await self._pending())
                     wait = backoff if isinstance(exc, srv.ServerUnreachable) else max(backoff, 5.0)
                     await self._sleep(wait)
@@ -336,6 +338,7 @@ class SyncEngine:
             while not self._stopping:
                 wake.clear()
                 await self.sync_round(work, info)
+                self._was_live = True
                 self._set(state="live", error=None, offline_since=None)
                 next_poll = time.monotonic() + self.poll_seconds
                 while not self._stopping and not wake.is_set():
