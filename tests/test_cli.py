@@ -258,10 +258,26 @@ def test_log_unknown_and_ambiguous_incident(cli, db_path, incident):
     assert len(_events(db_path)) == before
 
 
-def test_log_without_open_incident(cli, db_path):
-    asyncio.run(_declare_and_resolve(db_path))
+def test_log_without_any_incident(cli, db_path):
+    from warroom.core import db
+
+    db.prepare(db_path)  # an empty warroom file
     result = cli("log", "x")
     assert_one_line_error(result, "no open incident", str(db_path))
+
+
+def test_log_into_a_resolved_incident_keeps_the_event(cli, db_path):
+    """An alert hook firing after the incident was resolved: kept, marked, exit 0, a warning."""
+    incident = asyncio.run(_declare_and_resolve(db_path))
+    result = cli("log", "--kind", "alert", "5xx again")
+    assert result.code == 0, result.err
+    assert f"{incident} is resolved" in result.err and result.err.count("\n") == 1
+    conn = sqlite3.connect(db_path)
+    try:
+        (data,) = conn.execute("SELECT data FROM events WHERE text = '5xx again'").fetchone()
+    finally:
+        conn.close()
+    assert json.loads(data)["after_resolution"] is True
 
 
 async def _declare_and_resolve(db_path, title="Old one"):

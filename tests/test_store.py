@@ -138,32 +138,30 @@ def test_file_modes(tmp_path):
     assert (tmp_path / "new").stat().st_mode & 0o777 == 0o700
 
 
-async def test_reads_never_see_a_write_that_is_then_rolled_back(db_path, playbook, clock):
-    """Reads share the writer's connection: they must wait for its transaction to end."""
-    import asyncio
+async def test_a_write_that_fails_halfway_leaves_nothing(db_path, playbook, clock, monkeypatch):
+    """A multi-event write is one transaction: when its third insert fails, the first two are
+    rolled back too, and no read (they all run on the store's one thread, between whole
+    writes) ever sees them."""
+    from warroom.core import sql
 
     store = await Store.open(db_path, clock=clock)
-    incident = await _declare(store, playbook)
-    before = await store.max_seq()
-    inside, release = asyncio.Event(), asyncio.Event()
+    real_append = sql.append
+    calls = []
 
-    async def failing_write() -> None:
-        async with store._tx() as conn:
-            await store._insert_event(conn, incident.id, "note", "never committed", "dana")
-            inside.set()
-            await release.wait()
-            raise RuntimeError("the COMMIT would have failed")
+    def failing_append(*args, **kwargs):
+        calls.append(args[3])
+        if len(calls) == 3:
+            raise sqlite3.OperationalError("disk I/O error")
+        return real_append(*args, **kwargs)
 
-    writer = asyncio.create_task(failing_write())
-    await inside.wait()
-    reader = asyncio.create_task(store.events_after(incident.id, before))
-    await asyncio.sleep(0.05)  # give the read every chance to run inside the open transaction
-    release.set()
-    with pytest.raises(RuntimeError):
-        await writer
-    seen = await reader
+    monkeypatch.setattr(sql, "append", failing_append)
+    with pytest.raises(Exception, match="disk I/O"):
+        await _declare(store, playbook)
+    monkeypatch.setattr(sql, "append", real_append)
+    assert await store.max_seq() == 0 and await store.incidents(include_resolved=True) == []
+    incident = await _declare(store, playbook)  # the connection is usable again
     await store.close()
-    assert [e.text for e in seen] == []
+    assert incident.title and calls[:3] == ["declared", "severity", "phase"]
 
 
 async def test_live_feed_increment_reads_only_new_rows(db_path, playbook, clock):

@@ -104,13 +104,15 @@ def _read_text(arg: str) -> str:
 
 
 def cmd_log(args: argparse.Namespace) -> int:
-    """The fast path: stdlib only, one transaction, prints the new event's id."""
+    """The fast path: stdlib only, the store's own write path (warroom.core.sql), prints the id.
+
+    An alert hook that fires after the incident was resolved is not dropped: the event goes on
+    the last resolved incident, marked as after resolution, with a warning on stderr."""
     import sqlite3
 
-    from warroom.core import db
+    from warroom.core import db, sql
     from warroom.core.entry import clean_text
-    from warroom.core.ids import uuid7
-    from warroom.core.timeutil import now, parse_at, to_db
+    from warroom.core.timeutil import now, parse_at
 
     path = _db_path(args)
     try:
@@ -121,30 +123,19 @@ def cmd_log(args: argparse.Namespace) -> int:
         raise WarroomError(f"{exc}; nothing was logged") from None
     conn = db.open_db(path, create=False)
     try:
-        incident_id = db.find_incident(conn, args.incident, path)
-        event_id = uuid7()
-        params = db.event_params(
-            id=event_id,
-            incident_id=incident_id,
-            ts=to_db(at),
-            recorded_at=to_db(current),
-            kind=args.kind,
-            text=text,
-            author=_author(args),
-            data={"source": "cli"},
+        data: dict[str, object] = {"source": "cli"}
+        incident_id = sql.find_incident_or_last(conn, args.incident, path)
+        if not sql.is_open(conn, incident_id):
+            data["after_resolution"] = True
+            print(f"warroom: {incident_id} is resolved; logged as after resolution", file=sys.stderr)
+        row = sql.append(
+            conn, sql.host_id(conn), incident_id, args.kind, text, _author(args), now=current, at=at, data=data
         )
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            conn.execute(db.INSERT_EVENT, params)
-            conn.execute("COMMIT")
-        except BaseException:
-            db.rollback(conn)
-            raise
     except sqlite3.Error as exc:
         raise db.describe_sqlite_error(path, exc) from None
     finally:
         conn.close()
-    print(event_id)
+    print(row[1])
     return 0
 
 

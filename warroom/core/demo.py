@@ -7,15 +7,16 @@ incident, so anyone can see how warroom behaves with a day-long, 100,000-event i
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import datetime, timedelta
 
-from warroom.core import db
+from warroom.core import db, sql
 from warroom.core.ids import uuid7
 from warroom.core.models import ActionItem
 from warroom.core.playbook import Playbook
 from warroom.core.store import Store
-from warroom.core.timeutil import hm, to_db
+from warroom.core.timeutil import from_db, hm, to_db
 
 DEMO_TITLE = "Checkout failing after v2.3.4 deploy"
 IC = "dana"
@@ -207,6 +208,9 @@ def add_bulk_events(path, incident_id: str, start: datetime, end: datetime, coun
 
 
 def _write_batch(conn, rows: list[dict]) -> None:
+    """Bulk rows as if pulled from the hooks' own files: each keeps its time as its hlc."""
     conn.execute("BEGIN IMMEDIATE")
-    conn.executemany(db.INSERT_EVENT, rows)
+    for row in rows:
+        hlc = sql.millis(from_db(row["ts"])) * 1000
+        sql.insert_pulled(conn, {**row, "data": json.loads(row["data"]), "host": "alert-hooks", "hlc": hlc}, origin=0)
     conn.execute("COMMIT")

@@ -10,34 +10,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from warroom.core.kinds import USER_KINDS  # kinds a person may log; its own module so the CLI skips pydantic
-
-# Kinds only warroom itself writes; the CLI refuses them so nobody can forge a phase change.
-SYSTEM_KINDS: tuple[str, ...] = (
-    "declared",
-    "triage",
-    "severity",
-    "phase",
-    "checklist",
-    "flag",
-    "handoff",
-    "role",
-    "mitigation",
-    "containment",
-    "tempfix",
-    "restored",
-    "resolved",
-    "reopened",
-    "amend",
-    "strike",
-    "pin",
-    "unpin",
+from warroom.core.kinds import (  # noqa: F401  (re-exported for the domain modules)
+    ALL_KINDS,
+    BULK_KINDS,
+    HIDDEN_KINDS,
+    MARKER_KINDS,
+    SYSTEM_KINDS,
+    USER_KINDS,
+    Kind,
 )
-ALL_KINDS = USER_KINDS + SYSTEM_KINDS
-# Events that mark another event rather than tell part of the story themselves.
-MARKER_KINDS: tuple[str, ...] = ("amend", "strike", "pin", "unpin")
-# The kinds that scripts and alert hooks produce in bulk.
-BULK_KINDS: tuple[str, ...] = ("alert", "note")
 
 ROLE_NAMES: dict[str, str] = {
     "commander": "Incident commander",
@@ -82,11 +63,13 @@ class Event(Row):
     incident_id: str
     ts: datetime  # when it happened (may be backdated)
     recorded_at: datetime  # when it was written
-    kind: str
+    kind: Kind | str  # a Kind; a kind this warroom does not know is read as its name
     text: str
     author: str
     ref: str | None = None  # the event an amend/strike/pin points at
     data: dict[str, Any] = Field(default_factory=dict)
+    hlc: int = 0  # the order the state is folded in (see warroom.core.sql)
+    host: str = ""  # the file that wrote it
     # Folded in from marker events when read for display; never stored on the row.
     struck: bool = False
     pinned: bool = False
@@ -182,6 +165,11 @@ class IncidentState(Row):
     handoff_draft: str = ""
     handoffs: list[Event] = Field(default_factory=list)
     last_comms_at: datetime | None = None
+    # Changes made apart that a person must settle: register -> the competing events.
+    conflicts: dict[str, list[Event]] = Field(default_factory=dict)
+    # A draft edited apart: its name -> every version still standing (the shown one first).
+    draft_versions: dict[str, list[Event]] = Field(default_factory=dict)
+    drafts: dict[str, str] = Field(default_factory=dict)  # every draft's shown text, by name
 
     def current_phase_span(self) -> PhaseSpan | None:
         return self.phases[-1] if self.phases else None

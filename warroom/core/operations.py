@@ -1,0 +1,172 @@
+"""Everything a commander does, in one textual-free API that the TUI and the CLI both call.
+
+Each operation takes what a person decided (a severity, a phase, a line of text), works out
+what follows from the playbook (the next update's deadline, the text the timeline shows)
+and hands one write to the store, which commits it before returning. The rules that used
+to be written in several faces (the update cadence, declaring) live here once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from warroom.core.kinds import Kind
+from warroom.core.models import ActionItem, Event, Incident, TempFix
+from warroom.core.playbook import Containment, Mitigation, Playbook
+from warroom.core.store import Store
+
+FLAG_VERBS = {"ack": "acknowledged", "dismiss": "dismissed", "snooze": "snoozed", "confirm": "confirmed"}
+
+
+def update_cadence(playbook: Playbook, severity: int) -> timedelta | None:
+    """How often a severity promises an update; None when the playbook sets no cadence."""
+    try:
+        return timedelta(minutes=playbook.severity(severity).update_every_minutes)
+    except KeyError:
+        return None
+
+
+def containment_text(row: Containment) -> str:
+    """A containment decision's timeline text: the situation and the playbook's containment."""
+    return f"{row.situation}: {row.action}"
+
+
+class Operations:
+    """The commander's verbs on one store, with one playbook, as one author."""
+
+    def __init__(self, store: Store, playbook: Playbook, author: str) -> None:
+        self.store = store
+        self.playbook = playbook
+        self.author = author
+
+    def now(self) -> datetime:
+        return self.store.clock()
+
+    def _due(self, severity: int, since: datetime) -> datetime | None:
+        cadence = update_cadence(self.playbook, severity)
+        return since + cadence if cadence is not None else None
+
+    # ----- the incident ------------------------------------------------------------------
+
+    async def declare(
+        self,
+        title: str,
+        severity: int,
+        *,
+        triage: dict[str, str] | None = None,
+        impact: str | None = None,
+        impact_pct: float | None = None,
+        started_at: datetime | None = None,
+        detected_at: datetime | None = None,
+        service: str | None = None,
+    ) -> Incident:
+        """Open an incident in the first phase; its first update is due one cadence from now."""
+        return await self.store.declare(
+            title,
+            severity,
+            self.author,
+            first_phase=self.playbook.phases[0].key,
+            triage=triage,
+            impact=impact,
+            impact_pct=impact_pct,
+            started_at=started_at,
+            detected_at=detected_at,
+            service=service,
+            next_update_at=self._due(severity, self.now()),
+        )
+
+    async def set_details(self, incident_id: str, **details: object) -> Event:
+        """Correct when impact started or was detected, the service or the impact (logged)."""
+        return await self.store.set_details(incident_id, self.author, **details)
+
+    async def resolve(self, incident_id: str) -> Event:
+        return await self.store.resolve(incident_id, self.author)
+
+    async def reopen(self, incident_id: str) -> Event:
+        return await self.store.resolve(incident_id, self.author, reopen=True)
+
+    # ----- the timeline ------------------------------------------------------------------
+
+    async def log(
+        self, incident_id: str, kind: str, text: str, *, at: datetime | None = None, event_id: str | None = None
+    ) -> Event:
+        """`event_id` (one per thing typed) makes a retry after a lost acknowledgement a no-op."""
+        return await self.store.append(incident_id, kind, text, self.author, at=at, event_id=event_id)
+
+    async def amend(self, event: Event, text: str) -> Event:
+        return await self.store.amend(event, text, self.author)
+
+    async def strike(self, event: Event, reason: str = "") -> Event:
+        return await self.store.strike(event, self.author, reason)
+
+    async def pin(self, event: Event, pinned: bool = True) -> Event:
+        return await self.store.pin(event, self.author, pinned)
+
+    # ----- the practice ------------------------------------------------------------------
+
+    async def set_severity(self, incident_id: str, level: int, current_due: datetime | None, reason: str = "") -> Event:
+        """A new severity brings its cadence: escalating brings the next update forward, never later."""
+        due = self._due(level, self.now())
+        if due is not None and current_due is not None:
+            due = min(due, current_due)
+        return await self.store.set_severity(
+            incident_id, level, self.author, reason, next_update_at=due if due is not None else current_due
+        )
+
+    async def set_phase(self, incident_id: str, phase: str) -> Event:
+        return await self.store.set_phase(incident_id, phase, self.author)
+
+    async def decide_containment(self, incident_id: str, situation: Containment) -> Event:
+        return await self.store.append(
+            incident_id, Kind.DECISION, containment_text(situation), self.author, data={"containment": situation.key}
+        )
+
+    async def set_mitigation(self, incident_id: str, level: Mitigation) -> Event:
+        return await self.store.set_mitigation(incident_id, level.key, level.name, level.restored, self.author)
+
+    async def add_temp_fix(self, incident_id: str, what: str, where: str = "", ticket: str = "") -> TempFix:
+        return await self.store.add_temp_fix(incident_id, what, where, ticket, self.author)
+
+    async def close_temp_fix(self, fix: TempFix, permanent: bool = False) -> TempFix:
+        return await self.store.close_temp_fix(fix, self.author, permanent)
+
+    async def tick(self, incident_id: str, phase: str, item: str, label: str, done: bool, answer: str = "") -> Event:
+        return await self.store.tick(incident_id, phase, item, label, done, self.author, answer)
+
+    async def decide_flag(
+        self,
+        incident_id: str,
+        rule: str,
+        action: str,
+        text: str,
+        *,
+        fingerprint: str = "",
+        reason: str = "",
+        minutes: int | None = None,
+    ) -> Event:
+        """Acknowledge, dismiss (with a reason), snooze (for `minutes`) or confirm a red flag."""
+        until = self.now() + timedelta(minutes=minutes) if minutes else None
+        return await self.store.record_flag(
+            incident_id, rule, action, self.author, text=text, reason=reason, until=until, fingerprint=fingerprint
+        )
+
+    # ----- people and words ------------------------------------------------------------------
+
+    async def set_role(self, incident_id: str, role: str, name: str) -> Event:
+        return await self.store.set_role(incident_id, role, name, self.author)
+
+    async def hand_off(self, incident_id: str, new_commander: str, text: str) -> Event:
+        return await self.store.handoff(incident_id, new_commander, text, self.author)
+
+    async def record_copy(self, incident_id: str, document: str, text: str, severity: int) -> Event:
+        """A copied update is logged with its full text; the next update is due one cadence from now."""
+        return await self.store.record_update_sent(
+            incident_id, document, text, self.author, self._due(severity, self.now())
+        )
+
+    async def save_draft(self, incident_id: str, name: str, text: str) -> bool:
+        """A new revision of the handoff draft or a postmortem section (False: nothing changed)."""
+        return await self.store.save_text(incident_id, name, text, self.author)
+
+    async def save_action_item(self, item: ActionItem) -> ActionItem:
+        return await self.store.save_action_item(item, self.author)

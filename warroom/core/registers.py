@@ -1,0 +1,71 @@
+"""Single-valued things an incident has (its severity, phase, commander, each role, the
+mitigation level, resolved or not, each draft and each action item) and how concurrent
+changes to them are seen.
+
+Every event that changes one names, in `data["base"]`, the heads of that register its writer
+saw. The heads of a register are its events that no later event names as a base: one head is
+an ordinary value; two or more are changes made apart (on two laptops, or two war rooms on one
+file), which the fold shows instead of silently picking one. A new change that names every
+head as its base settles it. Stdlib only: the write path computes bases with it, and the fold
+reads them with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+# kind -> the register it changes (None: it depends on the payload, see register_of)
+_FIXED = {
+    "severity": "severity",
+    "phase": "phase",
+    "mitigation": "mitigation",
+    "resolved": "status",
+    "reopened": "status",
+    "handoff": "role:commander",
+}
+REGISTER_KINDS: tuple[str, ...] = (*_FIXED, "role", "draft", "action_item")
+
+
+def register_of(kind: str, data: Mapping[str, Any]) -> str | None:
+    """The register an event of this kind and payload changes; None for events that only add."""
+    if kind in _FIXED:
+        return _FIXED[kind]
+    if kind == "role":
+        return f"role:{data.get('role', '')}"
+    if kind == "draft":
+        return f"draft:{data.get('name', '')}"
+    if kind == "action_item":
+        return f"item:{data.get('item', '')}"
+    return None
+
+
+def register_filter(register: str) -> tuple[str, tuple[Any, ...]]:
+    """A SQL condition (and its parameters) selecting one register's events of an incident."""
+    family, _, name = register.partition(":")
+    if register == "role:commander":
+        return "(kind = 'handoff' OR (kind = 'role' AND json_extract(data, '$.role') = 'commander'))", ()
+    if family == "role":
+        return "kind = 'role' AND json_extract(data, '$.role') = ?", (name,)
+    if family == "draft":
+        return "kind = 'draft' AND json_extract(data, '$.name') = ?", (name,)
+    if family == "item":
+        return "kind = 'action_item' AND json_extract(data, '$.item') = ?", (name,)
+    kinds = [k for k, r in _FIXED.items() if r == register]
+    return f"kind IN ({','.join('?' * len(kinds))})", tuple(kinds)
+
+
+def heads(changes: Iterable[tuple[str, Mapping[str, Any]]]) -> list[str]:
+    """The current heads of one register, from its (id, data) changes in fold order (hlc, id).
+
+    A change replaces the heads it names as its base and joins the rest; a change written
+    before bases existed (no "base" key) replaces everything before it."""
+    current: list[str] = []
+    for event_id, data in changes:
+        if "base" not in data:
+            current = [event_id]
+            continue
+        replaced = set(data.get("base") or ())
+        current = [h for h in current if h not in replaced]
+        current.append(event_id)
+    return current
