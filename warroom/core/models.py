@@ -170,6 +170,7 @@ class IncidentState(Row):
     # A draft edited apart: its name -> every version still standing (the shown one first).
     draft_versions: dict[str, list[Event]] = Field(default_factory=dict)
     drafts: dict[str, str] = Field(default_factory=dict)  # every draft's shown text, by name
+    draft_heads: dict[str, list[str]] = Field(default_factory=dict)  # the revisions that stand, by name
 
     def current_phase_span(self) -> PhaseSpan | None:
         return self.phases[-1] if self.phases else None

@@ -227,6 +227,8 @@ class _Fold:
         state = self.state
         for register, changes in self.changes.items():
             standing = registers.heads((c.id, c.data) for c in changes)
+            if register.startswith("draft:"):
+                state.draft_heads[register.removeprefix("draft:")] = standing
             if len(standing) < 2:
                 continue
             by_id = {c.id: c for c in changes}

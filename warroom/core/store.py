@@ -462,22 +462,28 @@ class Store:
 
     # ----- drafts (handoff, postmortem sections): revisions, never overwritten ---------------
 
-    async def save_text(self, incident_id: str, name: str, text: str, author: str = "") -> bool:
-        """A new revision of a draft, unless it already reads so (False). Two revisions made apart
-        both stay: the state lists them in `draft_versions` until a revision replaces both."""
+    async def save_text(
+        self, incident_id: str, name: str, text: str, author: str = "", base: list[str] | None = None
+    ) -> list[str]:
+        """A new revision of a draft, made from the revisions `base` (what the editor loaded;
+        None: whatever stands now). Returns the revisions the editor now stands on.
+
+        An edit made from a revision that another edit has since replaced does not overwrite
+        it: both stand (the state's `draft_versions`) until a revision made from both."""
         now = self.clock()
 
-        def write(conn: sqlite3.Connection) -> bool:
+        def write(conn: sqlite3.Connection) -> list[str]:
             host = self._host_of(conn)
             with sql.transaction(conn):
                 standing = sql.heads(conn, incident_id, f"draft:{name}")
-                if len(standing) == 1:
+                made_from = standing if base is None else base
+                if made_from == standing and len(standing) == 1:
                     row = conn.execute("SELECT text FROM events WHERE id = ?", (standing[0],)).fetchone()
                     if row is not None and row[0] == text:
-                        return False
-                data = {"name": name, "base": standing}
-                sql.append(conn, host, incident_id, Kind.DRAFT, text, author, now=now, data=data)
-            return True
+                        return standing
+                data = {"name": name, "base": list(made_from)}
+                row = sql.append(conn, host, incident_id, Kind.DRAFT, text, author, now=now, data=data)
+            return [row[1]]
 
         return await self._run(write)
 
