@@ -1,8 +1,8 @@
 """The command line. `warroom` alone opens the war room; the rest are shell commands.
 
 Shell commands never import Textual, and `warroom log` (called from deploy scripts and
-alert hooks) imports neither pydantic nor aiosqlite: it writes with the stdlib sqlite3
-through db.py. Exit codes: 0 success, 2 usage, 1 anything else with one `warroom: ...` line.
+alert hooks) imports no pydantic: it writes with the stdlib sqlite3 through the store's
+own write path (warroom.core.sql). Exit codes: 0 success, 2 usage, 1 anything else with one `warroom: ...` line.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The SQLite file: checks, schema, migrations and the SQL both writers share.
 
 Stdlib only (sqlite3): `warroom log` in a deploy script goes through here without
-loading pydantic, aiosqlite or Textual. The async store (store.py) opens the file
-through `prepare()` first, then runs the same statements through aiosqlite.
+loading pydantic or Textual. The store (store.py) opens the file with `open_db()` on its
+own thread and writes through the same INSERT (warroom.core.sql).
 """
 
 from __future__ import annotations
