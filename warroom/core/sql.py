@@ -16,6 +16,7 @@ import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from warroom.core import db, registers
@@ -212,7 +213,7 @@ def latest_open(conn: sqlite3.Connection) -> str | None:
     return row[0] if row else None
 
 
-def find_incident(conn: sqlite3.Connection, wanted: str | None, path: object) -> str:
+def find_incident(conn: sqlite3.Connection, wanted: str | None, path: Path | str) -> str:
     """The incident a command acts on: the id given (or a unique end of it), else the latest open one."""
     if wanted is None:
         found = latest_open(conn)
@@ -232,7 +233,7 @@ def is_open(conn: sqlite3.Connection, incident_id: str) -> bool:
     return row is None or row[0] == "reopened"
 
 
-def find_incident_or_last(conn: sqlite3.Connection, wanted: str | None, path: object) -> str:
+def find_incident_or_last(conn: sqlite3.Connection, wanted: str | None, path: Path | str) -> str:
     """As find_incident; with none open and none named, the most recently declared one."""
     if wanted is None and latest_open(conn) is None:
         row = conn.execute("SELECT id FROM incidents ORDER BY declared_at DESC, rowid DESC LIMIT 1").fetchone()
