@@ -124,3 +124,31 @@ def test_an_event_written_after_a_pull_sorts_after_it_whatever_the_clock(tmp_pat
     assert [e.text for e in state.events[-2:]] == ["seen after A's", "Severity SEV-1 → SEV-3"]
     assert state.incident.severity == 3 and not state.conflicts  # B saw A's change: no conflict
     assert state.events[-1].ts == behind  # each event keeps the time its writer's clock gave
+
+
+def test_internal_update_numbers_never_repeat_across_laptops(tmp_path, playbook, fixed_now):
+    """Apart, both laptops send 'the next' internal update: the one that did not declare the
+    incident tags its number with its host, in the text it copies and on the timeline."""
+    from warroom.core import documents
+
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    incident = asyncio.run(_incident(a, playbook, lambda: fixed_now))
+    _copy(a, b)
+
+    async def send(path):
+        store = await Store.open(path, clock=lambda: fixed_now)
+        state = await store.load_state(incident)
+        text = documents.render("internal", state, playbook, fixed_now)
+        await Operations(store, playbook, "dana").record_copy(incident, "internal", text, 1)
+        state = await store.load_state(incident)
+        await store.close()
+        return text, state.events[-1]
+
+    text_a, event_a = asyncio.run(send(a))
+    text_b, event_b = asyncio.run(send(b))
+    conn = db.open_db(b)
+    tag = replica.host_id(conn).rsplit("~", 1)[-1]
+    conn.close()
+    assert "#1" in text_a and f"#1-{tag}" in text_b
+    assert event_a.data["number"] == event_b.data["number"] == 1
+    assert "label" not in event_a.data and event_b.data["label"] == f"1-{tag}"

@@ -64,6 +64,7 @@ from warroom.core.playbook import DocumentSpec, Playbook, shipped_documents
 if TYPE_CHECKING:
     from jinja2.sandbox import SandboxedEnvironment
 from warroom.core.safetext import plain
+from warroom.core.state import next_update_label
 from warroom.core.timeutil import hm, local  # hm: blank for an unknown time, as documents want
 
 SHIPPED_TEMPLATES = Path(__file__).parent / "data" / "templates"
@@ -366,7 +367,7 @@ def story_text(event: Event, playbook: Playbook) -> str | None:
         return f"Incident command handed over to {data.get('to') or 'a new commander'}"
     if kind == "comms":
         label = COMMS_LABELS.get(playbook.document_role(str(data.get("document"))) or "", "Update sent")
-        return label.format(number=data.get("number", ""))
+        return label.format(number=data.get("label", data.get("number", "")))
     return None  # phase changes (in the chart), checklist ticks, flags, roles, triage
 
 
@@ -614,7 +615,7 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
         "zone": zone(now),
         "date": day(start).isoformat(),
         "day": day_label(day(start)),
-        "number": number if number is not None else inc.updates_sent + 1,
+        "number": number if number is not None else next_update_label(state),
         "next_update": hm_zone(promised) if promised else None,
         "started": hm(inc.started_at) if inc.started_at else None,
         "detected": hm(inc.detected_at) if inc.detected_at else None,

@@ -171,6 +171,8 @@ class IncidentState(Row):
     draft_versions: dict[str, list[Event]] = Field(default_factory=dict)
     drafts: dict[str, str] = Field(default_factory=dict)  # every draft's shown text, by name
     draft_heads: dict[str, list[str]] = Field(default_factory=dict)  # the revisions that stand, by name
+    host: str = ""  # the file this state was read from (its host id)
+    declared_host: str = ""  # the file the incident was declared on
 
     def current_phase_span(self) -> PhaseSpan | None:
         return self.phases[-1] if self.phases else None

@@ -98,6 +98,7 @@ class _Fold:
     # ----- the incident's own fields ------------------------------------------------------
 
     def _on_declared(self, e: Event) -> None:
+        self.state.declared_host = e.host
         for key in ("title", "severity", "phase", "commander", "service", "impact", "impact_pct"):
             if e.data.get(key) is not None:
                 self.inc[key] = e.data[key]
@@ -288,3 +289,13 @@ def timeline_order(event: Event) -> tuple[int, str]:
     if millis(event.recorded_at) - ms > BACKDATED_AFTER_MS:
         return (ms * 1000, event.id)
     return (event.hlc, event.id)
+
+
+def next_update_label(state: IncidentState) -> str:
+    """The next internal update's number as the text will say it. Laptops apart cannot agree
+    on the next number, so one that did not declare the incident adds its host's tag: #3 on
+    the commander's laptop, #3-k3f9 on another; numbers never repeat across laptops."""
+    number = str(state.incident.updates_sent + 1)
+    if state.host and state.declared_host and state.host != state.declared_host:
+        return f"{number}-{state.host.rsplit('~', 1)[-1]}"
+    return number

@@ -369,7 +369,12 @@ class Store:
         return await self._change(incident_id, Kind.HANDOFF, text, author, {"from": old, "to": new_commander})
 
     async def record_update_sent(
-        self, incident_id: str, document: str, text: str, author: str, next_update_at: datetime | None
+        self,
+        incident_id: str,
+        document: str,
+        text: str,
+        author: str,
+        next_update_at: datetime | None,
     ) -> Event:
         """A copied update: logged as comms with its full text; the next-update timer restarts."""
         now = self.clock()
@@ -383,6 +388,11 @@ class Store:
             with sql.transaction(conn):
                 if document == "internal":
                     data["number"] = _next_update_number(conn, incident_id)
+                    declared_on = conn.execute(
+                        "SELECT host FROM events WHERE incident_id = ? AND kind = 'declared'", (incident_id,)
+                    ).fetchone()
+                    if declared_on and declared_on[0] and declared_on[0] != host:  # as state.next_update_label
+                        data["label"] = f"{data['number']}-{host.rsplit('~', 1)[-1]}"
                 return event_from_row(sql.append(conn, host, incident_id, Kind.COMMS, text, author, now=now, data=data))
 
         return await self._run(write)
@@ -629,7 +639,9 @@ class Store:
         events.sort(key=timeline_order)
         story = [e for e in events if e.kind not in HIDDEN_KINDS]
         drafts = _draft_events(conn, incident_id)
-        return fold(row, [*events, *drafts], timeline=story, event_count=count, truncated=truncated)
+        state = fold(row, [*events, *drafts], timeline=story, event_count=count, truncated=truncated)
+        state.host = self._host_of(conn)
+        return state
 
     async def load_state(self, incident_id: str) -> IncidentState:
         state = await self._run(self._state_of, incident_id)
