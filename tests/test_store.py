@@ -237,3 +237,23 @@ async def test_search_takes_words_as_prefixes_and_never_as_syntax(db_path, playb
     assert await texts("roll\x00back") == ["rolling back checkout-api to v2.3.3"]  # a pasted NUL
     assert await texts("\x1b[31m") == []  # an escape sequence: only "[31m" is left, no match
     await store.close()
+
+
+async def test_a_clock_that_steps_back_keeps_the_recorded_order(db_path, playbook, fixed_now):
+    """An NTP correction sets the clock back ten minutes mid-incident: what is written next
+    still comes after what was written before (not above 'Incident declared'), keeps its own
+    time, and the store says how far behind the clock is, once per write."""
+    now = [fixed_now]
+    store = await Store.open(db_path, clock=lambda: now[0])
+    incident = await _declare(store, playbook)
+    before = await store.append(incident.id, "note", "before the step", "dana")
+    assert store.clock_behind is None
+    now[0] = fixed_now - timedelta(minutes=10)
+    after = await store.append(incident.id, "note", "after the step", "dana")
+    behind = store.clock_behind
+    keys = await store.timeline_keys(incident.id)
+    state = await store.load_state(incident.id)
+    await store.close()
+    assert keys[-2:] == [before.seq, after.seq]
+    assert [e.text for e in state.events][-2:] == ["before the step", "after the step"]
+    assert after.ts == now[0] and behind is not None and behind >= timedelta(minutes=9)

@@ -14,7 +14,7 @@ import json
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -32,6 +32,8 @@ from warroom.core.timeutil import now as system_now
 __all__ = ["HANDOFF_DRAFT", "POSTMORTEM_PREFIX", "STATE_ALL_EVENTS", "Store"]
 
 T = TypeVar("T")
+# A write whose hlc is this far ahead of the wall clock means the clock is behind the incident.
+CLOCK_SLACK_MS = 2_000
 # Above this many events, load_state keeps routine bulk events out of memory.
 STATE_ALL_EVENTS = 5_000
 _COLS = sql.EVENT_COLUMNS
@@ -111,6 +113,7 @@ class Store:
         self.path = path
         self.clock = clock
         self._host: str | None = None
+        self.clock_behind: timedelta | None = None  # see _note_clock
 
     # ----- opening -------------------------------------------------------------------
 
@@ -179,7 +182,15 @@ class Store:
             )  # fmt: skip
             return event_from_row(row)
 
-        return await self._run(write)
+        return self._note_clock(await self._run(write), now)
+
+    def _note_clock(self, event: Event, now: datetime) -> Event:
+        """Remember how far this machine's clock is behind the incident's order (a clock that
+        stepped back, or a laptop whose clock is behind the team's): the events keep their
+        order either way (the hlc), and the war room says so once."""
+        behind_ms = event.hlc // 1000 - sql.millis(now)
+        self.clock_behind = timedelta(milliseconds=behind_ms) if behind_ms > CLOCK_SLACK_MS else None
+        return event
 
     async def _change(
         self, incident_id: str, kind: str, text: str, author: str, data: dict, *, also: Callable | None = None
@@ -196,7 +207,7 @@ class Store:
                     also(conn, host, event)
             return event
 
-        return await self._run(write)
+        return self._note_clock(await self._run(write), now)
 
     # ----- incidents -----------------------------------------------------------------
 
