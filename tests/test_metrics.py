@@ -34,6 +34,9 @@ def test_seed_story_metrics_agree_with_the_story():
         next_update_in=M(17),
         start=at(2),
         contained_at=at(13),
+        detected_at=at(8),
+        detected_from="given",
+        resolved_at=None,
     )
 
 
@@ -47,7 +50,9 @@ def test_before_anything_is_done_only_the_clocks_run():
 def test_start_falls_back_to_the_declaration():
     result = compute(Story(started=None, detected=None).state(), at(20))
     assert result.since_start == M(8) and result.start == at(12)
-    assert result.since_detected is None and result.time_to_detect is None
+    # No detection time and no alert: detected when declared (nobody declares the undetected).
+    assert result.detected_at == at(12) and result.detected_from == "declared" and result.since_detected == M(8)
+    assert result.time_to_detect is None  # no start to measure from
     assert result.time_to_declare is None  # nothing to measure it from
 
 
@@ -163,3 +168,76 @@ def test_compute_never_raises(state: IncidentState, now: datetime):
     assert all(value >= timedelta(0) for value in result.per_phase.values())
     if result.time_to_contain is not None and result.time_to_mitigate is not None:
         assert result.time_to_contain <= result.time_to_mitigate
+
+
+# ----- issue 11: resolved clocks stop; detection and start the timeline knows ---------------
+
+
+def test_a_resolved_incidents_clocks_stop_at_the_resolution():
+    story = seed_story(25).resolve(40)
+    state = story.state()
+    result = compute(state, at(40 + 24 * 60))  # the postmortem, a day later
+    assert result.resolved_at == at(40)
+    assert result.since_start == M(38) and result.since_declared == M(28) and result.since_detected == M(32)
+    assert result.in_phase == M(20)  # Diagnose from 14:50 to the resolution at 15:10
+    assert result.per_phase["diagnose"] == M(20)
+    assert result.time_to_resolve == M(38)
+    assert result.next_update_in is None  # no update is due on a resolved incident
+    # Reopened: the clocks run again.
+    state.incident.status = "open"
+    state.incident.resolved_at = None
+    reopened = compute(state, at(60))
+    assert reopened.since_start == M(58) and reopened.resolved_at is None
+
+
+def test_detection_defaults_to_the_first_alert_at_or_after_the_start():
+    story = Story(started=2, detected=None)
+    story.log("alert", "noise before the start", 1)
+    story.log("alert", "5xx > 10%", 6)
+    story.log("alert", "later alert", 9)
+    result = compute(story.state(), at(20))
+    assert result.detected_at == at(6) and result.detected_from == "first alert"
+    assert result.time_to_detect == M(4) and result.time_to_declare == M(10)
+
+
+def test_detection_is_the_declaration_when_no_alert_came_before_it():
+    story = Story(started=2, detected=None)
+    story.log("alert", "after declaring", 14)
+    story.log("alert", "struck", 5, struck=True)
+    result = compute(story.state(), at(20))
+    assert result.detected_at == at(12) and result.detected_from == "declared"
+    assert result.time_to_detect == M(10)
+
+
+def test_without_a_start_a_backdated_alert_is_the_detection():
+    story = Story(started=None, detected=None)
+    story.log("alert", "checkout 5xx", -6)  # 18 minutes before declaring at 14:42
+    result = compute(story.state(), at(12.1))
+    assert result.detected_at == at(-6) and result.time_to_declare == M(18)
+
+
+def test_suggested_start_is_the_earliest_alert_or_symptom_before_declaring():
+    story = Story(started=None, detected=None)
+    story.log("change", "deploy v2", -10)  # a cause, not a symptom
+    story.log("alert", "struck alert", -9, struck=True)
+    note = story.log("note", "users report timeouts", -8)
+    story.log("alert", "checkout 5xx", -6)
+    story.log("alert", "after declaring", 13)
+    assert metrics.suggested_start(story.state()) == note
+    assert metrics.suggested_start(Story(started=None).state()) is None  # nothing before declaring
+    given = Story(started=2)
+    given.log("alert", "early", -5)
+    assert metrics.suggested_start(given.state()) is None  # a start is recorded: nothing to offer
+
+
+def test_metrics_as_json_gives_seconds_and_moments():
+    state = seed_story(25).resolve(40).state()
+    data = metrics.as_json(state, compute(state, at(50)))
+    assert data["time_to_detect_seconds"] == 360 and data["time_to_declare_seconds"] == 600
+    assert data["time_to_contain_seconds"] == 660 and data["time_to_mitigate_seconds"] == 1080
+    assert data["time_to_resolve_seconds"] == 38 * 60
+    assert data["start"] == "2026-03-10T14:32:00Z" and data["resolved_at"] == "2026-03-10T15:10:00Z"
+    assert data["detected_from"] == "given" and data["start_given"] is True
+    fresh = Story(started=None, detected=None).state()
+    empty = metrics.as_json(fresh, compute(fresh, at(13)))
+    assert empty["time_to_detect_seconds"] is None and empty["time_to_resolve_seconds"] is None

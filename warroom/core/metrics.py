@@ -13,6 +13,11 @@ Reference points:
   after the decision, so the span alone would overstate it; and containment is never
   later than mitigation.
 - mitigated: `incident.restored_at`; resolved: `incident.resolved_at`.
+- detected: `incident.detected_at`; when not given, the first alert logged at or after the
+  start (any alert, when no start is known) and no later than the declaration, else the
+  declaration itself (nobody declares what they have not detected).
+- resolved incidents: every clock stops at the resolution (the header shows the final
+  values); a reopened incident runs again.
 Struck events never count. Naive datetimes are taken as UTC.
 """
 
@@ -52,6 +57,11 @@ class Metrics:
     # The moments the durations are measured from/to, for showing "at 14:45" next to them.
     start: datetime | None = None
     contained_at: datetime | None = None
+    # When it was detected (given, or derived: see `detected_from`) and resolved; the
+    # clocks of a resolved incident stop at `resolved_at`.
+    detected_at: datetime | None = None
+    detected_from: str | None = None  # "given" | "first alert" | "declared"
+    resolved_at: datetime | None = None
 
 
 @overload
@@ -104,6 +114,53 @@ def contained_at(state: IncidentState, playbook: Playbook | None = None) -> date
     return min(candidates, default=None)
 
 
+def detection(state: IncidentState) -> tuple[datetime | None, str | None]:
+    """When the incident was detected, and how that is known ("given", "first alert" or
+    "declared"): see the module docstring."""
+    inc = state.incident
+    if inc.detected_at is not None:
+        return aware(inc.detected_at), "given"
+    declared = aware(inc.declared_at)
+    start = aware(inc.started_at)
+    alerts = [
+        aware(e.ts)
+        for e in state.events
+        if e.kind == "alert"
+        and not e.struck
+        and (start is None or aware(e.ts) >= start)
+        and (declared is None or aware(e.ts) <= declared)
+    ]
+    if alerts:
+        return min(alerts), "first alert"
+    if declared is not None:
+        return declared, "declared"
+    return None, None
+
+
+# The kinds that tell of a symptom when logged before the declaration (a change is a cause).
+SYMPTOM_KINDS = ("alert", "note")
+
+
+def suggested_start(state: IncidentState) -> Event | None:
+    """With no start time given, the earliest alert or symptom note logged (backdated) from
+    before the declaration: the war room offers its time as the start. None when a start is
+    recorded or nothing was logged before declaring."""
+    inc = state.incident
+    if inc.started_at is not None:
+        return None
+    declared = aware(inc.declared_at)
+    before = [e for e in state.events if e.kind in SYMPTOM_KINDS and not e.struck and aware(e.ts) < declared]
+    return min(before, key=lambda e: (aware(e.ts), e.id), default=None)
+
+
+def clock_end(state: IncidentState, now: datetime) -> datetime:
+    """Where the clocks stop: the resolution of a resolved incident, else now."""
+    inc = state.incident
+    if inc.status == "resolved" and inc.resolved_at is not None:
+        return min(aware(now), aware(inc.resolved_at))
+    return aware(now)
+
+
 def per_phase(state: IncidentState, now: datetime) -> dict[str, timedelta]:
     """Total time spent in each phase entered so far; the open span counts up to now.
 
@@ -121,11 +178,14 @@ def per_phase(state: IncidentState, now: datetime) -> dict[str, timedelta]:
 
 
 def compute(state: IncidentState, now: datetime, playbook: Playbook | None = None) -> Metrics:
-    """All clocks and metrics for `state` as of `now`. The playbook names the Contain phase
-    (by its role) for time to contain; without one, the shipped key is assumed."""
-    now = aware(now)
+    """All clocks and metrics for `state` as of `now` (a resolved incident's clocks stop at its
+    resolution). The playbook names the Contain phase (by its role) for time to contain;
+    without one, the shipped key is assumed."""
+    live_now = aware(now)
+    now = clock_end(state, live_now)
     inc = state.incident
     start = aware(inc.started_at) or aware(inc.declared_at)
+    detected, detected_from = detection(state)
     span = state.current_phase_span()
     in_phase = None
     if span is not None:
@@ -133,18 +193,53 @@ def compute(state: IncidentState, now: datetime, playbook: Playbook | None = Non
     contained = contained_at(state, playbook)
     return Metrics(
         since_start=_between(start, now),
-        since_detected=_between(inc.detected_at, now),
+        since_detected=_between(detected, now),
         since_declared=_between(inc.declared_at, now),
         in_phase=in_phase,
         per_phase=per_phase(state, now),
-        time_to_detect=_between(inc.started_at, inc.detected_at),
-        # Without a start time the declaration is measured from detection; with neither
-        # there is nothing to measure (declared - declared would claim an instant response).
-        time_to_declare=_between(inc.started_at or inc.detected_at, inc.declared_at),
+        time_to_detect=_between(inc.started_at, detected),
+        # Without a start time the declaration is measured from a detection that is known (given
+        # or an alert); with neither there is nothing to measure (declared - declared would
+        # claim an instant response).
+        time_to_declare=_between(
+            inc.started_at or (detected if detected_from != "declared" else None), inc.declared_at
+        ),
         time_to_contain=_between(start, contained),
         time_to_mitigate=_between(start, inc.restored_at),
         time_to_resolve=_between(start, inc.resolved_at),
-        next_update_in=_between(now, inc.next_update_at),
+        next_update_in=_between(live_now, inc.next_update_at) if inc.status != "resolved" else None,
         start=start,
         contained_at=contained,
+        detected_at=detected,
+        detected_from=detected_from,
+        resolved_at=aware(inc.resolved_at) if inc.status == "resolved" else None,
     )
+
+
+MEASURES = ("detect", "declare", "contain", "mitigate", "resolve")
+
+
+def _seconds(delta: timedelta | None) -> int | None:
+    return int(delta.total_seconds()) if delta is not None else None
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return aware(dt).astimezone(UTC).isoformat().replace("+00:00", "Z") if dt is not None else None
+
+
+def as_json(state: IncidentState, m: Metrics) -> dict[str, object]:
+    """The response times for `export --format json` and `list --json`: each time to X in
+    whole seconds (null when not recorded yet) and the moments they are measured between."""
+    inc = state.incident
+    out: dict[str, object] = {f"time_to_{name}_seconds": _seconds(getattr(m, f"time_to_{name}")) for name in MEASURES}
+    out.update(
+        start=_iso(m.start),
+        start_given=inc.started_at is not None,
+        detected_at=_iso(m.detected_at),
+        detected_from=m.detected_from,
+        declared_at=_iso(inc.declared_at),
+        contained_at=_iso(m.contained_at),
+        restored_at=_iso(inc.restored_at),
+        resolved_at=_iso(m.resolved_at),
+    )
+    return out

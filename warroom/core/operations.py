@@ -80,7 +80,35 @@ class Operations:
         return await self.store.set_details(incident_id, self.author, **details)
 
     async def resolve(self, incident_id: str) -> Event:
-        return await self.store.resolve(incident_id, self.author)
+        """Resolve, and in the same transaction move the phase to the playbook's postmortem
+        phase (by role) unless it is there already: a resolved incident is in its postmortem."""
+        postmortem = self.playbook.phase_key("postmortem")
+        name = self.playbook.phase_name(postmortem)
+        author = self.author
+
+        def to_postmortem(conn, host: str, resolved: Event) -> None:
+            import json
+
+            from warroom.core import sql
+
+            heads = sql.heads(conn, incident_id, "phase")
+            current = [
+                json.loads(row[0]).get("new")
+                for row in conn.execute(
+                    f"SELECT data FROM events WHERE id IN ({','.join('?' * len(heads))})", heads
+                ).fetchall()
+            ]
+            if current == [postmortem]:
+                return
+            old = current[0] if len(current) == 1 else None
+            text = f"Phase {self.playbook.phase_name(old) if old else '?'} → {name} (resolved)"
+            sql.append_change(
+                conn, host, incident_id, Kind.PHASE, text, author,
+                now=resolved.recorded_at, data={"old": old, "new": postmortem},
+            )  # fmt: skip
+
+        # The store's one-transaction change with a follow-up write (store.resolve has no phase).
+        return await self.store._change(incident_id, Kind.RESOLVED, "Incident resolved", author, {}, also=to_postmortem)
 
     async def reopen(self, incident_id: str) -> Event:
         return await self.store.resolve(incident_id, self.author, reopen=True)
