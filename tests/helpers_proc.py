@@ -113,6 +113,26 @@ def wait_for_row(path: Path, text: str, timeout: float = 30) -> None:
         time.sleep(0.05)
 
 
+def wait_for_text(path: Path, incident_id: str, name: str, ending: str, timeout: float = 30) -> str:
+    """Wait until the saved text `name` (a draft: handoff, postmortem section) ends with `ending`."""
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        conn = sqlite3.connect(path)
+        try:
+            row = conn.execute(
+                "SELECT text FROM texts WHERE incident_id = ? AND name = ?", (incident_id, name)
+            ).fetchone()
+        finally:
+            conn.close()
+        if row and row[0].endswith(ending):
+            return row[0]
+        assert time.monotonic() < deadline, f"{name!r} was never saved ending with {ending!r} (last: {row})"
+        time.sleep(0.05)
+
+
 # ----- the war room itself, in a pseudo-terminal ----------------------------------------
 
 

@@ -10,8 +10,8 @@ acknowledged, follows), the handoff draft is the last acknowledged one or the on
 flight, and `PRAGMA integrity_check` is ok.
 
 The war room itself is killed too: `python -m warroom` on a pseudo-terminal, an entry typed
-and committed, the handoff editor typed into a second before SIGKILL; both are there when
-it is opened again.
+and committed, the handoff editor typed into and autosaved, then SIGKILL; both are there
+when it is opened again.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import sys
 import time
 
 import pytest
-from helpers_proc import HELPER, PtyApp, declare_checkout_down, isolated_env, wait_for_row
+from helpers_proc import HELPER, PtyApp, declare_checkout_down, isolated_env, wait_for_row, wait_for_text
 
 from warroom.core.store import HANDOFF_DRAFT, Store
 
@@ -170,7 +170,9 @@ def test_tui_killed_keeps_committed_entry_and_handoff_draft(tmp_path, db_path):
         # escape sequences here: a lone ESC read before the rest would leave the pane.)
         app.type("watch-5xx-rate\rowner alex")
         assert app.wait_for("owner alex", since)
-        time.sleep(1.0)  # the text was on screen a second before the kill
+        # Killed once the autosave has committed the text (how soon it saves is tested in
+        # test_tui_nothing_lost.py; a fixed pause here failed on a busy machine).
+        wait_for_text(db_path, incident, HANDOFF_DRAFT, "watch-5xx-rate\nowner alex")
     finally:
         app.kill()
 
