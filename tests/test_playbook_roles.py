@@ -124,7 +124,9 @@ def test_rollback_flag_raises_on_the_changed_answer_and_clears_with_the_bad_depl
     # Still up in Eindämmen (the flag's phases are the German keys) until the decision.
     story.phase("eindaemmen", 13)
     assert "rollback_first" in shown_ids(story.state(), DE, at(13))
-    assert "rollback_first" not in shown_ids(german_story(13).state(), DE, at(13.5))
+    # The bad-deploy decision (found by its role) turns it into a reminder to log the rollback.
+    (decided,) = [p for p in rules.evaluate(german_story(13).state(), DE, at(13.5)) if p.flag_id == "rollback_first"]
+    assert "rollback decided at 14:43: log when it starts" in decided.detail and decided.level == "warning"
 
 
 def test_another_containment_situation_does_not_clear_the_rollback_flag():

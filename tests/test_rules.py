@@ -96,16 +96,34 @@ def test_seed_story_rollback_flag_fires_before_the_rollback(playbook):
     )
 
 
-def test_seed_story_rollback_flag_fires_in_contain_and_clears_with_the_rollback_decision(playbook):
+def test_seed_story_rollback_flag_follows_the_decision_then_clears_when_the_rollback_starts(playbook):
     story = seed_story(12)
     story.phase("contain", 13)
     assert fired(story.state(), playbook, at(13), "rollback_first")
     story.log("decision", "Bad deploy: Rollback to previous version", 13.2, containment="bad_deploy")
-    assert not fired(story.state(), playbook, at(13.3), "rollback_first")
+    (decided,) = fired(story.state(), playbook, at(13.3), "rollback_first")
+    assert decided.detail == (
+        "change 'Deploy v2.3.4 of checkout-api completed' logged 14:30, rollback decided at 14:43: log when it starts"
+    )
+    assert decided.level == "warning" and decided.fingerprint.startswith("decided:")
+    story.log("note", "rollback looks risky", 13.4)  # talking about it is not doing it
+    assert fired(story.state(), playbook, at(13.5), "rollback_first")
+    story.log("action", "Rolling back checkout-api to v2.3.3", 13.6)
+    assert not fired(story.state(), playbook, at(13.7), "rollback_first")
 
 
-def test_seed_story_rollback_flag_stays_clear_to_the_end(playbook):
-    for upto in (13, 15, 20, 25):
+def test_an_ack_of_no_rollback_yet_does_not_silence_rollback_decided(playbook):
+    story = seed_story(12)
+    (first,) = fired(story.state(), playbook, at(12.5), "rollback_first")
+    story.decide("rollback_first", "ack", 12.6, fingerprint=first.fingerprint)
+    assert "rollback_first" not in shown_ids(story.state(), playbook, at(12.7))
+    story.log("decision", "Bad deploy: Rollback to previous version", 12.8, containment="bad_deploy")
+    assert "rollback_first" in shown_ids(story.state(), playbook, at(12.9))
+
+
+def test_seed_story_rollback_flag_stays_clear_once_the_rollback_started(playbook):
+    assert "rollback_first" in shown_ids(seed_story(13).state(), playbook, at(13))  # decided, not started
+    for upto in (13.1, 15, 20, 25):
         assert "rollback_first" not in shown_ids(seed_story(upto).state(), playbook, at(upto))
 
 
@@ -121,7 +139,11 @@ def test_seed_story_rollback_flag_stays_clear_to_the_end(playbook):
 def test_rollback_words_count_as_a_rollback(playbook, kind, text):
     story = seed_story(12)
     story.log(kind, text, 12.5)
-    assert not fired(story.state(), playbook, at(13), "rollback_first")
+    prompts = fired(story.state(), playbook, at(13), "rollback_first")
+    if kind == "decision":  # decided, not yet started
+        assert [p.level for p in prompts] == ["warning"] and "rollback decided at 14:42" in prompts[0].detail
+    else:
+        assert not prompts
 
 
 def test_containment_decision_whose_playbook_action_is_a_rollback_counts(playbook):
@@ -130,7 +152,8 @@ def test_containment_decision_whose_playbook_action_is_a_rollback_counts(playboo
     book = playbook_module.Playbook.model_validate(raw)
     story = seed_story(12)
     story.log("decision", "Bad config", 12.5, containment="bad_config")
-    assert not fired(story.state(), book, at(13), "rollback_first")
+    (prompt,) = fired(story.state(), book, at(13), "rollback_first")
+    assert "rollback decided" in prompt.detail
     story = seed_story(12)
     story.log("decision", "Traffic spike", 12.5, containment="traffic_spike")  # rate limiting is not a rollback
     assert fired(story.state(), book, at(13), "rollback_first")
@@ -658,7 +681,7 @@ def test_done_when_items_are_done_by_the_timeline(playbook):
     before, state = asyncio.run(story())
     after = rules.phase_progress(state, playbook)
     assert before["contain"][0] == 0 and before["mitigate"][0] == 0
-    assert after["contain"][0] == 2  # situation identified, stakeholders informed
+    assert after["contain"][0] == 3  # situation identified, no longer worse (restored), stakeholders informed
     assert after["mitigate"][0] == 3  # level set, status page updated, restored
     assert rules.item_evidence(state, "service_restored") == state.incident.restored_at
     assert rules.item_evidence(state, None) is None
@@ -760,7 +783,11 @@ def test_a_rollback_logged_after_the_answer_clears_the_flag(playbook, kind, text
     story = answered(("changed", "deploy v2.3.4 at 14:30"))
     assert fired(story.state(), playbook, at(13), "rollback_first")
     story.log(kind, text, 13, **data)
-    assert not fired(story.state(), playbook, at(13.5), "rollback_first")
+    left = fired(story.state(), playbook, at(13.5), "rollback_first")
+    if kind == "decision":
+        assert [p.level for p in left] == ["warning"]  # decided: log when it starts
+    else:
+        assert not left
 
 
 def test_a_rollback_backdated_to_before_the_declaration_still_clears_it(playbook):

@@ -178,6 +178,10 @@ def cmd_declare(args: argparse.Namespace) -> int:
 def cmd_resolve(args: argparse.Namespace) -> int:
     import asyncio
 
+    from warroom.core.operations import Operations
+
+    pb = _playbook(args)
+
     async def work(store):
         if args.incident is None and args.reopen:
             raise WarroomError("say which incident to reopen: --incident ID")
@@ -185,7 +189,8 @@ def cmd_resolve(args: argparse.Namespace) -> int:
         wanted = "open" if args.reopen else "resolved"
         if incident.status == wanted:
             raise WarroomError(f"{incident.id} is already {wanted}")
-        await store.resolve(incident.id, _author(args), reopen=args.reopen)
+        ops = Operations(store, pb, _author(args))
+        await (ops.reopen(incident.id) if args.reopen else ops.resolve(incident.id))  # resolving moves to Postmortem
         return incident.id
 
     incident_id = asyncio.run(_with_store(args, False, work))
@@ -404,6 +409,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command is None:
             return _run_tui(_db_path(args), _playbook(args))
+        if args.command in ("list", "doc", "export"):  # never a byte changed in the file, its -wal or -shm
+            from warroom.core import db
+
+            db.set_read_only()
         code = commands[args.command](args)
         sys.stdout.flush()  # a closed pipe must fail here, inside the handlers, not at exit
         return code
@@ -425,3 +434,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"warroom: unexpected error: {type(exc).__name__}: {_inert(exc)}", file=sys.stderr)
         return 1
+    finally:
+        if "warroom.core.db" in sys.modules:  # a recovery after a crash, and where its backup is
+            for notice in sys.modules["warroom.core.db"].take_notices():
+                print(f"warroom: {_inert(notice)}", file=sys.stderr)

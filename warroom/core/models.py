@@ -171,6 +171,7 @@ class IncidentState(Row):
     draft_versions: dict[str, list[Event]] = Field(default_factory=dict)
     drafts: dict[str, str] = Field(default_factory=dict)  # every draft's shown text, by name
     draft_heads: dict[str, list[str]] = Field(default_factory=dict)  # the revisions that stand, by name
+    drafts_at: dict[str, datetime] = Field(default_factory=dict)  # when each draft's shown text was saved
     host: str = ""  # the file this state was read from (its host id)
     declared_host: str = ""  # the file the incident was declared on
 

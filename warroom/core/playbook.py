@@ -82,7 +82,24 @@ class ChecklistItem(Spec):
     requires: Literal["no_temp_fixes"] | None = None
     # Done by the record itself, without a tick: e.g. a logged containment decision.
     done_when: (
-        Literal["containment_logged", "mitigation_set", "service_restored", "update_sent", "status_update_sent"]
+        Literal[
+            "containment_logged",
+            "mitigation_set",
+            "service_restored",
+            "update_sent",
+            "status_update_sent",
+            "rollback_logged",
+            "roles_and_update",
+            "containment_action",
+            "temp_fixes_ticketed",
+            "temp_fixes_removed",
+            "hypothesis_logged",
+            "start_known",
+            "root_cause_written",
+            "postmortem_written",
+            "actions_owned",
+            "postmortem_shared",
+        ]
         | Answered
         | None
     ) = None

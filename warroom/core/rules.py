@@ -104,25 +104,40 @@ BAD_DEPLOY = "bad_deploy"
 STATUS_DOCUMENT = "status"
 
 
-def is_rollback(event: Event, playbook: Playbook) -> bool:
-    """An event that records undoing a change: rollback/revert/undo in a decision, action
-    or change, or a containment decision for the playbook's `bad_deploy` situation or
-    whose playbook action is a rollback."""
+def is_rollback(event: Event, playbook: Playbook | None) -> bool:
+    """An event that records undoing a change, decided or started: see
+    `is_rollback_decision` and `is_rollback_started`."""
+    return is_rollback_decision(event, playbook) or is_rollback_started(event)
+
+
+def is_rollback_decision(event: Event, playbook: Playbook | None) -> bool:
+    """A decision to roll back: a containment decision for the playbook's `bad_deploy`
+    situation or whose playbook action is a rollback, or a decision whose text says
+    rollback/revert/undo. (Without a playbook, the shipped situation key is assumed.)"""
     if event.struck:
         return False
     if is_containment_decision(event):
         key = event.data.get("containment")
-        if key == playbook.situation_key(BAD_DEPLOY):
+        bad_deploy = playbook.situation_key(BAD_DEPLOY) if playbook is not None else BAD_DEPLOY
+        if key == bad_deploy:
             return True
-        if isinstance(key, str):
+        if isinstance(key, str) and playbook is not None:
             try:
                 if ROLLBACK_RE.search(playbook.containment_for(key).action):
                     return True
             except KeyError:
                 pass
-    if event.kind in (*_DOING_KINDS, "change", "containment"):
+    if event.kind in ("decision", "containment"):
         return bool(ROLLBACK_RE.search(event.shown_text))
     return False
+
+
+def is_rollback_started(event: Event) -> bool:
+    """A rollback logged as happening: an action or change whose text says it rolled back,
+    is rolling back, reverted or undid ("Rollback initiated", "kubectl rollout undo")."""
+    if event.struck:
+        return False
+    return event.kind in ("action", "change") and bool(ROLLBACK_RE.search(event.shown_text))
 
 
 def is_fix_attempt(event: Event) -> bool:
@@ -268,12 +283,18 @@ def recent_change_no_rollback(state: IncidentState, playbook: Playbook, now: dat
     if not suspects:
         return None
     change = max(suspects, key=lambda e: aware(e.ts))
-    if any(is_rollback(e, playbook) and _undoes(e, change) for e in events):
+    if any(is_rollback_started(e) and _undoes(e, change) for e in events):
         return None
     if change.kind == "triage":
         parts = [f"change {_quote(change)} (answer to '{_question(playbook, change)}')"]
     else:
         parts = [f"change {_quote(change)} logged {hm(change.ts)}"]
+    decided = [e for e in events if is_rollback_decision(e, playbook) and _undoes(e, change)]
+    if decided:
+        # Deciding is not doing: the flag stays, quieter, until the rollback is logged as started.
+        first = min(decided, key=lambda e: aware(e.ts))
+        parts.append(f"rollback decided at {hm(first.ts)}: log when it starts")
+        return Hit(", ".join(parts), f"decided:{change.id}", "warning")
     if inc.started_at is not None:
         parts.append(f"symptoms {hm(inc.started_at)}")
     parts.append(f"declared {hm(inc.declared_at)}")
@@ -427,6 +448,31 @@ def commander_needs_handoff(state: IncidentState, playbook: Playbook, now: datet
     )
 
 
+def logged_after_resolution(state: IncidentState, playbook: Playbook, now: datetime) -> Hit | None:
+    """A resolved incident with something logged after its resolution: an event a script or
+    hook wrote into it (`after_resolution`), or an alert. It may be coming back."""
+    inc = state.incident
+    if inc.status != "resolved":
+        return None
+    resolved = aware(inc.resolved_at)
+    late = [
+        e
+        for e in live_events(state)
+        if e.data.get("after_resolution")
+        or (e.kind == "alert" and resolved is not None and aware(e.recorded_at) > resolved)
+    ]
+    if not late:
+        return None
+    latest = max(late, key=lambda e: (aware(e.recorded_at), e.id))
+    more = f" ({len(late)} in all)" if len(late) > 1 else ""
+    level: Level = "error" if any(e.kind == "alert" for e in late) else "warning"
+    return Hit(
+        f"{latest.kind} {_quote(latest)} logged {hm(latest.ts)}, after the resolution at {hm(resolved)}{more}",
+        f"after:{latest.id}",
+        level,
+    )
+
+
 RULES: dict[str, Rule] = {
     "recent_change_no_rollback": recent_change_no_rollback,
     "diagnosing_unmitigated": diagnosing_unmitigated,
@@ -436,6 +482,7 @@ RULES: dict[str, Rule] = {
     "status_update_overdue": status_update_overdue,
     "temp_fixes_in_place": temp_fixes_in_place,
     "commander_needs_handoff": commander_needs_handoff,
+    "logged_after_resolution": logged_after_resolution,
 }
 
 
@@ -468,10 +515,13 @@ def validate(playbook: Playbook) -> None:
                 )
 
 
-def check_all(state: IncidentState, playbook: Playbook, now: datetime) -> list[Prompt]:
+def check_all(
+    state: IncidentState, playbook: Playbook, now: datetime, on_error: Callable[[str, Exception], None] | None = None
+) -> list[Prompt]:
     """Every red flag firing now, before the commander's decisions are applied.
 
-    Errors come first, then the playbook's order.
+    Errors come first, then the playbook's order. A rule that raises is skipped and, when
+    `on_error` is given, reported to it by flag id; the other rules still run.
     """
     prompts: list[Prompt] = []
     try:
@@ -484,9 +534,11 @@ def check_all(state: IncidentState, playbook: Playbook, now: datetime) -> list[P
             continue
         try:
             hit = rule(state, playbook, now)
-        except Exception:
+        except Exception as exc:
             # A rule that trips over some odd state stays silent this round; the screen
             # re-evaluates every few seconds and must never crash on the commander.
+            if on_error is not None:
+                on_error(flag.id, exc)
             continue
         if hit is not None:
             prompts.append(
@@ -528,10 +580,12 @@ def is_quiet(decision: FlagDecision | None, prompt: Prompt, playbook: Playbook, 
     return False
 
 
-def evaluate(state: IncidentState, playbook: Playbook, now: datetime) -> list[Prompt]:
+def evaluate(
+    state: IncidentState, playbook: Playbook, now: datetime, on_error: Callable[[str, Exception], None] | None = None
+) -> list[Prompt]:
     """The prompts to show now: firing, and not silenced by the commander's decisions."""
     shown = []
-    for prompt in check_all(state, playbook, now):
+    for prompt in check_all(state, playbook, now, on_error):
         try:
             quiet = is_quiet(decision_for(state, prompt), prompt, playbook, now)
         except Exception:
@@ -549,10 +603,20 @@ def item_evidence(
 ) -> datetime | None:
     """When the timeline itself showed a checklist item done (its `done_when`), or None.
 
-    `playbook` names the status document (by its role) for "status_update_sent"; without
-    one, the shipped key is assumed.
+    `playbook` names the status and postmortem documents and the bad-deploy situation (by
+    their roles); without one, the shipped keys are assumed. What each word reads:
+    - rollback_logged: a rollback decided or started ("Can we roll back?" answered by doing it).
+    - roles_and_update: a role assigned and an update sent ("Who needs to know?").
+    - containment_action: an action or change logged at or after the first containment
+      decision, or a rollback logged as started.
+    - temp_fixes_ticketed / temp_fixes_removed: at least one temporary fix, and every one
+      has a ticket / none is still in place.
+    - hypothesis_logged: a hypothesis on the timeline.
+    - start_known: when impact started is recorded, and detection is known (given or an alert).
+    - root_cause_written / postmortem_written: the postmortem's root cause (and summary) saved.
+    - actions_owned: action items, every one with an owner and a due date.
+    - postmortem_shared: the postmortem copied out (logged as sent).
     """
-    status = playbook.document_key(STATUS_DOCUMENT) if playbook is not None else STATUS_DOCUMENT
     if done_when is None:
         return None
     if isinstance(done_when, Answered):
@@ -560,6 +624,10 @@ def item_evidence(
         return answer.ts if answer is not None else None
     if done_when == "service_restored":
         return state.incident.restored_at
+    special = _EVIDENCE.get(done_when)
+    if special is not None:
+        return special(state, playbook)
+    status = playbook.document_key(STATUS_DOCUMENT) if playbook is not None else STATUS_DOCUMENT
     for event in state.events:
         if event.struck:
             continue
@@ -572,6 +640,94 @@ def item_evidence(
         if done_when == "status_update_sent" and event.kind == "comms" and event.data.get("document") == status:
             return event.ts
     return None
+
+
+def _first(events: Iterable[Event]) -> datetime | None:
+    return min((aware(e.ts) for e in events), default=None)
+
+
+def _rollback_logged(state: IncidentState, playbook: Playbook | None) -> datetime | None:
+    return _first(e for e in live_events(state) if is_rollback(e, playbook))
+
+
+def _roles_and_update(state: IncidentState, playbook: Playbook | None) -> datetime | None:
+    events = live_events(state)
+    role = _first(e for e in events if e.kind == "role")
+    update = _first(e for e in events if e.kind == "comms")
+    return max(role, update) if role is not None and update is not None else None
+
+
+def _containment_action(state: IncidentState, playbook: Playbook | None) -> datetime | None:
+    events = live_events(state)
+    decided = _first(e for e in events if is_containment_decision(e))
+    return _first(
+        e
+        for e in events
+        if is_rollback_started(e) or (decided is not None and e.kind in ("action", "change") and aware(e.ts) >= decided)
+    )
+
+
+def _temp_fixes_ticketed(state: IncidentState, playbook: Playbook | None) -> datetime | None:
+    fixes = state.temp_fixes
+    if not fixes or not all(f.ticket.strip() for f in fixes):
+        return None
+    return max(aware(f.added_at) for f in fixes)
+
+
+def _temp_fixes_removed(state: IncidentState, playbook: Playbook | None) -> datetime | None:
+    fixes = state.temp_fixes
+    if not fixes or any(f.in_place for f in fixes):
+        return None
+    return max(aware(f.removed_at or f.added_at) for f in fixes)
+
+
+def _hypothesis_logged(state: IncidentState, playbook: Playbook | None) -> datetime | None:
+    return _first(e for e in live_events(state) if e.kind == "hypothesis")
+
+
+def _start_known(state: IncidentState, playbook: Playbook | None) -> datetime | None:
+    from warroom.core.metrics import detection
+
+    inc = state.incident
+    if inc.started_at is None or detection(state)[1] not in ("given", "first alert"):
+        return None
+    said = [e for e in live_events(state) if e.kind in ("declared", "details", "triage") and e.data.get("started_at")]
+    return max((aware(e.recorded_at) for e in said), default=aware(inc.declared_at))
+
+
+def _sections_written(state: IncidentState, keys: tuple[str, ...]) -> datetime | None:
+    prefix = "postmortem."
+    if not all(state.postmortem.get(key, "").strip() for key in keys):
+        return None
+    times = [aware(state.drafts_at[prefix + key]) for key in keys if prefix + key in state.drafts_at]
+    return max(times, default=aware(state.incident.declared_at))
+
+
+def _actions_owned(state: IncidentState, playbook: Playbook | None) -> datetime | None:
+    items = state.action_items
+    if not items or not all(a.owner.strip() and a.due.strip() for a in items):
+        return None
+    return max(aware(a.created_at) for a in items)
+
+
+def _postmortem_shared(state: IncidentState, playbook: Playbook | None) -> datetime | None:
+    key = playbook.document_key("postmortem") if playbook is not None else "postmortem"
+    return _first(e for e in live_events(state) if e.kind == "comms" and e.data.get("document") == key)
+
+
+_EVIDENCE: dict[str, Callable[[IncidentState, Playbook | None], datetime | None]] = {
+    "rollback_logged": _rollback_logged,
+    "roles_and_update": _roles_and_update,
+    "containment_action": _containment_action,
+    "temp_fixes_ticketed": _temp_fixes_ticketed,
+    "temp_fixes_removed": _temp_fixes_removed,
+    "hypothesis_logged": _hypothesis_logged,
+    "start_known": _start_known,
+    "root_cause_written": lambda state, playbook: _sections_written(state, ("root_cause",)),
+    "postmortem_written": lambda state, playbook: _sections_written(state, ("summary", "root_cause")),
+    "actions_owned": _actions_owned,
+    "postmortem_shared": _postmortem_shared,
+}
 
 
 def item_answer(state: IncidentState, done_when: str | Answered | None) -> str | None:

@@ -247,6 +247,7 @@ class _Fold:
             if name.startswith(POSTMORTEM_PREFIX)
         }
         state.drafts = {name: e.text for name, e in self.drafts.items()}
+        state.drafts_at = {name: e.ts for name, e in self.drafts.items()}
         state.incident = Incident(**self.inc)
 
 
