@@ -295,3 +295,22 @@ class StandinReplica:
     def ids(cls, conn) -> list[str]:
         cls._tables(conn)
         return [r[0] for r in conn.execute("SELECT id FROM standin_rows ORDER BY id")]
+
+
+def cli(path: Path, *args: str) -> str:
+    """`warroom --db PATH ARGS` in this process (declare, log, list...); its standard output."""
+    import contextlib
+    import io
+
+    from warroom.cli import main
+    from warroom.core import db
+
+    out = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out):
+            code = main(["--db", str(path), *args])
+    finally:
+        if hasattr(db, "set_read_only"):  # a read command sets it for the whole process
+            db.set_read_only(False)
+    assert code == 0, args
+    return out.getvalue().strip()

@@ -7,9 +7,7 @@ identical incidents (`warroom list --json`, the folded state)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import importlib.util
-import io
 import json
 import sqlite3
 import subprocess
@@ -20,23 +18,14 @@ from pathlib import Path
 import pytest
 
 from tests.helpers_proc import isolated_env
-from warroom.cli import main
 
 pytest.register_assert_rewrite("tests.pg")
-from tests.pg import make_cluster  # noqa: E402
+from tests.pg import cli, make_cluster  # noqa: E402
 
 pytest_plugins = ["tests.pg"]
 
 HAS_REPLICA = importlib.util.find_spec("warroom.core.replica") is not None
 pytestmark = pytest.mark.skipif(not HAS_REPLICA, reason="needs warroom/core/replica.py (the store's side of sync)")
-
-
-def cli(path: Path, *args: str) -> str:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = main(["--db", str(path), *args])
-    assert code == 0, args
-    return out.getvalue().strip()
 
 
 def declare(path: Path, title: str) -> str:
