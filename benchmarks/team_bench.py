@@ -66,9 +66,47 @@ class Files:
         return [sys.executable, "-c", STANDIN_FOLLOWER, str(db), url, str(ROOT)]
 
     def write(self, conn: sqlite3.Connection, text: str) -> str:
+        """One event committed on this file: the store's write path (into the open incident)."""
+        if not self.real:
+            return self.standin.write(conn, text)["id"]
+        from warroom.core import sql
+        from warroom.core.timeutil import now
+
+        incident = sql.latest_open(conn)
+        if incident is None:
+            raise RuntimeError("declare an incident in the file first (Files.prepare)")
+        return sql.append(conn, sql.host_id(conn), incident, "note", text, "bench", now=now())[1]
+
+    def prepare(self, path: Path) -> None:
+        """A file with an open incident (the real store's events need one)."""
+        from warroom.core import db
+
         if self.real:
-            raise NotImplementedError("real replica write: wire once warroom/core/replica.py lands")
-        return self.standin.write(conn, text)["id"]
+            from tests.pg import cli
+
+            cli(path, "declare", f"bench incident on {path.stem}")
+        conn = db.open_db(path)
+        try:
+            self.write(conn, "start")
+        finally:
+            conn.close()
+
+    def wire_rows(self, n: int, work: Path) -> list[dict]:
+        """n rows as another laptop would push them: its declaration first (real store), then notes."""
+        head: list[dict] = []
+        incident = "INC-20260310-bnch"
+        if self.real:
+            from warroom.core import db, replica
+
+            source = work / "source.db"
+            self.prepare(source)
+            conn = db.open_db(source)
+            try:
+                head = replica.unpushed(conn, 100)
+            finally:
+                conn.close()
+            incident = head[0]["incident_id"]
+        return head + _rows(n - len(head), incident, start_hlc=max((r["hlc"] for r in head), default=0) + 1)
 
     def has(self, conn: sqlite3.Connection, event_id: str) -> bool:
         table = "events" if self.real else "standin_rows"
@@ -100,9 +138,7 @@ def latency(url: str, files: Files, samples: int, work: Path) -> tuple[list[floa
 
     a, b = work / "lat-a.db", work / "lat-b.db"
     for path in (a, b):
-        conn = db.open_db(path)
-        files.write(conn, "before following")
-        conn.close()
+        files.prepare(path)
     procs = [
         subprocess.Popen(files.follower(p, url), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for p in (a, b)
     ]
@@ -155,12 +191,13 @@ async def _notify_floor(url: str, samples: int) -> list[float]:
     return out
 
 
-def _rows(n: int) -> list[dict]:
+def _rows(n: int, incident: str, start_hlc: int = 1) -> list[dict]:
     from tests.pg import wire_row
 
     rows = []
     for i in range(n):
-        row = wire_row("INC-20260310-bnch", f"catch-up event {i}: deploy 4812 rolled to 30% of the fleet", "host-x", i)
+        text = f"catch-up event {i}: deploy 4812 rolled to 30% of the fleet"
+        row = wire_row(incident, text, "laptop-x~bnch", start_hlc + i)
         row["data"] = {"source": "bench", "n": i}
         rows.append(row)
     return rows
@@ -171,7 +208,7 @@ def catch_up(url: str, files: Files, n: int, work: Path) -> tuple[float, float, 
     from warroom.team import server as srv
     from warroom.team.engine import SyncEngine
 
-    rows = _rows(n)
+    rows = files.wire_rows(n, work)
 
     async def fill() -> None:
         conn = await srv.connect(url)
@@ -226,9 +263,7 @@ def commit_cost(url: str, files: Files, commits: int, work: Path) -> tuple[list[
 
     a, b = work / "cost-a.db", work / "cost-b.db"
     for path in (a, b):
-        conn = db.open_db(path)
-        files.write(conn, "start")
-        conn.close()
+        files.prepare(path)
 
     def block(n: int) -> list[float]:
         conn = db.open_db(a)
@@ -335,7 +370,7 @@ def measure(events: int, samples: int) -> list[stats.Row]:
                 stats.ratio(took, base),
                 "≤ 10 s",
                 took <= 10 and got >= events,
-                f"{got:,} rows in the file afterwards; pulled 2,000 a query, applied 500 a local transaction; files: {which}.",
+                f"{got:,} rows in the file afterwards; pulled 2,000 a query, applied 100 a local transaction; files: {which}.",
             )
         )
         return rows

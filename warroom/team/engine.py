@@ -34,7 +34,7 @@ BACKOFF_FIRST = 0.5
 BACKOFF_MAX = 15.0
 PUSH_BATCH = 500
 PULL_BATCH = 2000
-APPLY_CHUNK = 500
+APPLY_CHUNK = 100  # rows per local transaction: ~15 ms on a quiet machine, ~60 ms on a loaded one
 
 
 @dataclass(frozen=True)
