@@ -132,6 +132,65 @@ BAD_FILES = {
 }
 
 
+def _empty(folder: Path, good: Path) -> Path:
+    path = folder / "empty.db"
+    path.write_bytes(b"")
+    path.chmod(0o644)
+    return path
+
+
+def _sqlite_file(path: Path, *pragmas: str, table: bool = False) -> Path:
+    conn = sqlite3.connect(path)
+    for pragma in pragmas:
+        conn.execute(pragma)
+    if table:
+        conn.execute("CREATE TABLE recipes (name TEXT)")
+    conn.execute("VACUUM")  # written out: a header page even with no table
+    conn.close()
+    return path
+
+
+def _foreign_id_no_tables(folder: Path, good: Path) -> Path:
+    return _sqlite_file(folder / "foreign-id.db", "PRAGMA application_id = 305419896")
+
+
+def _foreign_version_no_tables(folder: Path, good: Path) -> Path:
+    return _sqlite_file(folder / "foreign-version.db", "PRAGMA user_version = 7")
+
+
+def _empty_sqlite(folder: Path, good: Path) -> Path:
+    return _sqlite_file(folder / "empty-sqlite.db", "PRAGMA page_size = 4096")
+
+
+def _foreign_id_high_version(folder: Path, good: Path) -> Path:
+    return _sqlite_file(
+        folder / "foreign-high.db", "PRAGMA application_id = 1179010630", "PRAGMA user_version = 99", table=True
+    )
+
+
+def _missing_table(folder: Path, good: Path) -> Path:
+    path = folder / "missing.db"
+    shutil.copy(good, path)
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE incidents")
+    conn.commit()
+    conn.close()
+    assert not Path(f"{path}-wal").exists()
+    return path
+
+
+BAD_FILES.update(
+    {
+        "empty": (_empty, "empty file (0 bytes)"),
+        "foreign-id": (_foreign_id_no_tables, "another application's SQLite file (application_id 0x12345678)"),
+        "foreign-version": (_foreign_version_no_tables, "another application's SQLite file"),
+        "empty-sqlite": (_empty_sqlite, "empty SQLite database"),
+        "foreign-high": (_foreign_id_high_version, "another application's SQLite file (application_id 0x46464646)"),
+        "missing-table": (_missing_table, "damaged (its table incidents is missing)"),
+    }
+)
+
+
 @pytest.mark.parametrize("command", list(COMMANDS))
 @pytest.mark.parametrize("kind", list(BAD_FILES))
 def test_bad_file_every_command(tmp_path, good_db, env, kind, command):
@@ -475,3 +534,282 @@ async def test_failing_write_simulated(tmp_path, monkeypatch):
         assert (await store.load_state(incident)).incident.severity == 1
     finally:
         await store.close()
+
+
+# ----- odd files: each one accurate line, no byte changed -----------------------------------
+
+
+def test_empty_file_keeps_its_mode(tmp_path, good_db, env):
+    path = _empty(tmp_path, good_db)
+    for command in ("list", "export", "log", "declare"):
+        assert_one_line_error(_run(command, path, env), str(path), "empty file", "delete it")
+    assert path.stat().st_size == 0 and (path.stat().st_mode & 0o777) == 0o644
+
+
+def test_dangling_symlink(tmp_path, env):
+    link = tmp_path / "war.db"
+    link.symlink_to(tmp_path / "gone" / "real.db")
+    for command in COMMANDS:
+        result = _run(command, link, env)
+        if command == "doc" and result.code == 2:
+            continue
+        assert_one_line_error(result, str(link), "symbolic link", str(tmp_path / "gone" / "real.db"), "does not exist")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "war.db"] and link.is_symlink()
+
+
+def test_a_link_to_a_good_file_works_and_its_journal_is_beside_the_target(tmp_path, good_db, env):
+    real = tmp_path / "real.db"
+    shutil.copy(good_db, real)
+    link = tmp_path / "link.db"
+    link.symlink_to(real)
+    assert run_cli("--db", str(link), "log", "through a link", env=env).code == 0
+    assert "Checkout down" in run_cli("--db", str(link), "list", env=env).out
+
+
+def test_wal_that_is_a_folder(tmp_path, good_db, env):
+    path = tmp_path / "war.db"
+    shutil.copy(good_db, path)
+    Path(f"{path}-wal").mkdir()
+    before = _digest(path)
+    for command in COMMANDS:
+        assert_one_line_error(_run(command, path, env), f"{path}-wal", "not a regular file", "move it")
+    assert _digest(path) == before and Path(f"{path}-wal").is_dir()
+
+
+async def test_unreadable_wal_simulated(tmp_path, good_db, monkeypatch):
+    """As for a user who does not own the -wal (root reads anything, so os.access says no)."""
+    import os
+
+    path = tmp_path / "war.db"
+    shutil.copy(good_db, path)
+    wal = Path(f"{path}-wal")
+    wal.write_bytes(b"")
+    real_access = os.access
+    monkeypatch.setattr(db.os, "access", lambda p, mode, **kw: False if Path(p) == wal else real_access(p, mode))
+    with pytest.raises(DatabaseError) as info:
+        db.prepare(path)
+    message = str(info.value)
+    assert str(wal) in message and "permission denied" in message and "owner and permissions" in message
+
+
+def test_unable_to_open_gets_advice():
+    message = str(db.describe_sqlite_error("/x/war.db", sqlite3.OperationalError("unable to open database file")))
+    assert "/x/war.db" in message and "-wal/-shm" in message and "permissions" in message
+
+
+# ----- a -wal left beside the file ------------------------------------------------------------
+
+_CRASH = """
+import os, sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("PRAGMA wal_autocheckpoint = 0")
+for statement in sys.argv[2:]:
+    conn.execute(statement)
+os._exit(0)  # a crash: no checkpoint, the -wal stays
+"""
+
+
+def _crash_after(path: Path, *statements: str) -> None:
+    import sys
+
+    subprocess.run([sys.executable, "-c", _CRASH, str(path), *statements], check=True, timeout=60)
+    assert Path(f"{path}-wal").stat().st_size > 32
+
+
+def _event_sql(incident: str, text: str) -> str:
+    return (
+        "INSERT INTO events (id, incident_id, ts, recorded_at, kind, text, author) VALUES "
+        f"('{uuid.uuid4()}', '{incident}', '2026-03-10T15:00:00.000Z', '2026-03-10T15:00:00.000Z', 'note', '{text}', 'x')"
+    )
+
+
+def _incident_id(path: Path) -> str:
+    conn = sqlite3.connect(f"{path.as_uri()}?mode=ro&immutable=1", uri=True)
+    try:
+        return conn.execute("SELECT id FROM incidents").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def _files_state(folder: Path) -> dict[str, tuple[str, int]]:
+    return {p.name: (_digest(p), p.stat().st_mtime_ns) for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+@pytest.fixture
+def other_wal(tmp_path_factory) -> Path:
+    """Another application's database, crashed with its changes in its -wal."""
+    folder = tmp_path_factory.mktemp("other")
+    path = folder / "other.db"
+    _sqlite_file(path, "PRAGMA page_size = 4096")
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.close()
+    _crash_after(path, "CREATE TABLE secrets (x)", "INSERT INTO secrets VALUES ('theirs')")
+    return Path(f"{path}-wal")
+
+
+@pytest.fixture
+def warroom_wal(tmp_path_factory) -> Path:
+    """Another warroom database (one incident, a few events), crashed with events in its -wal."""
+    folder = tmp_path_factory.mktemp("otherwar")
+    path = folder / "war.db"
+    asyncio.run(_make_warroom_db(path, events=3))
+    incident = _incident_id(path)
+    _crash_after(path, *[_event_sql(incident, f"their {n}") for n in range(200)])
+    return Path(f"{path}-wal")
+
+
+def _stale_wal_beside_restored_backup(folder: Path, good: Path) -> Path:
+    path = folder / "war.db"
+    shutil.copy(good, path)
+    backup = folder / "backup.db"
+    shutil.copy(path, backup)
+    incident = _incident_id(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    for n in range(400):
+        conn.execute(_event_sql(incident, f"later {n} " + "y" * 300))
+    conn.close()  # checkpointed into war.db
+    _crash_after(path, *[_event_sql(incident, f"latest {n} " + "z" * 300) for n in range(50)])
+    shutil.copy(backup, path)  # the backup restored, the -wal of the later file still beside it
+    backup.unlink()
+    return path
+
+
+WAL_COMMANDS = ["list", "doc", "export", "log", "declare", "tui"]
+
+
+@pytest.mark.parametrize("command", WAL_COMMANDS)
+@pytest.mark.parametrize("stray", ["other-app", "other-warroom", "stale-after-restore"])
+def test_a_wal_that_does_not_belong_is_refused_untouched(
+    tmp_path, good_db, env, other_wal, warroom_wal, stray, command
+):
+    folder = tmp_path / "files"
+    folder.mkdir()
+    if stray == "stale-after-restore":
+        path = _stale_wal_beside_restored_backup(folder, good_db)
+    else:
+        path = folder / "war.db"
+        shutil.copy(good_db, path)
+        shutil.copy(other_wal if stray == "other-app" else warroom_wal, Path(f"{path}-wal"))
+    before = _files_state(folder)
+    result = _run(command, path, env)
+    assert_one_line_error(result, f"{path}-wal does not belong to {path}", "left both as they are", "move war.db-wal")
+    assert _files_state(folder) == before  # not a byte, not an mtime, no file added
+    conn = sqlite3.connect(f"{path.as_uri()}?mode=ro&immutable=1", uri=True)
+    assert conn.execute("SELECT count(*) FROM events").fetchone()[0] > 300  # the file alone still holds them
+    conn.close()
+
+
+def _crashed_writer(folder: Path, good: Path) -> tuple[Path, str]:
+    """A good file whose last writer crashed: a new incident and events only in its -wal."""
+    path = folder / "war.db"
+    shutil.copy(good, path)
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.close()
+    _crash_after(
+        path,
+        "INSERT INTO incidents (id, title, severity, phase, commander, declared_at) VALUES "
+        "('INC-20260310-wal1', 'Only in the wal', 2, 'assess', 'dana', '2026-03-10T15:00:00.000Z')",
+        *[_event_sql("INC-20260310-wal1", f"kept {n}") for n in range(20)],
+    )
+    return path, "INC-20260310-wal1"
+
+
+@pytest.mark.parametrize("command", ["list", "doc", "export"])
+def test_reading_a_crashed_file_changes_nothing(tmp_path, good_db, env, command):
+    folder = tmp_path / "files"
+    folder.mkdir()
+    path, incident = _crashed_writer(folder, good_db)
+    before = _files_state(folder)
+    args = {
+        "list": ("list",),
+        "doc": ("doc", "timeline", "--incident", incident),
+        "export": ("export", "--incident", incident),
+    }
+    result = run_cli("--db", str(path), *args[command], env=env)
+    assert result.code == 0, result.err
+    assert "Only in the wal" in result.out or "kept 19" in result.out  # read with the crashed writer's changes
+    assert _files_state(folder) == before
+
+
+def test_a_crashed_files_wal_is_recovered_after_a_backup(tmp_path, good_db, env):
+    folder = tmp_path / "files"
+    folder.mkdir()
+    path, incident = _crashed_writer(folder, good_db)
+    wal = Path(f"{path}-wal")
+    as_they_were = (path.read_bytes(), wal.read_bytes())
+    result = run_cli("--db", str(path), "log", "--incident", incident, "after the crash", env=env)
+    assert result.code == 0, result.err
+    assert "left beside" in result.err and "before-recovery" in result.err
+    backups = sorted(folder.glob("war.db.before-recovery-*"))
+    assert [b.name[len(backups[0].name) :] for b in backups] == ["", "-wal"]
+    assert (backups[0].read_bytes(), backups[1].read_bytes()) == as_they_were
+    assert all((b.stat().st_mode & 0o777) == 0o600 for b in backups)
+    texts = [
+        r[0]
+        for r in sqlite3.connect(path).execute(
+            "SELECT text FROM events WHERE incident_id = ? ORDER BY seq", (incident,)
+        )
+    ]
+    assert texts == [f"kept {n}" for n in range(20)] + ["after the crash"]
+    # Once recovered, the next command has nothing to recover and keeps no second copy.
+    assert run_cli("--db", str(path), "log", "--incident", incident, "again", env=env).code == 0
+    assert len(list(folder.glob("war.db.before-recovery-*"))) == 2
+
+
+def test_a_wal_in_use_is_not_a_leftover(tmp_path, good_db, env):
+    """A war room holding the file open: its -wal is live; a `log` beside it copies nothing."""
+    import sys
+
+    from warroom.core import leftover
+
+    path = tmp_path / "war.db"
+    shutil.copy(good_db, path)
+    incident = _incident_id(path)
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("PRAGMA wal_autocheckpoint = 0")
+        holder.execute(_event_sql(incident, "live"))
+        assert Path(f"{path}-wal").stat().st_size > 32
+        assert leftover.in_use(path)
+        probe = "import sys; from pathlib import Path; from warroom.core import leftover; "
+        probe += "print(leftover._probe_lock(Path(sys.argv[1])))"  # the portable check, from another process
+        seen = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True, timeout=60)
+        assert seen.stdout.strip() == "True", seen.stderr
+        assert run_cli("--db", str(path), "log", "beside a live one", env=env).code == 0
+    finally:
+        holder.close()
+    assert not list(tmp_path.glob("war.db.before-recovery-*"))
+    assert not leftover.in_use(path)
+    seen = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True, timeout=60)
+    assert seen.stdout.strip() == "False", seen.stderr
+
+
+def test_commands_that_read_change_no_byte(tmp_path, good_db, env):
+    folder = tmp_path / "files"
+    folder.mkdir()
+    path = folder / "war.db"
+    shutil.copy(good_db, path)
+    before = _files_state(folder)
+    for args in (
+        ("list",),
+        ("list", "--all", "--json"),
+        ("doc", "timeline"),
+        ("export",),
+        ("export", "--format", "md"),
+    ):
+        result = run_cli("--db", str(path), *args, env=env)
+        assert result.code == 0, (args, result.err)
+        assert _files_state(folder) == before, args
+
+
+def test_reading_an_older_file_upgrades_a_copy_not_the_file(tmp_path, env):
+    folder = tmp_path / "files"
+    folder.mkdir()
+    path = folder / "old.db"
+    incident, _ids = _first_schema_file(path)
+    before = _files_state(folder)
+    listed = run_cli("--db", str(path), "list", env=env)
+    assert listed.code == 0 and incident in listed.out, listed.err
+    assert _files_state(folder) == before

@@ -281,6 +281,8 @@ def _check_file(path: Path, create: bool) -> None:
             if exc.errno == errno.ENOSPC:
                 raise DatabaseError(f"the disk holding {path} is full: free some space and try again") from None
             raise DatabaseError(f"cannot create {path}: {exc.strerror}; choose another place with --db") from None
+        except sqlite3.Error as exc:
+            raise describe_sqlite_error(path, exc) from None
         return
     if not path.is_file():  # opening a pipe would hang; a device is no place for a database
         raise DatabaseError(f"{path} is not a regular file (a device or a pipe?); pass a file path with --db")
