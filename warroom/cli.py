@@ -436,5 +436,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         if "warroom.core.db" in sys.modules:  # a recovery after a crash, and where its backup is
-            for notice in sys.modules["warroom.core.db"].take_notices():
+            db_module = sys.modules["warroom.core.db"]
+            db_module.set_read_only(False)  # main() run in-process (tests) must not leave it set
+            for notice in db_module.take_notices():
                 print(f"warroom: {_inert(notice)}", file=sys.stderr)

@@ -60,6 +60,7 @@ from warroom.core.errors import InputError, PlaybookError
 from warroom.core.metrics import live_events as live  # struck events never count
 from warroom.core.models import ROLE_NAMES, Event, IncidentState
 from warroom.core.playbook import DocumentSpec, Playbook, shipped_documents
+from warroom.core.relative import absolute
 
 if TYPE_CHECKING:
     from jinja2.sandbox import SandboxedEnvironment
@@ -201,6 +202,12 @@ def long_duration(delta: timedelta | None) -> str:
 # ----- facts from the state ---------------------------------------------------------
 
 
+def said(event: Event) -> str:
+    """An event's text as documents show it: relative times ("-18m", "20 minutes ago") made
+    absolute as of when it was written (warroom.core.relative says how and why)."""
+    return absolute(event.shown_text.strip(), event.recorded_at)
+
+
 def triage_answers(state: IncidentState, playbook: Playbook) -> dict[str, str]:
     """The live answer per triage question (rules.triage_answer: the latest one; times
     corrected later carry no question). An answer that says nothing ("unknown", "nothing
@@ -213,7 +220,7 @@ def triage_answers(state: IncidentState, playbook: Playbook) -> dict[str, str]:
     for key in asked:
         event = rules.triage_answer(state, key, playbook.non_answers, questions.get(key))
         if event is not None:
-            answers[playbook.question_role(key) or key] = event.shown_text.strip()
+            answers[playbook.question_role(key) or key] = said(event)
     return answers
 
 
@@ -247,7 +254,7 @@ def current_state(state: IncidentState, playbook: Playbook) -> str:
 def workaround(state: IncidentState) -> str | None:
     found: str | None = None
     for event in live(state):
-        text = event.shown_text.strip()
+        text = said(event)
         if event.kind in WORKAROUND_KINDS and text.lower().startswith(WORKAROUND_PREFIX):
             found = text[len(WORKAROUND_PREFIX) :].strip()
     if found is None or found.lower() in ("", "none", "-"):
@@ -256,14 +263,17 @@ def workaround(state: IncidentState) -> str | None:
 
 
 def service_and_symptom(state: IncidentState, triage: dict[str, str]) -> tuple[str | None, str | None]:
+    """The service (the incident's field; only without one, the head of a "Service: symptom"
+    answer to "What's broken?") and the symptom users see. With the service set, an answer
+    naming another head ("Payments API: timeouts") is kept whole as the symptom."""
     broken = triage.get("broken")
-    service = state.incident.service
+    service = (state.incident.service or "").strip() or None
     symptom = broken
     if broken and ":" in broken:
-        head, tail = broken.split(":", 1)
-        if head.strip() and tail.strip():
-            service = service or head.strip()
-            symptom = tail.strip()
+        head, tail = (part.strip() for part in broken.split(":", 1))
+        if head and tail and (service is None or head.casefold() == service.casefold()):
+            service = service or head
+            symptom = tail
     return service, symptom
 
 
@@ -278,11 +288,11 @@ def _since_last_internal(state: IncidentState, playbook: Playbook) -> datetime |
 
 def _with_time(event: Event) -> str:
     """`HH:MM - text`, the methodology's timeline form, for every list of events."""
-    return f"{hm(event.ts)} - {event.shown_text.strip()}"
+    return f"{hm(event.ts)} - {said(event)}"
 
 
 def _labelled(event: Event) -> str:
-    text = event.shown_text.strip()
+    text = said(event)
     return f"{hm(event.ts)} - " + (f"Hypothesis: {text}" if event.kind == "hypothesis" else text)
 
 
@@ -340,13 +350,14 @@ def temp_fixes(state: IncidentState) -> list[FixView]:
             status = f"made permanent at {hm(fix.removed_at)}"
         else:
             status = f"removed at {hm(fix.removed_at)}"
-        views.append(FixView(fix.what, fix.where, fix.ticket, hm(fix.added_at), status, fix.in_place))
+        what = absolute(fix.what, fix.added_at)
+        views.append(FixView(what, fix.where, fix.ticket, hm(fix.added_at), status, fix.in_place))
     return views
 
 
 def story_text(event: Event, playbook: Playbook) -> str | None:
     """The line an event contributes to the postmortem's story, or None to leave it out."""
-    kind, data, text = event.kind, event.data, event.shown_text.strip()
+    kind, data, text = event.kind, event.data, said(event)
     if kind in STORY_KINDS:
         return text
     if kind == "hypothesis":
@@ -618,7 +629,9 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
         "number": number if number is not None else next_update_label(state),
         "next_update": hm_zone(promised) if promised else None,
         "started": hm(inc.started_at) if inc.started_at else None,
-        "detected": hm(inc.detected_at) if inc.detected_at else None,
+        # Given, or the first alert after the start; detection "at the declaration" says nothing new.
+        "detected": hm(m.detected_at) if m.detected_at and m.detected_from != "declared" else None,
+        "detected_from": m.detected_from,
         "declared": hm(inc.declared_at),
         "restored_at": hm(inc.restored_at) if inc.restored_at else None,
         "resolved_at": hm(inc.resolved_at) if inc.resolved_at else None,
@@ -639,7 +652,7 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
         ],
         "tried": [_with_time(e) for e in events if e.kind in DOING_KINDS],
         "learned": [_with_time(e) for e in pinned if e.kind in LEARNED_KINDS],
-        "hypothesis": hypothesis.shown_text.strip() if hypothesis else None,
+        "hypothesis": said(hypothesis) if hypothesis else None,
         "hypothesis_at": hm(hypothesis.ts) if hypothesis else None,
         "next_steps": next_steps(state, playbook),
         "contacts": contacts(state),
@@ -701,10 +714,10 @@ def timeline_line(event: Event, playbook: Playbook) -> Markup:
         text = md_inline(story_text(event, playbook) or event.kind)  # full texts live in the export
     elif event.kind == "triage" and event.data.get("question"):
         question = next((q.question for q in playbook.triage if q.key == event.data["question"]), None)
-        shown = event.shown_text.strip()
+        shown = said(event)
         text = md_inline(f"{question} {shown}" if question else shown)
     else:
-        text = md_inline(event.shown_text.strip())
+        text = md_inline(said(event))
     if event.amended_text is not None:
         text = Markup(f"{text} _(amended)_")
     if event.struck:

@@ -1,0 +1,174 @@
+"""Issue 11 in the documents: relative times made absolute, the service as a field, the
+handoff naming the new commander, response times in the postmortem."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from builders import Story, at
+from fixed_clock import FIXED_NOW
+
+from warroom.core import documents
+from warroom.core.operations import Operations
+from warroom.core.relative import absolute
+from warroom.core.store import Store
+
+WRITTEN = datetime(2026, 3, 10, 14, 50, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("-18m", "14:32 UTC"),  # the shorthand is replaced
+        ("Started: -18m", "Started: 14:32 UTC"),
+        ("-1h30m", "13:20 UTC"),
+        ("18m ago", "18m ago (14:32 UTC)"),  # a phrase is kept, the time follows
+        ("deploy v2.3.4 20 minutes ago", "deploy v2.3.4 20 minutes ago (14:30 UTC)"),
+        ("an hour ago", "an hour ago (13:50 UTC)"),
+        ("5 min ago", "5 min ago (14:45 UTC)"),
+        ("half an hour ago", "half an hour ago (14:20 UTC)"),
+        ("Twenty minutes ago", "Twenty minutes ago (14:30 UTC)"),
+        ("an hour and 10 minutes ago", "an hour and 10 minutes ago (13:40 UTC)"),
+        ("1h30m ago", "1h30m ago (13:20 UTC)"),
+        ("2 days ago", "2 days ago (2026-03-08 14:50 UTC)"),  # another day: with its date
+        ("about 20 minutes ago (14:30)", "about 20 minutes ago (14:30)"),  # already said
+        ("error rate -5% since 14:32", "error rate -5% since 14:32"),
+        ("pre-18m build", "pre-18m build"),
+        ("v2 -> v3", "v2 -> v3"),
+        ("banana hours ago", "banana hours ago"),
+        ("", ""),
+    ],
+)
+def test_relative_times_are_made_absolute(text, expected):
+    assert absolute(text, WRITTEN) == expected
+
+
+def test_absolute_uses_the_local_zone(monkeypatch):
+    import time
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        assert absolute("-18m", WRITTEN) == "10:32 EDT"
+    finally:
+        monkeypatch.setenv("TZ", "UTC")
+        time.tzset()
+
+
+def test_documents_never_show_a_relative_time_alone(playbook):
+    """Answers and events written at 14:42 say when they meant, read hours later."""
+    story = Story(started=None, detected=None)
+    story.log("triage", "-18m", 12, question="started")
+    story.log("triage", "checkout-api deploy 20 minutes ago", 12, question="changed")
+    story.log("note", "users reported timeouts 5 min ago", 12)
+    story.events[-1].pinned = True
+    story.log("action", "restarted pods an hour ago", 12)
+    story.log("hypothesis", "cache poisoned 10 minutes ago", 12)
+    state = story.state()
+    later = at(12 + 6 * 60)
+    for kind in ("internal", "handoff", "postmortem", "timeline"):
+        text = documents.render(kind, state, playbook, later)
+        assert "-18m" not in text, kind
+        for phrase, when in (
+            ("20 minutes ago", "14:22 UTC"),
+            ("5 min ago", "14:37 UTC"),
+            ("an hour ago", "13:42 UTC"),
+            ("10 minutes ago", "14:32 UTC"),
+        ):
+            if phrase in text:
+                assert f"{phrase} ({when})" in text, (kind, phrase)
+    internal = documents.render("internal", state, playbook, later)
+    assert "- Started: 14:24 UTC" in internal
+    assert "- Recent change: checkout-api deploy 20 minutes ago (14:22 UTC)" in internal
+    postmortem = documents.render("postmortem", state, playbook, later)
+    assert "The last change before it: checkout-api deploy 20 minutes ago (14:22 UTC)." in postmortem
+
+
+# ----- the service is a field ----------------------------------------------------------------
+
+
+def _with_service(service, broken):
+    story = Story()
+    story.incident.service = service
+    if broken:
+        story.log("triage", broken, 12, question="broken")
+    return story.state()
+
+
+def test_external_and_status_use_the_incident_service(playbook):
+    state = _with_service("checkout-api", "card form spins forever")
+    external = documents.render("external", state, playbook, at(20))
+    assert external.startswith("## checkout-api - Degraded Performance\n")
+    assert "We're experiencing issues with checkout-api. Some users may see: card form spins forever." in external
+    status = documents.render("status", state, playbook, at(20))
+    assert "We're aware of issues with checkout-api." in status
+
+
+def test_the_service_field_wins_over_the_answer_and_a_foreign_head_stays_in_the_symptom(playbook):
+    state = _with_service("checkout-api", "Payments API: timeouts")
+    external = documents.render("external", state, playbook, at(20))
+    assert external.startswith("## checkout-api - ")
+    assert "Some users may see: Payments API: timeouts." in external
+    same = _with_service("Checkout-API", "checkout-api: 500 on pay")
+    assert "Some users may see: 500 on pay." in documents.render("external", same, playbook, at(20))
+
+
+def test_without_the_field_the_answer_still_names_the_service(playbook):
+    state = _with_service(None, "Payments: card form spins forever")
+    assert documents.render("external", state, playbook, at(20)).startswith("## Payments - ")
+    blank = _with_service("  ", "Payments: card form spins forever")
+    assert documents.render("external", blank, playbook, at(20)).startswith("## Payments - ")
+
+
+# ----- handoff stays true -------------------------------------------------------------------
+
+
+async def test_after_a_handoff_the_handoff_and_contacts_name_the_new_commander(db_path, playbook):
+    store = await Store.open(db_path, clock=lambda: FIXED_NOW)
+    ops = Operations(store, playbook, "dana")
+    try:
+        incident = await ops.declare("Checkout down", 1)
+        await ops.set_role(incident.id, "comms", "kim")
+        await ops.set_role(incident.id, "scribe", "ola")
+        await ops.hand_off(incident.id, "lee", "Handing over: rollback done, watching error rate")
+        state = await store.load_state(incident.id)
+    finally:
+        await store.close()
+    assert state.incident.commander == "lee"
+    handoff = documents.render("handoff", state, playbook, FIXED_NOW)
+    contacts = handoff.split("**Contacts**:", 1)[1]
+    assert "- Incident commander: lee" in contacts and "- Comms lead: kim" in contacts and "- Scribe: ola" in contacts
+    assert "dana" not in contacts
+    assert "**Author**: lee" in documents.render("postmortem", state, playbook, FIXED_NOW)
+    assert documents.contacts(state)[0] == ("Incident commander", "lee")
+
+
+# ----- response times in the postmortem -----------------------------------------------------
+
+
+async def test_postmortem_response_times_from_the_times_the_commander_gave(db_path, playbook):
+    clock = [FIXED_NOW]
+    store = await Store.open(db_path, clock=lambda: clock[0])
+    ops = Operations(store, playbook, "dana")
+    try:
+        incident = await ops.declare(
+            "Checkout down", 2, started_at=FIXED_NOW - timedelta(minutes=25), service="checkout-api"
+        )
+        await ops.log(incident.id, "alert", "5xx > 10%", at=FIXED_NOW - timedelta(minutes=19))
+        clock[0] = FIXED_NOW + timedelta(minutes=5)
+        await ops.decide_containment(incident.id, playbook.containment_for(playbook.situation_key("bad_deploy")))
+        clock[0] = FIXED_NOW + timedelta(minutes=15)
+        await ops.set_mitigation(incident.id, playbook.mitigation_level("full"))
+        clock[0] = FIXED_NOW + timedelta(minutes=35)
+        await ops.resolve(incident.id)
+        state = await store.load_state(incident.id)
+    finally:
+        await store.close()
+    text = documents.render("postmortem", state, playbook, FIXED_NOW + timedelta(days=1))
+    assert "| Time to detect | 6 minutes (14:30 → 14:36) |" in text
+    assert "| Time to declare | 25 minutes (14:30 → 14:55) |" in text
+    assert "| Time to contain | 30 minutes" in text
+    assert "| Time to mitigate | 40 minutes" in text
+    assert "| Time to resolve | 1 hour (14:30 → 15:30) |" in text
+    assert "**Duration**: 1 hour\n" in text  # stopped at the resolution, not a day later
