@@ -314,3 +314,75 @@ def cli(path: Path, *args: str) -> str:
             db.set_read_only(False)
     assert code == 0, args
     return out.getvalue().strip()
+
+
+def _in_thread(fn, *args):
+    """fn(*args) on a thread of its own (the CLI's asyncio.run cannot run inside a test's loop)."""
+    import threading
+
+    box: dict = {}
+
+    def run() -> None:
+        try:
+            box["value"] = fn(*args)
+        except BaseException as exc:  # handed back to the caller
+            box["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+class StoreReplica:
+    """warroom/core/replica.py as a class (so a test can override one step of it), with the same
+    test helpers as the stand-in: `write` goes through the store's write path (sql.append, into
+    the file's open incident, declared first with `warroom declare` when there is none)."""
+
+    @staticmethod
+    def _r():
+        from warroom.core import replica
+
+        return replica
+
+    @classmethod
+    def host_id(cls, conn):
+        return cls._r().host_id(conn)
+
+    @classmethod
+    def unpushed(cls, conn, limit: int = 500):
+        return cls._r().unpushed(conn, limit)
+
+    @classmethod
+    def mark_pushed(cls, conn, rows):
+        return cls._r().mark_pushed(conn, rows)
+
+    @classmethod
+    def pending_count(cls, conn):
+        return cls._r().pending_count(conn)
+
+    @classmethod
+    def pull_cursor(cls, conn, server):
+        return cls._r().pull_cursor(conn, server)
+
+    @classmethod
+    def apply_pulled(cls, conn, server, rows, cursor):
+        return cls._r().apply_pulled(conn, server, rows, cursor)
+
+    @classmethod
+    def write(cls, conn, text: str) -> dict:
+        from warroom.core import sql
+        from warroom.core.timeutil import now
+
+        incident = sql.latest_open(conn)
+        if incident is None:
+            path = Path(conn.execute("PRAGMA database_list").fetchone()[2])
+            incident = _in_thread(cli, path, "declare", f"incident of {path.stem}")
+        row = sql.append(conn, sql.host_id(conn), incident, "note", text, "dana", now=now())
+        return sql.wire_row(tuple(row))
+
+    @classmethod
+    def ids(cls, conn) -> list[str]:
+        return [r[0] for r in conn.execute("SELECT id FROM events ORDER BY id")]
