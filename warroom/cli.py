@@ -20,7 +20,128 @@ DOCUMENT_KINDS = ("status", "internal", "external", "handoff", "postmortem", "ti
 SHOWN_INCIDENT_HELP = "incident id or its unique end (default: the latest open one, else the last resolved)"
 
 
-def _parser() -> argparse.ArgumentParser:
+TIME_FORMS = "HH:MM, HH:MM:SS, -12m, -1h30m or ISO"
+
+
+def _add_demo(sub) -> None:
+    demo = sub.add_parser("demo", help="open the war room on a sample incident in a scratch database")
+    demo.add_argument("--events", type=int, default=0, metavar="N", help="add N routine events (try 100000)")
+    demo.add_argument("--no-tui", action="store_true", help="only build the database and print its path")
+
+
+def _add_declare(sub) -> None:
+    declare = sub.add_parser("declare", help="declare an incident; prints its id")
+    declare.add_argument("title")
+    declare.add_argument("--sev", type=int, choices=(1, 2, 3, 4), default=None, help="severity (default: 2)")
+    declare.add_argument("--started", metavar="TIME", help=f"when impact started: {TIME_FORMS}")
+    declare.add_argument("--detected", metavar="TIME", help=f"when it was detected: {TIME_FORMS}")
+    declare.add_argument("--service", metavar="NAME", help="the service affected (named in public notices)")
+    declare.add_argument("--impact", metavar="TEXT", help="the impact: all, many, some, edge, or your own words")
+    declare.add_argument("--author", help="the commander (default: $WARROOM_AUTHOR or the OS user)")
+
+
+def _add_log(sub) -> None:
+    log = sub.add_parser("log", help="log an event on the timeline; prints its id")
+    log.add_argument("text", nargs="?", default="-", help="the text, or - to read standard input (default)")
+    log.add_argument("--kind", choices=USER_KINDS, default="note")
+    log.add_argument("--at", help=f"when it happened: {TIME_FORMS} (default: now)")
+    log.add_argument("--incident", help="incident id or its unique end (default: the latest open one)")
+    log.add_argument("--author", help="who (default: $WARROOM_AUTHOR or the OS user)")
+
+
+def _add_set(sub) -> None:
+    details = sub.add_parser("set", help="correct when impact started or was detected, the service or the impact")
+    details.add_argument("--incident", help=SHOWN_INCIDENT_HELP)
+    details.add_argument("--started", metavar="TIME", help=f"when impact started: {TIME_FORMS}")
+    details.add_argument("--detected", metavar="TIME", help=f"when it was detected: {TIME_FORMS}")
+    details.add_argument("--service", metavar="NAME", help='the service affected ("" clears it)')
+    details.add_argument("--impact", metavar="TEXT", help='the impact ("" clears it)')
+    details.add_argument("--author", help="who (default: $WARROOM_AUTHOR or the OS user)")
+    details.set_defaults(subparser=details)
+
+
+def _add_resolve(sub) -> None:
+    resolve = sub.add_parser("resolve", help="mark an incident resolved (--reopen to undo)")
+    resolve.add_argument("--incident")
+    resolve.add_argument("--reopen", action="store_true", help="reopen a resolved incident")
+    resolve.add_argument("--author", help="who (default: $WARROOM_AUTHOR or the OS user)")
+
+
+def _add_list(sub) -> None:
+    lst = sub.add_parser("list", help="list open incidents")
+    lst.add_argument("--all", action="store_true", help="include resolved incidents")
+    lst.add_argument("--json", action="store_true", help="one JSON array, with each incident's response times")
+
+
+def _add_doc(sub) -> None:
+    doc = sub.add_parser("doc", help="print a generated document: the text the war room copies")
+    doc.add_argument("kind", metavar="KIND", help=f"{' | '.join(DOCUMENT_KINDS)}, or a document the team playbook adds")
+    doc.add_argument("--incident", help=SHOWN_INCIDENT_HELP)
+    doc.set_defaults(subparser=doc)
+
+
+def _add_export(sub) -> None:
+    export = sub.add_parser("export", help="export an incident (json: everything; md: the postmortem)")
+    export.add_argument("--incident", help=SHOWN_INCIDENT_HELP)
+    export.add_argument("--format", choices=("json", "md"), default="json")
+    export.add_argument("-o", "--output", type=Path, help="write to FILE (default: standard output)")
+
+
+def _add_actions(sub) -> None:
+    actions = sub.add_parser("actions", help="open postmortem action items across every incident")
+    actions.add_argument("--owner", metavar="NAME", help="only this owner's items")
+    actions.add_argument("--overdue", action="store_true", help="only the items past their due date")
+    actions.add_argument("--json", action="store_true", help="one JSON array")
+
+
+def _add_stats(sub) -> None:
+    stats = sub.add_parser("stats", help="incidents per week by severity and the median response times")
+    stats.add_argument("--since", metavar="DATE", help="from this day: YYYY-MM-DD, or -8w, -30d (default: all)")
+    stats.add_argument("--json", action="store_true", help="one JSON object")
+    stats.set_defaults(subparser=stats)
+
+
+def _add_sync(sub) -> None:
+    sync = sub.add_parser("sync", help="push and pull through the team's PostgreSQL (follows until Ctrl-C)")
+    sync.add_argument("--server", help="PostgreSQL URL (default: $WARROOM_SERVER, else server in config.toml)")
+    sync.add_argument("--once", action="store_true", help="one round both ways, then exit")
+
+
+# In the order `--help` lists them.
+SUBCOMMANDS = {
+    "demo": _add_demo,
+    "declare": _add_declare,
+    "log": _add_log,
+    "set": _add_set,
+    "resolve": _add_resolve,
+    "list": _add_list,
+    "doc": _add_doc,
+    "export": _add_export,
+    "actions": _add_actions,
+    "stats": _add_stats,
+    "sync": _add_sync,
+}
+_GLOBAL_WITH_VALUE = ("--db", "--playbook")
+
+
+def _chosen(argv: list[str]) -> str | None:
+    """The subcommand named in argv, found without building any parser (None: none, or help
+    asked of the whole program): `warroom log` builds only the log parser."""
+    args = iter(argv)
+    for arg in args:
+        if arg in _GLOBAL_WITH_VALUE:
+            next(args, None)
+            continue
+        if arg.startswith(tuple(f"{o}=" for o in _GLOBAL_WITH_VALUE)):
+            continue
+        if arg.startswith("-"):
+            return None  # --help, --version, a typo: the whole parser answers
+        return arg if arg in SUBCOMMANDS else None
+    return None
+
+
+def _parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with `only`, the global options and that one subcommand."""
     parser = argparse.ArgumentParser(
         prog="warroom",
         description="A terminal war room for the person running a production incident.",
@@ -30,45 +151,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", type=Path, help="the SQLite file (default: $WARROOM_DB or the user data folder)")
     parser.add_argument("--playbook", type=Path, help="a team playbook TOML replacing the shipped one")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    demo = sub.add_parser("demo", help="open the war room on a sample incident in a scratch database")
-    demo.add_argument("--events", type=int, default=0, metavar="N", help="add N routine events (try 100000)")
-    demo.add_argument("--no-tui", action="store_true", help="only build the database and print its path")
-
-    declare = sub.add_parser("declare", help="declare an incident; prints its id")
-    declare.add_argument("title")
-    declare.add_argument("--sev", type=int, choices=(1, 2, 3, 4), default=None, help="severity (default: 2)")
-    declare.add_argument("--author", help="the commander (default: $WARROOM_AUTHOR or the OS user)")
-
-    log = sub.add_parser("log", help="log an event on the timeline; prints its id")
-    log.add_argument("text", nargs="?", default="-", help="the text, or - to read standard input (default)")
-    log.add_argument("--kind", choices=USER_KINDS, default="note")
-    log.add_argument("--at", help="when it happened: HH:MM, HH:MM:SS, -12m, -1h30m or ISO (default: now)")
-    log.add_argument("--incident", help="incident id or its unique end (default: the latest open one)")
-    log.add_argument("--author", help="who (default: $WARROOM_AUTHOR or the OS user)")
-
-    resolve = sub.add_parser("resolve", help="mark an incident resolved (--reopen to undo)")
-    resolve.add_argument("--incident")
-    resolve.add_argument("--reopen", action="store_true", help="reopen a resolved incident")
-    resolve.add_argument("--author", help="who (default: $WARROOM_AUTHOR or the OS user)")
-
-    lst = sub.add_parser("list", help="list open incidents")
-    lst.add_argument("--all", action="store_true", help="include resolved incidents")
-    lst.add_argument("--json", action="store_true", help="one JSON array")
-
-    doc = sub.add_parser("doc", help="print a generated document: the text the war room copies")
-    doc.add_argument("kind", metavar="KIND", help=f"{' | '.join(DOCUMENT_KINDS)}, or a document the team playbook adds")
-    doc.add_argument("--incident", help=SHOWN_INCIDENT_HELP)
-    doc.set_defaults(subparser=doc)
-
-    export = sub.add_parser("export", help="export an incident (json: everything; md: the postmortem)")
-    export.add_argument("--incident", help=SHOWN_INCIDENT_HELP)
-    export.add_argument("--format", choices=("json", "md"), default="json")
-    export.add_argument("-o", "--output", type=Path, help="write to FILE (default: standard output)")
-
-    sync = sub.add_parser("sync", help="push and pull through the team's PostgreSQL (follows until Ctrl-C)")
-    sync.add_argument("--server", help="PostgreSQL URL (default: $WARROOM_SERVER, else server in config.toml)")
-    sync.add_argument("--once", action="store_true", help="one round both ways, then exit")
+    for name, add in SUBCOMMANDS.items():
+        if only is None or name == only:
+            add(sub)
     return parser
 
 
@@ -156,22 +241,92 @@ def _playbook(args: argparse.Namespace):
     return playbook.load(args.playbook or user_playbook())
 
 
+def _time_option(name: str, spec: str | None, current):
+    """A --started/--detected value as a UTC time; a bad one is one line, nothing done."""
+    if spec is None:
+        return None
+    from warroom.core.timeutil import parse_at
+
+    try:
+        return parse_at(spec, current)
+    except ValueError as exc:
+        raise WarroomError(f"--{name}: {exc}; nothing was done") from None
+
+
+def _impact(pb, text: str | None) -> str | None:
+    """--impact: a playbook impact given by key or label is stored as its key, else the words."""
+    if text is None:
+        return None
+    said = " ".join(text.split())
+    for option in pb.impacts:
+        if said.casefold() in (option.key.casefold(), option.label.casefold()):
+            return option.key
+    return said or None
+
+
+def _details(args: argparse.Namespace, pb, current) -> dict:
+    """The times, service and impact given on the command line (only those given)."""
+    details: dict = {}
+    started = _time_option("started", args.started, current)
+    detected = _time_option("detected", args.detected, current)
+    if started is not None and detected is not None and detected < started:
+        raise WarroomError("--detected is before --started: impact is detected after it starts; nothing was done")
+    if started is not None:
+        details["started_at"] = started
+    if detected is not None:
+        details["detected_at"] = detected
+    if args.service is not None:
+        details["service"] = " ".join(args.service.split()) or None
+    if args.impact is not None:
+        details["impact"] = _impact(pb, args.impact)
+    return details
+
+
 def cmd_declare(args: argparse.Namespace) -> int:
     import asyncio
-    from datetime import timedelta
+
+    from warroom.core.operations import Operations
+    from warroom.core.timeutil import now
 
     pb = _playbook(args)
     severity = args.sev or 2
+    details = _details(args, pb, now())
 
     async def work(store):
-        declared = store.clock()
-        cadence = timedelta(minutes=pb.severity(severity).update_every_minutes)
-        incident = await store.declare(
-            args.title, severity, _author(args), first_phase=pb.phases[0].key, next_update_at=declared + cadence
-        )
+        ops = Operations(store, pb, _author(args))
+        incident = await ops.declare(args.title, severity, **details)  # first update due one cadence on
         return incident.id
 
     print(asyncio.run(_with_store(args, True, work)))
+    return 0
+
+
+def cmd_set(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from warroom.core.operations import Operations
+    from warroom.core.timeutil import now
+
+    pb = _playbook(args)
+    details = _details(args, pb, now())
+    if not details:
+        args.subparser.error("say what to set: --started, --detected, --service or --impact")
+
+    async def work(store):
+        incident = await _incident_to_show(store, args.incident)  # days later: the last resolved one
+        if "detected_at" in details and "started_at" not in details and incident.started_at is not None:
+            if details["detected_at"] < incident.started_at:
+                raise WarroomError("--detected is before the recorded start; nothing was done")
+        if "started_at" in details and "detected_at" not in details and incident.detected_at is not None:
+            if incident.detected_at < details["started_at"]:
+                raise WarroomError("--started is after the recorded detection; nothing was done")
+        event = await Operations(store, pb, _author(args)).set_details(incident.id, **details)
+        return incident.id, event.text
+
+    incident_id, text = asyncio.run(_with_store(args, False, work))
+    from warroom.core.safetext import one_line
+
+    print(f"{incident_id} {one_line(text)}")
     return 0
 
 
@@ -204,10 +359,25 @@ def cmd_list(args: argparse.Namespace) -> int:
     from warroom.core.export import dumps
     from warroom.core.timeutil import local
 
-    incidents = asyncio.run(_with_store(args, False, lambda s: s.incidents(include_resolved=args.all)))
     if args.json:
-        print(dumps([i.model_dump(mode="json") for i in incidents], indent=2))
+        if not _db_path(args).exists():  # a script asking before the first incident: nothing, not an error
+            print("[]")
+            return 0
+        pb = _playbook(args)
+
+        async def with_metrics(store):
+            from warroom.core import metrics
+
+            rows = []
+            for incident in await store.incidents(include_resolved=args.all):
+                state = await store.load_state(incident.id)
+                clocks = metrics.compute(state, store.clock(), pb)
+                rows.append({**incident.model_dump(mode="json"), "metrics": metrics.as_json(state, clocks)})
+            return rows
+
+        print(dumps(asyncio.run(_with_store(args, False, with_metrics)), indent=2))
         return 0
+    incidents = asyncio.run(_with_store(args, False, lambda s: s.incidents(include_resolved=args.all)))
     if not incidents:
         print("no open incidents" if not args.all else "no incidents")
         return 0
@@ -277,7 +447,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     from warroom.core import export
 
-    pb = _playbook(args) if args.format == "md" else None
+    pb = _playbook(args)  # json: the metrics object names the contain phase by its role
     if args.output is not None:
         _refuse_database_as_output(args.output, _db_path(args))
 
@@ -286,7 +456,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         out = export.open_private(args.output) if args.output else sys.stdout
         try:
             if args.format == "json":
-                await export.write_json(store, incident.id, out)
+                await export.write_json(store, incident.id, out, pb)
             else:
                 from warroom.core import documents
 
@@ -304,6 +474,80 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise WarroomError(f"cannot write {args.output}: {exc.strerror}") from None
     if args.output:
         print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def _missing_database_json(args: argparse.Namespace, empty: str) -> bool:
+    """--json before any database exists: print the empty answer (a script's loop runs zero times)."""
+    if getattr(args, "json", False) and not _db_path(args).exists():
+        print(empty)
+        return True
+    return False
+
+
+def cmd_actions(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from warroom.core import followups
+    from warroom.core.export import dumps
+    from warroom.core.timeutil import local, now
+
+    if _missing_database_json(args, "[]"):
+        return 0
+    states = asyncio.run(_with_store(args, False, followups.load_states))
+    today = local(now()).date()
+    found = followups.follow_ups(states, today, owner=args.owner, overdue_only=args.overdue)
+    if args.json:
+        print(dumps([followups.as_json(f) for f in found], indent=2))
+        return 0
+    if not found:
+        print("no overdue action items" if args.overdue else "no open action items")
+        return 0
+    from warroom.core.safetext import one_line
+
+    for f in found:  # one line per item, whatever its text holds
+        mark = "OVERDUE " if f.overdue else ""
+        due = f"due {one_line(f.item.due, 20)}" if f.item.due else "no due date"
+        owner = one_line(f.item.owner, 20) or "(no owner)"
+        print(
+            f"{mark}{f.incident_id}  {owner}  {due}  [{one_line(f.item.status, 16)}]  {one_line(f.item.action, 80)}"
+            f"  ({one_line(f.incident_title, 40)})"
+        )
+    return 0
+
+
+def _since(args: argparse.Namespace, today):
+    import re
+    from datetime import date, timedelta
+
+    if args.since is None:
+        return None
+    if m := re.fullmatch(r"-(\d+)([dw])", args.since.strip()):
+        return today - timedelta(days=int(m[1]) * (7 if m[2] == "w" else 1))
+    try:
+        return date.fromisoformat(args.since.strip())
+    except ValueError:
+        args.subparser.error(f"--since {args.since!r}: use YYYY-MM-DD, -8w or -30d")
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from warroom.core import followups, stats
+    from warroom.core.export import dumps
+    from warroom.core.timeutil import local, now
+
+    current = now()
+    since = _since(args, local(current).date())
+    if _missing_database_json(args, dumps(stats.as_json(stats.Summary([], 0, dict.fromkeys(stats.MEASURES))))):
+        return 0
+    pb = _playbook(args)
+    states = asyncio.run(_with_store(args, False, followups.load_states))
+    summary = stats.weekly(states, pb, current, since)
+    if args.json:
+        print(dumps(stats.as_json(summary), indent=2))
+    else:
+        sys.stdout.write(stats.render_text(summary))
     return 0
 
 
@@ -359,15 +603,19 @@ def _inert(exc: BaseException) -> str:
     return one_line(str(exc))
 
 
+TIME_OPTIONS = ("--at", "--started", "--detected", "--since")
+
+
 def _glue_at(argv: list[str]) -> list[str]:
-    """`--at -12m` as `--at=-12m`: argparse would take a value starting with '-' for an option."""
+    """`--at -12m` as `--at=-12m` (and --started, --detected, --since): argparse would take a
+    value starting with '-' for an option."""
     out: list[str] = []
     args = iter(argv)
     for arg in args:
-        if arg == "--at":
+        if arg in TIME_OPTIONS:
             value = next(args, None)
             if value is not None and value.startswith("-") and value != "--":
-                out.append(f"--at={value}")
+                out.append(f"{arg}={value}")
                 continue
             out.append(arg)
             if value is not None:
@@ -391,8 +639,9 @@ def _not_utf8(args: argparse.Namespace) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(_glue_at(sys.argv[1:] if argv is None else argv))
+    argv = _glue_at(sys.argv[1:] if argv is None else argv)
+    parser = _parser(_chosen(argv))  # one subcommand's parser: `warroom log` builds no other
+    args = parser.parse_args(argv)
     if not_utf8 := _not_utf8(args):  # a usage error, like any malformed argument: exit 2
         print(f"warroom: {not_utf8}; nothing was done", file=sys.stderr)
         return 2
@@ -405,11 +654,20 @@ def main(argv: list[str] | None = None) -> int:
         "export": cmd_export,
         "demo": cmd_demo,
         "sync": cmd_sync,
+        "set": cmd_set,
+        "actions": cmd_actions,
+        "stats": cmd_stats,
     }
     try:
         if args.command is None:
             return _run_tui(_db_path(args), _playbook(args))
-        if args.command in ("list", "doc", "export"):  # never a byte changed in the file, its -wal or -shm
+        if args.command in (
+            "list",
+            "doc",
+            "export",
+            "actions",
+            "stats",
+        ):  # never a byte changed in the file, its -wal or -shm
             from warroom.core import db
 
             db.set_read_only()

@@ -586,7 +586,8 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
     hypothesis = latest_hypothesis(state)
     start = m.start or inc.declared_at
     impact_end = inc.restored_at or inc.resolved_at
-    impact_label = None
+    # A playbook impact by its label; the commander's own words (`declare --impact`) as they are.
+    impact_label = inc.impact.strip() or None if inc.impact else None
     for option in playbook.impacts:
         if option.key == inc.impact:
             impact_label = option.label

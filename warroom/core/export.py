@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from typing import TextIO
 
+from warroom.core.playbook import Playbook
 from warroom.core.safetext import INVISIBLE
 from warroom.core.store import Store
 
@@ -52,7 +53,10 @@ def _dump(value) -> str:
     return dumps(value, sort_keys=True)
 
 
-async def write_json(store: Store, incident_id: str, out: TextIO) -> None:
+async def write_json(store: Store, incident_id: str, out: TextIO, playbook: Playbook | None = None) -> None:
+    """`playbook` names the contain phase (by its role) for the metrics' time to contain."""
+    from warroom.core import metrics
+
     state = await store.load_state(incident_id)
     header = {
         "format": "warroom-incident",
@@ -67,6 +71,7 @@ async def write_json(store: Store, incident_id: str, out: TextIO) -> None:
         "postmortem": state.postmortem,
         "handoff_draft": state.handoff_draft,
         "event_count": state.event_count,
+        "metrics": metrics.as_json(state, metrics.compute(state, store.clock(), playbook)),
     }
     body = _dump(header)
     out.write(body[:-1] + ', "events": [')  # stream the events into the same object
