@@ -193,10 +193,25 @@ def pg_cluster():
     cluster.remove()
 
 
+@pytest.fixture(scope="session")
+def _pg_shared_db(pg_cluster) -> str:
+    return pg_cluster.new_database("shared")
+
+
 @pytest.fixture
-def pg_url(pg_cluster) -> str:
-    """A fresh, empty database on the session's cluster, as a URL (superuser, trust)."""
-    return pg_cluster.url(pg_cluster.new_database())
+def pg_url(pg_cluster, _pg_shared_db) -> str:
+    """An empty database on the session's cluster, as a URL (superuser, trust): one database per
+    session, emptied before each test (its clients cut, warroom's schema dropped), which is ten
+    times quicker than CREATE DATABASE."""
+    pg_cluster.terminate_clients(_pg_shared_db)
+    with pg_cluster.admin(_pg_shared_db) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS warroom CASCADE")
+        leftovers = conn.execute(
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')"
+        ).fetchone()[0]
+    assert leftovers == 0, "a team test left tables outside the warroom schema"
+    return pg_cluster.url(_pg_shared_db)
 
 
 def wire_row(incident_id: str = "INC-20260310-aaaa", text: str = "note", host: str = "host-a", hlc: int = 0) -> dict:

@@ -127,6 +127,7 @@ def tcp_cluster():
     cluster.remove()
 
 
+@pytest.mark.slow  # a cluster of its own
 def test_tls_required_but_the_server_has_none(home, war_db, tcp_cluster):
     before = snapshot(war_db)
     url = tcp_cluster.url("postgres", PW_USER, PW_PASSWORD) + "?sslmode=require"
@@ -217,6 +218,7 @@ def _verify_full(cluster, ca: Path, host: str = "localhost") -> str:
     return f"postgresql://{PW_USER}:{PW_PASSWORD}@{host}:{cluster.port}/postgres?sslmode=verify-full&sslrootcert={ca}"
 
 
+@pytest.mark.slow  # a cluster of its own
 async def test_sslmode_verify_full_is_passed_to_libpq_as_it_is(tls_cluster):
     from warroom.team import server as srv
 
@@ -229,6 +231,7 @@ async def test_sslmode_verify_full_is_passed_to_libpq_as_it_is(tls_cluster):
         await conn.close()
 
 
+@pytest.mark.slow  # a cluster of its own
 def test_a_certificate_from_another_authority_is_refused_in_one_line(tmp_path, home, war_db, tls_cluster):
     cluster, _ = tls_cluster
     other = tmp_path / "other-ca.crt"

@@ -93,6 +93,7 @@ def own_cluster():
     cluster.remove()
 
 
+@pytest.mark.slow  # a cluster of its own
 def test_three_laptops_apart_logging_on_every_side_then_healed(tmp_path, own_cluster):
     url = own_cluster.url(own_cluster.new_database())
     laptops = [tmp_path / f"laptop{n}.db" for n in range(3)]

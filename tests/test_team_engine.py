@@ -270,6 +270,7 @@ def own_cluster():
     cluster.remove()
 
 
+@pytest.mark.slow  # a cluster of its own
 async def test_server_gone_while_following_then_back_nothing_lost_nothing_doubled(tmp_path, own_cluster):
     url = own_cluster.url(own_cluster.new_database())
     a, b = tmp_path / "a.db", tmp_path / "b.db"
