@@ -10,9 +10,7 @@ from __future__ import annotations
 import errno
 import json
 import os
-import shutil
 import sqlite3
-import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -549,6 +547,9 @@ def _read_as_is(conn: sqlite3.Connection, path: Path) -> bool:
 def _backup_copy(conn: sqlite3.Connection, path: Path) -> sqlite3.Connection:
     """A consistent private copy of the file (SQLite's backup: the live -wal's commits too),
     brought to the current schema, opened read-only."""
+    import shutil  # here, not at the top: the log path never reads a private copy
+    import tempfile
+
     folder = Path(tempfile.mkdtemp(prefix="warroom-read-"))
     try:
         copy = folder / "copy.db"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -78,6 +77,8 @@ def host_id(conn: sqlite3.Connection) -> str:
     found = meta(conn, "host")
     if found:
         return found
+    import socket  # here: once per file, and `warroom log` should not pay its import every time
+
     name = "".join(c for c in socket.gethostname() if c.isalnum() or c in "-.")[:32] or "host"
     suffix = "".join(_CROCKFORD[b % 32] for b in os.urandom(4))
     conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('host', ?)", (f"{name}~{suffix}",))
