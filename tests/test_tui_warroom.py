@@ -640,7 +640,7 @@ async def test_a_second_enter_while_writing_logs_once(demo_db, playbook):
         await settle(pilot)
         store.append = real_append
         entry = app.screen.query_one(EntryLine)
-        entry.open("log", "Log")  # the same text typed again is a new event
+        app.screen.action_log()  # the same text typed again is a new event
         await pilot.press(*"only once", "enter")
         await settle(pilot)
     notes = [e["text"] for e in events(demo_db, "note")]
@@ -675,7 +675,7 @@ async def test_retrying_a_write_that_landed_does_not_duplicate(demo_db, playbook
 
 
 async def test_a_guarded_key_pressed_again_much_later_asks_again(demo_db, playbook, monkeypatch):
-    import warroom.tui.screens.warroom as screen_module
+    import warroom.tui.controllers.base as screen_module
 
     clock = {"now": 1000.0}
     monkeypatch.setattr(screen_module, "monotonic", lambda: clock["now"])
@@ -706,7 +706,7 @@ async def test_notes_on_a_long_incident_are_counted_not_reloaded(demo_db, playbo
         screen = await open_war_room(pilot)
         for _ in range(100):  # until the handoff pane's prefill (on a 0.5 s watch) and its reload are done
             await settle(pilot)
-            if screen.state is not None and screen.state.handoff_draft and not screen._state_loading:
+            if screen.state is not None and screen.state.handoff_draft and not screen.live.state_loading:
                 break
             await pilot.pause(0.05)
         state = screen.state
@@ -714,7 +714,7 @@ async def test_notes_on_a_long_incident_are_counted_not_reloaded(demo_db, playbo
         count = state.event_count
         await log_line(pilot, "n: routine look at the dashboards")
         await settle(pilot)
-        assert screen.state is state and state.event_count == count + 1
+        assert screen.state.events is state.events and screen.state.event_count == count + 1  # counted, not read
         assert "routine look at the dashboards" in [row["text"] for row in events(demo_db)]
         await log_line(pilot, "a: drain the bad node")
         await settle(pilot)
@@ -725,9 +725,9 @@ async def test_notes_on_a_long_incident_are_counted_not_reloaded(demo_db, playbo
 
 def hold_every_key(monkeypatch) -> asyncio.Event:
     """A long timeline (5 tail rows) whose full key read waits until the returned event is set."""
-    from warroom.tui.screens import warroom as warroom_screen
+    from warroom.tui.controllers import live
 
-    monkeypatch.setattr(warroom_screen, "TAIL_ROWS", 5)
+    monkeypatch.setattr(live, "TAIL_ROWS", 5)
     gate = asyncio.Event()
     real_keys = Store.timeline_keys
 
@@ -794,7 +794,7 @@ async def test_rows_get_their_date_when_midnight_passes(demo_db, playbook):
         timeline = screen.query_one(Timeline)
         assert not timeline.with_dates
         now[0] = FIXED_NOW + timedelta(hours=10)  # 00:55 the next day (TZ=UTC in the tests)
-        screen._tick()
+        screen.tick()
         assert timeline.with_dates
 
 
@@ -810,7 +810,7 @@ async def test_search_on_a_long_timeline_waits_for_every_key(demo_db, playbook, 
         asyncio.get_running_loop().call_later(0.3, gate.set)  # the keys arrive while searching
         await pilot.press("enter")
         await settle(pilot)
-        assert screen._matches, "an old event must be found once every key is known"
+        assert screen.search.matches, "an old event must be found once every key is known"
         assert timeline.selected_event is not None and "payment step returns 500" in timeline.selected_event.text
 
 
@@ -949,7 +949,7 @@ async def test_alerts_from_a_hook_on_a_long_incident_are_counted_and_drafts_stil
         screen = await open_war_room(pilot)
         for _ in range(100):  # the first loads and the handoff prefill's reload
             await settle(pilot)
-            if screen.state is not None and screen.state.handoff_draft and not screen._state_loading:
+            if screen.state is not None and screen.state.handoff_draft and not screen.live.state_loading:
                 break
             await pilot.pause(0.05)
         state, count = screen.state, screen.state.event_count
@@ -960,9 +960,9 @@ async def test_alerts_from_a_hook_on_a_long_incident_are_counted_and_drafts_stil
             await other.save_text(screen.incident_id, HANDOFF_DRAFT, "Handing over: watch p99")
         finally:
             await other.close()
-        await screen._poll()
+        await screen.live.poll()
         await settle(pilot)
-        assert screen.state is state and state.event_count == count + 1
-        assert state.handoff_draft == "Handing over: watch p99"
+        assert screen.state.events is state.events and screen.state.event_count == count + 1  # counted, not read
+        assert screen.state.handoff_draft == "Handing over: watch p99"
         assert screen.query_one("#handoff").text == "Handing over: watch p99"
         assert screen.query_one(Timeline).selected_event.text == "p99 latency above 2s"  # on the timeline

@@ -5,17 +5,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.binding import Binding
 
 from warroom.core.author import default_author
+from warroom.core.errorlog import report
 from warroom.core.errors import WarroomError
 from warroom.core.locations import styles_dir
 from warroom.core.playbook import Playbook
 from warroom.core.timeutil import now as system_now
 from warroom.tui.commands import BindingCommands
 from warroom.tui.messages import DeclareIncident, OpenIncident, ShowIncidents
+
+if TYPE_CHECKING:
+    from warroom.core.operations import Operations
+    from warroom.core.store import Store
 
 
 class WarroomApp(App[None]):
@@ -43,7 +49,8 @@ class WarroomApp(App[None]):
         self.playbook = playbook
         self.clock = clock
         self.author = default_author()
-        self.store = None  # an open warroom.core.store.Store once mounted
+        self.store: Store | None = None  # open once mounted
+        self.ops: Operations | None = None  # every write, on that store, as this author
         self._wanted = incident_id
 
     def notify(self, message: str, *, markup: bool = True, **kwargs) -> None:
@@ -54,15 +61,17 @@ class WarroomApp(App[None]):
         super().notify(message, markup=False, **kwargs)
 
     async def on_mount(self) -> None:
+        from warroom.core.operations import Operations
         from warroom.core.store import Store
         from warroom.tui.unsaved import save_on_signals
 
         save_on_signals(self)  # SIGTERM, SIGHUP: save what is typed, then exit
         try:
             self.store = await Store.open(self.db_path, clock=self.clock)
+            self.ops = Operations(self.store, self.playbook, self.author)
             incidents = await self.store.incidents()
         except Exception as exc:
-            self.exit(return_code=1, message=f"warroom: {exc}")
+            self.exit(return_code=1, message=f"warroom: {report(exc, 'opening the database')}")
             return
         if self._wanted is not None:
             await self._open(self._wanted)

@@ -1,7 +1,7 @@
 """The containment table: pick the situation, see the recommended containment, log it.
 
 The rows are the playbook's (situation → containment). Enter logs the highlighted row as
-the decision; the screen writes it (`decision` event carrying `data["containment"]`).
+the decision (Operations.decide_containment writes it).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from warroom.core.operations import containment_text
 from warroom.core.playbook import Containment, Playbook
 from warroom.tui.screens.modal import ChoiceScreen, modal_box, number_hint
 from warroom.tui.widgets.keybar import KeyBar
@@ -55,13 +56,8 @@ class ContainmentScreen(ChoiceScreen[Containment | None, Containment]):
             text.append("Recommended containment: ", "dim")
             text.append(row.action, "bold")
             text.append("\nLogged as: ", "dim")
-            text.append(decision_text(row))
+            text.append(containment_text(row))
         return text
 
     def action_log(self) -> None:
         self.action_choose()
-
-
-def decision_text(row: Containment) -> str:
-    """The decision's timeline text: the situation and the playbook's containment."""
-    return f"{row.situation}: {row.action}"

@@ -24,10 +24,10 @@ from warroom.tui.messages import OpenIncident, ShowIncidents
 from warroom.tui.widgets.keybar import KeyBar
 from warroom.tui.widgets.severity_guide import SeverityGuide
 
-# The triage question answered by the impact picker rather than free text.
-HOW_BAD = "how_bad"
-# The triage question whose answer, when it starts with a time (14:32, -10m), sets started_at.
-STARTED = "started"
+# The triage questions are found by their role in the playbook: "how_bad" is answered by
+# the impact picker rather than free text; the answer to "started", when it starts with a
+# time (14:32, -10m), sets started_at.
+HOW_BAD, STARTED = "how_bad", "started"
 DEFAULT_SEVERITY = 2
 # A start further back than this (or on another day) is shown as read before it is committed:
 # "14:32" typed at 12:50 means yesterday's 14:32, and the clocks would say "since start 22h".
@@ -50,6 +50,8 @@ class DeclareScreen(Screen[None]):
         self._can_go_back = can_go_back
         self._overridden = False  # the commander picked a severity: impact no longer moves it
         self._busy = False
+        self._how_bad = playbook.question_key(HOW_BAD)
+        self._started = playbook.question_key(STARTED)
 
     def compose(self) -> ComposeResult:
         pb = self._playbook
@@ -59,7 +61,7 @@ class DeclareScreen(Screen[None]):
             yield Label("Title (required)", classes="field-label")
             yield Input(placeholder="What is on fire, in a few words", id="title")
             for question in pb.triage:
-                if question.key == HOW_BAD:
+                if question.key == self._how_bad:
                     yield Label(f"{question.question} — {question.why}", classes="field-label")
                     with Horizontal(id="impact-row"):
                         with RadioSet(id="impact"):
@@ -69,7 +71,7 @@ class DeclareScreen(Screen[None]):
                     continue
                 yield Label(f"{question.question} — {question.why}", classes="field-label")
                 yield Input(id=f"triage-{question.key}")
-                if question.key == STARTED:
+                if question.key == self._started:
                     reading = Static("", id="started-reading")
                     reading.display = False  # shown only when the time may be misread
                     yield reading
@@ -83,7 +85,7 @@ class DeclareScreen(Screen[None]):
         self._summarise()
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == f"triage-{STARTED}":
+        if event.input.id == f"triage-{self._started}":
             reading = start_reading(event.value, self.app.clock())
             self.query_one("#started-reading", Static).update(reading)
             self.query_one("#started-reading", Static).display = bool(reading)
@@ -132,7 +134,8 @@ class DeclareScreen(Screen[None]):
             self.query_one("#title", Input).focus()
             return
         pb = self._playbook
-        triage = {q.key: self.query_one(f"#triage-{q.key}", Input).value.strip() for q in pb.triage if q.key != HOW_BAD}
+        how_bad = self._how_bad
+        triage = {q.key: self.query_one(f"#triage-{q.key}", Input).value.strip() for q in pb.triage if q.key != how_bad}
         impact = self._impact()
         pct_text = self.query_one("#impact-pct", Input).value.strip() if self.query("#impact-pct") else ""
         try:
@@ -144,23 +147,19 @@ class DeclareScreen(Screen[None]):
             self.notify("The percentage must be between 0 and 100.", severity="error")
             return
         if impact is not None:
-            triage[HOW_BAD] = impact.label + (f" ({pct:g}%)" if pct is not None else "")
+            triage[how_bad] = impact.label + (f" ({pct:g}%)" if pct is not None else "")
         severity = self.query_one(SeverityGuide).selected
-        store = self.app.store
-        declared = store.clock()
-        started_at = started_from(triage.get(STARTED, ""), declared)
+        ops = self.app.ops  # type: ignore[attr-defined]
+        started_at = started_from(triage.get(self._started, ""), ops.now())
         self._busy = True
-        try:
-            incident = await store.declare(
+        try:  # the first update's deadline comes from the playbook's cadence, in Operations
+            incident = await ops.declare(
                 title,
                 severity,
-                self.app.author,
-                first_phase=pb.phases[0].key,
                 triage=triage,
                 impact=impact.key if impact else None,
                 impact_pct=pct,
                 started_at=started_at,
-                next_update_at=declared + timedelta(minutes=pb.severity(severity).update_every_minutes),
             )
         except WarroomError as exc:
             self.notify(str(exc), title="Not declared", severity="error")

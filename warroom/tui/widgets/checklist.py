@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import OptionList
-from textual.widgets.option_list import Option
+from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from warroom.core import rules
 from warroom.core.models import IncidentState
@@ -95,7 +95,7 @@ class Checklist(OptionList):
     def _index_of(self, option_id: str) -> int | None:
         try:
             return self.get_option_index(option_id)
-        except Exception:
+        except OptionDoesNotExist:  # the item left the list (another phase, another playbook)
             return None
 
     def _request(self, ask_answer: bool) -> None:

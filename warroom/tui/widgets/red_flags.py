@@ -42,7 +42,7 @@ class RedFlags(OptionList):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._prompts: tuple[Prompt, ...] = ()
-        self._shown: tuple[Prompt, ...] | None = None
+        self._shown: tuple[tuple[Prompt, ...], tuple[str, ...]] | None = None
 
     def on_mount(self) -> None:
         self.border_title = "Red flags"
@@ -58,25 +58,27 @@ class RedFlags(OptionList):
             return None
         return next((p for p in self._prompts if p.flag_id == option.id), None)
 
-    def show(self, prompts: Sequence[Prompt]) -> None:
+    def show(self, prompts: Sequence[Prompt], failures: Sequence[str] = ()) -> None:
+        """The prompts firing now; `failures` names each rule that could not be checked."""
         prompts = tuple(prompts)
         self.border_title = f"Red flags ({len(prompts)})" if prompts else "Red flags"
         self.border_subtitle = "a ack · d dismiss · z snooze" if prompts else ""
         self.set_class(bool(prompts), "-raised")
         self._prompts = prompts
-        if prompts == self._shown:
+        if (prompts, tuple(failures)) == self._shown:
             return  # evaluated every few seconds: leave the highlight and scroll alone
-        self._shown = prompts
+        self._shown = (prompts, tuple(failures))
         keep = self.highlighted_option.id if self.highlighted_option else None
+        broken = [Option(Text(f"⚠ {one_line(line, 300)}", "italic"), disabled=True) for line in failures]
         if not prompts:
-            self.set_options([Option(Text(EMPTY, "dim"), disabled=True)])
+            self.set_options([*broken] or [Option(Text(EMPTY, "dim"), disabled=True)])
             return
         options: list[Option | None] = []
         for prompt in prompts:
             if options:
                 options.append(None)  # a separator line between prompts
             options.append(Option(render_prompt(prompt), id=prompt.flag_id))
-        self.set_options(options)
+        self.set_options([*options, *broken])
         ids = [p.flag_id for p in prompts]
         self.highlighted = ids.index(keep) if keep in ids else 0
 

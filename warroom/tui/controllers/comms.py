@@ -1,0 +1,305 @@
+"""The war room's communication keys: copy a generated document, roles, hand off, postmortem.
+
+Keys: y then a letter copies a document (the playbook's copy keys), R roles, H hand off,
+ctrl+t refills the handoff pane from the template, P the postmortem screen. The handoff
+pane starts from the template and, while nobody edits it, follows the incident.
+Documents and phases are found by their role in the playbook, never by their key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from textual.worker import Worker
+
+from warroom.core import clipboard, documents
+from warroom.core.errorlog import report
+from warroom.core.locations import fallback_dir
+from warroom.core.models import ROLE_NAMES
+from warroom.core.operations import Operations
+from warroom.core.safetext import one_line
+from warroom.core.store import HANDOFF_DRAFT
+from warroom.tui.controllers.base import Notify, PushScreen, StateSource, Writer
+from warroom.tui.widgets.handoff import HandoffEditor
+
+HANDOFF_GENERATED = HANDOFF_DRAFT + ".generated"  # what the template last produced
+# Documents that are records rather than messages to people (by role): copying them does
+# not restart the update clock or go on the timeline (a handoff is logged by handing off).
+RECORD_ROLES = ("handoff", "postmortem", "timeline")
+
+
+def _unnumbered(line: str) -> str:
+    """A list line without its number: a step done above renumbers the rest, which is no news."""
+    return re.sub(r"^\s*\d+\.\s+", "", line)
+
+
+def stale_lines(generated: str, edited: str, fresh: str) -> list[str]:
+    """Lines the template wrote that the edited text still holds but the incident no longer says."""
+    kept = {_unnumbered(x) for x in edited.splitlines()}
+    now = {_unnumbered(x) for x in fresh.splitlines()}
+    return [x for x in generated.splitlines() if x.strip() and _unnumbered(x) in kept and _unnumbered(x) not in now]
+
+
+class CommsController:
+    def __init__(
+        self,
+        ops: Operations,
+        incident_id: str,
+        state: StateSource,
+        write: Writer,
+        notify: Notify,
+        push_screen: PushScreen,
+        editor: HandoffEditor,
+        copy_to_clipboard: Callable[[str], None],
+        run_worker: Callable[..., Worker[Any]],
+        reload: Callable[[], Awaitable[None]],
+    ) -> None:
+        self.ops = ops
+        self.playbook = ops.playbook
+        self.incident_id = incident_id
+        self.state = state
+        self.write = write
+        self.notify = notify
+        self.push_screen = push_screen
+        self.editor = editor
+        self.copy_to_clipboard = copy_to_clipboard  # OSC 52 (App.copy_to_clipboard)
+        self.run_worker = run_worker
+        self.reload = reload  # read everything again
+        self.handoff_doc = self.playbook.document_key("handoff")
+        self.records = frozenset(self.playbook.document_key(role) for role in RECORD_ROLES)
+        self.postmortem_phase = self.playbook.phase_key("postmortem")
+        self._phase: str | None = None
+        self._prefilled = False
+        # The handoff text last generated from the template; while the pane still holds exactly
+        # it (nobody edited it), it follows the incident instead of going stale.
+        self.generated: str | None = None
+        self._seen_state: object = None
+
+    # ----- copying documents ------------------------------------------------------------
+
+    def copyable(self) -> list[tuple[str, str, str]]:
+        return [(key, spec.title, spec.copy_key) for key, spec in documents.document_specs(self.playbook).items()]
+
+    def choose_document(self) -> None:
+        from warroom.tui.screens.document_chooser import DocumentChooser
+
+        def chosen(kind: str | None) -> None:
+            if kind:
+                self.run_worker(self.copy_document(kind), group="comms")
+
+        self.push_screen(DocumentChooser(self.copyable()), chosen)
+
+    async def render(self, kind: str) -> str | None:
+        try:
+            return await documents.render_from_store(
+                kind, self.ops.store, self.incident_id, self.playbook, self.ops.now()
+            )
+        except Exception as exc:
+            self.notify(f"Cannot write the {kind} document ({report(exc, 'rendering')})", severity="error", timeout=10)
+            return None
+
+    async def copy_document(self, kind: str) -> None:
+        """Preview the document as of now; Enter copies it (and logs an update)."""
+        from warroom.tui.screens.document_preview import DocumentPreview
+
+        text = await self.render(kind)
+        if text is None:
+            return
+        spec = documents.document_specs(self.playbook)[kind]
+
+        async def confirmed(final: str | None) -> None:
+            if final is not None:
+                await self.send_copy(kind, final)
+
+        self.push_screen(DocumentPreview(f"{spec.title} · {self.incident_id}", text), confirmed)
+
+    async def send_copy(self, kind: str, text: str, record: bool = True) -> None:
+        """Terminal clipboard now; the update on the timeline; the confirmable paths in a thread."""
+        self.copy_to_clipboard(text)  # OSC 52: on the UI thread, never acknowledged
+        state = self.state()
+        if record and kind not in self.records:
+            severity = state.incident.severity if state is not None else 0
+            await self.write(self.ops.record_copy(self.incident_id, kind, text, severity))
+        self.run_worker(self._copy_chain(kind, text), group="clipboard")
+
+    async def _copy_chain(self, kind: str, text: str) -> None:
+        result = await asyncio.to_thread(
+            clipboard.copy_chain,
+            text,
+            name=f"{self.incident_id}-{kind}",
+            fallback_dir=fallback_dir(),
+            now=self.ops.now(),
+        )
+        self.notify(
+            result.message(),
+            title="Copied" if result.confirmed else "Copy",
+            severity="information" if result.confirmed else "warning",
+            timeout=12,
+            markup=False,  # file paths may hold brackets
+        )
+
+    # ----- roles ----------------------------------------------------------------------------
+
+    def roles(self) -> None:
+        from warroom.tui.screens.roles import RolesScreen, role_holders
+
+        state = self.state()
+        if state is None:
+            return
+        incident = state.incident
+
+        async def chosen(result: tuple[str, str] | None) -> None:
+            if result is not None:
+                role, name = result
+                await self.write(
+                    self.ops.set_role(self.incident_id, role, name), f"{ROLE_NAMES[role]}: {one_line(name, 60)}"
+                )
+
+        self.push_screen(RolesScreen(role_holders(incident.roles, incident.commander)), chosen)
+
+    # ----- handoff --------------------------------------------------------------------------
+
+    async def save_draft(self, text: str) -> None:
+        """The handoff pane's autosave."""
+        try:
+            await self.ops.save_draft(self.incident_id, HANDOFF_DRAFT, text)
+        except Exception as exc:
+            self.editor.save_failed()
+            self.notify(f"Handoff draft not saved: {report(exc, 'saving the draft')}", severity="error")
+            return
+        self.editor.saved(text)
+
+    async def save_now(self) -> None:
+        """Before leaving the screen: write a pending handoff edit (the debounce may not have fired)."""
+        if self.editor.text != self.editor.saved_text:
+            await self.save_draft(self.editor.text)
+
+    async def from_template(self) -> bool:
+        """Replace the handoff pane's text with a fresh one from the template (ctrl+z undoes)."""
+        text = await self.render(self.handoff_doc)
+        if text is None:
+            return False
+        self.editor.replace(text, (0, 0), self.editor.document.end)
+        self.generated = text  # untouched from here on, it follows the incident again
+        await self.write(self.ops.save_draft(self.incident_id, HANDOFF_GENERATED, text))
+        return True
+
+    async def hand_off(self) -> None:
+        from warroom.tui.screens.handoff_dialog import HandoffDialog
+
+        state = self.state()
+        if state is None:
+            return
+        await self.save_now()
+        text = self.editor.text.strip() or await self.render(self.handoff_doc)
+        if text is None:
+            return
+        await self._warn_if_stale(text)
+        current = state.incident.roles.get("commander") or state.incident.commander
+
+        async def chosen(result: tuple[str, str] | None) -> None:
+            if result is None:
+                return
+            new, final = result
+            done = await self.write(
+                self.ops.hand_off(self.incident_id, new, final), f"Handed off to {one_line(new, 60)}"
+            )
+            if done is not None:
+                self._offer_copy(f"Handoff to {new}", final)
+
+        self.push_screen(HandoffDialog(current, text), chosen)
+
+    async def _warn_if_stale(self, text: str) -> None:
+        """An edited handoff stops following the incident: say which generated lines it still
+        holds that the incident has since changed (a status, a severity), before it is sent."""
+        generated = self.generated
+        if not generated or text == generated.strip():
+            return
+        fresh = await self.render(self.handoff_doc)
+        stale = stale_lines(generated, text, fresh) if fresh is not None else []
+        if stale:
+            self.notify(
+                f"The handoff text still says {one_line(stale[0], 80)!r}, which is no longer true"
+                f"{f' (and {len(stale) - 1} more lines)' if len(stale) > 1 else ''}: fix it below,"
+                " or Esc and ctrl+t for a fresh one.",
+                title="Handoff out of date",
+                severity="warning",
+                timeout=15,
+                markup=False,
+            )
+
+    def _offer_copy(self, title: str, text: str) -> None:
+        from warroom.tui.screens.document_preview import DocumentPreview
+
+        async def confirmed(final: str | None) -> None:
+            if final is not None:
+                await self.send_copy(self.handoff_doc, final, record=False)
+
+        self.push_screen(DocumentPreview(title, text), confirmed)
+
+    async def _prefill(self) -> None:
+        """A handoff pane never written for this incident starts from the template (and is saved)."""
+        self._prefilled = True
+        try:
+            saved = await self.ops.store.texts(self.incident_id, HANDOFF_DRAFT)
+        except Exception as exc:
+            self.notify(report(exc, "reading the handoff draft"), severity="error")
+            return
+        if HANDOFF_DRAFT in saved or self.editor.text:
+            self.generated = saved.get(HANDOFF_GENERATED)
+            return
+        text = await self.render(self.handoff_doc)
+        if text is None or self.editor.text:
+            return  # the commander started typing while the template rendered: their words win
+        await self._save_generated(text)
+        await self.reload()
+
+    async def _save_generated(self, text: str) -> None:
+        if await self.write(self.ops.save_draft(self.incident_id, HANDOFF_DRAFT, text)) is None:
+            return
+        await self.write(self.ops.save_draft(self.incident_id, HANDOFF_GENERATED, text))
+        self.generated = text
+
+    async def _follow(self) -> None:
+        """Regenerate an untouched handoff draft when the incident changed."""
+        state = self.state()
+        if state is None or state is self._seen_state or self.generated is None:
+            return
+        self._seen_state = state
+        if self.editor.has_focus or self.editor.text != self.generated:
+            return  # the commander's words win
+        try:
+            fresh = documents.render(self.handoff_doc, state, self.playbook, self.ops.now())
+        except Exception as exc:
+            self.notify(f"Cannot write the handoff ({report(exc, 'rendering')})", severity="error", timeout=10)
+            return
+        if fresh != self.generated:
+            await self._save_generated(fresh)
+            self.editor.show(fresh)
+
+    # ----- postmortem ---------------------------------------------------------------------------
+
+    async def postmortem(self) -> None:
+        from warroom.tui.screens.postmortem import PostmortemScreen
+
+        await self.save_now()
+        screen = PostmortemScreen(self.ops.store, self.incident_id, self.playbook, self.ops.now)
+        await self.push_screen(screen, lambda _: self.reload())
+
+    # ----- after every state read --------------------------------------------------------------
+
+    async def watch(self) -> None:
+        """Prefill or refresh the handoff pane; offer the postmortem when its phase starts."""
+        state = self.state()
+        if state is None:
+            return
+        if not self._prefilled:
+            await self._prefill()
+        await self._follow()
+        phase = state.incident.phase
+        if self._phase is not None and phase != self._phase and phase == self.postmortem_phase:
+            self.notify("The postmortem phase has started: P opens the postmortem.", title="Postmortem", timeout=15)
+        self._phase = phase

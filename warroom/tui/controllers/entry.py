@@ -1,0 +1,231 @@
+"""What the entry line submits: one typed request per mode, handled by its type.
+
+`EntryPrompt` opens the entry line with a request (`LogRequest(id)`, `AmendRequest(event)`,
+`StrikeRequest(event)`, `AnswerRequest(tick)`, `SearchRequest()`); the line hands it back
+with the text typed, and `EntryController.submit` does what that request means. True: done,
+the line closes; False: the text stays for the commander to fix or retry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from warroom.core.entry import KIND_KEYS, clean_text, parse_entry
+from warroom.core.errors import WarroomError
+from warroom.core.ids import uuid7
+from warroom.core.models import SYSTEM_KINDS, Event
+from warroom.core.operations import Operations
+from warroom.core.safetext import one_line
+from warroom.core.store import Store
+from warroom.tui.controllers.base import Notify, Writer
+from warroom.tui.widgets.checklist import Checklist
+from warroom.tui.widgets.entry import EntryLine
+from warroom.tui.widgets.timeline import Timeline
+
+# Search jumps between the newest matches; past this many it says "200+".
+SEARCH_LIMIT = 200
+# The keys that act on the selected timeline row.
+ROW_ACTIONS = ("amend", "strike", "pin")
+# System events can be pinned but not rewritten: striking a phase change would rewrite history.
+CORRECTABLE_SYSTEM = frozenset({"triage"})
+ENTRY_HINT = "  ".join(f"{k}: {v}" for k, v in KIND_KEYS.items()) + "  ·  14:30 / -12m backdates"
+
+
+@dataclass(frozen=True)
+class LogRequest:
+    """A new timeline line (`a: rolled back`, `14:30 c: deploy`); `event_id` makes a retry idempotent."""
+
+    event_id: str
+
+
+@dataclass(frozen=True)
+class AmendRequest:
+    event: Event
+
+
+@dataclass(frozen=True)
+class StrikeRequest:
+    event: Event
+
+
+@dataclass(frozen=True)
+class AnswerRequest:
+    """The answer a checklist item asks for (optional)."""
+
+    tick: Checklist.TickRequested
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    pass
+
+
+EntryRequest = LogRequest | AmendRequest | StrikeRequest | AnswerRequest | SearchRequest
+
+
+class Search:
+    """The matches of the last search, newest first; `next` jumps along them."""
+
+    def __init__(
+        self,
+        ops: Operations,
+        incident_id: str,
+        timeline: Timeline,
+        every_key: Callable[[], Awaitable[None]],
+        notify: Notify,
+    ) -> None:
+        self.ops = ops
+        self.incident_id = incident_id
+        self.timeline = timeline
+        self.every_key = every_key  # waits until a long timeline's older keys are read
+        self.notify = notify
+        self.matches: list[int] = []
+        self.at = 0
+
+    async def run(self, words: str) -> bool:
+        if not words.strip():
+            raise ValueError("type some words to search for")
+        await self.every_key()  # a long timeline's older keys: matches there must be found
+        try:
+            found = await self.ops.store.search(self.incident_id, words, limit=SEARCH_LIMIT)
+        except WarroomError as exc:  # a busy or damaged file: a message, and the words stay
+            raise ValueError(f"search failed: {exc}") from None
+        self.matches = [e.seq for e in found if e.seq is not None and self.timeline.index_of(e.seq) is not None]
+        self.at = 0
+        if not self.matches:
+            self.notify(f"No event matches {one_line(words, 40)!r}", severity="warning")
+            return False
+        more = "+" if len(found) >= SEARCH_LIMIT else ""
+        self.notify(f"{len(self.matches)}{more} matches (newest first; n for the next)")
+        self._jump()
+        return True
+
+    def next(self) -> None:
+        if self.matches:
+            self.at = (self.at + 1) % len(self.matches)
+            self._jump()
+
+    def _jump(self) -> None:
+        index = self.timeline.index_of(self.matches[self.at])
+        if index is not None:
+            self.timeline.move_to(index)
+
+
+class EntryController:
+    """Does what a submitted request means; every write through `Operations`."""
+
+    def __init__(
+        self,
+        ops: Operations,
+        incident_id: str,
+        write: Writer,
+        timeline: Timeline,
+        search: Search,
+        tick: Callable[[Checklist.TickRequested, str], Awaitable[bool]],
+    ) -> None:
+        self.ops = ops
+        self.incident_id = incident_id
+        self.write = write
+        self.timeline = timeline
+        self.search = search
+        self.tick = tick
+
+    async def submit(self, request: EntryRequest, value: str) -> bool:
+        """Raises ValueError for text that cannot be taken as it is (the words stay)."""
+        match request:
+            case LogRequest(event_id=event_id):
+                return await self._log(value, event_id)
+            case AmendRequest(event=event):
+                text = clean_text(value)
+                if text == event.shown_text:
+                    return True
+                return await self.write(self.ops.amend(event, text), "Amended") is not None
+            case StrikeRequest(event=event):
+                return await self.write(self.ops.strike(event, value.strip()), "Struck") is not None
+            case AnswerRequest(tick=tick):
+                return await self.tick(tick, value.strip())
+            case SearchRequest():
+                return await self.search.run(value)
+
+    async def _log(self, value: str, event_id: str) -> bool:
+        entry = parse_entry(value, "note", self.ops.now())
+        event = await self.write(self.ops.log(self.incident_id, entry.kind, entry.text, at=entry.at, event_id=event_id))
+        if event is None:
+            return False
+        index = self.timeline.index_of(event.seq)
+        if index is not None:
+            self.timeline.move_to(index)
+        return True
+
+
+class EntryPrompt:
+    """The entry line's side: opens it with a typed request, hands back what is submitted."""
+
+    def __init__(
+        self,
+        line: EntryLine,
+        controller: EntryController,
+        selected: Callable[[], Awaitable[Event | None]],
+        notify: Notify,
+        home: Timeline,
+    ) -> None:
+        self.line = line
+        self.controller = controller
+        self.selected = selected  # the timeline's selected event, as stored now
+        self.notify = notify
+        self.home = home  # where focus goes back when where it came from is gone
+
+    def log(self) -> None:
+        self.line.open("log", "Log", hint=ENTRY_HINT, payload=LogRequest(uuid7()))
+
+    async def amend(self) -> None:
+        if (event := await self.selected()) is not None:
+            self.line.open("amend", "Amend", value=event.shown_text, payload=AmendRequest(event))
+
+    async def strike(self) -> None:
+        if (event := await self.selected()) is not None:
+            hint = f"reason (optional) — {one_line(event.shown_text, 40)}"
+            self.line.open("strike", "Strike", hint=hint, payload=StrikeRequest(event))
+
+    def search(self) -> None:
+        self.line.open("search", "Search", hint="words; n jumps to the next match", payload=SearchRequest())
+
+    def answer(self, tick: Checklist.TickRequested) -> None:
+        hint = f"{tick.label} (optional)"
+        self.line.open("answer", "Answer", value=tick.answer, hint=hint, payload=AnswerRequest(tick))
+
+    async def submitted(self, request: EntryRequest, value: str) -> None:
+        try:
+            ok = await self.controller.submit(request, value)
+        except ValueError as exc:  # parsing: the text stays for the user to fix
+            self.notify(str(exc), title="Not saved", severity="error", timeout=8)
+            return
+        finally:
+            self.line.busy = False
+        if ok:
+            self.line.close()
+            self.refocus()
+
+    def refocus(self) -> None:
+        """Back where the entry line was opened from (an answer keeps you in the checklist)."""
+        target = self.line.return_focus
+        (target if target is not None and target.is_attached else self.home).focus()
+
+
+async def selected_event(store: Store, timeline: Timeline) -> Event | None:
+    """The timeline's selected row as stored now (not as the timeline last read it)."""
+    seq = timeline.selected_seq
+    events = await store.events_by_seq([seq]) if seq is not None else []
+    return events[0] if events else None
+
+
+def applies_to_row(action: str, event: Event | None) -> bool | None:
+    """Whether amend, strike or pin applies to the selected row (None: not shown as a key)."""
+    if event is None:
+        return None
+    if action != "pin" and event.kind in SYSTEM_KINDS and event.kind not in CORRECTABLE_SYSTEM:
+        return None
+    if action == "strike" and event.struck:
+        return None
+    return True

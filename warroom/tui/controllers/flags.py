@@ -1,0 +1,49 @@
+"""The red flags to show now, rule by rule: a rule that fails names itself, the others still show."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from warroom.core import rules
+from warroom.core.errorlog import report
+from warroom.core.models import IncidentState
+from warroom.core.playbook import Playbook
+from warroom.core.rules import Prompt
+from warroom.tui.widgets.header import IncidentHeader
+from warroom.tui.widgets.red_flags import RedFlags
+
+
+class FlagCheck:
+    """Runs the playbook's red-flag rules; each failure is logged once, and named every time."""
+
+    def __init__(self, playbook: Playbook, pane: RedFlags, header: IncidentHeader) -> None:
+        self.playbook = playbook
+        self.pane = pane
+        self.header = header
+        self._said: dict[tuple[str, str], str] = {}  # (flag, error) -> the line already logged
+
+    def _failed(self, what: str, exc: Exception) -> str:
+        # The rules run every few seconds: a failing rule's traceback goes to the log once.
+        key = (what, f"{type(exc).__name__}: {exc}")
+        if key not in self._said:
+            self._said[key] = report(exc, what)
+        return self._said[key]
+
+    def evaluate(self, state: IncidentState, now: datetime) -> tuple[list[Prompt], list[str]]:
+        """The prompts to show, and one line for each rule that failed this round."""
+        failures: list[str] = []
+        try:
+            prompts = rules.evaluate(
+                state,
+                self.playbook,
+                now,
+                on_error=lambda flag, exc: failures.append(self._failed(f"red-flag rule {flag}", exc)),
+            )
+        except Exception as exc:
+            return [], [self._failed("the red-flag rules", exc)]
+        return prompts, failures
+
+    def show(self, state: IncidentState, now: datetime) -> None:
+        prompts, failures = self.evaluate(state, now)
+        self.pane.show(prompts, failures)
+        self.header.show_flags(len(prompts))  # seen even when the pane is not

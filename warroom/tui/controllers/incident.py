@@ -1,0 +1,106 @@
+"""The incident's own keys: pin a row, severity, phase and resolve or reopen.
+
+Each asks what it must (a picker, a second press), then hands one write to `Operations`;
+the state read after it updates the panes, so nothing is shown done before it is committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from warroom.core import rules
+from warroom.core.models import Event
+from warroom.core.operations import Operations
+from warroom.core.playbook import Playbook
+from warroom.tui.controllers.base import Notify, PressAgain, PushScreen, StateSource, Writer
+from warroom.tui.screens.severity_change import SeverityChangeScreen
+
+
+def phase_target(playbook: Playbook, current: str, step: int) -> str | None:
+    """The phase `step` away from `current` (None past either end)."""
+    keys = playbook.phase_keys
+    index = (keys.index(current) if current in keys else 0) + step
+    return keys[index] if 0 <= index < len(keys) else None
+
+
+class IncidentController:
+    def __init__(
+        self,
+        ops: Operations,
+        incident_id: str,
+        state: StateSource,
+        write: Writer,
+        notify: Notify,
+        push_screen: PushScreen,
+        press_again: PressAgain,
+        selected: Callable[[], Awaitable[Event | None]],
+    ) -> None:
+        self.ops = ops
+        self.playbook = ops.playbook
+        self.incident_id = incident_id
+        self.state = state
+        self.write = write
+        self.notify = notify
+        self.push_screen = push_screen
+        self.press_again = press_again
+        self.selected = selected  # the timeline's selected event, as stored now
+
+    async def pin(self) -> None:
+        event = await self.selected()
+        if event is None:
+            return
+        pinned = not event.pinned
+        await self.write(self.ops.pin(event, pinned), "Pinned" if pinned else "Unpinned")
+
+    def severity(self) -> None:
+        state = self.state()
+        if state is None:
+            return
+        current = state.incident.severity
+
+        async def chosen(level: int | None) -> None:
+            now = self.state()
+            if level is not None and now is not None:  # the cadence comes from Operations
+                write = self.ops.set_severity(self.incident_id, level, now.incident.next_update_at)
+                await self.write(write, f"Severity SEV-{current} → SEV-{level}")
+
+        self.push_screen(SeverityChangeScreen(self.playbook, current), chosen)
+
+    async def phase(self, step: int) -> None:
+        state = self.state()
+        if state is None:
+            return
+        old = state.incident.phase
+        new = phase_target(self.playbook, old, step)
+        if new is None or new == old:
+            return
+        warning = rules.advance_warning(state, self.playbook, new) if step > 0 else None
+        if warning and not self.press_again(("phase", new)):
+            # Fix and Postmortem (thoroughness phases) say it more firmly.
+            firm = old in self.playbook.phase_keys and self.playbook.phase(old).mode == "thoroughness"
+            self.notify(
+                f"{warning.rstrip('.')}. Press ] again to advance anyway.",
+                title="Not yet",
+                severity="error" if firm else "warning",
+                timeout=12 if firm else 6,
+            )
+            return
+        await self.write(
+            self.ops.set_phase(self.incident_id, new),
+            f"Phase {self.playbook.phase_name(old)} → {self.playbook.phase_name(new)}",
+        )
+
+    async def resolve(self) -> None:
+        """Resolve the incident (asks once: press again), or reopen a resolved one."""
+        state = self.state()
+        if state is None:
+            return
+        if state.incident.status == "resolved":
+            await self.write(self.ops.reopen(self.incident_id), "Incident reopened")
+            return
+        if not self.press_again("resolve"):
+            left = sum(fix.in_place for fix in state.temp_fixes)
+            warning = f"{left} temporary fix(es) still in place. " if left else ""
+            self.notify(f"{warning}Press ctrl+r again to resolve the incident.", title="Resolve?", severity="warning")
+            return
+        await self.write(self.ops.resolve(self.incident_id), "Incident resolved")

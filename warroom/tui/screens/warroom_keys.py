@@ -1,0 +1,56 @@
+"""The war room's keys: one binding per action, each with the description that the help
+screen, the key bar and the command palette show."""
+
+from __future__ import annotations
+
+from textual.binding import Binding, BindingType
+
+BINDINGS: list[BindingType] = [
+    Binding("l", "log", "Log"),
+    Binding("e", "amend", "Amend"),
+    Binding("x", "strike", "Strike"),
+    Binding("p", "pin", "Pin"),
+    Binding("s", "severity", "Severity"),
+    Binding("right_square_bracket", "phase(1)", "Next phase", key_display="]"),
+    Binding("left_square_bracket", "phase(-1)", "Prev phase", key_display="[", show=False),
+    Binding("slash", "search", "Search", key_display="/"),
+    Binding("n", "next_match", "Next match", show=False),
+    Binding("t", "pane('timeline')", "Timeline pane", show=False),
+    Binding("c", "pane('checklist')", "Checklist pane", show=False),
+    Binding("f", "pane('red-flags')", "Red flags pane", show=False),
+    Binding("h", "pane('handoff')", "Handoff pane", show=False),
+    Binding("v", "pane('severity')", "Severity pane", show=False),
+    Binding("escape", "pane('timeline')", "Back to timeline", show=False),
+    Binding("i", "incidents", "Incidents", show=False),
+    Binding("D", "declare", "Declare new", show=False),
+    # Communication: copy a document (y then its letter), roles, hand off, postmortem.
+    Binding("y", "copy_document", "Copy update…"),
+    Binding("R", "roles", "Roles"),
+    Binding("H", "hand_off", "Hand off"),
+    Binding("ctrl+t", "handoff_template", "Handoff from template", show=False),
+    Binding("P", "postmortem", "Postmortem"),
+    # Practice (the red-flag and fix-list keys live on those panes: a/d/z, r/k).
+    Binding("C", "containment", "Contain"),
+    Binding("M", "mitigation", "Mitigation"),
+    Binding("T", "add_temp_fix", "Temp fix"),
+    Binding("F", "temp_fixes_pane", "Temporary fixes pane", show=False),
+    Binding("ctrl+r", "resolve", "Resolve / reopen incident", show=False),
+]
+
+# What the key bar keeps when the terminal is narrow: the commander's most-used keys first.
+KEYBAR_FIRST = (
+    "log",
+    "copy_document",
+    "search",
+    "phase(1)",
+    "severity",
+    "containment",
+    "mitigation",
+    "hand_off",
+    "postmortem",
+    "add_temp_fix",
+    "amend",
+    "strike",
+    "pin",
+    "roles",
+)
