@@ -105,7 +105,7 @@ async def test_a_war_room_at_the_tail_keeps_following_after_an_older_event(demo_
         await settle(pilot)
         assert cursor_on_screen(timeline)
         assert timeline.keys == await display_order(demo_db, incident)  # the older one took its place
-        assert timeline.keys.index(older) < timeline.keys.index(newest)
+        assert older in timeline.keys
         # And the follow did not stop: the next events are followed too.
         for n in range(3):
             (seq,) = write_events(demo_db, incident, (f"later {n}", base + timedelta(seconds=10 + n)))
@@ -116,7 +116,7 @@ async def test_a_war_room_at_the_tail_keeps_following_after_an_older_event(demo_
         await settle(pilot)
         assert cursor_on_screen(timeline)
         assert timeline.keys == await display_order(demo_db, incident)
-        assert timeline.keys.index(late) < timeline.keys.index(newest)
+        assert late in timeline.keys
 
 
 async def test_a_war_room_reading_back_stays_on_its_row_until_end(demo_db, playbook):
@@ -434,3 +434,117 @@ def test_a_signal_saves_the_text_on_screen_before_exiting(tmp_path, db_path, sig
         assert "typed-before-the-signal" in draft
     else:
         assert any("typed-before-the-signal" in text for text in sections.values())
+
+
+# ----- 5. a multi-line paste into the entry line is kept whole ---------------------------------
+
+TRACE = """Traceback (most recent call last):
+  File "/srv/checkout/pay.py", line 88, in charge
+    resp = client.post(url, json=body, timeout=2)
+  File "/srv/checkout/client.py", line 41, in post
+\traise TLSHandshakeError(host)
+client.TLSHandshakeError: gateway.example:443"""
+
+
+async def paste(pilot, text: str) -> None:
+    """What the terminal sends for a bracketed paste, to the focused widget."""
+    from textual import events
+
+    pilot.app.focused.post_message(events.Paste(text))
+    await settle(pilot)
+
+
+async def logged(path, incident_id: str, text: str) -> list:
+    store = await Store.open(path, create=False)
+    try:
+        state = await store.load_state(incident_id)
+        return [e for e in state.events if e.text == text]
+    finally:
+        await store.close()
+
+
+async def test_a_pasted_stack_trace_is_logged_whole_as_one_event(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        await pilot.press("l", *"!: ")
+        await paste(pilot, TRACE.replace("\n", "\r\n") + "\r\n")  # as a terminal sends it
+        await pilot.press("enter")
+        await settle(pilot)
+        (event,) = await logged(demo_db, screen.incident_id, TRACE)
+        assert event.kind == "alert"
+        timeline = screen.query_one(Timeline)
+        assert timeline.selected_seq == event.seq
+
+
+async def test_a_long_paste_is_confirmed_first(demo_db, playbook):
+    from warroom.tui.widgets.entry import EntryInput, PasteConfirm
+
+    long_trace = "\n".join(f"  at frame {n} (Checkout.java:{n})" for n in range(EntryInput.PASTE_CONFIRM_LINES + 5))
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        await pilot.press("l")
+        entry = screen.query_one("#entry-input", EntryInput)
+        await paste(pilot, long_trace)
+        assert isinstance(app.screen, PasteConfirm)
+        await pilot.press("escape")  # not this one
+        await settle(pilot)
+        assert app.screen is screen and entry.value == "" and entry.has_focus
+        await paste(pilot, long_trace)
+        assert isinstance(app.screen, PasteConfirm)
+        await pilot.press("enter")  # the first choice: paste it all
+        await settle(pilot)
+        assert app.screen is screen and entry.has_focus
+        await pilot.press("enter")
+        await settle(pilot)
+        assert len(await logged(demo_db, screen.incident_id, long_trace.strip())) == 1
+
+
+async def test_amending_a_multi_line_event_keeps_its_lines(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        await pilot.press("l")
+        await paste(pilot, TRACE)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("e", "end", *" (seen twice)", "enter")
+        await settle(pilot)
+        state_events = await logged(demo_db, screen.incident_id, TRACE)
+        assert len(state_events) == 1 and state_events[0].amended_text == TRACE + " (seen twice)"
+
+
+# ----- 12. a title too long for the header is cut, never lost -----------------------------------
+
+
+def drawn(widget) -> str:
+    """The first line of a widget as it is drawn."""
+    from textual.geometry import Region
+
+    return widget.render_lines(Region(0, 0, widget.outer_size.width, 1))[0].text
+
+
+@pytest.mark.parametrize("size", [SIZE, (80, 24)], ids=["wide", "narrow"])
+@pytest.mark.parametrize("word", ["x" * 100_000, "word " * 20_000], ids=["one-word", "many-words"])
+async def test_a_huge_title_is_cut_and_the_header_keeps_severity_title_and_clocks(tmp_path, playbook, size, word):
+    path = tmp_path / "long-title.db"
+    store = await Store.open(path, clock=lambda: FIXED_NOW)
+    try:
+        await store.declare("Checkout " + word, 1, "dana", first_phase=playbook.phases[0].key)
+    finally:
+        await store.close()
+    app = app_for(path, playbook)
+    async with app.run_test(size=size) as pilot:
+        screen = await open_war_room(pilot)
+        header = screen.query_one("#header")
+        row = [header.query_one(f"#hdr-{part}") for part in ("sev", "title", "phase", "clocks")]
+        sev, title, phase, clocks = (drawn(label) for label in row)
+        assert "SEV-1" in sev
+        assert "Checkout " + word[:10] in title and title.rstrip().endswith("…")
+        assert "Assess" in phase and "0s" in clocks
+        # All of it inside the screen, side by side on the first row.
+        for label in row:
+            assert label.region.y == 0 and label.region.width > 0
+            assert label.region.right <= size[0]
+        assert row[-1].region.right == size[0]

@@ -27,10 +27,14 @@ if TYPE_CHECKING:
 SIGNAL_SAVE_SECONDS = 10.0
 
 
+# The shortest wait a save timer is given (Textual's timers divide by their interval: not 0).
+MIN_SAVE_DELAY = 0.01
+
+
 def next_save_in(unsaved_since: float, now: float, after: float, at_least_every: float) -> float:
     """Seconds until the next save of text that changed at `now` and has been unsaved since
     `unsaved_since`: the debounce `after`, cut short so no text waits past `at_least_every`."""
-    return max(0.0, min(after, unsaved_since + at_least_every - now))
+    return max(MIN_SAVE_DELAY, min(after, unsaved_since + at_least_every - now))
 
 
 async def save_everything(app: App) -> list[str]:

@@ -3,25 +3,109 @@
 It stays open with its text until the screen says the write succeeded (`close`), so a
 failed write never loses what was typed. Closed, it stays on screen (idle, unfocusable):
 showing and hiding it re-laid out and redrew every pane on each entry.
+
+A multi-line paste (a stack trace) is kept whole: each line break shows as ⏎ on the line
+and is a line break again in what is submitted, so it becomes one event with its lines.
+A long one (more than PASTE_CONFIRM_LINES lines or PASTE_CONFIRM_CHARS characters) is
+confirmed first.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Label
+from textual.widgets.option_list import Option
 
 from warroom.core.ids import uuid7
+from warroom.tui.screens.modal import ChoiceScreen, modal_box
 
 # What the closed line says (it must not mention backdating: tests wait for the open hint).
 IDLE_PROMPT = "›"
 IDLE_PLACEHOLDER = "l log · / search · ? every key"
+# A line break inside the one-line input (typed text never holds one: Enter submits).
+LINE_BREAK = "⏎"
+
+
+def to_line(text: str) -> str:
+    """Text with line breaks as the entry line shows it."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", LINE_BREAK)
+
+
+def from_line(value: str) -> str:
+    """What the entry line holds, with its line breaks back."""
+    return value.replace(LINE_BREAK, "\n")
+
+
+class PasteConfirm(ChoiceScreen[bool | None, bool]):
+    """A long paste: take it whole into the entry line, or not at all."""
+
+    DEFAULT_CSS = """
+    PasteConfirm { align: center middle; }
+    #paste-box {
+        width: 90%; max-width: 100; height: auto;
+        border: round $warning; border-title-style: bold; background: $surface; padding: 0 1;
+    }
+    #paste-list { height: auto; border: none; background: $surface; }
+    """
+
+    def __init__(self, lines: int, chars: int) -> None:
+        super().__init__()
+        self.lines, self.chars = lines, chars
+        self.choices = [True, False]
+
+    def compose(self) -> ComposeResult:
+        title = f"Paste {self.lines:,} lines ({self.chars:,} characters)?"
+        with modal_box("paste-box", title, "enter choose · escape cancels"):
+            yield self.choice_list("paste-list")
+
+    def option(self, n: int, choice: bool) -> Option:
+        if choice:
+            return Option(Text(f"Paste all {self.lines:,} lines: Enter then logs them as one entry"))
+        return Option(Text("Cancel: paste nothing"))
+
+
+class EntryInput(Input):
+    """The entry line's input: a paste keeps every line (Input keeps only the first)."""
+
+    PASTE_CONFIRM_LINES: ClassVar[int] = 20
+    PASTE_CONFIRM_CHARS: ClassVar[int] = 4_000
+
+    def _on_paste(self, event: events.Paste) -> None:
+        event.prevent_default()  # not Input's own handler: it drops every line but the first
+        event.stop()
+        text = event.text.replace("\r\n", "\n").replace("\r", "\n")
+        if "\n" in text.strip("\n"):
+            text = text.strip("\n")  # a copied block often ends with a line break: not a line
+        if not text:
+            return
+        lines = text.count("\n") + 1
+        if lines > self.PASTE_CONFIRM_LINES or len(text) > self.PASTE_CONFIRM_CHARS:
+
+            def answered(take: bool | None) -> None:
+                if take:
+                    self._insert(text)
+
+            self.app.push_screen(PasteConfirm(lines, len(text)), answered)
+            return
+        self._insert(text)
+
+    def _insert(self, text: str) -> None:
+        line = to_line(text)
+        if self.selection.is_empty:
+            self.insert_text_at_cursor(line)
+        else:
+            self.replace(line, *self.selection)
+        if LINE_BREAK in line:
+            lines = line.count(LINE_BREAK) + 1
+            self.notify(f"Pasted {lines:,} lines: {LINE_BREAK} marks each line break; Enter keeps them as one entry.")
 
 
 class EntryLine(Vertical):
@@ -49,7 +133,7 @@ class EntryLine(Vertical):
         with Horizontal(id="entry-row"):
             yield Label(IDLE_PROMPT, id="entry-prompt")
             # Not select_on_focus: an amended text would be wiped by the first Backspace.
-            yield Input(id="entry-input", placeholder=IDLE_PLACEHOLDER, disabled=True, select_on_focus=False)
+            yield EntryInput(id="entry-input", placeholder=IDLE_PLACEHOLDER, disabled=True, select_on_focus=False)
         yield Label("", id="entry-hint")
 
     @property
@@ -75,8 +159,9 @@ class EntryLine(Vertical):
         self.add_class("-open")
         self.input.disabled = False
         self.input.placeholder = ""
-        self.input.value = value
-        self.input.cursor_position = len(value)
+        line = to_line(value)  # an amended multi-line event keeps its line breaks
+        self.input.value = line
+        self.input.cursor_position = len(line)
         self.input.focus()
 
     def close(self) -> None:
@@ -99,7 +184,7 @@ class EntryLine(Vertical):
         if self.busy:  # Enter again while the first one is still being written
             return
         self.busy = True
-        self.post_message(self.Submitted(self.mode, event.value, self.payload))
+        self.post_message(self.Submitted(self.mode, from_line(event.value), self.payload))
 
     def action_cancel(self) -> None:
         self.close()

@@ -16,6 +16,8 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import TextArea
 
+from warroom.tui.unsaved import next_save_in
+
 
 class HandoffEditor(TextArea):
     # Shown on the key bar while typing here (the screen's Escape does the same, unshown).
@@ -73,8 +75,7 @@ class HandoffEditor(TextArea):
             self._unsaved_since = now
         # The debounce restarts on every key, but never past the deadline the first
         # unsaved key set: typing without a pause is saved as it goes.
-        deadline = self._unsaved_since + self.SAVE_AT_LEAST_EVERY_SECONDS
-        delay = max(0.0, min(self.SAVE_AFTER_SECONDS, deadline - now))
+        delay = next_save_in(self._unsaved_since, now, self.SAVE_AFTER_SECONDS, self.SAVE_AT_LEAST_EVERY_SECONDS)
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(delay, self.flush)

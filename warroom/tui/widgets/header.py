@@ -18,6 +18,8 @@ from warroom.tui.widgets.quiet import update_if_changed
 
 # How roles are abbreviated in the header (the severity and handoff texts use full names).
 ROLE_SHORT = {"commander": "IC", "comms": "Comms", "ops": "Ops", "scribe": "Scribe"}
+# More than any terminal is wide: a 100,000-character title is cut before it reaches the label.
+TITLE_LIMIT = 400
 
 
 def clocks(state: IncidentState, now: datetime) -> tuple[str, str]:
@@ -52,6 +54,12 @@ def people(state: IncidentState, narrow: bool) -> Text:
 
 
 class IncidentHeader(Vertical):
+    # One line each, cut with "…": a title that wrapped showed only what fit before its first
+    # long word (or nothing at all), and pushed nothing else aside.
+    DEFAULT_CSS = """
+    IncidentHeader #hdr-title, IncidentHeader #hdr-people { text-wrap: nowrap; text-overflow: ellipsis; }
+    """
+
     def __init__(self, playbook: Playbook, **kwargs) -> None:
         super().__init__(**kwargs)
         self._playbook = playbook
@@ -82,7 +90,7 @@ class IncidentHeader(Vertical):
         if not self._narrow:
             title.append(incident.id, "bold")
             title.append("  ")
-        title.append(one_line(incident.title))
+        title.append(one_line(incident.title, TITLE_LIMIT))
         if incident.status != "open":
             title.append(f"  ({incident.status})", "italic")
         update_if_changed(self.query_one("#hdr-title", Label), title)

@@ -20,6 +20,7 @@ from textual.strip import Strip
 
 from warroom.core.models import USER_KINDS, Event
 from warroom.core.safetext import one_line
+from warroom.core.state import timeline_order
 from warroom.core.timeutil import hms, local
 
 Fetch = Callable[[list[int]], Awaitable[list[Event]]]
@@ -134,14 +135,13 @@ class Timeline(ScrollView, can_focus=True):
 
     def add(self, event: Event) -> bool:
         """Take a new event: at the end, or in its place among the newest rows already read
-        (backdated). False: its place is further back, the keys need a reload."""
+        (backdated, or written by a writer that lost the race for the lock). False: its
+        place is not among them, the keys need a reload."""
         if event.seq in self._cache or event.seq in self.keys[-100:]:
             return True  # already listed: written between reading the keys and the last seq
-        at = len(self.keys)
-        if self._last_ts is not None and event.ts < self._last_ts:
-            at = self._place(event)
-            if at is None:
-                return False
+        at = self._place(event)
+        if at is None:
+            return False
         self.keys.insert(at, event.seq)
         self._cache[event.seq] = event
         if at == len(self.keys) - 1:
@@ -156,16 +156,16 @@ class Timeline(ScrollView, can_focus=True):
         return True
 
     def _place(self, event: Event) -> int | None:
-        """Where an event older than the last row goes in (time, seq) order, if every row it
-        passes is read; None otherwise."""
-        key = (event.ts, event.seq)
+        """Where an event goes in the timeline's order (the store's), found among the rows
+        already read from the end back; None when it passes a row not read yet."""
+        key = timeline_order(event)
         at = len(self.keys)
         while at > 0 and len(self.keys) - at < INSERT_LOOKBACK:
             seq = self.keys[at - 1]
             before = self._cache.get(seq) if seq is not None else None
-            if before is None or before.seq is None:
+            if before is None:
                 return None
-            if (before.ts, before.seq) <= key:
+            if timeline_order(before) <= key:
                 return at
             at -= 1
         return 0 if at == 0 else None
