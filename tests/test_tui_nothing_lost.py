@@ -548,3 +548,39 @@ async def test_a_huge_title_is_cut_and_the_header_keeps_severity_title_and_clock
             assert label.region.y == 0 and label.region.width > 0
             assert label.region.right <= size[0]
         assert row[-1].region.right == size[0]
+
+
+AFTER_THE_APP = """
+import asyncio, os, signal, sys
+
+sys.path.insert(0, {root!r})
+sys.path.insert(0, {tests!r})
+from pilot import app_for
+from warroom.core import playbook
+
+
+async def main():
+    app = app_for({db!r}, playbook.load())
+    async with app.run_test() as pilot:
+        await pilot.pause()
+    # The app is over, the loop runs on (as in a test process): SIGTERM must end the process.
+    os.kill(os.getpid(), signal.SIGTERM)
+    await asyncio.sleep(30)
+    print("still running", flush=True)
+
+
+asyncio.run(main())
+"""
+
+
+def test_a_signal_after_the_app_ended_does_what_it_always_does(tmp_path, db_path):
+    import subprocess
+    import sys
+
+    from helpers_proc import ROOT, declare_checkout_down, isolated_env
+
+    asyncio.run(declare_checkout_down(db_path))
+    script = AFTER_THE_APP.format(root=str(ROOT), tests=str(ROOT / "tests"), db=str(db_path))
+    env = isolated_env(tmp_path / "home", db_path)
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, timeout=60)
+    assert done.returncode == -signal.SIGTERM, done.stdout + done.stderr

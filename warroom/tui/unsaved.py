@@ -138,6 +138,9 @@ def save_on_signals(app: App) -> None:
         # A second signal while saving: the default action (the process ends at once).
         for sig in (signal.SIGTERM, signal.SIGHUP):
             loop.remove_signal_handler(sig)
+        if not app.is_running:  # the app is over (its loop ran on): the signal does what it always does
+            signal.raise_signal(signum)
+            return
         task = loop.create_task(save_then_exit(signum))
         tasks.add(task)
         task.add_done_callback(tasks.discard)
