@@ -690,7 +690,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("WARROOM_DEBUG"):
             raise
-        print(f"warroom: unexpected error: {type(exc).__name__}: {_inert(exc)}", file=sys.stderr)
+        from warroom.core.errorlog import report  # the traceback to the log file, one line here
+        from warroom.core.safetext import one_line
+
+        print(f"warroom: {one_line(report(exc, 'the command'))}", file=sys.stderr)
         return 1
     finally:
         if "warroom.core.db" in sys.modules:  # a recovery after a crash, and where its backup is

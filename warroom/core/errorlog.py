@@ -70,6 +70,16 @@ def _attach(path: Path) -> None:
     _handler = handler
 
 
+def close() -> None:
+    """Stop logging to the current file (the next report opens the log again, wherever it is then)."""
+    global _handler
+    with _lock:
+        if _handler is not None:
+            logger.removeHandler(_handler)
+            _handler.close()
+            _handler = None
+
+
 def _summary(exc: BaseException) -> str:
     said = " ".join(str(exc).split())
     if len(said) > MESSAGE_CHARS:
