@@ -492,7 +492,7 @@ async def test_full_disk_store_then_retry(tmp_path, mounts):
         await store.save_text(incident, "handoff", "kept")
         (again,) = await store.events_by_seq([event.seq])
         assert again.text == big
-        assert await store.count_events(incident) == before + 1
+        assert await store.count_events(incident) == before + 2  # the note and the draft's revision
     finally:
         await store.close()
     conn = sqlite3.connect(path)
@@ -813,3 +813,16 @@ def test_reading_an_older_file_upgrades_a_copy_not_the_file(tmp_path, env):
     listed = run_cli("--db", str(path), "list", env=env)
     assert listed.code == 0 and incident in listed.out, listed.err
     assert _files_state(folder) == before
+
+
+@pytest.mark.parametrize("version", range(1, db.SCHEMA_VERSION + 1))
+def test_expected_objects_read_from_the_migrations_match_sqlite(version):
+    """The damaged-file check reads the migrations' text; it must name what SQLite makes."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    for step in range(version):
+        for statement in db._split_sql(db.MIGRATIONS[step]):
+            conn.execute(statement)
+    made = {(t, n) for t, n in conn.execute("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")}
+    conn.close()
+    shadow = {(t, n) for t, n in made if t == "table" and n.startswith("events_fts_")}  # FTS5 makes them
+    assert db._expected_objects(version) == made - shadow

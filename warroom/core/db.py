@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import sqlite3
 import time
 from datetime import datetime
@@ -346,24 +347,23 @@ def describe_sqlite_error(path: Path | str, exc: sqlite3.Error) -> DatabaseError
     return DatabaseError(f"{path}: {msg}")
 
 
-_EXPECTED: dict[int, frozenset[tuple[str, str]] | None] = {}
+_EXPECTED: dict[int, frozenset[tuple[str, str]]] = {}
+_SCHEMA_STATEMENT = re.compile(
+    r"\b(CREATE|DROP)\s+(?:UNIQUE\s+|VIRTUAL\s+)?(TABLE|INDEX|TRIGGER|VIEW)\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?(\w+)",
+    re.IGNORECASE,
+)
 
 
-def _expected_objects(version: int) -> frozenset[tuple[str, str]] | None:
-    """The tables, indexes and triggers a file at `version` has: MIGRATIONS[:version] replayed
-    in memory once. None if they cannot be replayed there (then nothing is checked)."""
+def _expected_objects(version: int) -> frozenset[tuple[str, str]]:
+    """The tables, views, indexes and triggers a file at `version` has, read from the CREATE and DROP
+    statements of MIGRATIONS[:version] in order (text only: replaying them in SQLite cost
+    13 ms of every `warroom log`). FTS5's own shadow tables are not named, so not checked."""
     if version not in _EXPECTED:
-        conn = sqlite3.connect(":memory:", isolation_level=None)
-        try:
-            for step in range(version):
-                for statement in _split_sql(MIGRATIONS[step]):
-                    conn.execute(statement)
-            rows = conn.execute("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").fetchall()
-            _EXPECTED[version] = frozenset((t, n) for t, n in rows)
-        except sqlite3.Error:
-            _EXPECTED[version] = None
-        finally:
-            conn.close()
+        objects: set[tuple[str, str]] = set()
+        for script in MIGRATIONS[:version]:
+            for verb, kind, name in _SCHEMA_STATEMENT.findall(script):
+                (objects.add if verb.upper() == "CREATE" else objects.discard)((kind.lower(), name))
+        _EXPECTED[version] = frozenset(objects)
     return _EXPECTED[version]
 
 
@@ -382,7 +382,7 @@ def identity_problem(conn: sqlite3.Connection, path: Path | str, fresh_ok: bool 
                 "upgrade warroom"
             )
         expected = _expected_objects(version) if version >= 1 else frozenset({("table", "events")})
-        missing = sorted(expected - objects) if expected is not None else []
+        missing = sorted(expected - objects)
         if missing:
             kind, name = missing[0]
             more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
