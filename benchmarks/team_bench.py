@@ -370,7 +370,7 @@ def measure(events: int, samples: int) -> list[stats.Row]:
                 stats.ratio(took, base),
                 "≤ 10 s",
                 took <= 10 and got >= events,
-                f"{got:,} rows in the file afterwards; pulled 2,000 a query, applied 100 a local transaction; files: {which}.",
+                f"{got:,} rows in the file afterwards; pulled 2,000 a query, applied in local transactions sized to last about 40 ms each; files: {which}.",
             )
         )
         return rows

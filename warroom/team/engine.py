@@ -34,7 +34,10 @@ BACKOFF_FIRST = 0.5
 BACKOFF_MAX = 15.0
 PUSH_BATCH = 500
 PULL_BATCH = 2000
-APPLY_CHUNK = 100  # rows per local transaction: ~15 ms on a quiet machine, ~60 ms on a loaded one
+APPLY_CHUNK = 100  # rows in the first local transaction of a pull; then fitted to the target below
+APPLY_TARGET_SECONDS = 0.04  # how long one local transaction of pulled rows holds the file
+APPLY_MIN = 20
+APPLY_MAX = 2000
 
 
 @dataclass(frozen=True)
@@ -193,6 +196,7 @@ class SyncEngine:
         self.push_batch = push_batch
         self.pull_batch = pull_batch
         self.apply_chunk = apply_chunk
+        self._chunk = apply_chunk  # rows in the next local transaction: starts here, then fitted
         self.status = Status()
         self._wake: asyncio.Event | None = None
         self._stopping = False
@@ -252,9 +256,13 @@ class SyncEngine:
                 result.received += len(batch)
                 if len(batch) >= self.pull_batch:
                     fetch = asyncio.create_task(srv.pull_raw(conn, batch[-1][0], self.pull_batch, self.url))
-                for start in range(0, len(batch), self.apply_chunk):
-                    chunk = batch[start : start + self.apply_chunk]
+                start = 0
+                while start < len(batch):
+                    chunk = batch[start : start + self._chunk]
+                    began = time.monotonic()
                     result.pulled += await self.local.apply(info.server_id, chunk)
+                    self._fit_chunk(len(chunk), time.monotonic() - began)
+                    start += len(chunk)
         finally:
             if fetch is not None:
                 fetch.cancel()
@@ -266,6 +274,13 @@ class SyncEngine:
             pending=await self._pending(),
         )
         return result
+
+    def _fit_chunk(self, rows: int, seconds: float) -> None:
+        """Size the next local transaction to last about APPLY_TARGET_SECONDS: short enough for a
+        key press waiting behind it, long enough that a catch-up does not drown in commits
+        (each commit also makes the full-text index merge its segments)."""
+        per_row = max(seconds / max(rows, 1), 1e-6)
+        self._chunk = int(min(APPLY_MAX, max(APPLY_MIN, APPLY_TARGET_SECONDS / per_row)))
 
     async def once(self) -> RoundResult:
         """Connect, check the schema, open (or create) the file, one round, close.
