@@ -82,3 +82,15 @@ def test_status_lines_the_header_shows():
     since = datetime(2026, 3, 10, 14, 32).astimezone()
     assert Status(state="offline", offline_since=since, pending=12).line() == "team: offline since 14:32, 12 to send"
     assert Status(state="error", error="the team server x refused: no").line() == "team: the team server x refused: no"
+
+
+def test_pulled_rows_are_applied_in_transactions_fitted_to_a_short_hold():
+    from warroom.team import engine as eng
+
+    e = eng.SyncEngine("unused.db", "postgresql://u@h/db")
+    e._fit_chunk(100, 0.4)  # 4 ms a row: 40 ms holds 10 rows, but never fewer than the floor
+    assert e._chunk == eng.APPLY_MIN
+    e._fit_chunk(100, 0.02)  # 0.2 ms a row: 200 rows in 40 ms
+    assert e._chunk == int(eng.APPLY_TARGET_SECONDS / 0.0002)
+    e._fit_chunk(100, 0.0)  # instant: capped
+    assert e._chunk == eng.APPLY_MAX
