@@ -103,7 +103,9 @@ def _add_stats(sub) -> None:
 
 def _add_sync(sub) -> None:
     sync = sub.add_parser("sync", help="push and pull through the team's PostgreSQL (follows until Ctrl-C)")
-    sync.add_argument("--server", help="PostgreSQL URL (default: $WARROOM_SERVER, else server in config.toml)")
+    sync.add_argument(
+        "--server", metavar="URL", help="PostgreSQL URL (default: $WARROOM_SERVER, else server in config.toml)"
+    )
     sync.add_argument("--once", action="store_true", help="one round both ways, then exit")
 
 
