@@ -154,3 +154,32 @@ def test_sync_following_in_two_processes_brings_a_log_across(tmp_path, pg_url):
         for proc in procs:
             proc.wait(timeout=20)
     assert all(proc.returncode == 0 for proc in procs)
+
+
+def test_a_laptop_five_minutes_ahead_does_not_reorder_the_incident(tmp_path, pg_url, monkeypatch):
+    """Order is (hlc, id): a file's next hlc is above every hlc it holds, pulled ones too. So
+    an event logged on B after B saw A's sorts after it, though A's clock is five minutes ahead."""
+    from datetime import UTC, datetime, timedelta
+
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    ahead = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
+    monkeypatch.setenv("WARROOM_NOW", ahead)
+    incident = declare(a, "Clock skew")
+    first = log(a, "a: rollback started (clock 5 min ahead)", incident)
+    monkeypatch.delenv("WARROOM_NOW")
+    sync(a, pg_url)
+    sync(b, pg_url)
+    after = log(b, "b: rollback confirmed, after seeing a's note", incident)
+    sync(b, pg_url)
+    sync(a, pg_url)
+
+    def order(path: Path) -> list[str]:
+        conn = sqlite3.connect(path)
+        try:
+            return [r[0] for r in conn.execute("SELECT id FROM events ORDER BY hlc, id")]
+        finally:
+            conn.close()
+
+    assert order(a) == order(b)
+    assert order(a).index(after) > order(a).index(first)
+    assert_converged(a, b)
