@@ -385,7 +385,7 @@ def test_log_loads_only_the_stdlib(env, incident):
     assert loaded - {"warroom"} <= set(sys.stdlib_module_names), sorted(loaded - set(sys.stdlib_module_names))
 
 
-@pytest.mark.parametrize("args", [("list",), ("export",), ("declare", "Another")])
+@pytest.mark.parametrize("args", [("list",), ("export",), ("declare", "Another"), ("actions",), ("stats",)])
 def test_shell_commands_never_import_textual(env, incident, args):
     loaded = _loaded(env, *args)
     assert "warroom" in loaded and "textual" not in loaded
