@@ -49,9 +49,23 @@ class WarroomApp(App[None]):
         self.playbook = playbook
         self.clock = clock
         self.author = default_author()
-        self.store: Store | None = None  # open once mounted
-        self.ops: Operations | None = None  # every write, on that store, as this author
+        self._store: Store | None = None  # opened when the app mounts
+        self._ops: Operations | None = None
         self._wanted = incident_id
+
+    @property
+    def store(self) -> Store:
+        """The database, open from mount to unmount (reads go here)."""
+        if self._store is None:
+            raise RuntimeError("the store is opened when the app mounts")
+        return self._store
+
+    @property
+    def ops(self) -> Operations:
+        """Every write: on that store, with this playbook, as this author."""
+        if self._ops is None:
+            raise RuntimeError("the store is opened when the app mounts")
+        return self._ops
 
     def notify(self, message: str, *, markup: bool = True, **kwargs) -> None:
         """Notifications quote incident text (titles, names, errors): never read as markup.
@@ -67,9 +81,9 @@ class WarroomApp(App[None]):
 
         save_on_signals(self)  # SIGTERM, SIGHUP: save what is typed, then exit
         try:
-            self.store = await Store.open(self.db_path, clock=self.clock)
-            self.ops = Operations(self.store, self.playbook, self.author)
-            incidents = await self.store.incidents()
+            self._store = await Store.open(self.db_path, clock=self.clock)
+            self._ops = Operations(self._store, self.playbook, self.author)
+            incidents = await self._store.incidents()
         except Exception as exc:
             self.exit(return_code=1, message=f"warroom: {report(exc, 'opening the database')}")
             return
@@ -83,8 +97,8 @@ class WarroomApp(App[None]):
             await self._show_declare()
 
     async def on_unmount(self) -> None:
-        if self.store is not None:
-            await self.store.close()
+        if self._store is not None:
+            await self._store.close()
 
     # ----- what is on screen: one main screen above the default, modals above it ----------
 

@@ -10,6 +10,7 @@ from textual.widgets import Static
 
 from warroom.core import metrics
 from warroom.core.models import IncidentState
+from warroom.core.operations import update_cadence
 from warroom.core.playbook import Playbook
 from warroom.core.safetext import one_line
 from warroom.core.timeutil import duration, hm
@@ -44,7 +45,7 @@ class SeverityPane(VerticalScroll, can_focus=True):
             body.append(f"{label:<9}", "dim")
             body.append(f"{value}\n")
         body.append(f"{'Declared':<9}", "dim")
-        measured = metrics.compute(self._state, now)
+        measured = metrics.compute(self._state, now, self._playbook)  # Contain found by its role
         body.append(f"{duration(measured.since_declared)} ago, respond {duration_minutes(guide.response_minutes)}\n")
         left = measured.next_update_in
         if left is not None and incident.status == "open":  # a resolved incident owes no update
@@ -52,7 +53,10 @@ class SeverityPane(VerticalScroll, can_focus=True):
             if left.total_seconds() < 0:
                 body.append(f"overdue by {duration(-left)}\n", f"bold {self.app.theme_variables['error']}")
             else:
-                body.append(f"due in {duration(left)} (every {guide.update_every_minutes}m)\n")
+                every = update_cadence(self._playbook, incident.severity)
+                body.append(
+                    f"due in {duration(left)}" + (f" (every {every // timedelta(minutes=1)}m)\n" if every else "\n")
+                )
         history = self._state.severity_history
         if history:
             body.append("History ", "dim")
