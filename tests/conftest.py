@@ -47,6 +47,15 @@ def _isolated_env(tmp_path, monkeypatch):
     time.tzset()
 
 
+@pytest.fixture(autouse=True)
+def _notifications_kept(request, monkeypatch):
+    """Pilot tests read what the app notified through pilot.notifications(app)."""
+    if request.node.get_closest_marker("tui"):
+        from pilot import record_notifications
+
+        record_notifications(monkeypatch)
+
+
 @pytest.fixture
 def db_path(tmp_path) -> Path:
     return tmp_path / "war.db"

@@ -4,8 +4,12 @@ and read the database behind it."""
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 from fixed_clock import FIXED_NOW
+from textual.app import App
+from textual.widgets import Input, TextArea
 
 from warroom.tui.app import build_app
 from warroom.tui.screens.warroom import WarRoomScreen
@@ -16,6 +20,61 @@ async def settle(pilot, rounds: int = 3) -> None:
     for _ in range(rounds):
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
+
+
+async def type_text(pilot, text: str) -> None:
+    """Put `text` into the focused Input or TextArea as typing would (at the cursor, over a
+    selection) but in one edit, as a paste does: for words a test needs in a field, not for
+    keys it tests. A key costs a screen update (~50-120 ms on a 2-core machine), so press
+    keys one by one only where the keys themselves are what is tested."""
+    await pilot.pause()  # a focus() just called, or a key that opened a screen, lands first
+    for _ in range(200):
+        widget = pilot.app.focused
+        if isinstance(widget, Input | TextArea):
+            break
+        await pilot.pause(0.01)
+    if isinstance(widget, Input):
+        if widget.selection.is_empty:
+            widget.insert_text_at_cursor(text)
+        else:
+            widget.replace(text, *widget.selection)
+    elif isinstance(widget, TextArea):
+        if widget.selection.is_empty:
+            widget.insert(text)
+        else:
+            widget.replace(text, *widget.selection)
+    else:
+        raise AssertionError(f"nothing to type {text!r} into: {widget!r} has focus")
+    await pilot.pause()
+
+
+@dataclass(frozen=True)
+class Note:
+    message: str
+    title: str
+    severity: str
+
+
+# What each app notified, kept: toasts (and Textual's own list of them) expire after 5 s of
+# wall-clock time, which a busy machine can spend between the notify and the assert.
+NOTIFIED: WeakKeyDictionary[App, list[Note]] = WeakKeyDictionary()
+
+
+def record_notifications(monkeypatch) -> None:
+    """Keep every `App.notify` (Textual's public call) for `notifications(app)` (conftest does
+    this for every test marked tui)."""
+    original = App.notify
+
+    def notify(self, message, *, title="", severity="information", **kwargs):
+        NOTIFIED.setdefault(self, []).append(Note(str(message), str(title), str(severity)))
+        return original(self, message, title=title, severity=severity, **kwargs)
+
+    monkeypatch.setattr(App, "notify", notify)
+
+
+def notifications(app) -> list[Note]:
+    """Every notification `app` showed, oldest first, expired or not."""
+    return list(NOTIFIED.get(app, []))
 
 
 def app_for(path, playbook):

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from fixed_clock import FIXED_NOW
-from pilot import app_for, settle
+from pilot import app_for, notifications, settle
 from snapshot_helpers import NARROW, press, with_store
 from textual.app import App
 
@@ -177,4 +177,4 @@ async def test_a_failed_read_is_a_message_not_a_traceback(seeded, playbook):
         await open_event_detail(app, app.store, events["long"])
         await settle(pilot)
         assert isinstance(app.screen, WarRoomScreen)
-        assert any("Cannot read the event: database is locked" in n.message for n in app._notifications)
+        assert any("Cannot read the event: database is locked" in n.message for n in notifications(app))

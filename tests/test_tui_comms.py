@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 from fixed_clock import FIXED_NOW
-from pilot import app_for, open_war_room, query, settle
+from pilot import app_for, notifications, open_war_room, query, settle, type_text
 
 from warroom.core import clipboard, documents
 from warroom.core.store import Store
@@ -42,7 +42,7 @@ def comms_events(path) -> list[sqlite3.Row]:
 
 
 def notes(app) -> list[str]:
-    return [n.message for n in app._notifications]
+    return [n.message for n in notifications(app)]
 
 
 async def open_preview(pilot, kind: str) -> DocumentPreview:
@@ -254,7 +254,9 @@ async def test_hand_off_uses_the_handoff_pane_text(demo_db, playbook):
     async with app.run_test(size=SIZE) as pilot:
         await open_war_room(pilot)
         # The pane starts from the template; the commander replaces it with their own words.
-        await pilot.press("h", "f7", "delete", *"Watch the gateway; rollback holds", "escape")
+        await pilot.press("h", "f7", "delete")
+        await type_text(pilot, "Watch the gateway; rollback holds")
+        await pilot.press("escape")
         await pilot.press("H")
         await settle(pilot)
         assert app.screen.query_one("#handoff-text").text == "Watch the gateway; rollback holds"
@@ -347,7 +349,9 @@ async def test_names_with_markup_are_kept_literally(demo_db, playbook):
     app = app_for(demo_db, playbook)
     async with app.run_test(size=SIZE) as pilot:
         await open_war_room(pilot)
-        await pilot.press("R", "4", *"[b]Kim[/b]", "enter")
+        await pilot.press("R", "4")
+        await type_text(pilot, "[b]Kim[/b]")
+        await pilot.press("enter")
         await settle(pilot)
         await pilot.press("H", *"[red]Jo", "enter")
         await settle(pilot)
@@ -397,7 +401,8 @@ async def test_untouched_handoff_follows_the_incident_edited_one_does_not(db_pat
             if "SEV-1" in pane.text:
                 break
         assert "SEV-1" in pane.text
-        await pilot.press("h", "end", *" (checked by sam)")  # now the commander's own words
+        await pilot.press("h", "end")
+        await type_text(pilot, " (checked by sam)")  # now the commander's own words
         await pilot.press("escape")
         await pilot.pause(0.8)
         await settle(pilot)
@@ -417,7 +422,8 @@ async def test_typing_in_the_prefilled_handoff_pane_goes_below_the_template(db_p
         pane = screen.query_one("#handoff")
         template = pane.text
         assert template.startswith("## Incident Handoff")
-        await pilot.press("h", *"Watch the gateway")
+        await pilot.press("h")
+        await type_text(pilot, "Watch the gateway")
         assert pane.text == template + "Watch the gateway"
 
 
@@ -426,17 +432,19 @@ async def test_hand_off_warns_when_the_edited_text_says_what_is_no_longer_true(d
     app = app_for(db_path, playbook)
     async with app.run_test(size=SIZE) as pilot:
         await open_war_room(pilot)
-        await pilot.press("h", *"Watch the gateway", "escape")  # edited: it stops following
+        await pilot.press("h")
+        await type_text(pilot, "Watch the gateway")
+        await pilot.press("escape")  # edited: it stops following
         await pilot.press("H")
         await settle(pilot)
-        assert not any(n.title == "Handoff out of date" for n in app._notifications)
+        assert not any(n.title == "Handoff out of date" for n in notifications(app))
         await pilot.press("escape")
         await settle(pilot)
         await pilot.press("s", "1", "enter")  # SEV-3 -> SEV-1
         await settle(pilot)
         await pilot.press("H")
         await settle(pilot)
-        warnings = [n.message for n in app._notifications if n.title == "Handoff out of date"]
+        warnings = [n.message for n in notifications(app) if n.title == "Handoff out of date"]
         assert warnings and "SEV-3" in warnings[0]
         assert isinstance(app.screen, HandoffDialog)  # a warning, not a refusal
 

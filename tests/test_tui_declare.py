@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 from fixed_clock import FIXED_NOW
+from pilot import notifications, settle, type_text
 from pilot import query as rows
-from pilot import settle
 
 from warroom.core.store import Store
 from warroom.core.timeutil import from_db
@@ -36,7 +36,8 @@ async def test_title_and_one_key_declares(db_path, playbook):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, DeclareScreen)
-        await pilot.press(*"Checkout down", "ctrl+s")
+        await type_text(pilot, "Checkout down")
+        await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, WarRoomScreen)
     [incident] = rows(db_path, "SELECT * FROM incidents")
@@ -52,11 +53,14 @@ async def test_triage_answers_and_impact_suggest_the_severity(db_path, playbook)
     app = build_app(db_path, playbook, clock=lambda: FIXED_NOW)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press(*"Everything is down", "enter")
-        await pilot.press(*"all pages 502", "enter")  # what's broken
+        await type_text(pilot, "Everything is down")
+        await pilot.press("enter")
+        await type_text(pilot, "all pages 502")
+        await pilot.press("enter")  # what's broken
         await pilot.press(*"everyone", "enter")  # who's affected
         await pilot.press(*"14:50", "enter")  # when did it start
-        await pilot.press(*"LB config push", "enter")  # what changed
+        await type_text(pilot, "LB config push")
+        await pilot.press("enter")  # what changed
         await pilot.press("enter")  # impact: the first choice, "All users"
         await pilot.press("tab", *"100", "enter")
         await settle(pilot)
@@ -75,7 +79,7 @@ async def test_severity_override_on_the_guide(db_path, playbook):
     app = build_app(db_path, playbook, clock=lambda: FIXED_NOW)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press(*"Typo on the pricing page")
+        await type_text(pilot, "Typo on the pricing page")
         app.screen.query_one("#declare-severity").focus()
         await pilot.press("4")
         await settle(pilot)
@@ -93,7 +97,7 @@ async def test_empty_title_is_refused(db_path, playbook):
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, DeclareScreen)
-        assert any("title" in n.message for n in app._notifications)
+        assert any("title" in n.message for n in notifications(app))
     assert rows(db_path, "SELECT * FROM incidents") == []
 
 
@@ -130,7 +134,8 @@ async def test_declare_a_second_incident_from_the_war_room(demo_db, playbook):
         await pilot.press("D")
         await settle(pilot)
         assert isinstance(app.screen, DeclareScreen)
-        await pilot.press(*"Second fire", "ctrl+s")
+        await type_text(pilot, "Second fire")
+        await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, WarRoomScreen)
         assert app.screen.state.incident.title == "Second fire"
@@ -156,7 +161,7 @@ async def test_an_unknown_incident_id_falls_back_to_the_switcher(db_path, playbo
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, SwitcherScreen)
-        assert any("nope" in n.message for n in app._notifications)
+        assert any("nope" in n.message for n in notifications(app))
 
 
 async def test_build_app_opens_the_incident_asked_for(db_path, playbook):
@@ -186,9 +191,9 @@ async def test_a_start_time_read_as_yesterday_is_shown_before_declaring(db_path,
     app = build_app(db_path, playbook, clock=lambda: FIXED_NOW)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press(*"Checkout down")
+        await type_text(pilot, "Checkout down")
         app.screen.query_one("#triage-started").focus()
-        await pilot.press(*"14:32, after the deploy")
+        await type_text(pilot, "14:32, after the deploy")
         await settle(pilot)
         assert reading(app) == ""  # today, 23 minutes ago: nothing surprising
         await pilot.press("end", "ctrl+u", *"15:30")
@@ -213,7 +218,7 @@ async def test_a_start_time_in_a_daylight_saving_gap_shows_why_it_is_not_read(db
     app = build_app(db_path, playbook, clock=lambda: spring_forward)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press(*"Checkout down")
+        await type_text(pilot, "Checkout down")
         app.screen.query_one("#triage-started").focus()
         await pilot.press(*"02:30")
         await settle(pilot)

@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 from fixed_clock import FIXED_NOW
-from pilot import app_for, query, settle
+from pilot import app_for, notifications, query, settle, type_text
 
 from warroom.core import documents
 from warroom.core.store import Store
@@ -49,7 +49,7 @@ async def test_typing_a_section_is_saved_after_the_debounce(demo_db, playbook):
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_postmortem(pilot)
         screen.query_one("#pm-summary").focus()
-        await pilot.press(*"Checkout failed for 18 minutes.")
+        await type_text(pilot, "Checkout failed for 18 minutes.")
         await pilot.pause(0.8)  # the debounce, then the write
         await settle(pilot)
         assert texts(demo_db)["postmortem.summary"] == "Checkout failed for 18 minutes."
@@ -67,7 +67,8 @@ async def test_leaving_flushes_a_pending_save(demo_db, playbook):
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_postmortem(pilot)
         screen.query_one("#pm-root_cause").focus()
-        await pilot.press(*"Token cache TTL", "escape")  # before the debounce fires
+        await type_text(pilot, "Token cache TTL")
+        await pilot.press("escape")  # before the debounce fires
         await settle(pilot)
         assert isinstance(app.screen, WarRoomScreen)
     assert texts(demo_db)["postmortem.root_cause"] == "Token cache TTL"
@@ -87,14 +88,14 @@ async def test_blaming_sentence_is_flagged_with_a_rewording(demo_db, playbook):
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_postmortem(pilot)
         screen.query_one("#pm-went_poorly").focus()
-        await pilot.press(*"Alex forgot to check the canary.")
+        await type_text(pilot, "Alex forgot to check the canary.")
         await settle(pilot)
         check = str(screen.query_one("#pm-check-went_poorly").render())
         assert "blaming" in check and "Alex forgot" in check
         assert "try:" in check
         # A system-focused sentence is not flagged.
         screen.query_one("#pm-went_well").focus()
-        await pilot.press(*"The rollback took two minutes.")
+        await type_text(pilot, "The rollback took two minutes.")
         await settle(pilot)
         assert str(screen.query_one("#pm-check-went_well").render()).strip() == ""
 
@@ -107,7 +108,7 @@ async def test_add_a_vague_action_item_then_fix_it(demo_db, playbook):
         await settle(pilot)
         assert isinstance(app.screen, ActionItemEditor)
         editor = app.screen
-        await pilot.press(*"Improve monitoring")
+        await type_text(pilot, "Improve monitoring")
         await settle(pilot)
         live = str(editor.query_one("#ai-checks").render())
         assert "no owner" in live and "no due date" in live
@@ -127,8 +128,11 @@ async def test_add_a_vague_action_item_then_fix_it(demo_db, playbook):
         await settle(pilot)
         assert isinstance(app.screen, ActionItemEditor)
         await pilot.press("end", "ctrl+u")  # clear the old action
-        await pilot.press(*"Alert when the checkout error rate exceeds 2% for 5 minutes", "enter")
-        await pilot.press(*"alex", "enter", *"2026-03-24", "enter", "enter")  # the last enter: status, saves
+        await type_text(pilot, "Alert when the checkout error rate exceeds 2% for 5 minutes")
+        await pilot.press("enter")
+        await pilot.press(*"alex", "enter")
+        await type_text(pilot, "2026-03-24")
+        await pilot.press("enter", "enter")  # the last enter: status, saves
         await settle(pilot)
         assert isinstance(app.screen, PostmortemScreen)
         rows = query(demo_db, "SELECT * FROM action_items")
@@ -149,7 +153,7 @@ async def test_action_item_needs_an_action_and_cancel_writes_nothing(demo_db, pl
         await pilot.press("enter", "enter", "enter", "enter")  # enter in the last field saves: refused too
         await settle(pilot)
         assert isinstance(app.screen, ActionItemEditor)
-        await pilot.press(*"Typed then cancelled")
+        await type_text(pilot, "Typed then cancelled")
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, PostmortemScreen)
@@ -162,7 +166,8 @@ async def test_export_writes_the_postmortem(demo_db, playbook, tmp_path, monkeyp
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_postmortem(pilot)
         screen.query_one("#pm-summary").focus()
-        await pilot.press(*"Checkout failed after a deploy.", "ctrl+s")  # export flushes first
+        await type_text(pilot, "Checkout failed after a deploy.")
+        await pilot.press("ctrl+s")  # export flushes first
         await settle(pilot)
         incident_id = screen.incident_id
     target = tmp_path / f"postmortem-{incident_id}.md"
@@ -188,7 +193,7 @@ async def test_export_dir_argument_and_unwritable_folder(demo_db, playbook, tmp_
         await settle(pilot)
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert any("Cannot write" in n.message for n in app._notifications)
+        assert any("Cannot write" in n.message for n in notifications(app))
         screen.export_dir = tmp_path
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -199,7 +204,8 @@ async def test_quitting_right_after_typing_loses_nothing(demo_db, playbook):
     app = app_for(demo_db, playbook)
     async with app.run_test(size=SIZE) as pilot:
         await open_postmortem(pilot)
-        await pilot.press(*"typed then quit", "ctrl+q")
+        await type_text(pilot, "typed then quit")
+        await pilot.press("ctrl+q")
         await settle(pilot)
     assert texts(demo_db)["postmortem.summary"] == "typed then quit"
 
@@ -222,7 +228,7 @@ async def test_failed_save_is_reported_and_retried_on_leaving(demo_db, playbook)
         await pilot.press(*"first try")
         await pilot.pause(0.8)
         await settle(pilot)
-        assert any("Not saved: database is locked" in n.message for n in app._notifications)
+        assert any("Not saved: database is locked" in n.message for n in notifications(app))
         assert "postmortem.summary" not in texts(demo_db)
         locked = False
         await screen.flush()
@@ -238,11 +244,12 @@ async def test_export_warns_about_what_is_still_flagged(demo_db, playbook, tmp_p
         screen.query_one("#pm-summary").focus()
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert not any("still flagged" in n.message for n in app._notifications)  # the demo is clean
+        assert not any("still flagged" in n.message for n in notifications(app))  # the demo is clean
         screen.query_one("#pm-went_poorly").focus()
-        await pilot.press(*"John deployed buggy code. ", "ctrl+s")
+        await type_text(pilot, "John deployed buggy code. ")
+        await pilot.press("ctrl+s")
         await settle(pilot)
-        warnings = [n for n in app._notifications if "still flagged" in n.message]
+        warnings = [n for n in notifications(app) if "still flagged" in n.message]
         assert warnings and "1 blaming sentence" in warnings[-1].message and warnings[-1].severity == "warning"
         incident_id = screen.incident_id
     target = tmp_path / f"postmortem-{incident_id}.md"
@@ -262,14 +269,17 @@ async def test_enter_walks_the_action_item_fields_and_saves_from_the_last(demo_d
         assert isinstance(editor, ActionItemEditor)
         assert "enter next field" in editor.query_one("#action-item-box").border_subtitle
         assert "ctrl+s save" in editor.query_one("#action-item-box").border_subtitle
-        await pilot.press(*"Page the payments on-call when checkout errors exceed 2%", "enter")
+        await type_text(pilot, "Page the payments on-call when checkout errors exceed 2%")
+        await pilot.press("enter")
         assert editor.focused.id == "ai-owner"
         await pilot.press(*"alex", "enter")
         assert editor.focused.id == "ai-due"
-        await pilot.press(*"2026-03-24", "enter")
+        await type_text(pilot, "2026-03-24")
+        await pilot.press("enter")
         assert editor.focused.id == "ai-status"
         assert query(demo_db, "SELECT * FROM action_items") == []  # nothing saved yet
-        await pilot.press(*"In progress", "enter")
+        await type_text(pilot, "In progress")
+        await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, PostmortemScreen)
         [row] = query(demo_db, "SELECT * FROM action_items")
@@ -290,11 +300,13 @@ async def test_ctrl_s_saves_the_action_item_from_any_field(demo_db, playbook):
     app = app_for(demo_db, playbook)
     async with app.run_test(size=SIZE) as pilot:
         await open_postmortem(pilot)
-        await pilot.press("ctrl+n", *"Add a rollback runbook for checkout-api", "enter", *"sam", "ctrl+s")
+        await pilot.press("ctrl+n")
+        await type_text(pilot, "Add a rollback runbook for checkout-api")
+        await pilot.press("enter", *"sam", "ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, PostmortemScreen)
         # ctrl+s saved the item: it did not also export the postmortem (the screen's ctrl+s).
-        assert not any("Postmortem written" in n.message for n in app._notifications)
+        assert not any("Postmortem written" in n.message for n in notifications(app))
     [row] = query(demo_db, "SELECT * FROM action_items")
     assert (row["action"], row["owner"], row["due"], row["status"]) == (
         "Add a rollback runbook for checkout-api",

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from fixed_clock import FIXED_NOW
-from pilot import open_war_room, query, settle
+from pilot import notifications, open_war_room, query, settle, type_text
 
 from warroom.core import metrics, rules
 from warroom.core.store import Store
@@ -90,7 +90,9 @@ def story_db(db_path):
 
 
 async def log_line(pilot, text: str) -> None:
-    await pilot.press("l", *text, "enter")
+    await pilot.press("l")
+    await type_text(pilot, text)
+    await pilot.press("enter")
     await settle(pilot)
 
 
@@ -264,7 +266,10 @@ async def test_add_remove_and_keep_temporary_fixes(story_db, playbook):
         await pilot.press("T")
         await settle(pilot)
         assert isinstance(app.screen, TempFixScreen)
-        await pilot.press(*"Bypass payment token cache", "enter", *"checkout-api config", "enter", *"INC-1234", "enter")
+        await type_text(pilot, "Bypass payment token cache")
+        await pilot.press("enter")
+        await type_text(pilot, "checkout-api config")
+        await pilot.press("enter", *"INC-1234", "enter")
         await settle(pilot)
         fixes = rows(story_db, "SELECT * FROM temp_fixes ORDER BY added_at")
         assert [(f["what"], f["where"], f["ticket"], f["added_by"]) for f in fixes] == [
@@ -279,7 +284,9 @@ async def test_add_remove_and_keep_temporary_fixes(story_db, playbook):
         assert "added 14:46 by dana" in line
 
         clock.at(17)
-        await pilot.press("T", *"Raise pool size to 200", "enter", "enter", "enter")
+        await pilot.press("T")
+        await type_text(pilot, "Raise pool size to 200")
+        await pilot.press("enter", "enter", "enter")
         await settle(pilot)
         assert pane.border_title == "Temporary fixes (2 in place)"
 
@@ -333,11 +340,13 @@ async def test_a_failed_temp_fix_write_brings_the_form_back_filled(story_db, pla
             raise sqlite3.OperationalError("database is locked")
 
         monkeypatch.setattr(screen.store, "add_temp_fix", locked)
-        await pilot.press("T", *"Bypass cache", "enter", *"api", "enter", *"T-9", "enter")
+        await pilot.press("T")
+        await type_text(pilot, "Bypass cache")
+        await pilot.press("enter", *"api", "enter", *"T-9", "enter")
         await settle(pilot)
         assert isinstance(app.screen, TempFixScreen)
         assert app.screen.value.what == "Bypass cache" and app.screen.value.ticket == "T-9"
-        assert any("locked" in n.message and n.severity == "error" for n in app._notifications)
+        assert any("locked" in n.message and n.severity == "error" for n in notifications(app))
         assert rows(story_db, "SELECT * FROM temp_fixes") == []
 
 
@@ -420,7 +429,8 @@ async def test_dismissed_flag_returns_when_its_condition_changes(deploy_db, play
         await pilot.press("enter")  # a reason is required
         await settle(pilot)
         assert isinstance(app.screen, DismissFlagScreen) and events(deploy_db, "flag") == []
-        await pilot.press(*"the deploy only touched docs", "enter")
+        await type_text(pilot, "the deploy only touched docs")
+        await pilot.press("enter")
         await settle(pilot)
         flag = events(deploy_db, "flag")[-1]
         data = json.loads(flag["data"])
@@ -505,7 +515,7 @@ async def test_leaving_a_speed_phase_asks_gently(story_db, playbook):
         await pilot.press("right_square_bracket")
         await settle(pilot)
         assert incident_row(story_db, STORY_ID)["phase"] == "assess"
-        asked = [n for n in app._notifications if n.title == "Not yet"]
+        asked = [n for n in notifications(app) if n.title == "Not yet"]
         assert len(asked) == 1 and asked[0].severity == "warning" and "you may skip" in asked[0].message
 
 
@@ -519,7 +529,7 @@ async def test_leaving_fix_warns_firmly(demo_db, playbook):
         await pilot.press("right_square_bracket")
         await settle(pilot)
         assert screen.state.incident.phase == "fix"
-        firm = [n for n in app._notifications if n.title == "Not yet" and "Fix is not finished" in n.message]
+        firm = [n for n in notifications(app) if n.title == "Not yet" and "Fix is not finished" in n.message]
         assert len(firm) == 1 and firm[0].severity == "error"
         assert "1 temporary fix still in place" in firm[0].message and ".." not in firm[0].message
         await pilot.press("right_square_bracket")  # the same key again: on purpose

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from fixed_clock import FIXED_NOW
-from pilot import app_for, open_war_room, query, settle
+from pilot import app_for, notifications, open_war_room, query, settle, type_text
 from textual.widgets import Input
 
 from warroom.core import db
@@ -46,7 +46,7 @@ def incident_row(path) -> sqlite3.Row:
 
 async def log_line(pilot, text: str) -> None:
     await pilot.press("l")
-    await pilot.press(*text)
+    await type_text(pilot, text)
     await pilot.press("enter")
     await settle(pilot)
 
@@ -108,7 +108,7 @@ async def test_empty_entry_is_refused(demo_db, playbook):
         await settle(pilot)
         assert len(events(demo_db)) == before
         assert screen.query_one(EntryLine).is_open
-        assert any("empty" in n.message for n in app._notifications)
+        assert any("empty" in n.message for n in notifications(app))
 
 
 async def test_failed_write_keeps_the_text(demo_db, playbook, monkeypatch):
@@ -125,7 +125,7 @@ async def test_failed_write_keeps_the_text(demo_db, playbook, monkeypatch):
         entry = screen.query_one(EntryLine)
         assert entry.is_open and entry.input.value == "a: page the DBA"
         assert len(events(demo_db)) == before
-        assert any("locked" in n.message and n.severity == "error" for n in app._notifications)
+        assert any("locked" in n.message and n.severity == "error" for n in notifications(app))
 
 
 async def test_bad_time_keeps_the_text(demo_db, playbook):
@@ -148,13 +148,17 @@ async def test_amend_strike_pin_the_selected_event(demo_db, playbook):
 
         await pilot.press("e")
         assert screen.query_one(EntryLine).input.value == target.text
-        await pilot.press("ctrl+u", *"TLS handshake timeouts, new client only", "enter")
+        await pilot.press("ctrl+u")
+        await type_text(pilot, "TLS handshake timeouts, new client only")
+        await pilot.press("enter")
         await settle(pilot)
         amend = events(demo_db, "amend")[-1]
         assert (amend["ref"], amend["text"]) == (target.id, "TLS handshake timeouts, new client only")
         assert timeline.selected_event.amended_text == "TLS handshake timeouts, new client only"
 
-        await pilot.press("x", *"wrong incident", "enter")
+        await pilot.press("x")
+        await type_text(pilot, "wrong incident")
+        await pilot.press("enter")
         await settle(pilot)
         strike = events(demo_db, "strike")[-1]
         assert (strike["ref"], strike["text"]) == (target.id, "wrong incident")
@@ -199,7 +203,7 @@ async def test_change_severity(demo_db, playbook):
         assert '"old": 2' in change["data"] and '"new": 1' in change["data"]
         assert screen.state.incident.severity == 1
         assert screen.query_one("#hdr-sev").has_class("sev-1")
-        assert any("SEV-2 → SEV-1" in n.message for n in app._notifications)
+        assert any("SEV-2 → SEV-1" in n.message for n in notifications(app))
         # SEV-1 updates every 15 minutes: the next one moves from 15:16 up to 14:55 + 15m.
         assert incident_row(demo_db)["next_update_at"] == "2026-03-10T15:10:00.000Z"
         await pilot.press("s", "3", "enter")  # lowering keeps the earlier deadline
@@ -244,7 +248,8 @@ async def test_checklist_tick_with_answer_and_toggle(demo_db, playbook):
         screen = await open_war_room(pilot)
         await pilot.press("c", "enter")
         await settle(pilot)
-        await pilot.press(*"reproduced in staging", "enter")
+        await type_text(pilot, "reproduced in staging")
+        await pilot.press("enter")
         await settle(pilot)
         tick = events(demo_db, "checklist")[-1]
         assert '"item": "reproduce"' in tick["data"] and '"answer": "reproduced in staging"' in tick["data"]
@@ -263,7 +268,8 @@ async def test_handoff_autosaves_and_is_restored(demo_db, playbook):
     app = app_for(demo_db, playbook)
     async with app.run_test(size=SIZE) as pilot:
         await open_war_room(pilot)
-        await pilot.press("h", "f7", "delete", *"Next IC: watch the gateway")  # over the template
+        await pilot.press("h", "f7", "delete")
+        await type_text(pilot, "Next IC: watch the gateway")  # over the template
         # Saved by itself shortly after typing stops (no quit, no key): the debounce, then the write.
         assert await wait_for(pilot, lambda: texts(demo_db).get("handoff") == "Next IC: watch the gateway")
 
@@ -277,7 +283,9 @@ async def test_handoff_typed_just_before_quit_is_saved(demo_db, playbook):
     app = app_for(demo_db, playbook)
     async with app.run_test(size=SIZE) as pilot:
         await open_war_room(pilot)
-        await pilot.press("h", "f7", "delete", *"half a thought", "ctrl+q")
+        await pilot.press("h", "f7", "delete")
+        await type_text(pilot, "half a thought")
+        await pilot.press("ctrl+q")
         await settle(pilot)
     assert texts(demo_db)["handoff"] == "half a thought"
 
@@ -613,7 +621,7 @@ async def test_markup_in_incident_text_never_breaks_a_toast_or_a_hint(demo_db, p
         await settle(pilot)
         await pilot.press("2", *"[/b]sam", "enter")
         await settle(pilot)
-        assert any("[/]" in n.message for n in app._notifications)
+        assert any("[/]" in n.message for n in notifications(app))
     assert events(demo_db, "action")[-1]["text"] == "restart [/x] pods [red]now"
     assert events(demo_db, "role")[-1]["text"] == "comms: [/b]sam"
 
@@ -664,7 +672,9 @@ async def test_retrying_a_write_that_landed_does_not_duplicate(demo_db, playbook
             return await real_append(*args, **kwargs)
 
         store.append = lost_ack
-        await pilot.press("l", *"rollback done", "enter")
+        await pilot.press("l")
+        await type_text(pilot, "rollback done")
+        await pilot.press("enter")
         await settle(pilot)
         assert screen.query_one(EntryLine).input.value == "rollback done"  # kept for a retry
         await pilot.press("enter")
@@ -805,7 +815,8 @@ async def test_search_on_a_long_timeline_waits_for_every_key(demo_db, playbook, 
         timeline = await timeline_on_its_tail(pilot)
         screen = app.screen
         assert None in timeline.keys
-        await pilot.press("slash", *"step returns")  # a triage answer among the oldest rows
+        await pilot.press("slash")
+        await type_text(pilot, "step returns")  # a triage answer among the oldest rows
         assert None in timeline.keys
         asyncio.get_running_loop().call_later(0.3, gate.set)  # the keys arrive while searching
         await pilot.press("enter")
@@ -896,7 +907,9 @@ async def test_enter_on_a_timeline_row_shows_the_event_in_full(demo_db, playbook
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_war_room(pilot)
         await log_line(pilot, "a: " + "rolling back checkout-api pod by pod " * 2)
-        await pilot.press("x", *"wrong pods", "enter")  # struck, with a reason
+        await pilot.press("x")
+        await type_text(pilot, "wrong pods")
+        await pilot.press("enter")  # struck, with a reason
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
@@ -921,7 +934,7 @@ async def test_a_failing_search_is_a_message_and_keeps_the_words(demo_db, playbo
         await settle(pilot)
         entry = screen.query_one(EntryLine)
         assert entry.is_open and entry.input.value == "gateway"
-        assert any("search failed" in n.message and n.severity == "error" for n in app._notifications)
+        assert any("search failed" in n.message and n.severity == "error" for n in notifications(app))
 
 
 async def test_narrow_header_keeps_the_overdue_countdown_whole_on_a_long_incident(demo_db, playbook):
