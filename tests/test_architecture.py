@@ -112,26 +112,32 @@ def test_relative_imports_are_resolved(tmp_path, monkeypatch):
 TESTS = Path(__file__).resolve().parent
 
 
-def test_every_pilot_or_snapshot_module_is_marked_tui():
-    """`pytest -m "not slow and not tui"` is the inner loop: a module that runs the app headless
-    (Pilot's run_test, snapshots' snap_compare) says so with `pytestmark = pytest.mark.tui`."""
+def test_every_pilot_or_snapshot_test_is_marked_tui():
+    """`pytest -m "not slow and not tui"` is the inner loop: a test that runs the app headless
+    (Pilot's run_test, snapshots' snap_compare) says so, with `pytestmark = pytest.mark.tui` in
+    its module or `@pytest.mark.tui` on itself."""
     unmarked, apps = [], 0
     for path in sorted(TESTS.glob("test_*.py")):
         tree = ast.parse(path.read_text("utf-8"))
-        runs_the_app = any(
-            (isinstance(node, ast.Attribute) and node.attr == "run_test")
-            or (isinstance(node, ast.arg) and node.arg == "snap_compare")
-            for node in ast.walk(tree)
-        )
-        apps += runs_the_app
-        if runs_the_app and not any(
+        module_marked = any(
             isinstance(node, ast.Assign)
             and any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in node.targets)
             and "mark.tui" in ast.unparse(node.value)
             for node in tree.body
-        ):
-            unmarked.append(path.name)
-    assert apps >= 10  # the scan finds the Pilot and snapshot modules
+        )
+        for test in tree.body:
+            if not isinstance(test, ast.FunctionDef | ast.AsyncFunctionDef) or not test.name.startswith("test"):
+                continue
+            runs_the_app = any(
+                (isinstance(node, ast.Attribute) and node.attr == "run_test")
+                or (isinstance(node, ast.arg) and node.arg == "snap_compare")
+                for node in ast.walk(test)
+            )
+            apps += runs_the_app
+            marked = module_marked or any("mark.tui" in ast.unparse(d) for d in test.decorator_list)
+            if runs_the_app and not marked:
+                unmarked.append(f"{path.name}::{test.name}")
+    assert apps >= 100  # the scan finds the Pilot and snapshot tests
     assert unmarked == []
 
 
