@@ -221,6 +221,7 @@ def _run_all(commands, env):
     return [out.decode().strip() for (out, _), _ in results]
 
 
+@pytest.mark.slow
 def test_six_declares_create_one_file_at_once(tmp_path, db_path):
     env = isolated_env(tmp_path / "home", db_path)
     ids = _run_all([("declare", f"Outage {n}") for n in range(6)], env)
@@ -232,6 +233,7 @@ def test_six_declares_create_one_file_at_once(tmp_path, db_path):
         conn.close()
 
 
+@pytest.mark.slow
 def test_loggers_migrate_an_old_file_once(tmp_path):
     from test_bad_files import _first_schema_file
 
