@@ -294,12 +294,12 @@ def _first_schema_file(path: Path) -> tuple[str, list[str]]:
 
 
 def _all_rows(path: Path) -> dict[str, list]:
+    """Every row of the tables the file has (schema 4 turned the side tables into events)."""
     conn = sqlite3.connect(path)
     try:
-        return {
-            table: conn.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
-            for table in ("incidents", "events", "temp_fixes", "action_items", "texts")
-        }
+        tables = [t for (t,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        wanted = [t for t in ("incidents", "events", "temp_fixes", "action_items", "texts") if t in tables]
+        return {table: conn.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall() for table in wanted}
     finally:
         conn.close()
 
@@ -317,13 +317,16 @@ async def test_older_file_migrates_and_keeps_every_row(tmp_path):
     finally:
         await store.close()
     assert [e.id for e in found] == [ids[1]]
-    assert [e.id for e in state.events] == ids
+    # The timeline: every old event, and the old temporary fix, now told by an event of its own.
+    assert [e.id for e in state.events] == [*ids, "legacy-fix-fix1"]
     assert state.handoff_draft == "old draft" and [f.what for f in fixes] == ["pinned v2.3.3"]
     after = _all_rows(path)
-    assert after["events"][: len(before["events"])] == before["events"]
+    # Every old event keeps its columns (schema 4 adds hlc, host, origin, pos after them).
+    assert [row[: len(before["events"][0])] for row in after["events"][: len(before["events"])]] == before["events"]
     assert after["events"][-1][1] == new.id
-    for table in ("incidents", "temp_fixes", "action_items", "texts"):
-        assert after[table] == before[table]
+    assert after["incidents"] == before["incidents"]
+    # The side tables' rows live on as events: the draft, the fix, the action item.
+    assert [a.action for a in state.action_items] == ["add a canary"]
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION
     conn.close()
@@ -336,7 +339,7 @@ def test_older_file_through_the_cli(tmp_path, env):
     assert logged.code == 0, logged.err
     listed = run_cli("--db", str(path), "list", env=env)
     assert incident in listed.out
-    events = [r[1] for r in _all_rows(path)["events"]]
+    events = [r[1] for r in _all_rows(path)["events"] if not r[1].startswith("legacy-")]  # side tables' rows
     assert events == [*ids, logged.out.strip()]
 
 
@@ -507,18 +510,20 @@ async def test_failing_write_simulated(tmp_path, monkeypatch):
     incident = await _make_warroom_db(path, events=1)
     store = await Store.open(path)
     try:
-        conn = store._conn
+        real = store._conn
 
-        def failing(real):
-            async def call(sql, *args, **kwargs):
+        class FullDisk:
+            """The store's connection, except that every write finds the disk full."""
+
+            def execute(self, sql, *args, **kwargs):
                 if sql.lstrip().upper().startswith(("INSERT", "UPDATE")):
                     raise sqlite3.OperationalError("database or disk is full")
-                return await real(sql, *args, **kwargs)
+                return real.execute(sql, *args, **kwargs)
 
-            return call
+            def __getattr__(self, name):
+                return getattr(real, name)
 
-        for name in ("execute", "execute_fetchall"):
-            monkeypatch.setattr(conn, name, failing(getattr(conn, name)))
+        monkeypatch.setattr(store, "_conn", FullDisk())
         for write in (
             lambda: store.append(incident, "note", "lost?", "dana"),
             lambda: store.save_text(incident, "handoff", "draft?"),
@@ -527,8 +532,7 @@ async def test_failing_write_simulated(tmp_path, monkeypatch):
             with pytest.raises(DatabaseError) as info:
                 await write()
             assert str(path) in str(info.value) and "full" in str(info.value)
-        for name in ("execute", "execute_fetchall"):
-            monkeypatch.delattr(conn, name)
+        monkeypatch.setattr(store, "_conn", real)  # the disk has room again
         event = await store.append(incident, "note", "retried", "dana")
         assert (await store.events_by_seq([event.seq]))[0].text == "retried"
         assert (await store.load_state(incident)).incident.severity == 1

@@ -154,6 +154,24 @@ MIGRATIONS: list[str] = [
             CAST(round((julianday(created_at) - 2440587.5) * 86400000) AS INTEGER) * 1000,
             CAST(round((julianday(created_at) - 2440587.5) * 86400000) AS INTEGER) * 1000
         FROM action_items;
+    INSERT INTO events (id, incident_id, ts, recorded_at, kind, text, author, data, hlc, pos)
+        SELECT 'legacy-fix-' || f.id, f.incident_id, f.added_at, f.added_at, 'tempfix',
+            'Temporary fix added: ' || f.what, f.added_by,
+            json_object('fix', f.id, 'action', 'added', 'what', f.what, 'where', f."where", 'ticket', f.ticket),
+            CAST(round((julianday(f.added_at) - 2440587.5) * 86400000) AS INTEGER) * 1000,
+            CAST(round((julianday(f.added_at) - 2440587.5) * 86400000) AS INTEGER) * 1000
+        FROM temp_fixes f WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.kind = 'tempfix'
+            AND json_extract(e.data, '$.fix') = f.id AND json_extract(e.data, '$.action') = 'added');
+    INSERT INTO events (id, incident_id, ts, recorded_at, kind, text, author, data, hlc, pos)
+        SELECT 'legacy-fix-closed-' || f.id, f.incident_id, f.removed_at, f.removed_at, 'tempfix',
+            'Temporary fix ' || CASE WHEN f.permanent THEN 'made permanent' ELSE 'removed' END || ': ' || f.what,
+            f.added_by,
+            json_object('fix', f.id, 'action', CASE WHEN f.permanent THEN 'permanent' ELSE 'removed' END),
+            CAST(round((julianday(f.removed_at) - 2440587.5) * 86400000) AS INTEGER) * 1000,
+            CAST(round((julianday(f.removed_at) - 2440587.5) * 86400000) AS INTEGER) * 1000
+        FROM temp_fixes f WHERE f.removed_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM events e
+            WHERE e.kind = 'tempfix' AND json_extract(e.data, '$.fix') = f.id
+            AND json_extract(e.data, '$.action') IN ('removed', 'permanent'));
     DROP TABLE texts;
     DROP TABLE action_items;
     DROP TABLE temp_fixes;

@@ -123,7 +123,13 @@ class Store:
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warroom-store")
 
         def connect() -> sqlite3.Connection:
-            return db.open_db(path, create)  # checks, migrations; the connection lives on this thread
+            conn = db.open_db(path, create)  # checks, migrations; the connection lives on this thread
+            if not conn.execute("PRAGMA query_only").fetchone()[0]:
+                try:  # a writable file knows its host before anything is shown
+                    sql.host_id(conn)
+                except sqlite3.OperationalError:  # opened read-only (a private copy of an old file)
+                    pass
+            return conn
 
         try:
             conn = await asyncio.get_running_loop().run_in_executor(executor, connect)
@@ -651,7 +657,7 @@ class Store:
         story = [e for e in events if e.kind not in HIDDEN_KINDS]
         drafts = _draft_events(conn, incident_id)
         state = fold(row, [*events, *drafts], timeline=story, event_count=count, truncated=truncated)
-        state.host = self._host_of(conn)
+        state.host = self._host or sql.meta(conn, "host") or ""  # read-only: never made here
         return state
 
     async def load_state(self, incident_id: str) -> IncidentState:
