@@ -262,7 +262,7 @@ class StandinReplica:
         return row
 
     @classmethod
-    def unpushed(cls, conn, limit: int = 500) -> list[dict]:
+    def unpushed(cls, conn, limit: int = 500, server: str = "") -> list[dict]:
         import json
 
         cls._tables(conn)
@@ -270,13 +270,13 @@ class StandinReplica:
         return [json.loads(r[0]) for r in rows]
 
     @classmethod
-    def mark_pushed(cls, conn, rows: list[dict]) -> None:
+    def mark_pushed(cls, conn, rows: list[dict], server: str = "") -> None:
         conn.execute("BEGIN IMMEDIATE")
         conn.executemany("UPDATE standin_rows SET pushed = 1 WHERE id = ?", [(r["id"],) for r in rows])
         conn.execute("COMMIT")
 
     @classmethod
-    def pending_count(cls, conn) -> int:
+    def pending_count(cls, conn, server: str = "") -> int:
         cls._tables(conn)
         return conn.execute("SELECT count(*) FROM standin_rows WHERE mine AND NOT pushed").fetchone()[0]
 
@@ -367,16 +367,16 @@ class StoreReplica:
         return cls._r().host_id(conn)
 
     @classmethod
-    def unpushed(cls, conn, limit: int = 500):
-        return cls._r().unpushed(conn, limit)
+    def unpushed(cls, conn, limit: int = 500, server: str = ""):
+        return cls._r().unpushed(conn, limit, server)
 
     @classmethod
-    def mark_pushed(cls, conn, rows):
-        return cls._r().mark_pushed(conn, rows)
+    def mark_pushed(cls, conn, rows, server: str = ""):
+        return cls._r().mark_pushed(conn, rows, server)
 
     @classmethod
-    def pending_count(cls, conn):
-        return cls._r().pending_count(conn)
+    def pending_count(cls, conn, server: str = ""):
+        return cls._r().pending_count(conn, server)
 
     @classmethod
     def pull_cursor(cls, conn, server):

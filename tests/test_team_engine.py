@@ -222,7 +222,7 @@ def ack_lost(base: type) -> type:
 
     class AckLost(base):
         @classmethod
-        def mark_pushed(cls, conn, rows):
+        def mark_pushed(cls, conn, rows, server=""):
             raise RuntimeError("power cut before the ack was written")
 
     return AckLost

@@ -3,8 +3,10 @@
 Events are immutable and carry writer-made ids, so merging files is a union. Each function
 takes an open connection (`warroom.core.db.open_db`) and keeps its transaction short: sync
 never holds the file while a key press waits. The cursors live in the `meta` table:
-`pushed` is the highest local seq the server acknowledged (local seqs are commit order:
-SQLite has one writer at a time), `pulled:<server>` the last server sequence applied.
+`pushed:<server>` is the highest local seq that server acknowledged (local seqs are commit
+order: SQLite has one writer at a time), `pulled:<server>` the last server sequence applied;
+<server> is a digest of the server's own id, so a team that moves to a new database gets
+everything again, and no address or password is ever kept in the file.
 """
 
 from __future__ import annotations
@@ -23,21 +25,28 @@ def host_id(conn: sqlite3.Connection) -> str:
     return sql.host_id(conn)
 
 
-def _pushed(conn: sqlite3.Connection) -> int:
-    return int(sql.meta(conn, "pushed") or 0)
+def _pushed_key(conn: sqlite3.Connection, server: str) -> str:
+    """The ack's key for `server` ("": the server this file last synced with)."""
+    server = server or sql.meta(conn, "team_server") or ""
+    return "pushed:" + hashlib.sha256(server.encode()).hexdigest()[:16]
 
 
-def unpushed(conn: sqlite3.Connection, limit: int = 500) -> list[dict[str, Any]]:
-    """Wire rows written on this file and not yet acknowledged, oldest first."""
-    return [sql.wire_row(tuple(r)) for r in conn.execute(_UNPUSHED, (_pushed(conn), limit))]
+def _pushed(conn: sqlite3.Connection, server: str = "") -> int:
+    return int(sql.meta(conn, _pushed_key(conn, server)) or 0)
 
 
-def pending_count(conn: sqlite3.Connection) -> int:
-    row = conn.execute("SELECT count(*) FROM events WHERE seq > ? AND origin = 0", (_pushed(conn),)).fetchone()
+def unpushed(conn: sqlite3.Connection, limit: int = 500, server: str = "") -> list[dict[str, Any]]:
+    """Wire rows written on this file and not yet acknowledged by `server`, oldest first."""
+    return [sql.wire_row(tuple(r)) for r in conn.execute(_UNPUSHED, (_pushed(conn, server), limit))]
+
+
+def pending_count(conn: sqlite3.Connection, server: str = "") -> int:
+    since = _pushed(conn, server)
+    row = conn.execute("SELECT count(*) FROM events WHERE seq > ? AND origin = 0", (since,)).fetchone()
     return int(row[0])
 
 
-def mark_pushed(conn: sqlite3.Connection, rows: Iterable[Mapping[str, Any]]) -> None:
+def mark_pushed(conn: sqlite3.Connection, rows: Iterable[Mapping[str, Any]], server: str = "") -> None:
     """Record the server's acknowledgement of `rows` (call only after its COMMIT returned).
 
     A lost acknowledgement only means the rows are sent again, which the server ignores."""
@@ -50,8 +59,10 @@ def mark_pushed(conn: sqlite3.Connection, rows: Iterable[Mapping[str, Any]]) -> 
             chunk = ids[start : start + 900]
             found = conn.execute(f"SELECT max(seq) FROM events WHERE id IN ({','.join('?' * len(chunk))})", chunk)
             top = max(top, found.fetchone()[0] or 0)
-        if top > _pushed(conn):
-            sql.set_meta(conn, "pushed", str(top))
+        if server:
+            sql.set_meta(conn, "team_server", server)
+        if top > _pushed(conn, server):
+            sql.set_meta(conn, _pushed_key(conn, server), str(top))
 
 
 def _cursor_key(server: str) -> str:

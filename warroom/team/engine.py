@@ -231,7 +231,7 @@ class SyncEngine:
         result = RoundResult()
         last_first: str | None = None
         while True:
-            rows = await self.local.run("unpushed", self.push_batch)
+            rows = await self.local.run("unpushed", self.push_batch, info.server_id)
             if not rows:
                 break
             if rows[0]["id"] == last_first:
@@ -240,7 +240,7 @@ class SyncEngine:
             last_first = rows[0]["id"]
             prepared = await self.local.compute(srv.payload, rows)
             result.pushed += await srv.push(conn, rows, self.url, prepared)
-            await self.local.run("mark_pushed", rows)  # only now: a lost ack is a harmless re-push
+            await self.local.run("mark_pushed", rows, info.server_id)  # only now: a lost ack is a harmless re-push
             result.sent += len(rows)
             self._set(pending=max(0, self.status.pending - len(rows)))
         # Pull: the next batch is fetched while this one is applied (the worker thread parses
