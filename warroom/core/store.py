@@ -44,6 +44,10 @@ _BULK_LIST = ",".join(f"'{k}'" for k in BULK_KINDS)
 # the incident's index it read every event of a 100,000-event incident (8 ms, not 0.02 ms).
 EVENTS_AFTER_SQL = f"SELECT {_COLS} FROM events WHERE seq > ? AND +incident_id = ? ORDER BY seq"
 _TIMELINE = f"incident_id = ? AND kind NOT IN ({_HIDDEN_LIST})"
+# One page of the whole timeline after (pos, id). The row value lets the (incident_id, pos, id)
+# index start at the last row; spelled `pos > ? OR (pos = ? AND id > ?)` each page scanned the
+# index from the incident's start (export at 100,000 events: 2.6 s of SQL, not 1.0 s).
+TIMELINE_PAGE_SQL = f"SELECT {_COLS}, pos FROM events WHERE {_TIMELINE} AND (pos, id) > (?, ?) ORDER BY pos, id LIMIT ?"
 # What the state folds besides drafts (read apart: only their standing revisions' text).
 _NOT_MARKED = f"incident_id = ? AND kind NOT IN ({_MARKER_LIST}, 'draft')"
 
@@ -77,10 +81,10 @@ def _incident_row(conn: sqlite3.Connection, incident_id: str) -> dict[str, Any] 
     return d
 
 
-def _mark(conn: sqlite3.Connection, events: list[Event]) -> None:
-    """Apply amend/strike/pin markers to the events they point at (latest wins)."""
-    by_id = {e.id: e for e in events}
-    ids = list(by_id)
+def _marks(conn: sqlite3.Connection, ids: list[str]) -> dict[str, list[Any]]:
+    """The amend/strike/pin markers on these events, folded (latest wins):
+    {id: [amended_text, struck, pinned]} for the marked ones only."""
+    found: dict[str, list[Any]] = {}
     for start in range(0, len(ids), 900):  # SQLite's default variable limit is 999
         chunk = ids[start : start + 900]
         rows = conn.execute(
@@ -89,13 +93,26 @@ def _mark(conn: sqlite3.Connection, events: list[Event]) -> None:
             chunk,
         ).fetchall()
         for ref, kind, text in rows:
-            target = by_id[ref]
+            mark = found.setdefault(ref, [None, False, False])
             if kind == "amend":
-                target.amended_text = text
+                mark[0] = text
             elif kind == "strike":
-                target.struck = True
+                mark[1] = True
             else:
-                target.pinned = kind == "pin"
+                mark[2] = kind == "pin"
+    return found
+
+
+def _mark(conn: sqlite3.Connection, events: list[Event]) -> None:
+    """Apply amend/strike/pin markers to the events they point at (latest wins)."""
+    by_id = {e.id: e for e in events}
+    for ref, (amended, struck, pinned) in _marks(conn, list(by_id)).items():
+        target = by_id[ref]
+        if amended is not None:
+            target.amended_text = amended
+        if struck:
+            target.struck = True
+        target.pinned = pinned
 
 
 def _events(conn: sqlite3.Connection, query: str, params: Iterable[Any] = ()) -> list[Event]:
@@ -615,23 +632,31 @@ class Store:
 
     async def iter_events(self, incident_id: str, batch: int = 2_000) -> AsyncIterator[list[Event]]:
         """The whole timeline, marked, in batches (keyset paging: constant cost per batch)."""
+        async for rows, marks in self.iter_event_rows(incident_id, batch):
+            events = [event_from_row(r) for r in rows]
+            for event in events:
+                if (mark := marks.get(event.id)) is not None:
+                    event.amended_text, event.struck, event.pinned = mark
+            yield events
+
+    async def iter_event_rows(
+        self, incident_id: str, batch: int = 2_000
+    ) -> AsyncIterator[tuple[list[tuple], dict[str, list[Any]]]]:
+        """The timeline as stored rows (EVENT_COLUMNS), a batch and its markers per hop to the
+        store's thread ({id: [amended_text, struck, pinned]}, see `_marks`): what the JSON export
+        writes without building 100,000 pydantic models."""
         after: tuple[int, str] = (-1, "")
 
-        def page(conn: sqlite3.Connection, last: tuple[int, str]) -> tuple[list[Event], tuple[int, str]]:
-            rows = conn.execute(
-                f"SELECT {_COLS}, pos FROM events WHERE {_TIMELINE} AND (pos > ? OR (pos = ? AND id > ?))"
-                " ORDER BY pos, id LIMIT ?",
-                (incident_id, last[0], last[0], last[1], batch),
-            ).fetchall()
-            events = [event_from_row(r[:-1]) for r in rows]
-            _mark(conn, events)
-            return events, ((rows[-1][-1], rows[-1][1]) if rows else last)
+        def page(conn: sqlite3.Connection, last: tuple[int, str]) -> tuple[list[tuple], dict[str, list[Any]]]:
+            rows = conn.execute(TIMELINE_PAGE_SQL, (incident_id, last[0], last[1], batch)).fetchall()
+            return rows, _marks(conn, [r[1] for r in rows])
 
         while True:
-            events, after = await self._run(page, after)
-            if not events:
+            rows, marks = await self._run(page, after)
+            if not rows:
                 return
-            yield events
+            after = (rows[-1][-1], rows[-1][1])
+            yield [r[:-1] for r in rows], marks
 
     # ----- the whole state --------------------------------------------------------------
 
