@@ -397,7 +397,7 @@ def test_one_list_of_user_kinds():
     from warroom.core import kinds, models
     from warroom.core.entry import KIND_PREFIXES
 
-    assert cli.USER_KINDS is models.USER_KINDS is kinds.USER_KINDS
+    assert cli.USER_KINDS == models.USER_KINDS and models.USER_KINDS is kinds.USER_KINDS
     (log,) = [a for a in cli._parser()._subparsers._group_actions[0].choices["log"]._actions if a.dest == "kind"]
     assert tuple(log.choices) == kinds.USER_KINDS
     assert set(KIND_PREFIXES.values()) == set(kinds.USER_KINDS)

@@ -14,7 +14,10 @@ from pathlib import Path
 
 from warroom import __version__
 from warroom.core.errors import WarroomError
-from warroom.core.kinds import USER_KINDS  # not warroom.core.models: pydantic would slow every `warroom log`
+
+# What `warroom log --kind` accepts: warroom.core.kinds.USER_KINDS as plain strings (a test
+# keeps them equal). Importing kinds builds its Enum and TypedDicts: ~5-20 ms of every log.
+USER_KINDS: tuple[str, ...] = ("note", "action", "decision", "change", "alert", "comms", "hypothesis")
 
 DOCUMENT_KINDS = ("status", "internal", "external", "handoff", "postmortem", "timeline")
 SHOWN_INCIDENT_HELP = "incident id or its unique end (default: the latest open one, else the last resolved)"
@@ -123,7 +126,7 @@ SUBCOMMANDS = {
     "stats": _add_stats,
     "sync": _add_sync,
 }
-_GLOBAL_WITH_VALUE = ("--db", "--playbook")
+_GLOBAL_WITH_VALUE = ("--db", "--playbook", "--server")
 
 
 def _chosen(argv: list[str]) -> str | None:
@@ -152,6 +155,9 @@ def _parser(only: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"warroom {__version__}")
     parser.add_argument("--db", type=Path, help="the SQLite file (default: $WARROOM_DB or the user data folder)")
     parser.add_argument("--playbook", type=Path, help="a team playbook TOML replacing the shipped one")
+    parser.add_argument(
+        "--server", metavar="URL", dest="team_server", help="the team's PostgreSQL: the war room syncs with it"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, add in SUBCOMMANDS.items():
         if only is None or name == only:
@@ -556,7 +562,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 def cmd_sync(args: argparse.Namespace) -> int:
     from warroom.team.command import sync  # lazily: psycopg only for this command
 
-    return sync(_db_path(args), args.server, args.once)
+    return sync(_db_path(args), args.server or getattr(args, "team_server", None), args.once)
 
 
 def _refuse_database_as_output(output: Path, database: Path) -> None:
@@ -589,13 +595,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _run_tui(path, pb)
 
 
-def _run_tui(path: Path, pb) -> int:
+def _run_tui(path: Path, pb, server: str | None = None) -> int:
     from warroom.core import db
 
     db.prepare(path, create=True)  # refuse a bad file before the screen takes over
     from warroom.tui.app import run
 
-    return run(path, pb)
+    return run(path, pb, server)
 
 
 def _inert(exc: BaseException) -> str:
@@ -662,7 +668,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     try:
         if args.command is None:
-            return _run_tui(_db_path(args), _playbook(args))
+            return _run_tui(_db_path(args), _playbook(args), args.team_server)
         if args.command in (
             "list",
             "doc",

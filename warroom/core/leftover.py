@@ -24,9 +24,7 @@ Stdlib only: `warroom log` goes through here.
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
-import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -144,6 +142,8 @@ def _stamp(paths: list[Path]) -> list[tuple[int, int, int]]:
 
 def _copy_private(source: Path, target: Path) -> None:
     """Copy bytes into a new file, 0600; never over an existing one."""
+    import shutil  # here and below: only after a crash; `warroom log` should not pay its import
+
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
         shutil.copyfileobj(src, out, 1 << 20)
@@ -182,6 +182,8 @@ class Replayed:
             return False
 
     def discard(self) -> None:
+        import shutil
+
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -194,6 +196,9 @@ def replay_on_copy(
     words; the whole refusal for the file itself). Raises DatabaseError naming both
     files when the journal does not fit the file; both are left exactly as they were.
     """
+    import shutil
+    import tempfile
+
     real = real_path(path)
     stamps = _stamp([real, *journals])
     folder = Path(tempfile.mkdtemp(prefix="warroom-check-"))  # 0700

@@ -1,0 +1,42 @@
+"""`warroom log` runs in deploy scripts and alert hooks: it must not pay for modules only
+other commands use (measured in benchmarks/, never timed here)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from warroom import cli
+from warroom.core import kinds
+
+_PROBE = """
+import sys
+from warroom.cli import main
+code = main(sys.argv[1:])
+print('MODULES=' + ','.join(sorted(sys.modules)), file=sys.stderr)
+raise SystemExit(code)
+"""
+
+
+def test_log_kinds_are_the_user_kinds():
+    assert cli.USER_KINDS == kinds.USER_KINDS
+    assert all(type(k) is str for k in cli.USER_KINDS)
+
+
+def test_log_path_skips_the_kinds_enum_and_the_copy_helpers(tmp_path):
+    db = tmp_path / "w.db"
+    env = {"WARROOM_AUTHOR": "dana", "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+
+    def run(*args: str) -> set[str]:
+        proc = subprocess.run(
+            [sys.executable, "-c", _PROBE, "--db", str(db), *args], capture_output=True, env=env, text=True, timeout=60
+        )
+        assert proc.returncode == 0, proc.stderr
+        (line,) = [x for x in proc.stderr.splitlines() if x.startswith("MODULES=")]
+        return set(line[len("MODULES=") :].split(","))
+
+    run("declare", "Checkout down")
+    loaded = run("log", "--kind", "decision", "roll back")
+    assert "warroom.core.sql" in loaded  # the probe sees the write path
+    # kinds builds an Enum and TypedDicts; tempfile is for a crash's leftovers only (argparse loads shutil)
+    assert not loaded & {"warroom.core.kinds", "tempfile"}, sorted(loaded)
