@@ -109,6 +109,7 @@ def apply_pulled(conn: sqlite3.Connection, server: str, rows: list[Mapping[str, 
     new = 0
     ordered = sorted(rows, key=lambda r: r["kind"] != "declared")  # an incident's row before its events
     with sql.transaction(conn):
+        after = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
         known: set[str] = set()
         for row in ordered:
             incident = row["incident_id"]
@@ -119,7 +120,9 @@ def apply_pulled(conn: sqlite3.Connection, server: str, rows: list[Mapping[str, 
                 ):
                     sql.insert_incident(conn, _incident_fields(row))
                 known.add(incident)
-            new += sql.insert_pulled(conn, row)
+            new += sql.insert_pulled(conn, row, index=False)
+        if new:
+            sql.index_pulled(conn, after)  # the whole batch at once (the trigger skips pulled rows)
         if cursor > pull_cursor(conn, server):
             sql.set_meta(conn, _cursor_key(server), str(cursor))
     return new

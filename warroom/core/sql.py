@@ -158,9 +158,11 @@ def insert_incident(conn: sqlite3.Connection, fields: Mapping[str, Any]) -> None
     conn.execute(db.INSERT_INCIDENT, dict(fields))
 
 
-def insert_pulled(conn: sqlite3.Connection, row: Mapping[str, Any], origin: int = 1) -> bool:
+def insert_pulled(conn: sqlite3.Connection, row: Mapping[str, Any], origin: int = 1, index: bool = True) -> bool:
     """One event from another file, with its own id, hlc and host; False when already here.
-    `origin` 0: written on this side after all (a bulk import), so the team sync sends it."""
+    `origin` 0: written on this side after all (a bulk import), so the team sync sends it.
+    A pulled row (origin 1) is indexed for search here, or with `index=False` by the caller's
+    index_pulled once for the whole batch (the insert trigger skips origin 1: migration 5)."""
     params = {
         "id": row["id"],
         "incident_id": row["incident_id"],
@@ -177,8 +179,21 @@ def insert_pulled(conn: sqlite3.Connection, row: Mapping[str, Any], origin: int 
         "origin": origin,
     }
     before = conn.total_changes
-    conn.execute(INSERT_PULLED, params)
-    return conn.total_changes > before
+    cur = conn.execute(INSERT_PULLED, params)
+    if conn.total_changes == before:
+        return False
+    if index and origin == 1 and params["kind"] != "draft":
+        conn.execute("INSERT INTO events_fts(rowid, text) VALUES (?, ?)", (cur.lastrowid, params["text"]))
+    return True
+
+
+def index_pulled(conn: sqlite3.Connection, after_seq: int) -> None:
+    """Index for search the pulled rows written after `after_seq` (insert_pulled with index=False),
+    in one statement: far cheaper than the insert trigger's run per row."""
+    conn.execute(
+        "INSERT INTO events_fts(rowid, text) SELECT seq, text FROM events WHERE seq > ? AND origin = 1 AND kind <> 'draft'",
+        (after_seq,),
+    )
 
 
 def wire_row(row: tuple) -> dict[str, Any]:
