@@ -1,4 +1,5 @@
-"""The command palette (ctrl+p): every binding of the screen on display, by its description."""
+"""The command palette (ctrl+p): every binding of the screen on display, by its description,
+and switching or declaring an incident from any screen."""
 
 from __future__ import annotations
 
@@ -38,3 +39,33 @@ class BindingCommands(Provider):
             score = matcher.match(description)
             if score > 0:
                 yield Hit(score, matcher.highlight(description), partial(self._run, action, node), help=f"key: {key}")
+
+
+class IncidentCommands(Provider):
+    """Reaching every incident from anywhere: switch to another (open or resolved) or declare."""
+
+    def _commands(self) -> list[tuple[str, object, str]]:
+        from warroom.tui.messages import DeclareIncident, ShowIncidents
+        from warroom.tui.screens.declare import DeclareScreen
+        from warroom.tui.screens.switcher import SwitcherScreen
+
+        commands: list[tuple[str, object, str]] = []
+        if not isinstance(self.screen, SwitcherScreen):
+            commands.append(("Switch incident", ShowIncidents, "every incident, open and resolved"))
+        if not isinstance(self.screen, DeclareScreen):
+            commands.append(("Declare incident", DeclareIncident, "a new incident"))
+        return commands
+
+    def _post(self, message: type) -> None:
+        self.app.post_message(message())  # type: ignore[operator]
+
+    async def discover(self) -> Hits:
+        for name, message, help_text in self._commands():
+            yield DiscoveryHit(name, partial(self._post, message), help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, message, help_text in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), partial(self._post, message), help=help_text)

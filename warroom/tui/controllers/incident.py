@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from warroom.core import rules
+from warroom.core import metrics, rules
 from warroom.core.models import Event
 from warroom.core.operations import Operations
 from warroom.core.playbook import Playbook
+from warroom.core.timeutil import hm
 from warroom.tui.controllers.base import Notify, PressAgain, PushScreen, StateSource, Writer
 from warroom.tui.screens.severity_change import SeverityChangeScreen
 
@@ -104,3 +105,19 @@ class IncidentController:
             self.notify(f"{warning}Press ctrl+r again to resolve the incident.", title="Resolve?", severity="warning")
             return
         await self.write(self.ops.resolve(self.incident_id), "Incident resolved")
+
+    def start_offered(self) -> Event | None:
+        """The earliest alert or symptom logged before the declaration, when no start is given:
+        what `A` would take as the start (None when there is nothing to offer)."""
+        state = self.state()
+        return metrics.suggested_start(state) if state is not None else None
+
+    async def accept_start(self) -> None:
+        """Take the offered event's time as when impact started (logged, like any detail)."""
+        event = self.start_offered()
+        if event is None:
+            return
+        await self.write(
+            self.ops.set_details(self.incident_id, started_at=event.ts),
+            f"Start set to {hm(event.ts)} (the {event.kind} logged before declaring)",
+        )

@@ -145,6 +145,8 @@ class PracticeController:
         elif action == "snooze":
             choices = list(self.playbook.thresholds.snooze_minutes)
             self.push_screen(SnoozeFlagScreen(prompt, choices), lambda minutes: self._snooze(prompt, minutes))
+        elif action == "reopen":  # the recurrence flag's own decision: it is back, reopen it
+            await self.write(self.ops.reopen(self.incident_id), "Incident reopened: it may be coming back")
 
     async def _dismiss(self, prompt: Prompt, reason: str | None) -> None:
         if reason:

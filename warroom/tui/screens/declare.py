@@ -10,6 +10,7 @@ import re
 from datetime import datetime, timedelta
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -39,9 +40,17 @@ _TIME_LIKE = re.compile(r"^-?\d")
 
 class DeclareScreen(Screen[None]):
     HELP_NAME = "declare"
+    AUTO_FOCUS = "#title"
+    # Moving between fields is done before the keys typed after it are delivered (priority
+    # bindings run as the key arrives): a key goes to the widget focused when it arrives, so
+    # `T1`, Tab, `broken1` typed faster than the screen draws put "broken1" in the field Tab
+    # moved to, not after "T1" in the title.
     BINDINGS = [
         Binding("ctrl+s", "declare", "Declare", priority=True),
         Binding("escape", "back", "Back"),
+        Binding("tab", "move(1)", "Next field", show=False, priority=True),
+        Binding("shift+tab", "move(-1)", "Previous field", show=False, priority=True),
+        Binding("enter", "submit_field", "Next field", show=False, priority=True),
     ]
 
     def __init__(self, playbook: Playbook, can_go_back: bool = False) -> None:
@@ -75,12 +84,26 @@ class DeclareScreen(Screen[None]):
                     reading = Static("", id="started-reading")
                     reading.display = False  # shown only when the time may be misread
                     yield reading
+            yield Label(
+                "Detected (optional) — when someone noticed: 14:35, -10m or ISO; else the first alert",
+                classes="field-label",
+            )
+            yield Input(placeholder="when it was detected", id="detected")
+            reading = Static("", id="detected-reading")
+            reading.display = False
+            yield reading
+            yield Label("Service (optional) — what the status page and external notice name", classes="field-label")
+            yield Input(placeholder="e.g. checkout", id="service")
             yield Label("Severity — 1-4 on the guide overrides the suggestion", classes="field-label")
             yield SeverityGuide(pb, selected=DEFAULT_SEVERITY, id="declare-severity")
             yield Static("", id="declare-summary")
         yield KeyBar()
 
     def on_mount(self) -> None:
+        for field in self.query(Input):
+            # Tab or Shift+Tab into a filled answer puts the cursor at its end; a select-all
+            # there let the next key typed wipe the whole answer.
+            field.select_on_focus = False
         self.query_one("#title", Input).focus()
         self._summarise()
 
@@ -89,10 +112,28 @@ class DeclareScreen(Screen[None]):
             reading = start_reading(event.value, self.app.clock())
             self.query_one("#started-reading", Static).update(reading)
             self.query_one("#started-reading", Static).display = bool(reading)
+        elif event.input.id == "detected":
+            reading = start_reading(event.value, self.app.clock())
+            self.query_one("#detected-reading", Static).update(reading)
+            self.query_one("#detected-reading", Static).display = bool(reading)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.focus_next()
+
+    def action_move(self, step: int) -> None:
+        self.focus_next() if step > 0 else self.focus_previous()
+
+    def action_submit_field(self) -> None:
+        self.focus_next()  # Enter in a text field: on to the next (the radio set and guide take their own)
+
+    def on_key(self, event: events.Key) -> None:
+        """A key that arrived before any field had focus (the screen still drawing) goes to the title."""
+        if self.focused is None and event.is_printable and event.character:
+            event.stop()
+            title = self.query_one("#title", Input)
+            self.set_focus(title)
+            title.insert_text_at_cursor(event.character)
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         impact = self._impact()
@@ -151,6 +192,16 @@ class DeclareScreen(Screen[None]):
         severity = self.query_one(SeverityGuide).selected
         ops = self.app.ops  # type: ignore[attr-defined]
         started_at = started_from(triage.get(self._started, ""), ops.now())
+        detected_text = self.query_one("#detected", Input).value.strip()
+        detected_at = None
+        if detected_text:
+            try:
+                detected_at = parse_at(_start_token(detected_text), ops.now())
+            except ValueError as exc:
+                self.notify(f"Detected: {exc}", title="Not declared", severity="error")
+                self.query_one("#detected", Input).focus()
+                return
+        service = " ".join(self.query_one("#service", Input).value.split()) or None
         self._busy = True
         try:  # the first update's deadline comes from the playbook's cadence, in Operations
             incident = await ops.declare(
@@ -160,6 +211,8 @@ class DeclareScreen(Screen[None]):
                 impact=impact.key if impact else None,
                 impact_pct=pct,
                 started_at=started_at,
+                detected_at=detected_at,
+                service=service,
             )
         except WarroomError as exc:
             self.notify(str(exc), title="Not declared", severity="error")
@@ -175,6 +228,8 @@ class DeclareScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "back":
             return self._can_go_back
+        if action == "submit_field":  # only in a text field: Enter picks a radio or declares on the guide
+            return isinstance(self.focused, Input)
         return True
 
 

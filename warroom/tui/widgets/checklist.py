@@ -63,8 +63,8 @@ class Checklist(OptionList):
             options.append(Option(head, id=f"phase:{phase.key}", disabled=True))
             for item, mark in zip(phase.items, marks):
                 line = Text()
-                ticked = rules.item_done(state, phase.key, item.id, item.requires, item.done_when)
-                recorded = rules.item_evidence(state, item.done_when)
+                ticked = rules.item_done(state, phase.key, item.id, item.requires, item.done_when, self._playbook)
+                recorded = rules.item_evidence(state, item.done_when, self._playbook)
                 line.append(
                     "[x] " if ticked else "[ ] ", f"bold {self.app.theme_variables['success']}" if ticked else ""
                 )

@@ -13,7 +13,7 @@ from warroom.core import metrics
 from warroom.core.models import IncidentState
 from warroom.core.playbook import Playbook
 from warroom.core.safetext import one_line
-from warroom.core.timeutil import duration
+from warroom.core.timeutil import duration, hm
 from warroom.tui.widgets.quiet import update_if_changed
 
 # How roles are abbreviated in the header (the severity and handoff texts use full names).
@@ -22,10 +22,30 @@ ROLE_SHORT = {"commander": "IC", "comms": "Comms", "ops": "Ops", "scribe": "Scri
 TITLE_LIMIT = 400
 
 
-def clocks(state: IncidentState, now: datetime) -> tuple[str, str]:
-    """(since it started, in this phase) as compact durations."""
-    measured = metrics.compute(state, now)
+def clocks(state: IncidentState, now: datetime, playbook: Playbook | None = None) -> tuple[str, str]:
+    """(since it started, in this phase) as compact durations (a resolved incident's stop at
+    its resolution: the final values)."""
+    measured = metrics.compute(state, now, playbook)
     return duration(measured.since_start), duration(measured.in_phase)
+
+
+def resolved_at(state: IncidentState) -> datetime | None:
+    """When a resolved incident was resolved (None while it is open)."""
+    inc = state.incident
+    return inc.resolved_at if inc.status == "resolved" and inc.resolved_at is not None else None
+
+
+def start_offer(state: IncidentState, narrow: bool = False) -> Text:
+    """The notice when no start is given but an alert or symptom was logged before declaring."""
+    event = metrics.suggested_start(state)
+    if event is None:
+        return Text()
+    if narrow:
+        return Text.assemble(("A", "bold"), ": start ", (hm(event.ts), "bold"))
+    return Text.assemble(
+        ("start? ", "bold"), f"{event.kind} at ", (hm(event.ts), "bold"), " logged before declaring · ", ("A", "bold"),
+        " accepts",
+    )  # fmt: skip
 
 
 def next_update(state: IncidentState, now: datetime) -> tuple[str, bool] | None:
@@ -91,7 +111,7 @@ class IncidentHeader(Vertical):
             title.append(incident.id, "bold")
             title.append("  ")
         title.append(one_line(incident.title, TITLE_LIMIT))
-        if incident.status != "open":
+        if incident.status != "open" and resolved_at(state) is None:
             title.append(f"  ({incident.status})", "italic")
         update_if_changed(self.query_one("#hdr-title", Label), title)
         phase = Text(no_wrap=True)
@@ -115,6 +135,30 @@ class IncidentHeader(Vertical):
         update_if_changed(label, f"⚑ {count}" if count else "")
         label.display = count > 0
 
+    def show_team(self, line: str | None) -> None:
+        """Where the team stands (warroom/tui/controllers/team.py): `team: live`, `team: offline
+        since 14:32, 12 to send` or one error line; None: no server, nothing shown. At the end of
+        the second line when wide, of the first when narrow (the second is hidden then)."""
+        row = "#hdr-main" if self._narrow else "#hdr-more"
+        found = list(self.query("#hdr-team"))
+        label = found[0] if found else None
+        if line is None:
+            if label is not None:
+                label.remove()
+            return
+        if label is None or label.parent is not self.query_one(row):
+            if label is not None:
+                label.remove()
+            label = Label("", id="hdr-team")
+            label.styles.width = "auto"
+            label.styles.margin = (0, 0, 0, 2)
+            self.query_one(row).mount(label)
+        error = not line.startswith(("team: live", "team: offline", "team: connecting"))
+        if self._narrow and (error or "offline" in line):  # 80 columns: "offline · 12 to send", "team error"
+            line = "team error" if error else "offline · " + line.rpartition(", ")[2]
+        text = Text(line, "bold red" if error else ("yellow" if "offline" in line else "dim"), no_wrap=True)
+        update_if_changed(label, text)
+
     @property
     def _narrow(self) -> bool:
         return self.screen.has_class("-narrow")
@@ -123,14 +167,26 @@ class IncidentHeader(Vertical):
         self._now = now
         if self._state is None:
             return
-        since_start, in_phase = clocks(self._state, now)
+        since_start, in_phase = clocks(self._state, now, self._playbook)
         text = Text(no_wrap=True)
-        text.append("since start " if not self._narrow else "", "dim")
-        text.append(since_start, "bold")
-        text.append("  in phase " if not self._narrow else " · ph ", "dim")
-        text.append(in_phase, "bold")
+        resolved = resolved_at(self._state)
+        if resolved is not None:  # the clocks stopped: when, and how long it lasted
+            text.append(f" RESOLVED {hm(resolved)} ", "bold reverse")
+            text.append("  lasted " if not self._narrow else " ", "dim")
+            text.append(since_start, "bold")
+        else:
+            text.append("since start " if not self._narrow else "", "dim")
+            text.append(since_start, "bold")
+            text.append("  in phase " if not self._narrow else " · ph ", "dim")
+            text.append(in_phase, "bold")
         update = next_update(self._state, now)
         countdown = Text(no_wrap=True)
+        offer = start_offer(self._state, self._narrow)
+        if offer and update is None:
+            countdown.append_text(offer)
+        elif offer:
+            offer.append("  ")
+            countdown = offer + countdown
         if update is not None:
             left, overdue = update
             if overdue:

@@ -20,7 +20,9 @@ from textual.widgets.option_list import Option
 from warroom.core.rules import Prompt
 from warroom.core.safetext import one_line
 
-Decision = Literal["ack", "dismiss", "snooze"]
+Decision = Literal["ack", "dismiss", "snooze", "reopen"]
+# The rule whose flag offers reopening the incident (something logged after its resolution).
+RECURRENCE_RULE = "logged_after_resolution"
 EMPTY = "No red flags right now."
 
 
@@ -29,6 +31,7 @@ class RedFlags(OptionList):
         Binding("a", "decide('ack')", "Acknowledge flag"),
         Binding("d", "decide('dismiss')", "Dismiss flag…"),
         Binding("z", "decide('snooze')", "Snooze flag…"),
+        Binding("o", "decide('reopen')", "Reopen incident (recurrence)"),
     ]
 
     class DecisionRequested(Message):
@@ -62,7 +65,8 @@ class RedFlags(OptionList):
         """The prompts firing now; `failures` names each rule that could not be checked."""
         prompts = tuple(prompts)
         self.border_title = f"Red flags ({len(prompts)})" if prompts else "Red flags"
-        self.border_subtitle = "a ack · d dismiss · z snooze" if prompts else ""
+        recurrence = any(p.rule == RECURRENCE_RULE for p in prompts)
+        self.border_subtitle = ("o reopen · " if recurrence else "") + "a ack · d dismiss · z snooze" if prompts else ""
         self.set_class(bool(prompts), "-raised")
         self._prompts = prompts
         if (prompts, tuple(failures)) == self._shown:
@@ -89,9 +93,18 @@ class RedFlags(OptionList):
         self._shown = None
         self.set_options([Option(Text(one_line(why, 300), "italic"), disabled=True)])
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "decide" and parameters and parameters[0] == "reopen":
+            prompt = self.selected_prompt
+            return prompt is not None and prompt.rule == RECURRENCE_RULE
+        return True
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self.refresh_bindings()  # "o reopen" follows the highlighted prompt
+
     def action_decide(self, action: Decision) -> None:
         prompt = self.selected_prompt
-        if prompt is None:
+        if prompt is None or (action == "reopen" and prompt.rule != RECURRENCE_RULE):
             self.app.bell()
             return
         self.post_message(self.DecisionRequested(prompt, action))

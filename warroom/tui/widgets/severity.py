@@ -46,7 +46,12 @@ class SeverityPane(VerticalScroll, can_focus=True):
             body.append(f"{value}\n")
         body.append(f"{'Declared':<9}", "dim")
         measured = metrics.compute(self._state, now, self._playbook)  # Contain found by its role
-        body.append(f"{duration(measured.since_declared)} ago, respond {duration_minutes(guide.response_minutes)}\n")
+        if measured.resolved_at is not None:  # the clocks stopped at the resolution
+            body.append(f"{hm(incident.declared_at)}, resolved {duration(measured.since_declared)} later\n")
+        else:
+            body.append(
+                f"{duration(measured.since_declared)} ago, respond {duration_minutes(guide.response_minutes)}\n"
+            )
         left = measured.next_update_in
         if left is not None and incident.status == "open":  # a resolved incident owes no update
             body.append(f"{'Update':<9}", "dim")
@@ -57,6 +62,7 @@ class SeverityPane(VerticalScroll, can_focus=True):
                 body.append(
                     f"due in {duration(left)}" + (f" (every {every // timedelta(minutes=1)}m)\n" if every else "\n")
                 )
+        body.append_text(response_times(measured))
         history = self._state.severity_history
         if history:
             body.append("History ", "dim")
@@ -67,3 +73,29 @@ class SeverityPane(VerticalScroll, can_focus=True):
 
 def duration_minutes(minutes: int) -> str:
     return "immediate" if minutes == 0 else duration(timedelta(minutes=minutes))
+
+
+# The response times the severity pane lists, in the order an incident reaches them.
+TIMES = (
+    ("detect", "Detect"),
+    ("declare", "Declare"),
+    ("contain", "Contain"),
+    ("mitigate", "Mitigate"),
+    ("resolve", "Resolve"),
+)
+
+
+def response_times(measured: metrics.Metrics) -> Text:
+    """Time to detect, declare, contain, mitigate and resolve, two to a line ("—": not yet)."""
+    text = Text()
+    for index, (name, label) in enumerate(TIMES):
+        value = getattr(measured, f"time_to_{name}")
+        if index % 2 == 0:
+            text.append(f"{'Time to' if index == 0 else '':<9}", "dim")
+        else:
+            text.append(" · ", "dim")
+        text.append(f"{label.lower()} ")
+        text.append(duration(value) if value is not None else "—", "bold" if value is not None else "dim")
+        if index % 2 == 1 or index == len(TIMES) - 1:
+            text.append("\n")
+    return text
