@@ -16,7 +16,7 @@ from warroom.core.errors import WarroomError
 from warroom.core.locations import styles_dir
 from warroom.core.playbook import Playbook
 from warroom.core.timeutil import now as system_now
-from warroom.tui.commands import BindingCommands
+from warroom.tui.commands import BindingCommands, IncidentCommands
 from warroom.tui.messages import DeclareIncident, OpenIncident, ShowIncidents
 
 if TYPE_CHECKING:
@@ -28,13 +28,26 @@ class WarroomApp(App[None]):
     TITLE = "warroom"
     CSS_PATH = [
         styles_dir() / name
-        for name in ("app.tcss", "warroom.tcss", "dialogs.tcss", "comms.tcss", "practice.tcss", "event_detail.tcss")
+        for name in (
+            "app.tcss",
+            "warroom.tcss",
+            "dialogs.tcss",
+            "comms.tcss",
+            "practice.tcss",
+            "event_detail.tcss",
+            "after_fire.tcss",
+        )
     ]
-    COMMANDS = App.COMMANDS | {BindingCommands}
+    COMMANDS = App.COMMANDS | {BindingCommands, IncidentCommands}
     BINDINGS = [
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("f1", "help", "Help", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),
+        # After the fire: every open action item across incidents, and the weekly charts.
+        Binding("O", "follow_ups", "Follow-ups (open action items)", show=False),
+        Binding("W", "stats", "Stats: are we getting better?", show=False),
+        # The war room's offered start (the earliest alert/symptom logged before declaring).
+        Binding("A", "accept_start", "Accept start", show=False),
     ]
 
     def __init__(
@@ -84,6 +97,7 @@ class WarroomApp(App[None]):
             self._store = await Store.open(self.db_path, clock=self.clock)
             self._ops = Operations(self._store, self.playbook, self.author)
             incidents = await self._store.incidents()
+            every = await self._store.incidents(include_resolved=True)
         except Exception as exc:
             self.exit(return_code=1, message=f"warroom: {report(exc, 'opening the database')}")
             return
@@ -91,7 +105,7 @@ class WarroomApp(App[None]):
             await self._open(self._wanted)
         elif len(incidents) == 1:
             await self._open(incidents[0].id)
-        elif incidents:
+        elif every:  # several open, or none open but earlier ones: the list of them all
             await self._show_switcher()
         else:
             await self._show_declare()
@@ -137,7 +151,7 @@ class WarroomApp(App[None]):
         from warroom.tui.screens.switcher import SwitcherScreen
 
         current = self.war_room.incident_id if self.war_room is not None else None
-        incidents = await self.store.incidents()
+        incidents = await self.store.incidents(include_resolved=True)
         if not incidents:
             await self._show_declare()
             return
@@ -146,7 +160,7 @@ class WarroomApp(App[None]):
     async def _show_declare(self) -> None:
         from warroom.tui.screens.declare import DeclareScreen
 
-        can_go_back = bool(await self.store.incidents())
+        can_go_back = bool(await self.store.incidents(include_resolved=True))
         await self._show(DeclareScreen(self.playbook, can_go_back))
 
     async def on_open_incident(self, message: OpenIncident) -> None:
@@ -167,6 +181,31 @@ class WarroomApp(App[None]):
             return
         rows = help_rows(self, self.screen)
         self.push_screen(HelpScreen(rows, getattr(self.screen, "HELP_NAME", "warroom")))
+
+    def action_follow_ups(self) -> None:
+        from warroom.tui.screens.followups import FollowUpsScreen
+
+        if not isinstance(self.screen, FollowUpsScreen):
+            self.push_screen(FollowUpsScreen())
+
+    def action_stats(self) -> None:
+        from warroom.tui.screens.stats import StatsScreen
+
+        if not isinstance(self.screen, StatsScreen):
+            self.push_screen(StatsScreen(self.playbook))
+
+    async def action_accept_start(self) -> None:
+        room = self.war_room
+        if room is not None and room is self.screen:
+            await room.incident.accept_start()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "accept_start":
+            room = self.war_room
+            return room is not None and room is self.screen and room.incident.start_offered() is not None
+        if action in ("follow_ups", "stats"):
+            return self._store is not None
+        return True
 
     async def action_quit(self) -> None:
         from warroom.tui.unsaved import quit_after_saving
