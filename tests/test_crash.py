@@ -55,7 +55,9 @@ def _complete_lines(out: bytes) -> list[str]:
 
 def _numbers(conn, prefix: str) -> list[int]:
     rows = conn.execute(
-        "SELECT text FROM events WHERE substr(text, 1, ?) = ? ORDER BY seq", (len(prefix), prefix)
+        # notes (the store writer) and alerts (the CLI): drafts are stored as events too
+        "SELECT text FROM events WHERE substr(text, 1, ?) = ? AND kind IN ('note', 'alert') ORDER BY seq",
+        (len(prefix), prefix),
     ).fetchall()
     return [int(r[0][len(prefix) :]) for r in rows]
 
