@@ -160,6 +160,9 @@ def test_tui_killed_keeps_committed_entry_and_handoff_draft(tmp_path, db_path):
     app = PtyApp("--db", str(db_path), env=env)
     try:
         assert app.wait_for("since start")
+        # The handoff pane has its template before anything is typed into it (typed into an
+        # empty pane on a busy machine, the text would be saved without it).
+        assert app.wait_for("## Incident Handoff")
         app.press_until("l", "backdates")  # the entry line is open (its hint is drawn)
         app.type("a: rollback-0042 started\r")  # the action prefix, then Enter commits
         wait_for_row(db_path, "rollback-0042 started")
