@@ -27,6 +27,7 @@ from warroom.tui.screens.stats import StatsScreen
 from warroom.tui.screens.switcher import SwitcherScreen
 from warroom.tui.screens.warroom import WarRoomScreen
 from warroom.tui.widgets.red_flags import RedFlags
+from warroom.tui.widgets.timeline import Timeline
 
 pytestmark = pytest.mark.tui
 
@@ -221,6 +222,8 @@ async def test_recurrence_flag_offers_reopening_with_o(db_path, playbook):
         room = await _room(pilot)
         flags = room.query_one(RedFlags)
         assert [p.rule for p in flags.prompts] == ["logged_after_resolution"]
+        [late] = [e for e in room.state.events if e.data.get("after_resolution")]
+        assert "after resolution · checkout 5xx again" in room.query_one(Timeline).row_text(late).plain
         assert flags.border_subtitle.startswith("o reopen")
         await pilot.press("f")
         await settle(pilot)
