@@ -331,3 +331,28 @@ async def test_stats_chart_the_weeks_from_the_palette(db_path, playbook):
         await pilot.press("W")
         await settle(pilot)
         assert isinstance(app.screen, StatsScreen)
+
+
+async def test_the_checklist_ticks_a_renamed_status_document(db_path, playbook):
+    """The team called its status page document "statuspage": sending it still ticks
+    "Status page updated" (the checklist hands the playbook to the rules)."""
+    documents = [
+        d.model_copy(update={"key": "statuspage", "role": "status"}) if (d.role or d.key) == "status" else d
+        for d in playbook.documents
+    ]
+    renamed = playbook.model_copy(update={"documents": documents})
+    assert renamed.document_key("status") == "statuspage"
+
+    async def sent(ops, clock):
+        incident = await ops.declare("Checkout 502s", 2)
+        await ops.set_phase(incident.id, "mitigate")
+        await ops.record_copy(incident.id, "statuspage", "We are investigating", 2)
+        return incident.id
+
+    await seed(db_path, renamed, sent)
+    app = build_app(db_path, renamed, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        room = await _room(pilot)
+        checklist = room.query_one("#checklist")
+        lines = [str(checklist.get_option_at_index(i).prompt) for i in range(checklist.option_count)]
+        assert any(line.startswith("[x] Status page updated") for line in lines), lines
