@@ -356,3 +356,16 @@ async def test_the_checklist_ticks_a_renamed_status_document(db_path, playbook):
         checklist = room.query_one("#checklist")
         lines = [str(checklist.get_option_at_index(i).prompt) for i in range(checklist.option_count)]
         assert any(line.startswith("[x] Status page updated") for line in lines), lines
+
+
+async def test_enter_on_a_follow_up_opens_its_incident(db_path, playbook):
+    first, second = await seed(db_path, playbook, items)
+    app = build_app(db_path, playbook, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        room = await _room(pilot)
+        assert room.incident_id == second  # the one open incident
+        await pilot.press("O")
+        await settle(pilot)
+        await pilot.press("enter")  # the overdue item, from the resolved incident
+        await settle(pilot)
+        assert isinstance(app.screen, WarRoomScreen) and app.screen.incident_id == first

@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.message import Message
 
 
 class BindingCommands(Provider):
@@ -13,7 +14,7 @@ class BindingCommands(Provider):
 
     def _commands(self) -> list[tuple[str, str, object, str]]:
         seen: set[tuple[str, int]] = set()
-        commands = []
+        commands: list[tuple[str, str, object, str]] = []
         for key, active in self.screen.active_bindings.items():
             binding = active.binding
             if not active.enabled or not binding.description:
@@ -44,20 +45,20 @@ class BindingCommands(Provider):
 class IncidentCommands(Provider):
     """Reaching every incident from anywhere: switch to another (open or resolved) or declare."""
 
-    def _commands(self) -> list[tuple[str, object, str]]:
+    def _commands(self) -> list[tuple[str, type[Message], str]]:
         from warroom.tui.messages import DeclareIncident, ShowIncidents
         from warroom.tui.screens.declare import DeclareScreen
         from warroom.tui.screens.switcher import SwitcherScreen
 
-        commands: list[tuple[str, object, str]] = []
+        commands: list[tuple[str, type[Message], str]] = []
         if not isinstance(self.screen, SwitcherScreen):
             commands.append(("Switch incident", ShowIncidents, "every incident, open and resolved"))
         if not isinstance(self.screen, DeclareScreen):
             commands.append(("Declare incident", DeclareIncident, "a new incident"))
         return commands
 
-    def _post(self, message: type) -> None:
-        self.app.post_message(message())  # type: ignore[operator]
+    def _post(self, message: type[Message]) -> None:
+        self.app.post_message(message())
 
     async def discover(self) -> Hits:
         for name, message, help_text in self._commands():

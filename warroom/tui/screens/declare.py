@@ -109,11 +109,11 @@ class DeclareScreen(Screen[None]):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == f"triage-{self._started}":
-            reading = start_reading(event.value, self.app.clock())
+            reading = start_reading(event.value, self.app.clock())  # type: ignore[attr-defined]
             self.query_one("#started-reading", Static).update(reading)
             self.query_one("#started-reading", Static).display = bool(reading)
         elif event.input.id == "detected":
-            reading = start_reading(event.value, self.app.clock())
+            reading = start_reading(event.value, self.app.clock())  # type: ignore[attr-defined]
             self.query_one("#detected-reading", Static).update(reading)
             self.query_one("#detected-reading", Static).display = bool(reading)
 

@@ -46,7 +46,7 @@ class FollowUpsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("Follow-ups: open action items across incidents", id="followups-heading")
-        table = DataTable(id="followups-table", cursor_type="row", zebra_stripes=True)
+        table: DataTable[object] = DataTable(id="followups-table", cursor_type="row", zebra_stripes=True)
         table.border_title = "Open action items (overdue first)"
         table.border_subtitle = "space next status · d done · enter open incident · esc back"
         yield table

@@ -79,14 +79,14 @@ class StatsScreen(Screen[None]):
             counts.title("no incidents yet")
             times.title("no incidents yet")
             return
-        counts.stacked_bar(
+        counts.stacked_bar(  # type: ignore[call-arg]
             labels,
             [[w.counts[s] for w in summary.weeks] for s in SEVERITIES],
             labels=[f"SEV-{s}" for s in SEVERITIES],
-            color=list(SEV_COLORS),
+            color=list(SEV_COLORS),  # type: ignore[arg-type]
         )
         counts.ylabel("incidents")
-        xs = list(range(1, len(labels) + 1))
+        xs = [float(x) for x in range(1, len(labels) + 1)]
         drawn = False
         for measure in MEASURES:
             points = [(x, m) for x, w in zip(xs, summary.weeks) if (m := minutes(w.medians[measure])) is not None]
