@@ -116,13 +116,9 @@ async def _declared(db_path):
     return store, incident.id
 
 
-@pytest.mark.parametrize("returning", [True, False])
-async def test_append_is_committed_when_it_returns(db_path, monkeypatch, returning):
-    """The one-statement append (INSERT ... RETURNING, autocommit) and the four-step path for
-    SQLite < 3.35 both return the stored row only once another connection can read it."""
-    from warroom.core import store as store_module
-
-    monkeypatch.setattr(store_module, "_RETURNING", returning)
+async def test_append_is_committed_when_it_returns(db_path):
+    """The append (one INSERT in autocommit on the store's thread) returns the stored row only
+    once another connection can read it."""
     store, iid = await _declared(db_path)
     event = await store.append(iid, "note", "[red]rollback[/red]", "dana", data={"k": 1})
     other = sqlite3.connect(db_path)
