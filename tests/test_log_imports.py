@@ -40,3 +40,24 @@ def test_log_path_skips_the_kinds_enum_and_the_copy_helpers(tmp_path):
     assert "warroom.core.sql" in loaded  # the probe sees the write path
     # kinds builds an Enum and TypedDicts; tempfile is for a crash's leftovers only (argparse loads shutil)
     assert not loaded & {"warroom.core.kinds", "tempfile"}, sorted(loaded)
+
+
+def test_the_open_probe_reads_no_table_whole(tmp_path):
+    """db.open_db probes the tables on every open (every `warroom log`): each probe must be a
+    seek, not a scan of the events (min and max in one SELECT scanned all 100,000: 23 ms)."""
+    import sqlite3
+
+    from warroom.core import db
+
+    path = tmp_path / "w.db"
+    db.open_db(path).close()
+    conn = sqlite3.connect(path)
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    db._probe(conn)
+    conn.set_trace_callback(None)
+    assert any("events" in s for s in statements)
+    for statement in statements:
+        plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + statement)]
+        assert not [step for step in plan if step.startswith("SCAN events")], (statement, plan)
+    conn.close()
