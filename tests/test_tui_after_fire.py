@@ -340,7 +340,8 @@ async def test_the_checklist_ticks_a_renamed_status_document(db_path, playbook):
         d.model_copy(update={"key": "statuspage", "role": "status"}) if (d.role or d.key) == "status" else d
         for d in playbook.documents
     ]
-    renamed = playbook.model_copy(update={"documents": documents})
+    # Validated afresh: a copy of the session's playbook would keep its looked-up roles.
+    renamed = type(playbook).model_validate({**playbook.model_dump(), "documents": documents})
     assert renamed.document_key("status") == "statuspage"
 
     async def sent(ops, clock):
