@@ -77,7 +77,11 @@ def test_red_flag_phases_are_optional(tmp_path):
         # bad TOML
         ('name = "Incident Response"', 'name = "Incident Response', r"is not valid TOML"),
         # a missing field
-        ('rollback_rule = "Recent deploy + New symptoms = ROLLBACK FIRST, ASK QUESTIONS LATER"\n', "", r"field rollback_rule: Field required"),
+        (
+            'rollback_rule = "Recent deploy + New symptoms = ROLLBACK FIRST, ASK QUESTIONS LATER"\n',
+            "",
+            r"field rollback_rule: Field required",
+        ),
         # a wrong type
         ("recent_change_minutes = 60", 'recent_change_minutes = "soon"', r"field thresholds\.recent_change_minutes:"),
         # a missing field deep inside
