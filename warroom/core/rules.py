@@ -473,6 +473,46 @@ def logged_after_resolution(state: IncidentState, playbook: Playbook, now: datet
     )
 
 
+# What each register changed apart is called in a flag, in the order the flag names them.
+APART_NAMES = {"severity": "Severity", "phase": "Phase", "role:commander": "Commander"}
+
+
+def apart_value(register: str, event: Event, playbook: Playbook | None = None) -> str:
+    """What one competing change set the register to: SEV-1, a phase's name, a commander."""
+    d = event.data
+    if register == "severity":
+        return f"SEV-{d.get('new')}"
+    if register == "phase":
+        key = str(d.get("new", ""))
+        try:
+            return playbook.phase_name(key) if playbook is not None else key
+        except KeyError:
+            return key
+    return one_line(str(d.get("to") or d.get("name") or ""), 30)
+
+
+def apart_version(register: str, event: Event, hosts: Iterable[str], playbook: Playbook | None = None) -> str:
+    """One competing change, named: `SEV-1 by dana on laptop-a at 14:32`."""
+    from warroom.core.hosts import by_whom
+
+    return f"{apart_value(register, event, playbook)} by {by_whom(one_line(event.author, 30), event.host, hosts)} at {hm(event.ts)}"
+
+
+def changed_apart(state: IncidentState, playbook: Playbook, now: datetime) -> Hit | None:
+    """Severity, phase or commander changed on two laptops while they were apart (the state's
+    `conflicts`): both changes named until someone confirms one (a change made after seeing both)."""
+    found = [(r, state.conflicts[r]) for r in APART_NAMES if len(state.conflicts.get(r, ())) > 1]
+    if not found:
+        return None
+    hosts = {e.host for _, versions in found for e in versions if e.host}
+    parts = [
+        f"{APART_NAMES[r]}: " + " · ".join(apart_version(r, e, hosts, playbook) for e in versions)
+        for r, versions in found
+    ]
+    fingerprint = "apart:" + ",".join(sorted(e.id for _, versions in found for e in versions))
+    return Hit("; ".join(parts), fingerprint, "error")
+
+
 RULES: dict[str, Rule] = {
     "recent_change_no_rollback": recent_change_no_rollback,
     "diagnosing_unmitigated": diagnosing_unmitigated,
@@ -483,6 +523,7 @@ RULES: dict[str, Rule] = {
     "temp_fixes_in_place": temp_fixes_in_place,
     "commander_needs_handoff": commander_needs_handoff,
     "logged_after_resolution": logged_after_resolution,
+    "changed_apart": changed_apart,
 }
 
 

@@ -56,8 +56,12 @@ class WarroomApp(App[None]):
         playbook: Playbook,
         clock: Callable[[], datetime] = system_now,
         incident_id: str | None = None,
+        server: str | None = None,
     ) -> None:
         super().__init__()
+        from warroom.tui.controllers.team import TeamController
+
+        self.team = TeamController(self, server)  # syncs when a server is configured (--server, env, config)
         self.db_path = Path(db_path)
         self.playbook = playbook
         self.clock = clock
@@ -101,6 +105,7 @@ class WarroomApp(App[None]):
         except Exception as exc:
             self.exit(return_code=1, message=f"warroom: {report(exc, 'opening the database')}")
             return
+        await self.team.start(self.db_path)
         if self._wanted is not None:
             await self._open(self._wanted)
         elif len(incidents) == 1:
@@ -218,12 +223,13 @@ def build_app(
     playbook: Playbook,
     clock: Callable[[], datetime] | None = None,
     incident_id: str | None = None,
+    server: str | None = None,
 ) -> WarroomApp:
     """The one factory: the CLI, the tests and the benchmarks all build the app here."""
-    return WarroomApp(Path(db_path), playbook, clock or system_now, incident_id)
+    return WarroomApp(Path(db_path), playbook, clock or system_now, incident_id, server)
 
 
-def run(db_path: Path, playbook: Playbook) -> int:
-    app = build_app(db_path, playbook)
+def run(db_path: Path, playbook: Playbook, server: str | None = None) -> int:
+    app = build_app(db_path, playbook, server=server)
     app.run()
     return app.return_code or 0

@@ -77,6 +77,11 @@ class CommsController:
         # it (nobody edited it), it follows the incident instead of going stale.
         self.generated: str | None = None
         self._seen_state: object = None
+        # The handoff revisions the pane's text was made from (state.draft_heads, or only the
+        # version shown when it was edited apart): each save names them as its base, so an edit
+        # made from a revision another war room has since replaced keeps both, never overwrites.
+        self.base: list[str] | None = None
+        editor.versions_requested = self.handoff_versions
 
     # ----- copying documents ------------------------------------------------------------
 
@@ -165,7 +170,7 @@ class CommsController:
     async def save_draft(self, text: str) -> None:
         """The handoff pane's autosave."""
         try:
-            await self.ops.save_draft(self.incident_id, HANDOFF_DRAFT, text)
+            self.base = await self.ops.save_draft(self.incident_id, HANDOFF_DRAFT, text, base=self.base)
         except Exception as exc:
             self.editor.save_failed()
             self.notify(f"Handoff draft not saved: {report(exc, 'saving the draft')}", severity="error")
@@ -258,8 +263,10 @@ class CommsController:
         await self.reload()
 
     async def _save_generated(self, text: str) -> None:
-        if await self.write(self.ops.save_draft(self.incident_id, HANDOFF_DRAFT, text)) is None:
+        heads = await self.write(self.ops.save_draft(self.incident_id, HANDOFF_DRAFT, text, base=self.base))
+        if heads is None:
             return
+        self.base = heads
         await self.write(self.ops.save_draft(self.incident_id, HANDOFF_GENERATED, text))
         self.generated = text
 
@@ -280,6 +287,81 @@ class CommsController:
             await self._save_generated(fresh)
             self.editor.show(fresh)
 
+    # ----- edited or changed apart (team sync, or two war rooms on one file) -------------------
+
+    def _stand_on(self, state) -> None:
+        """What the pane's text was made from, when it shows the stored draft; the notice when
+        the handoff was edited apart."""
+        versions = state.draft_versions.get(HANDOFF_DRAFT, [])
+        heads = state.draft_heads.get(HANDOFF_DRAFT, [])
+        shown = [versions[0].id] if len(versions) > 1 else list(heads)
+        if self.base is None or (not self.editor.unsaved and self.editor.text == state.handoff_draft):
+            self.base = shown
+        if len(versions) > 1 and self.editor.versions < 2:
+            self.notify(
+                f"The handoff was edited apart: {len(versions)} versions stand. h then ctrl+o to keep one or see both.",
+                title="Handoff",
+                severity="warning",
+                timeout=12,
+            )
+        self.editor.show_versions(len(versions))
+
+    def handoff_versions(self) -> None:
+        """ctrl+o in the handoff pane: every version standing, in full; keep one, or both to merge."""
+        from warroom.tui.screens.apart import BOTH, DraftVersions, merged
+
+        state = self.state()
+        versions = state.draft_versions.get(HANDOFF_DRAFT, []) if state is not None else []
+        if len(versions) < 2:
+            self.notify("The handoff has one version: nothing to choose.")
+            return
+        every = list(state.draft_heads.get(HANDOFF_DRAFT, [])) if state is not None else []
+
+        async def chosen(result) -> None:
+            if result is None:
+                return
+            self.base = every  # made after seeing every version: settles it
+            if result == BOTH:
+                self.editor.replace(merged(versions), (0, 0), self.editor.document.end)
+                self.editor.focus()
+                self.notify("Both versions are in the handoff pane: edit them into one (saved as you type).")
+                return
+            await self.save_draft(result.text)
+            self.editor.take(result.text)
+            await self.reload()
+            self.notify(f"Handoff: kept the version by {one_line(result.author, 30)}.")
+
+        self.push_screen(DraftVersions("handoff", versions), chosen)
+
+    def confirm_apart(self) -> None:
+        """The changed-apart red flag: choose which change stands (written again, after seeing all)."""
+        from warroom.tui.screens.apart import ApartChooser
+
+        state = self.state()
+        if state is None or not any(len(v) > 1 for v in state.conflicts.values()):
+            self.notify("Nothing was changed apart now.")
+            return
+
+        async def chosen(result) -> None:
+            if result is None:
+                return
+            from warroom.core.rules import APART_NAMES, apart_value
+
+            register, event = result
+            done = f"Confirmed: {APART_NAMES[register]} {apart_value(register, event, self.playbook)}"
+            await self.write(self._confirm(register, event, state), done)
+
+        self.push_screen(ApartChooser(state.conflicts, self.playbook), chosen)
+
+    def _confirm(self, register: str, event, state):
+        data = event.data
+        if register == "severity":
+            reason = "confirmed after it was changed apart"
+            return self.ops.set_severity(self.incident_id, int(data["new"]), state.incident.next_update_at, reason)
+        if register == "phase":
+            return self.ops.set_phase(self.incident_id, str(data["new"]))
+        return self.ops.set_role(self.incident_id, "commander", str(data.get("to") or data.get("name") or ""))
+
     # ----- postmortem ---------------------------------------------------------------------------
 
     async def postmortem(self) -> None:
@@ -296,6 +378,7 @@ class CommsController:
         state = self.state()
         if state is None:
             return
+        self._stand_on(state)
         if not self._prefilled:
             await self._prefill()
         await self._follow()

@@ -19,7 +19,7 @@ from textual.worker import Worker
 from warroom.core.errorlog import report
 from warroom.core.models import BULK_KINDS, HIDDEN_KINDS, MARKER_KINDS, Event, IncidentState
 from warroom.core.store import Store
-from warroom.core.timeutil import local
+from warroom.core.timeutil import duration, local
 from warroom.tui.controllers.base import Notify
 from warroom.tui.widgets.timeline import Timeline
 
@@ -72,6 +72,10 @@ class LiveFeed:
         self._lock = asyncio.Lock()
         self._keys: Worker[Any] | None = None
         self._poll_failed = False
+        # Called after each catch-up (every write here is followed by one): the team sync's
+        # nudge (warroom/tui/controllers/team.py sets it), so a write is pushed at once.
+        self.after_write: Callable[[], None] | None = None
+        self._clock_said = False
 
     async def load(self) -> None:
         """The timeline's newest rows and the header first; every key and the state follow."""
@@ -137,6 +141,9 @@ class LiveFeed:
                 self._state_dirty = False
                 started = monotonic()
                 self.state = await self._read_state()
+                self.timeline.show_hosts(
+                    {e.host for e in self.state.events} | {self.state.declared_host} | self.timeline.hosts
+                )
                 await self.show(self.state)
                 took = monotonic() - started
                 if took > SLOW_STATE_SECONDS and self._state_dirty:
@@ -166,11 +173,16 @@ class LiveFeed:
 
     async def catch_up(self, reload_state: bool = False) -> None:
         """Load what was written since we last looked (by us or anyone else)."""
+        if self.after_write is not None:
+            self.after_write()
+        self._say_clock()
         async with self._lock:
             events = await self.store.events_after(self.incident_id, self._last_seq)
             if events:
                 self._last_seq = max(self._last_seq, events[-1].seq or 0)
             needs_keys = False
+            if events:
+                self.timeline.show_hosts(self.timeline.hosts | {e.host for e in events})
             for event in events:
                 if event.kind in MARKER_KINDS:
                     self.timeline.invalidate(event.ref)
@@ -188,6 +200,21 @@ class LiveFeed:
                     self.show_draft(fresh.handoff_draft)
             elif events or reload_state:
                 self.request_state()
+
+    def _say_clock(self) -> None:
+        """Once: this machine's clock is behind the incident's order (the store notes it after
+        each write; the hlc keeps new events after what was seen)."""
+        behind = getattr(self.store, "clock_behind", None)
+        if behind is None or self._clock_said:
+            return
+        self._clock_said = True
+        self.notify(
+            f"This machine's clock is {duration(behind)} behind the incident: new events keep their order"
+            " (they are placed after everything already seen).",
+            title="Clock",
+            severity="warning",
+            timeout=15,
+        )
 
     async def reload(self) -> None:
         """Read what anyone wrote, and the whole state again."""

@@ -17,6 +17,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from warroom.core.errors import WarroomError
+from warroom.core.hosts import by_whom
 from warroom.core.models import Event
 from warroom.core.safetext import one_line, plain
 from warroom.core.store import Store
@@ -45,10 +46,11 @@ async def open_event_detail(app: App, store: Store, event: Event) -> None:
         fresh = await store.events_by_seq([event.seq]) if event.seq is not None else []
         shown = fresh[0] if fresh else event  # folded again: a strike made since is shown
         marks = await event_marks(store, shown)
+        here = await store.host()
     except WarroomError as exc:
         app.notify(f"Cannot read the event: {exc}", severity="error", timeout=10)
         return
-    await app.push_screen(EventDetail(shown, marks))
+    await app.push_screen(EventDetail(shown, marks, here))
 
 
 class EventDetail(CancelModal[None]):
@@ -61,10 +63,11 @@ class EventDetail(CancelModal[None]):
         Binding("enter", "cancel", "Close", show=False),
     ]
 
-    def __init__(self, event: Event, marks: Sequence[Event] = ()) -> None:
+    def __init__(self, event: Event, marks: Sequence[Event] = (), here: str | None = None) -> None:
         super().__init__()
         self.event = event
         self.marks = list(marks)
+        self.here = here  # this file's host id: the author line says where the event was logged
 
     def compose(self) -> ComposeResult:
         event = self.event
@@ -96,7 +99,12 @@ class EventDetail(CancelModal[None]):
             out.append("\n")
 
         line("Kind", event.kind)
-        line("Author", one_line(event.author))
+        if self.here is not None and event.host:  # from the war room: who, and on which file
+            author = Text(by_whom(one_line(event.author), event.host))
+            author.append(" (this file)" if event.host == self.here else f" ({one_line(event.host, 60)})", "dim")
+            line("Author", author)
+        else:
+            line("Author", one_line(event.author))
         line("Time", _when(event.ts))
         if event.backdated:
             line("Recorded", f"{_when(event.recorded_at)} (backdated {duration(event.recorded_at - event.ts)})")

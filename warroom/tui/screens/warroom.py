@@ -292,4 +292,7 @@ class WarRoomScreen(Screen[None]):
         await self.practice.close_temp_fix(message.fix, message.permanent)
 
     async def on_red_flags_decision_requested(self, message: RedFlags.DecisionRequested) -> None:
+        if message.prompt.rule == "changed_apart" and message.action == "ack":  # confirming is choosing one
+            self.comms.confirm_apart()
+            return
         await self.practice.decide_flag(message.prompt, message.action)

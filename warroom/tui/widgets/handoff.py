@@ -8,6 +8,7 @@ nothing until the typing stopped).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from time import monotonic
 from typing import ClassVar
 
@@ -21,7 +22,10 @@ from warroom.tui.unsaved import next_save_in
 
 class HandoffEditor(TextArea):
     # Shown on the key bar while typing here (the screen's Escape does the same, unshown).
-    BINDINGS = [Binding("escape", "screen.pane('timeline')", "Done")]
+    BINDINGS = [
+        Binding("escape", "screen.pane('timeline')", "Done"),
+        Binding("ctrl+o", "versions", "Versions", show=False),
+    ]
 
     # Class attributes so tests (and a slower machine) can set them.
     SAVE_AFTER_SECONDS: ClassVar[float] = 0.4  # after the last key
@@ -46,6 +50,8 @@ class HandoffEditor(TextArea):
         self._loaded = False
         self._failed = False
         self.saved_text = ""
+        self.versions = 1  # more than one: the handoff was edited apart (ctrl+o shows them)
+        self.versions_requested: Callable[[], None] | None = None  # the comms controller's
 
     def on_mount(self) -> None:
         self.border_title = "Handoff"
@@ -99,6 +105,31 @@ class HandoffEditor(TextArea):
             self.border_subtitle = "saved"
         else:
             self.border_subtitle = "editing…"
+
+    def show_versions(self, count: int) -> None:
+        """Edited apart: the pane says so until one version is kept."""
+        count = max(1, count)
+        if count == self.versions:
+            return
+        self.versions = count
+        self.border_title = f"Handoff · {count} versions (h, ctrl+o)" if count > 1 else "Handoff"
+        self.set_class(count > 1, "-apart")
+
+    def action_versions(self) -> None:
+        if self.versions_requested is not None:
+            self.versions_requested()
+
+    def take(self, text: str) -> None:
+        """The text now stored (a version kept): shown and counted as saved, typing or not."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self._loaded = True
+        self.saved_text = text
+        self._unsaved_since = None
+        if text != self.text:
+            self.load_text(text)
+        self.border_subtitle = "saved"
 
     def save_failed(self) -> None:
         self._failed = True

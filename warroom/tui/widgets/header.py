@@ -139,20 +139,22 @@ class IncidentHeader(Vertical):
         """Where the team stands (warroom/tui/controllers/team.py): `team: live`, `team: offline
         since 14:32, 12 to send` or one error line; None: no server, nothing shown. At the end of
         the second line when wide, of the first when narrow (the second is hidden then)."""
-        row = "#hdr-main" if self._narrow else "#hdr-more"
+        rows = list(self.query("#hdr-main" if self._narrow else "#hdr-more"))
+        if not rows:  # not composed yet: the team controller paints again shortly
+            return
         found = list(self.query("#hdr-team"))
         label = found[0] if found else None
         if line is None:
             if label is not None:
                 label.remove()
             return
-        if label is None or label.parent is not self.query_one(row):
+        if label is None or label.parent is not rows[0]:
             if label is not None:
                 label.remove()
             label = Label("", id="hdr-team")
             label.styles.width = "auto"
             label.styles.margin = (0, 0, 0, 2)
-            self.query_one(row).mount(label)
+            rows[0].mount(label)
         error = not line.startswith(("team: live", "team: offline", "team: connecting"))
         if self._narrow and (error or "offline" in line):  # 80 columns: "offline · 12 to send", "team error"
             line = "team error" if error else "offline · " + line.rpartition(", ")[2]

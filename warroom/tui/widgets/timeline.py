@@ -18,6 +18,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from warroom.core.hosts import host_name
 from warroom.core.models import USER_KINDS, Event
 from warroom.core.safetext import one_line
 from warroom.core.state import timeline_order
@@ -34,6 +35,7 @@ CACHE_LIMIT = 4_000
 INSERT_LOOKBACK = 500
 KIND_WIDTH = 11  # "containment", the longest kind
 AUTHOR_WIDTH = 12
+HOST_WIDTH = 14  # shown only when the incident holds events from more than one file (team sync)
 PINNED, BACKDATED, AMENDED = "★", "↶", "✎"
 
 
@@ -101,6 +103,8 @@ class Timeline(ScrollView, can_focus=True):
         self._generation = 0
         # An incident that runs past midnight (or is read another day) shows each row's date.
         self.with_dates = False
+        # Events from more than one file (laptops syncing): each row says where it was logged.
+        self.hosts: frozenset[str] = frozenset()
 
     # ----- data in ------------------------------------------------------------------
 
@@ -178,6 +182,13 @@ class Timeline(ScrollView, can_focus=True):
     def show_dates(self, on: bool) -> None:
         if on != self.with_dates:
             self.with_dates = on
+            self.refresh()
+
+    def show_hosts(self, hosts: set[str] | frozenset[str]) -> None:
+        """The files this incident's events came from: with two or more, rows show theirs."""
+        hosts = frozenset(h for h in hosts if h)
+        if hosts != self.hosts:
+            self.hosts = hosts
             self.refresh()
 
     def invalidate(self, event_id: str | None) -> None:
@@ -329,6 +340,11 @@ class Timeline(ScrollView, can_focus=True):
         text.append(f" {markers} ", style("timeline--marker"))
         text.append(f"{event.kind[:KIND_WIDTH]:<{KIND_WIDTH}} ", style(kind_style))
         text.append(f"{one_line(event.author, AUTHOR_WIDTH):<{AUTHOR_WIDTH}} ", style("timeline--author"))
+        if len(self.hosts) > 1:
+            where = host_name(event.host, self.hosts) if event.host else ""
+            text.append(f"{one_line(where, HOST_WIDTH):<{HOST_WIDTH}} ", style("timeline--author"))
         body = one_line(event.shown_text, 400)
+        if event.data.get("after_resolution"):  # logged into a resolved incident (issue 11)
+            text.append("after resolution · ", style("timeline--alert"))
         text.append(body, style("timeline--struck") if event.struck else None)
         return text

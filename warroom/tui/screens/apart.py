@@ -1,0 +1,89 @@
+"""What two laptops did apart, for a person to settle (team sync).
+
+`ApartChooser`: severity, phase or commander changed apart (the `changed_apart` red flag): one
+line per competing change (what, who, on which laptop, when); Enter confirms that one (the
+war room writes it again, after seeing both: that settles it).
+`DraftVersions`: a draft (the handoff) edited apart: every standing version in full, who and
+where; Enter keeps the highlighted one, b puts both in the editor to merge by hand.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets.option_list import Option
+
+from warroom.core.hosts import by_whom
+from warroom.core.models import Event
+from warroom.core.playbook import Playbook
+from warroom.core.rules import APART_NAMES, apart_value
+from warroom.core.safetext import one_line, plain
+from warroom.core.timeutil import hm
+from warroom.tui.screens.modal import ChoiceScreen, modal_box, number_hint
+from warroom.tui.widgets.keybar import KeyBar
+
+BOTH = "both"
+
+
+class ApartChooser(ChoiceScreen[tuple[str, Event] | None, tuple[str, Event]]):
+    """Dismisses with (register, the change confirmed), or None. `conflicts`: state.conflicts."""
+
+    HELP_NAME = "changed apart"
+
+    def __init__(self, conflicts: dict[str, list[Event]], playbook: Playbook) -> None:
+        super().__init__()
+        self.playbook = playbook
+        self.choices = [(r, e) for r in APART_NAMES for e in conflicts.get(r, ()) if len(conflicts[r]) > 1]
+        self._hosts = {e.host for _, e in self.choices if e.host}
+
+    def compose(self) -> ComposeResult:
+        with modal_box("chooser-box", "Changed apart: which one stands?", "1-9 or ↑↓ · enter confirms · escape"):
+            yield self.choice_list("apart-list")
+        yield KeyBar()
+
+    def option(self, n: int, choice: tuple[str, Event]) -> Option:
+        register, event = choice
+        label = Text()
+        label.append(number_hint(n), "dim")
+        label.append(f"{APART_NAMES[register]}: ", "bold")
+        label.append(apart_value(register, event, self.playbook), "bold")
+        label.append(f"  by {by_whom(one_line(event.author, 30), event.host, self._hosts)} at {hm(event.ts)}")
+        return Option(label)
+
+
+class DraftVersions(ChoiceScreen[Event | str | None, Event | str]):
+    """Dismisses with the version to keep, BOTH (merge them in the editor), or None."""
+
+    HELP_NAME = "draft versions"
+    BINDINGS = [Binding("b", "both", "Both into the editor")]
+
+    def __init__(self, name: str, versions: list[Event]) -> None:
+        super().__init__()
+        self.draft = name
+        self.choices = list(versions)
+        self._hosts = {e.host for e in versions if e.host}
+
+    def compose(self) -> ComposeResult:
+        title = f"The {self.draft} was edited apart: {len(self.choices)} versions"
+        with modal_box("chooser-box", title, "↑↓ · enter keeps this one · b both into the editor · escape"):
+            yield self.choice_list("versions-list")
+        yield KeyBar()
+
+    def option(self, n: int, choice: Event | str) -> Option:
+        assert isinstance(choice, Event)
+        label = Text()
+        label.append(number_hint(n), "dim")
+        label.append(f"{by_whom(one_line(choice.author, 30), choice.host, self._hosts)} at {hm(choice.ts)}\n", "bold")
+        label.append(plain(choice.text).rstrip() or "(empty)")
+        return Option(label)
+
+    def action_both(self) -> None:
+        self.dismiss(BOTH)
+
+
+def merged(versions: list[Event], hosts: set[str] | None = None) -> str:
+    """Every version one after the other, each under who wrote it where: to merge by hand."""
+    hosts = hosts if hosts is not None else {e.host for e in versions if e.host}
+    parts = [f"--- {by_whom(e.author, e.host, hosts)} at {hm(e.ts)} ---\n{e.text.rstrip()}" for e in versions]
+    return "\n\n".join(parts) + "\n"
