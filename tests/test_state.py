@@ -212,3 +212,18 @@ def test_two_war_rooms_on_one_file_keep_both_handoff_edits(tmp_path, playbook, f
     state = asyncio.run(work())
     assert sorted(e.text for e in state.draft_versions["handoff"]) == ["dana's edit, more", "sam's edit"]
     assert state.drafts["handoff"] == "sam's edit"  # the latest shows; the other is kept and named
+
+
+def test_logging_into_a_resolved_incident_marks_the_event(tmp_path, playbook, fixed_now):
+    async def work():
+        store = await Store.open(tmp_path / "r.db", clock=Ticking(fixed_now))
+        ops = Operations(store, playbook, "dana")
+        iid = (await ops.declare("Checkout down", 2)).id
+        before = await ops.log(iid, "note", "while open")
+        await ops.resolve(iid)
+        after = await ops.log(iid, "note", "a day later")
+        await store.close()
+        return before, after
+
+    before, after = asyncio.run(work())
+    assert "after_resolution" not in before.data and after.data["after_resolution"] is True

@@ -118,8 +118,11 @@ class Operations:
     async def log(
         self, incident_id: str, kind: str, text: str, *, at: datetime | None = None, event_id: str | None = None
     ) -> Event:
-        """`event_id` (one per thing typed) makes a retry after a lost acknowledgement a no-op."""
-        return await self.store.append(incident_id, kind, text, self.author, at=at, event_id=event_id)
+        """`event_id` (one per thing typed) makes a retry after a lost acknowledgement a no-op.
+        Logged into a resolved incident, the event is marked as after resolution (as `warroom log`
+        marks what a hook logs), so the timeline and the recurrence flag can tell."""
+        data = None if await self.store.is_open(incident_id) else {"after_resolution": True}
+        return await self.store.append(incident_id, kind, text, self.author, at=at, data=data, event_id=event_id)
 
     async def amend(self, event: Event, text: str) -> Event:
         return await self.store.amend(event, text, self.author)

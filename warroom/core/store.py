@@ -324,6 +324,9 @@ class Store:
 
         return await self._run(read)
 
+    async def is_open(self, incident_id: str) -> bool:
+        return await self._run(sql.is_open, incident_id)
+
     async def latest_open(self) -> Incident | None:
         found = await self._run(sql.latest_open)
         return await self.incident(found) if found else None
