@@ -26,7 +26,7 @@ from warroom.core.ids import uuid7
 from warroom.core.kinds import BULK_KINDS, HIDDEN_KINDS, MARKER_KINDS, Kind
 from warroom.core.models import ActionItem, Event, Incident, IncidentState, TempFix
 from warroom.core.state import HANDOFF_DRAFT, POSTMORTEM_PREFIX, fold, timeline_order
-from warroom.core.timeutil import from_db, to_db
+from warroom.core.timeutil import from_db, local, to_db
 from warroom.core.timeutil import now as system_now
 
 __all__ = ["HANDOFF_DRAFT", "POSTMORTEM_PREFIX", "STATE_ALL_EVENTS", "Store"]
@@ -399,9 +399,14 @@ class Store:
         if not details or set(details) - allowed:
             raise InputError(f"only {', '.join(sorted(allowed))} can be set")
         data = {k: (to_db(v) if isinstance(v, datetime) else v) for k, v in details.items()}
-        text = "; ".join(
-            f"{k.replace('_at', '').replace('_', ' ')}: {v if v is not None else 'not known'}" for k, v in data.items()
-        )
+
+        def said(value: Any) -> str:
+            if isinstance(value, datetime):  # the commander's local time, with its zone and day
+                return local(value).strftime("%H:%M %Z, %Y-%m-%d")
+            return "not known" if value in (None, "") else str(value)
+
+        names = {"started_at": "Impact started", "detected_at": "Detected", "impact_pct": "Impact %"}
+        text = "; ".join(f"{names.get(k, k.capitalize())}: {said(v)}" for k, v in details.items())
         return await self.append(incident_id, Kind.DETAILS, text, author, data=data)
 
     async def set_times(self, incident_id: str, author: str, **times: datetime) -> Event:
