@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -256,3 +257,27 @@ async def test_the_header_says_offline_and_what_waits_then_live_again(tmp_path, 
         assert sent == [("while apart 0",), ("while apart 1",)]
     finally:
         cluster.remove()
+
+
+async def test_a_clock_behind_the_incident_is_said_once(tmp_path, playbook, monkeypatch):
+    """Another laptop (or this one before its clock stepped back) wrote ten minutes ahead of this
+    clock: new events still sort after what was seen, and the war room says so, once."""
+    path = tmp_path / "war.db"
+    ahead = (FIXED_NOW + timedelta(minutes=10)).isoformat()
+    monkeypatch.setenv("WARROOM_NOW", ahead)
+    await in_thread(cli, path, "declare", "Clock drift")
+    monkeypatch.delenv("WARROOM_NOW")
+    app = build_app(path, playbook, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        room = await open_war_room(pilot)
+        for text in ("first from the slow clock", "second from the slow clock"):
+            await pilot.press("l")
+            await type_text(pilot, text)
+            await pilot.press("enter")
+            await settle(pilot)
+        said = [n.message for n in notifications(app) if "clock is" in n.message]
+        assert len(said) == 1 and "behind the incident: new events keep their order" in said[0]
+        assert [e.text for e in room.live.state.events][-2:] == [
+            "first from the slow clock",
+            "second from the slow clock",
+        ]
