@@ -91,7 +91,8 @@ class Search:
             found = await self.ops.store.search(self.incident_id, words, limit=SEARCH_LIMIT)
         except WarroomError as exc:  # a busy or damaged file: a message, and the words stay
             raise ValueError(f"search failed: {exc}") from None
-        self.matches = [e.seq for e in found if e.seq is not None and self.timeline.index_of(e.seq) is not None]
+        on_timeline = {seq for seq in self.timeline.keys if seq is not None}  # one pass, not one per hit
+        self.matches = [e.seq for e in found if e.seq is not None and e.seq in on_timeline]
         self.at = 0
         if not self.matches:
             self.notify(f"No event matches {one_line(words, 40)!r}", severity="warning")
