@@ -3,7 +3,7 @@ action items with their review checks, export."""
 
 from __future__ import annotations
 
-import sqlite3
+import asyncio
 
 import pytest
 from fixed_clock import FIXED_NOW
@@ -20,18 +20,41 @@ SIZE = (140, 45)
 
 
 @pytest.fixture
-def demo_db(demo_db):
-    """The demo without its postmortem draft: these tests write the sections and items themselves."""
-    conn = sqlite3.connect(demo_db)
-    conn.execute("DELETE FROM texts WHERE name LIKE 'postmortem.%'")
-    conn.execute("DELETE FROM action_items")
-    conn.commit()
-    conn.close()
-    return demo_db
+def demo_db(tmp_path, playbook, monkeypatch):
+    """The demo without its postmortem draft: these tests write the sections and items themselves.
+
+    The store is append-only (drafts and action items are events), so the demo is seeded
+    without them rather than having them deleted afterwards."""
+    from warroom.core import demo
+
+    monkeypatch.setattr(demo, "POSTMORTEM_DRAFT", {})
+    monkeypatch.setattr(demo, "ACTION_ITEMS", ())
+    monkeypatch.setattr("warroom.core.store.new_incident_id", lambda day: f"INC-{day}-demo")
+    path = tmp_path / "demo.db"
+
+    async def seed() -> None:
+        store = await Store.open(path, clock=lambda: FIXED_NOW)
+        try:
+            await demo.seed_demo(store, playbook, now=FIXED_NOW)
+        finally:
+            await store.close()
+
+    asyncio.run(seed())
+    return path
 
 
 def texts(path) -> dict[str, str]:
     return {r["name"]: r["text"] for r in query(path, "SELECT name, text FROM texts")}
+
+
+async def action_items(path) -> list[dict]:
+    """The incident's action items as the store folds them (they are events now)."""
+    store = await Store.open(path)
+    try:
+        [incident_id] = [r["id"] for r in query(path, "SELECT id FROM incidents")]
+        return [item.model_dump() for item in (await store.load_state(incident_id)).action_items]
+    finally:
+        await store.close()
 
 
 async def open_postmortem(pilot) -> PostmortemScreen:
@@ -115,7 +138,7 @@ async def test_add_a_vague_action_item_then_fix_it(demo_db, playbook):
         await pilot.press("ctrl+s")  # saved even when flagged: the flags stay visible
         await settle(pilot)
         assert isinstance(app.screen, PostmortemScreen)
-        rows = query(demo_db, "SELECT * FROM action_items")
+        rows = await action_items(demo_db)
         assert [r["action"] for r in rows] == ["Improve monitoring"]
         table = screen.query_one("#pm-actions")
         assert table.row_count == 1
@@ -135,7 +158,7 @@ async def test_add_a_vague_action_item_then_fix_it(demo_db, playbook):
         await pilot.press("enter", "enter")  # the last enter: status, saves
         await settle(pilot)
         assert isinstance(app.screen, PostmortemScreen)
-        rows = query(demo_db, "SELECT * FROM action_items")
+        rows = await action_items(demo_db)
         assert len(rows) == 1
         assert rows[0]["owner"] == "alex" and rows[0]["due"] == "2026-03-24"
         assert rows[0]["action"] == "Alert when the checkout error rate exceeds 2% for 5 minutes"
@@ -157,7 +180,7 @@ async def test_action_item_needs_an_action_and_cancel_writes_nothing(demo_db, pl
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, PostmortemScreen)
-    assert query(demo_db, "SELECT * FROM action_items") == []
+    assert (await action_items(demo_db)) == []
 
 
 async def test_export_writes_the_postmortem(demo_db, playbook, tmp_path, monkeypatch):
@@ -277,12 +300,12 @@ async def test_enter_walks_the_action_item_fields_and_saves_from_the_last(demo_d
         await type_text(pilot, "2026-03-24")
         await pilot.press("enter")
         assert editor.focused.id == "ai-status"
-        assert query(demo_db, "SELECT * FROM action_items") == []  # nothing saved yet
+        assert (await action_items(demo_db)) == []  # nothing saved yet
         await type_text(pilot, "In progress")
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, PostmortemScreen)
-        [row] = query(demo_db, "SELECT * FROM action_items")
+        [row] = await action_items(demo_db)
         assert (row["action"], row["owner"], row["due"], row["status"]) == (
             "Page the payments on-call when checkout errors exceed 2%",
             "alex",
@@ -307,7 +330,7 @@ async def test_ctrl_s_saves_the_action_item_from_any_field(demo_db, playbook):
         assert isinstance(app.screen, PostmortemScreen)
         # ctrl+s saved the item: it did not also export the postmortem (the screen's ctrl+s).
         assert not any("Postmortem written" in n.message for n in notifications(app))
-    [row] = query(demo_db, "SELECT * FROM action_items")
+    [row] = await action_items(demo_db)
     assert (row["action"], row["owner"], row["due"], row["status"]) == (
         "Add a rollback runbook for checkout-api",
         "sam",
