@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fixed_clock import FIXED_NOW
@@ -13,6 +13,8 @@ from textual.widgets import Input
 
 from warroom.core import db
 from warroom.core.errors import DatabaseError
+from warroom.core.kinds import HIDDEN_KINDS, MARKER_KINDS
+from warroom.core.models import Incident
 from warroom.core.store import Store
 from warroom.tui.app import build_app
 from warroom.tui.screens.help import HelpScreen
@@ -29,19 +31,28 @@ def events(path, kind: str | None = None) -> list[sqlite3.Row]:
     conn = sqlite3.connect(path)
     conn.row_factory = sqlite3.Row
     try:
-        sql = "SELECT * FROM events" + (" WHERE kind = ?" if kind else "") + " ORDER BY seq"
+        # Drafts and action items are events too, hidden from the timeline: "the events" are what it shows.
+        hidden = ", ".join(f"'{k}'" for k in HIDDEN_KINDS if k not in MARKER_KINDS)
+        sql = (
+            "SELECT * FROM events" + (" WHERE kind = ?" if kind else f" WHERE kind NOT IN ({hidden})") + " ORDER BY seq"
+        )
         return conn.execute(sql, (kind,) if kind else ()).fetchall()
     finally:
         conn.close()
 
 
-def incident_row(path) -> sqlite3.Row:
+async def incident_now(path) -> Incident:
+    """The newest incident as the store folds it (the incidents row is only the declaration)."""
     conn = sqlite3.connect(path)
-    conn.row_factory = sqlite3.Row
     try:
-        return conn.execute("SELECT * FROM incidents ORDER BY declared_at DESC LIMIT 1").fetchone()
+        incident_id = conn.execute("SELECT id FROM incidents ORDER BY declared_at DESC LIMIT 1").fetchone()[0]
     finally:
         conn.close()
+    store = await Store.open(path, create=False)
+    try:
+        return (await store.load_state(incident_id)).incident
+    finally:
+        await store.close()
 
 
 async def log_line(pilot, text: str) -> None:
@@ -198,18 +209,18 @@ async def test_change_severity(demo_db, playbook):
         await settle(pilot)
         await pilot.press("1", "enter")
         await settle(pilot)
-        assert incident_row(demo_db)["severity"] == 1
+        assert (await incident_now(demo_db)).severity == 1
         change = events(demo_db, "severity")[-1]
         assert '"old": 2' in change["data"] and '"new": 1' in change["data"]
         assert screen.state.incident.severity == 1
         assert screen.query_one("#hdr-sev").has_class("sev-1")
         assert any("SEV-2 → SEV-1" in n.message for n in notifications(app))
         # SEV-1 updates every 15 minutes: the next one moves from 15:16 up to 14:55 + 15m.
-        assert incident_row(demo_db)["next_update_at"] == "2026-03-10T15:10:00.000Z"
+        assert (await incident_now(demo_db)).next_update_at == datetime(2026, 3, 10, 15, 10, tzinfo=UTC)
         await pilot.press("s", "3", "enter")  # lowering keeps the earlier deadline
         await settle(pilot)
-        assert incident_row(demo_db)["severity"] == 3
-        assert incident_row(demo_db)["next_update_at"] == "2026-03-10T15:10:00.000Z"
+        assert (await incident_now(demo_db)).severity == 3
+        assert (await incident_now(demo_db)).next_update_at == datetime(2026, 3, 10, 15, 10, tzinfo=UTC)
 
 
 async def test_escape_leaves_severity_alone(demo_db, playbook):
@@ -220,24 +231,24 @@ async def test_escape_leaves_severity_alone(demo_db, playbook):
         await settle(pilot)
         await pilot.press("4", "escape")
         await settle(pilot)
-        assert incident_row(demo_db)["severity"] == 2
+        assert (await incident_now(demo_db)).severity == 2
 
 
 async def test_phase_forward_needs_confirming_then_back(demo_db, playbook):
     app = app_for(demo_db, playbook)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_war_room(pilot)
-        assert incident_row(demo_db)["phase"] == "diagnose"
+        assert (await incident_now(demo_db)).phase == "diagnose"
         await pilot.press("right_square_bracket")
         await settle(pilot)
-        assert incident_row(demo_db)["phase"] == "diagnose"  # unticked items: asked first
+        assert (await incident_now(demo_db)).phase == "diagnose"  # unticked items: asked first
         await pilot.press("right_square_bracket")
         await settle(pilot)
-        assert incident_row(demo_db)["phase"] == "fix"
+        assert (await incident_now(demo_db)).phase == "fix"
         assert screen.state.incident.phase == "fix"
         await pilot.press("left_square_bracket")
         await settle(pilot)
-        assert incident_row(demo_db)["phase"] == "diagnose"
+        assert (await incident_now(demo_db)).phase == "diagnose"
         phases = events(demo_db, "phase")
         assert [p["text"] for p in phases[-2:]] == ["Phase Diagnose → Fix", "Phase Fix → Diagnose"]
 
@@ -698,11 +709,11 @@ async def test_a_guarded_key_pressed_again_much_later_asks_again(demo_db, playbo
         clock["now"] += 20 * 60  # twenty minutes later the question has expired
         await pilot.press("right_square_bracket")
         await settle(pilot)
-        assert incident_row(demo_db)["phase"] == "diagnose"
+        assert (await incident_now(demo_db)).phase == "diagnose"
         clock["now"] += 2  # pressed again right away: advances
         await pilot.press("right_square_bracket")
         await settle(pilot)
-        assert incident_row(demo_db)["phase"] == "fix"
+        assert (await incident_now(demo_db)).phase == "fix"
 
 
 async def test_notes_on_a_long_incident_are_counted_not_reloaded(demo_db, playbook, monkeypatch):
