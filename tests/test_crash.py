@@ -87,11 +87,16 @@ def test_sigkill_loses_no_acknowledged_write(tmp_path, db_path):
             env={**env, "R": str(r)},
             start_new_session=True,
         )
+        # The random moments count from the store writer's first acknowledgement: its start-up
+        # (Python and the store's imports, 0.3-0.5 s on a loaded machine) would otherwise eat
+        # most of the window, and most rounds would kill it before it wrote anything.
+        started = store_proc.stdout.readline()
         first, second = (store_proc, cli_proc) if rng.random() < 0.5 else (cli_proc, store_proc)
-        time.sleep(rng.uniform(0.05, 0.6))
+        time.sleep(rng.uniform(0.0, 0.5))
         outputs = {first.pid: _kill_group(first)}
         time.sleep(rng.uniform(0.0, 0.2))
         outputs[second.pid] = _kill_group(second)
+        outputs[store_proc.pid] = started + outputs[store_proc.pid]
 
         store_lines = _complete_lines(outputs[store_proc.pid])
         store_events = [line.split()[1] for line in store_lines if line.startswith("event ")]
