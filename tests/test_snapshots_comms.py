@@ -21,6 +21,7 @@ from warroom.core.store import Store
 from warroom.tui.screens.document_chooser import DocumentChooser
 from warroom.tui.screens.document_preview import DocumentPreview
 from warroom.tui.screens.handoff_dialog import HandoffDialog
+from warroom.tui.screens.postmortem import PostmortemScreen
 from warroom.tui.screens.roles import RolesScreen, role_holders
 from warroom.tui.widgets.handoff import HandoffEditor
 
@@ -60,6 +61,24 @@ def demo_state(demo_db):
 def press(*keys: str):
     # One at a time: several keys open screens that take ~50 ms.
     return press_now(*keys, key_pause=0.05)
+
+
+def in_postmortem(*keys: str):
+    """P, then `keys` once the postmortem screen is up (on a loaded machine it takes more than
+    a fixed pause: keys typed before it landed on the war room)."""
+    then = press(*keys)
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("P")
+        for _ in range(500):
+            if isinstance(pilot.app.screen, PostmortemScreen) and pilot.app.focused is not None:
+                break
+            await pilot.pause(0.01)
+        assert isinstance(pilot.app.screen, PostmortemScreen)
+        await then(pilot)
+
+    return run_before
 
 
 def test_document_chooser(snap_compare, playbook):
@@ -105,10 +124,10 @@ def test_handoff_pane_from_template(snap_compare, playbook, demo_state):
 
 
 def test_postmortem_screen(snap_compare, demo_db, playbook):
-    keys = ("P", *"Checkout failed for 18 minutes. Alex forgot to check the canary.")
-    assert snap_compare(app_for(demo_db, playbook), terminal_size=WIDE, run_before=press(*keys))
+    keys = tuple("Checkout failed for 18 minutes. Alex forgot to check the canary.")
+    assert snap_compare(app_for(demo_db, playbook), terminal_size=WIDE, run_before=in_postmortem(*keys))
 
 
 def test_action_item_editor_flags_a_vague_item(snap_compare, demo_db, playbook):
-    keys = ("P", "ctrl+n", *"Be more careful")
-    assert snap_compare(app_for(demo_db, playbook), terminal_size=WIDE, run_before=press(*keys))
+    keys = ("ctrl+n", *"Be more careful")
+    assert snap_compare(app_for(demo_db, playbook), terminal_size=WIDE, run_before=in_postmortem(*keys))
