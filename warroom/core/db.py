@@ -512,8 +512,13 @@ def open_db(path: Path | str, create: bool = True, read_only: bool | None = None
     read_only = _read_only if read_only is None else read_only
     _check_file(path, create and not read_only)
     journals = leftover.left_behind(path)
+    replayed = None
     if journals:
-        replayed = leftover.replay_on_copy(path, journals, lambda conn: identity_problem(conn, path))
+        try:
+            replayed = leftover.replay_on_copy(path, journals, lambda conn: identity_problem(conn, path))
+        except leftover.JournalGone:  # recovered by another process meanwhile: open as usual
+            replayed = None
+    if replayed is not None:
         try:
             if read_only:
                 return _open_copy(replayed.copy, path)

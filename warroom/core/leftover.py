@@ -132,10 +132,20 @@ def _probe_lock(real: Path) -> bool:
         os.close(fd)
 
 
+class JournalGone(Exception):
+    """The leftover journal vanished while being checked: another process recovered it."""
+
+
 def _stamp(paths: list[Path]) -> list[tuple[int, int, int]]:
+    """Identity of each file now; a journal another process has just checkpointed away reads
+    as gone (0, 0, 0) rather than failing the open."""
     out = []
     for p in paths:
-        st = os.stat(p)
+        try:
+            st = os.stat(p)
+        except FileNotFoundError:
+            out.append((0, 0, 0))
+            continue
         out.append((st.st_ino, st.st_size, st.st_mtime_ns))
     return out
 
@@ -212,6 +222,8 @@ def replay_on_copy(
             for journal in journals:
                 _copy_private(journal, side(copy, journal.name[len(real.name) :]))
         except OSError as exc:
+            if isinstance(exc, FileNotFoundError) and not all(j.exists() for j in journals):
+                raise JournalGone from None  # another process opened the file and recovered it meanwhile
             raise DatabaseError(
                 f"cannot check {journals[0]}, left beside {path} by a crash: {exc.strerror} while copying it to "
                 f"{folder.parent}; free some space there (warroom left both files untouched)"

@@ -194,8 +194,7 @@ class LiveFeed:
                 await self._reload_keys()
             if events and self._counted_only(events):
                 if reload_state and self.state is not None:  # another process: maybe a draft too
-                    fresh = self.state.model_copy()
-                    await self.store.refresh_unlogged(fresh)
+                    fresh = await self.store.refresh_unlogged(self.state)
                     self.state = fresh
                     self.show_draft(fresh.handoff_draft)
             elif events or reload_state:
