@@ -84,7 +84,7 @@ def machine_facts() -> list[str]:
         f"machine: {platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} cores, {mem_text}",
         f"load average at start (1/5/15 min): {load}",
         f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, Textual {version('textual')},"
-        f" pydantic {version('pydantic')}, aiosqlite {version('aiosqlite')}",
+        f" pydantic {version('pydantic')}",
     ]
 
 

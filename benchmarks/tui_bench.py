@@ -109,7 +109,7 @@ def interaction_rows(short: DemoDb, long: DemoDb, folder: Path, keypresses: int,
             "p99 ≤ 2×",
             c99 / b99 <= 2,
             note="Pilot: `l`, the text, Enter; timed from Enter to the moment the store's COMMIT returned"
-            " (Textual's key and message dispatch, the entry parser, aiosqlite's thread hop, the commit).",
+            " (Textual's key and message dispatch, the entry parser, the store's thread hop, the commit).",
         )
     )
     p50, p99 = median(entry), percentile(entry, 99)

@@ -73,6 +73,7 @@ def test_sigkill_loses_no_acknowledged_write(tmp_path, db_path):
     for r in range(ROUNDS):
         store_proc = subprocess.Popen(
             [sys.executable, str(HELPER), "store-writer", str(db_path), incident, "0", f"tui {r}"],
+            bufsize=0,  # unbuffered: readline() below must not swallow acknowledgements past the first
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
