@@ -1,5 +1,5 @@
 """Issue 11, item 7: every item of the shipped playbook that the timeline can show is ticked
-by it (rules.item_evidence through its done_when), one test each; the rest need a person.
+by it (checklist.item_evidence through its done_when), one test each; the rest need a person.
 Also the "recurrence?" red flag on a resolved incident that gets an alert afterwards."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from builders import Story, at
 from fixed_clock import FIXED_NOW
 
-from warroom.core import rules
+from warroom.core import checklist, rules
 from warroom.core.models import ActionItem
 from warroom.core.operations import Operations
 from warroom.core.store import Store
@@ -35,12 +35,12 @@ def item(playbook, phase: str, item_id: str):
 
 def shown(state, playbook, phase: str, item_id: str):
     spec = item(playbook, phase, item_id)
-    return rules.item_evidence(state, spec.done_when, playbook)
+    return checklist.item_evidence(state, spec.done_when, playbook)
 
 
 def done(state, playbook, phase: str, item_id: str) -> bool:
     spec = item(playbook, phase, item_id)
-    return rules.item_done(state, phase, spec.id, spec.requires, spec.done_when, playbook)
+    return checklist.item_done(state, phase, spec.id, spec.requires, spec.done_when, playbook)
 
 
 def test_every_shipped_item_is_read_from_the_timeline_or_named_as_needing_a_person(playbook):
@@ -56,7 +56,7 @@ def test_can_we_roll_back_after_a_rollback_is_decided(playbook):
     story.log("decision", "Bad deploy: Rollback to previous version", 13, containment="bad_deploy")
     assert shown(story.state(), playbook, "assess", "rollback") == at(13)
     # Without a playbook (as the checklist pane may call it) the shipped situation key counts.
-    assert rules.item_evidence(story.state(), "rollback_logged") == at(13)
+    assert checklist.item_evidence(story.state(), "rollback_logged") == at(13)
 
 
 def test_who_needs_to_know_after_roles_are_assigned_and_an_update_is_sent(playbook):

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from fixed_clock import FIXED_NOW
 
-from warroom.core import rules
+from warroom.core import redflags, rules
 from warroom.core.errors import DatabaseError
 from warroom.core.locations import data_dir
 from warroom.core.models import IncidentState
@@ -278,7 +278,7 @@ def test_a_failing_rule_names_itself_once_logged_and_the_others_still_fire(monke
         raise ZeroDivisionError("division by zero")
 
     def firing(state, playbook, now):
-        return rules.Hit(detail="fires in the test", fingerprint="test")
+        return redflags.Hit(detail="fires in the test", fingerprint="test")
 
     monkeypatch.setitem(rules.RULES, "status_update_overdue", broken)
     monkeypatch.setitem(rules.RULES, "commander_needs_handoff", firing)

@@ -105,14 +105,14 @@ def _log_closed_after():
 async def test_a_rule_that_raises_is_named_in_the_pane_and_the_others_still_show(demo_db, playbook, monkeypatch):
     from pilot import app_for, open_war_room, settle
 
-    from warroom.core import rules
+    from warroom.core import redflags, rules
     from warroom.tui.widgets.red_flags import RedFlags
 
     def broken(state, playbook, now):
         raise ZeroDivisionError("division by zero")
 
     def firing(state, playbook, now):
-        return rules.Hit(detail="fires in the test", fingerprint="test")
+        return redflags.Hit(detail="fires in the test", fingerprint="test")
 
     monkeypatch.setitem(rules.RULES, "status_update_overdue", broken)
     monkeypatch.setitem(rules.RULES, "commander_needs_handoff", firing)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from builders import Story, at
 
-from warroom.core import documents, metrics, rules
+from warroom.core import checklist, documents, metrics, rules
 from warroom.core import playbook as playbook_module
 from warroom.core.errors import PlaybookError
 
@@ -153,14 +153,14 @@ def test_checklist_items_tick_from_the_timeline():
     bewerten = {item.id: item for item in DE.phase("bewerten").items}
     for item_id in ("broken", "changed"):
         item = bewerten[item_id]
-        assert rules.item_done(state, "bewerten", item.id, item.requires, item.done_when, DE)
-        assert rules.item_evidence(state, item.done_when, DE) == at(12)
-    assert rules.item_answer(state, bewerten["changed"].done_when) == "Deployment v2.3.4 von checkout-api um 14:30"
-    progress = rules.phase_progress(state, DE)
+        assert checklist.item_done(state, "bewerten", item.id, item.requires, item.done_when, DE)
+        assert checklist.item_evidence(state, item.done_when, DE) == at(12)
+    assert checklist.item_answer(state, bewerten["changed"].done_when) == "Deployment v2.3.4 von checkout-api um 14:30"
+    progress = checklist.phase_progress(state, DE)
     assert progress["bewerten"] == (2, 5)
     assert progress["eindaemmen"] == (2, 4)  # the containment decision and the update sent
     assert progress["lindern"] == (3, 4)  # level set, status page updated (statusseite), restored
-    assert rules.advance_warning(state, DE, "eindaemmen") is None  # in Untersuchen, going back
+    assert checklist.advance_warning(state, DE, "eindaemmen") is None  # in Untersuchen, going back
 
 
 def test_the_status_item_ticks_only_for_the_document_playing_status():
@@ -168,9 +168,9 @@ def test_the_status_item_ticks_only_for_the_document_playing_status():
     story.log("comms", "Interne Meldung #1", 13, document="intern")
     story.log("comms", "sent with the shipped key", 13, document="status")
     item = next(i for i in DE.phase("lindern").items if i.done_when == "status_update_sent")
-    assert rules.item_evidence(story.state(), item.done_when, DE) is None
+    assert checklist.item_evidence(story.state(), item.done_when, DE) is None
     story.log("comms", "Statusseite aktualisiert", 14, document="statusseite")
-    assert rules.item_evidence(story.state(), item.done_when, DE) == at(14)
+    assert checklist.item_evidence(story.state(), item.done_when, DE) == at(14)
 
 
 def test_time_to_contain_ends_with_the_contain_phase():

@@ -9,7 +9,7 @@ from builders import PHASES, PLAYBOOK, Story, at, seed_story, states, times
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from warroom.core import metrics, rules
+from warroom.core import checklist, classify, metrics, rules
 from warroom.core import playbook as playbook_module
 from warroom.core.demo import seed_demo
 from warroom.core.errors import PlaybookError
@@ -593,14 +593,14 @@ def test_no_warning_when_every_item_is_ticked(playbook):
     story = Story()
     for item in playbook.phase("assess").items:
         story.tick("assess", item.id, 13)
-    assert rules.advance_warning(story.state(), playbook, "contain") is None
+    assert checklist.advance_warning(story.state(), playbook, "contain") is None
 
 
 def test_speed_phase_gets_a_gentle_note(playbook):
     story = (
         Story().tick("assess", "broken", 13).tick("assess", "changed", 13).tick("assess", "rollback", 13, done=False)
     )
-    note = rules.advance_warning(story.state(), playbook, "contain")
+    note = checklist.advance_warning(story.state(), playbook, "contain")
     assert note == "3 of 5 Assess items unticked — speed first, you may skip"
 
 
@@ -608,7 +608,7 @@ def test_fix_phase_gets_a_firm_warning(playbook):
     story = Story(phase="fix")
     for item in playbook.phase("fix").items[:4]:
         story.tick("fix", item.id, 13)
-    warning = rules.advance_warning(story.state(), playbook, "postmortem")
+    warning = checklist.advance_warning(story.state(), playbook, "postmortem")
     assert warning.startswith("Fix is not finished: 2 of 6 items unticked (Rollback plan if fix fails;")
     assert "leave it only on purpose" in warning
 
@@ -618,23 +618,23 @@ def test_a_temp_fix_in_place_keeps_the_fix_checklist_open(playbook):
     for item in playbook.phase("fix").items:
         story.tick("fix", item.id, 13)
     fix = story.temp_fix("Bypass cache", 5)
-    warning = rules.advance_warning(story.state(), playbook, "postmortem")
+    warning = checklist.advance_warning(story.state(), playbook, "postmortem")
     assert "1 of 6 items unticked (1 temporary fix still in place)" in warning
-    assert rules.phase_progress(story.state(), playbook)["fix"] == (5, 6)
+    assert checklist.phase_progress(story.state(), playbook)["fix"] == (5, 6)
     fix.removed_at = at(20)
-    assert rules.advance_warning(story.state(), playbook, "postmortem") is None
-    assert rules.phase_progress(story.state(), playbook)["fix"] == (6, 6)
+    assert checklist.advance_warning(story.state(), playbook, "postmortem") is None
+    assert checklist.phase_progress(story.state(), playbook)["fix"] == (6, 6)
 
 
 def test_going_back_needs_no_warning(playbook):
     story = Story(phase="mitigate")
-    assert rules.advance_warning(story.state(), playbook, "contain") is None
-    assert rules.advance_warning(story.state(), playbook, "mitigate") is None
+    assert checklist.advance_warning(story.state(), playbook, "contain") is None
+    assert checklist.advance_warning(story.state(), playbook, "mitigate") is None
 
 
 def test_phase_progress_counts_every_phase(playbook):
     story = Story().tick("assess", "broken", 13).tick("assess", "changed", 13, done=False).tick("contain", "action", 14)
-    progress = rules.phase_progress(story.state(), playbook)
+    progress = checklist.phase_progress(story.state(), playbook)
     assert list(progress) == playbook.phase_keys
     assert progress["assess"] == (1, 5)
     assert progress["contain"] == (1, 4)
@@ -653,8 +653,8 @@ def test_rules_never_raise_on_any_state(state, now, target):
         assert hit is None or (hit.detail and hit.fingerprint and hit.level in ("warning", "error"))
     prompts = rules.evaluate(state, PLAYBOOK, now)
     assert all(isinstance(p, rules.Prompt) for p in prompts)
-    rules.advance_warning(state, PLAYBOOK, target)
-    progress = rules.phase_progress(state, PLAYBOOK)
+    checklist.advance_warning(state, PLAYBOOK, target)
+    progress = checklist.phase_progress(state, PLAYBOOK)
     assert all(0 <= done <= total for done, total in progress.values())
     metrics.compute(state, now)
 
@@ -670,7 +670,7 @@ def test_done_when_items_are_done_by_the_timeline(playbook):
     async def story() -> tuple[dict, dict]:
         store = await Store.open(Path(tempfile.mkdtemp()) / "w.db")
         incident = await store.declare("x", 2, "dana", first_phase="assess")
-        before = rules.phase_progress(await store.load_state(incident.id), playbook)
+        before = checklist.phase_progress(await store.load_state(incident.id), playbook)
         await store.append(incident.id, "decision", "Bad deploy: roll back", "dana", data={"containment": "bad_deploy"})
         await store.set_mitigation(incident.id, "full", "Full restore", True, "dana")
         await store.record_update_sent(incident.id, "status", "## Status", "dana", None)
@@ -679,12 +679,12 @@ def test_done_when_items_are_done_by_the_timeline(playbook):
         return before, state
 
     before, state = asyncio.run(story())
-    after = rules.phase_progress(state, playbook)
+    after = checklist.phase_progress(state, playbook)
     assert before["contain"][0] == 0 and before["mitigate"][0] == 0
     assert after["contain"][0] == 3  # situation identified, no longer worse (restored), stakeholders informed
     assert after["mitigate"][0] == 3  # level set, status page updated, restored
-    assert rules.item_evidence(state, "service_restored") == state.incident.restored_at
-    assert rules.item_evidence(state, None) is None
+    assert checklist.item_evidence(state, "service_restored") == state.incident.restored_at
+    assert checklist.item_evidence(state, None) is None
 
 
 # ----- triage answers from the declare screen -----------------------------------------------
@@ -835,7 +835,7 @@ def test_a_time_correction_logged_as_triage_is_not_an_answer(playbook):
     story = Story()
     story.log("triage", "started at 2026-03-10T14:32:00+00:00", 13, started_at="2026-03-10T14:32:00+00:00")
     assert not fired(story.state(), playbook, at(13.5), "rollback_first")
-    assert rules.phase_progress(story.state(), playbook)["assess"] == (0, 5)
+    assert checklist.phase_progress(story.state(), playbook)["assess"] == (0, 5)
 
 
 def test_an_answered_change_and_a_logged_deploy_give_one_flag(playbook):
@@ -889,12 +889,12 @@ def test_answered_triage_questions_tick_their_assess_items(playbook):
     items = {item.id: item for item in playbook.phase("assess").items}
     for item_id in ("broken", "changed"):
         item = items[item_id]
-        assert rules.item_done(state, "assess", item.id, item.requires, item.done_when)
-        assert rules.item_evidence(state, item.done_when) == at(12)  # shown "on the timeline 14:42"
-    assert rules.item_answer(state, items["changed"].done_when) == "deploy v2.3.4 at 14:30"  # shown under it
-    assert rules.item_answer(state, items["rollback"].done_when) is None
-    assert rules.phase_progress(state, playbook)["assess"] == (2, 5)
-    assert rules.advance_warning(state, playbook, "contain") == (
+        assert checklist.item_done(state, "assess", item.id, item.requires, item.done_when)
+        assert checklist.item_evidence(state, item.done_when) == at(12)  # shown "on the timeline 14:42"
+    assert checklist.item_answer(state, items["changed"].done_when) == "deploy v2.3.4 at 14:30"  # shown under it
+    assert checklist.item_answer(state, items["rollback"].done_when) is None
+    assert checklist.phase_progress(state, playbook)["assess"] == (2, 5)
+    assert checklist.advance_warning(state, playbook, "contain") == (
         "3 of 5 Assess items unticked — speed first, you may skip"
     )
 
@@ -902,30 +902,30 @@ def test_answered_triage_questions_tick_their_assess_items(playbook):
 @pytest.mark.parametrize("text", ["unknown", "Nothing.", "not sure", "n/a", "?"])
 def test_an_answer_that_says_nothing_ticks_nothing(playbook, text):
     state = answered(("broken", text), ("changed", text)).state()
-    assert rules.phase_progress(state, playbook)["assess"] == (0, 5)
-    assert rules.item_evidence(state, playbook.phase("assess").items[0].done_when) is None
-    assert rules.item_answer(state, playbook.phase("assess").items[0].done_when) is None
+    assert checklist.phase_progress(state, playbook)["assess"] == (0, 5)
+    assert checklist.item_evidence(state, playbook.phase("assess").items[0].done_when) is None
+    assert checklist.item_answer(state, playbook.phase("assess").items[0].done_when) is None
 
 
 def test_unanswered_questions_tick_nothing(playbook):
-    assert rules.phase_progress(Story().state(), playbook)["assess"] == (0, 5)
+    assert checklist.phase_progress(Story().state(), playbook)["assess"] == (0, 5)
     # Only "What's broken?" answered (the store does not log blank answers).
     state = answered(("broken", "checkout 500s"), ("affected", "everyone")).state()
-    assert rules.phase_progress(state, playbook)["assess"] == (1, 5)
+    assert checklist.phase_progress(state, playbook)["assess"] == (1, 5)
     changed = playbook.phase("assess").items[1]
-    assert not rules.item_done(state, "assess", changed.id, changed.requires, changed.done_when)
+    assert not checklist.item_done(state, "assess", changed.id, changed.requires, changed.done_when)
 
 
 def test_a_struck_answer_ticks_nothing(playbook):
     story = Story()
     story.log("triage", "checkout 500s", 12, struck=True, question="broken")
-    assert rules.phase_progress(story.state(), playbook)["assess"] == (0, 5)
+    assert checklist.phase_progress(story.state(), playbook)["assess"] == (0, 5)
 
 
 def test_the_non_answers_an_item_uses_are_the_playbooks(playbook):
     state = answered(("changed", "TBC")).state()
-    assert rules.phase_progress(state, playbook)["assess"] == (1, 5)
-    assert rules.phase_progress(state, with_playbook(playbook, non_answers=["tbc"]))["assess"] == (0, 5)
+    assert checklist.phase_progress(state, playbook)["assess"] == (1, 5)
+    assert checklist.phase_progress(state, with_playbook(playbook, non_answers=["tbc"]))["assess"] == (0, 5)
 
 
 def test_answered_done_when_round_trips_and_names_its_question(playbook):
@@ -957,16 +957,16 @@ def test_a_malformed_done_when_is_refused_with_the_choices(tmp_path, value):
 
 @given(text=st.text(max_size=40))
 def test_non_answers_never_raise_and_punctuation_alone_says_nothing(text):
-    rules.is_non_answer(text, PLAYBOOK.non_answers)
+    classify.is_non_answer(text, PLAYBOOK.non_answers)
     stripped = "".join(ch for ch in text if ch.isalnum())
     if not stripped:
-        assert rules.is_non_answer(text, PLAYBOOK.non_answers)
+        assert classify.is_non_answer(text, PLAYBOOK.non_answers)
 
 
 @given(word=st.sampled_from(PLAYBOOK.non_answers), edge=st.sampled_from(["", ".", "!", " ...", "?", "  "]))
 def test_every_shipped_non_answer_matches_in_any_case_with_trailing_punctuation(word, edge):
-    assert rules.is_non_answer(word.upper() + edge, PLAYBOOK.non_answers)
-    assert rules.is_non_answer(" " + word.title() + edge, PLAYBOOK.non_answers)
+    assert classify.is_non_answer(word.upper() + edge, PLAYBOOK.non_answers)
+    assert classify.is_non_answer(" " + word.title() + edge, PLAYBOOK.non_answers)
 
 
 # ----- which answers to "What changed?" are a change a rollback can undo ---------------------
@@ -1082,18 +1082,18 @@ def test_the_prefixes_tick_nothing_and_a_traffic_spike_is_still_an_answer(playbo
     nothing = answered(("changed", "Nothing changed, no deploys today")).state()
     changed = playbook.phase("assess").items[1]
     assert changed.done_when.asked.key == "changed"
-    assert not rules.item_done(nothing, "assess", changed.id, changed.requires, changed.done_when)
-    assert rules.item_answer(nothing, changed.done_when) is None
+    assert not checklist.item_done(nothing, "assess", changed.id, changed.requires, changed.done_when)
+    assert checklist.item_answer(nothing, changed.done_when) is None
     spike = answered(("changed", "traffic spike from marketing email")).state()
-    assert rules.item_done(spike, "assess", changed.id, changed.requires, changed.done_when)
-    assert rules.item_answer(spike, changed.done_when) == "traffic spike from marketing email"
+    assert checklist.item_done(spike, "assess", changed.id, changed.requires, changed.done_when)
+    assert checklist.item_answer(spike, changed.done_when) == "traffic spike from marketing email"
 
 
 def test_the_prefixes_belong_to_the_change_question_only(playbook):
     # "no checkouts go through" answers "What's broken?"; "no deploys" would only be a
     # non-answer to "What changed?".
     state = answered(("broken", "No deploys can go out, the pipeline is down")).state()
-    assert rules.phase_progress(state, playbook)["assess"] == (1, 5)
+    assert checklist.phase_progress(state, playbook)["assess"] == (1, 5)
 
 
 TAILS = ["", ".", "...", ", no deploys today", " - deploys are frozen", "\u2026 checking the deploy log"]
@@ -1102,9 +1102,9 @@ TAILS = ["", ".", "...", ", no deploys today", " - deploys are frozen", "\u2026 
 @given(prefix=st.sampled_from(CHANGED.non_answer_prefixes), tail=st.sampled_from(TAILS))
 def test_every_shipped_prefix_opens_a_non_answer_unless_a_contrast_follows(prefix, tail):
     args = (PLAYBOOK.non_answers, CHANGED.non_answer_prefixes, CHANGED.contrast_words)
-    assert rules.is_non_answer(prefix.upper() + tail, *args)
-    assert not rules.is_non_answer(prefix.title() + ", but a config push at 14:28", *args)
-    assert not rules.is_non_answer(prefix + "x", *args)  # whole words: "no deploy" does not open "no deployx"
+    assert classify.is_non_answer(prefix.upper() + tail, *args)
+    assert not classify.is_non_answer(prefix.title() + ", but a config push at 14:28", *args)
+    assert not classify.is_non_answer(prefix + "x", *args)  # whole words: "no deploy" does not open "no deployx"
 
 
 @pytest.mark.parametrize(

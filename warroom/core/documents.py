@@ -54,8 +54,8 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
+from warroom.core import checklist, classify
 from warroom.core import metrics as metrics_module
-from warroom.core import rules
 from warroom.core.errors import InputError, PlaybookError
 from warroom.core.metrics import live_events as live  # struck events never count
 from warroom.core.models import ROLE_NAMES, Event, IncidentState
@@ -209,7 +209,7 @@ def said(event: Event) -> str:
 
 
 def triage_answers(state: IncidentState, playbook: Playbook) -> dict[str, str]:
-    """The live answer per triage question (rules.triage_answer: the latest one; times
+    """The live answer per triage question (classify.triage_answer: the latest one; times
     corrected later carry no question). An answer that says nothing ("unknown", "nothing
     changed, no deploys") leaves its question out, so a document keeps its own wording.
     Keyed by the question's role (its key when it plays none), so a template finds
@@ -218,7 +218,7 @@ def triage_answers(state: IncidentState, playbook: Playbook) -> dict[str, str]:
     asked = dict.fromkeys(str(e.data["question"]) for e in live(state) if e.kind == "triage" and e.data.get("question"))
     answers: dict[str, str] = {}
     for key in asked:
-        event = rules.triage_answer(state, key, playbook.non_answers, questions.get(key))
+        event = classify.triage_answer(state, key, playbook.non_answers, questions.get(key))
         if event is not None:
             answers[playbook.question_role(key) or key] = said(event)
     return answers
@@ -321,7 +321,7 @@ def next_steps(state: IncidentState, playbook: Playbook) -> list[str]:
     return [
         item.text
         for item in phase.items
-        if not rules.item_done(state, phase.key, item.id, item.requires, item.done_when, playbook)
+        if not checklist.item_done(state, phase.key, item.id, item.requires, item.done_when, playbook)
     ]
 
 

@@ -50,7 +50,7 @@ class Answered(Spec):
     timeline (one of the playbook's `non_answers`, such as "unknown", does not count)."""
 
     triage: str = Field(min_length=1)
-    # Copied from the playbook on load: the checklist pane hands rules.item_evidence an
+    # Copied from the playbook on load: the checklist pane hands checklist.item_evidence an
     # item's done_when alone, so the words that mean "no answer" travel with it.
     _non_answers: tuple[str, ...] = PrivateAttr(default=())
     _asked: TriageQuestion | None = PrivateAttr(default=None)

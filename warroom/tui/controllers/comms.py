@@ -345,7 +345,7 @@ class CommsController:
         async def chosen(result) -> None:
             if result is None:
                 return
-            from warroom.core.rules import APART_NAMES, apart_value
+            from warroom.core.redflags import APART_NAMES, apart_value
 
             register, event = result
             done = f"Confirmed: {APART_NAMES[register]} {apart_value(register, event, self.playbook)}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from warroom.core import metrics, rules
+from warroom.core import checklist, metrics
 from warroom.core.models import Event
 from warroom.core.operations import Operations
 from warroom.core.playbook import Playbook
@@ -75,7 +75,7 @@ class IncidentController:
         new = phase_target(self.playbook, old, step)
         if new is None or new == old:
             return
-        warning = rules.advance_warning(state, self.playbook, new) if step > 0 else None
+        warning = checklist.advance_warning(state, self.playbook, new) if step > 0 else None
         if warning and not self.press_again(("phase", new)):
             # Fix and Postmortem (thoroughness phases) say it more firmly.
             firm = old in self.playbook.phase_keys and self.playbook.phase(old).mode == "thoroughness"

@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 from warroom.core.hosts import by_whom
 from warroom.core.models import Event
 from warroom.core.playbook import Playbook
-from warroom.core.rules import APART_NAMES, apart_value
+from warroom.core.redflags import APART_NAMES, apart_value
 from warroom.core.safetext import one_line, plain
 from warroom.core.timeutil import hm
 from warroom.tui.screens.modal import ChoiceScreen, modal_box, number_hint

@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
-from warroom.core import rules
+from warroom.core import checklist
 from warroom.core.models import IncidentState
 from warroom.core.playbook import Playbook
 from warroom.core.safetext import one_line
@@ -47,7 +47,7 @@ class Checklist(OptionList):
         current = state.incident.phase
         keep = self.highlighted_option.id if self.highlighted_option else None
         options: list[Option] = []
-        progress = rules.phase_progress(state, self._playbook)
+        progress = checklist.phase_progress(state, self._playbook)
         for phase in self._playbook.phases:
             marks = [state.checklist.get(f"{phase.key}:{item.id}") for item in phase.items]
             done = progress[phase.key][0]
@@ -63,8 +63,8 @@ class Checklist(OptionList):
             options.append(Option(head, id=f"phase:{phase.key}", disabled=True))
             for item, mark in zip(phase.items, marks):
                 line = Text()
-                ticked = rules.item_done(state, phase.key, item.id, item.requires, item.done_when, self._playbook)
-                recorded = rules.item_evidence(state, item.done_when, self._playbook)
+                ticked = checklist.item_done(state, phase.key, item.id, item.requires, item.done_when, self._playbook)
+                recorded = checklist.item_evidence(state, item.done_when, self._playbook)
                 line.append(
                     "[x] " if ticked else "[ ] ", f"bold {self.app.theme_variables['success']}" if ticked else ""
                 )
@@ -75,7 +75,7 @@ class Checklist(OptionList):
                     line.append(f"  {one_line(mark.by, 12)} {hm(mark.at)}", "dim")
                 elif recorded is not None:
                     line.append(f"  on the timeline {hm(recorded)}", "dim")
-                answer = mark.answer if mark and mark.answer else rules.item_answer(state, item.done_when)
+                answer = mark.answer if mark and mark.answer else checklist.item_answer(state, item.done_when)
                 if answer:  # ticked with an answer, or answered on the declare screen
                     line.append(f"\n    → {one_line(answer, 200)}", "italic")
                 options.append(Option(line, id=f"{phase.key}:{item.id}"))
