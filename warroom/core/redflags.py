@@ -96,9 +96,9 @@ def _undoes(rollback: Event, change: Event) -> bool:
     return change.kind == "triage" and aware(rollback.recorded_at) >= aware(change.recorded_at)
 
 
-def _mitigation_recorded(state: IncidentState) -> bool:
-    inc = state.incident
-    return inc.mitigation is not None or inc.restored_at is not None
+def _unmitigated(state: IncidentState) -> bool:
+    """Users are still affected and nothing recorded mitigates it (no mitigation, not restored)."""
+    return _impact_active(state) and state.incident.mitigation is None
 
 
 # ----- the rules ------------------------------------------------------------------------
@@ -112,7 +112,7 @@ def recent_change_no_rollback(state: IncidentState, playbook: Playbook, now: dat
     can undo (a deploy, a config push; not a traffic spike), timed when it was answered.
     """
     inc = state.incident
-    if not _impact_active(state) or _mitigation_recorded(state):
+    if not _unmitigated(state):
         return None
     window = timedelta(minutes=playbook.thresholds.recent_change_minutes)
     anchors = [a for a in (aware(inc.started_at), aware(inc.declared_at)) if a is not None]
@@ -144,7 +144,7 @@ def recent_change_no_rollback(state: IncidentState, playbook: Playbook, now: dat
 
 def diagnosing_unmitigated(state: IncidentState, playbook: Playbook, now: datetime) -> Hit | None:
     """Looking for the cause while users still suffer and nothing mitigates it."""
-    if not _impact_active(state) or _mitigation_recorded(state):
+    if not _unmitigated(state):
         return None
     span = state.current_phase_span()
     phase = current_phase(state)
