@@ -1,17 +1,15 @@
-"""Issue 11, item 7: every item of the shipped playbook that the timeline can show is ticked
-by it (checklist.item_evidence through its done_when), one test each; the rest need a person.
-Also the "recurrence?" red flag on a resolved incident that gets an alert afterwards."""
+"""The phase checklist (warroom.core.checklist). Issue 11, item 7: every item of the shipped
+playbook that the timeline can show is ticked by it (item_evidence through its done_when), one
+test each; the rest need a person. Also progress per phase and the phase-advance guard."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
-import pytest
 from builders import Story, at
 from fixed_clock import FIXED_NOW
 
-from warroom.core import checklist, rules
+from warroom.core import checklist
 from warroom.core.models import ActionItem
 from warroom.core.operations import Operations
 from warroom.core.store import Store
@@ -178,52 +176,76 @@ async def test_root_cause_postmortem_and_action_items_through_the_store(db_path,
         await store.close()
 
 
-# ----- recurrence? --------------------------------------------------------------------------
+# ----- the phase-advance guard ------------------------------------------------------------
 
 
-def recurrence(state, playbook, now):
-    return [p for p in rules.evaluate(state, playbook, now) if p.flag_id == "recurrence"]
+def test_no_warning_when_every_item_is_ticked(playbook):
+    story = Story()
+    for item in playbook.phase("assess").items:
+        story.tick("assess", item.id, 13)
+    assert checklist.advance_warning(story.state(), playbook, "contain") is None
 
 
-def test_an_alert_after_resolution_raises_recurrence(playbook):
-    story = Story().resolve(40)
-    assert not recurrence(story.state(), playbook, at(50))
-    story.log("note", "postmortem notes", 45)  # a person writing later is not a recurrence
-    assert not recurrence(story.state(), playbook, at(50))
-    story.log("alert", "checkout 5xx > 10%", 60, author="alertmanager")
-    (prompt,) = recurrence(story.state(), playbook, at(61))
-    assert prompt.level == "error" and "after the resolution at 15:10" in prompt.detail
-    assert "reopen" in prompt.action.lower()
-    # Dismissed, it stays quiet until something else comes in.
-    story.decide("recurrence", "dismiss", 62, fingerprint=prompt.fingerprint)
-    assert not recurrence(story.state(), playbook, at(63))
-    story.log("note", "from a hook", 70, after_resolution=True, source="cli")
-    assert recurrence(story.state(), playbook, at(71))
+def test_speed_phase_gets_a_gentle_note(playbook):
+    story = (
+        Story().tick("assess", "broken", 13).tick("assess", "changed", 13).tick("assess", "rollback", 13, done=False)
+    )
+    note = checklist.advance_warning(story.state(), playbook, "contain")
+    assert note == "3 of 5 Assess items unticked — speed first, you may skip"
 
 
-def test_recurrence_is_quiet_once_reopened(playbook):
-    story = Story().resolve(40)
-    story.log("alert", "checkout 5xx", 60, after_resolution=True)
-    assert recurrence(story.state(), playbook, at(61))
-    story.incident.status = "open"
-    story.incident.resolved_at = None
-    assert not recurrence(story.state(), playbook, at(62))
+def test_fix_phase_gets_a_firm_warning(playbook):
+    story = Story(phase="fix")
+    for item in playbook.phase("fix").items[:4]:
+        story.tick("fix", item.id, 13)
+    warning = checklist.advance_warning(story.state(), playbook, "postmortem")
+    assert warning.startswith("Fix is not finished: 2 of 6 items unticked (Rollback plan if fix fails;")
+    assert "leave it only on purpose" in warning
 
 
-@pytest.mark.parametrize("kind", ["note", "alert"])
-def test_warroom_log_after_resolution_raises_recurrence_through_the_store(cli, db_path, playbook, kind):
-    iid = cli("declare", "Checkout down").out.strip()
-    assert cli("resolve").code == 0
-    logged = cli("log", "checkout 5xx again", "--kind", kind)
-    assert logged.code == 0 and "after resolution" in logged.err
+def test_a_temp_fix_in_place_keeps_the_fix_checklist_open(playbook):
+    story = Story(phase="fix")
+    for item in playbook.phase("fix").items:
+        story.tick("fix", item.id, 13)
+    fix = story.temp_fix("Bypass cache", 5)
+    warning = checklist.advance_warning(story.state(), playbook, "postmortem")
+    assert "1 of 6 items unticked (1 temporary fix still in place)" in warning
+    assert checklist.phase_progress(story.state(), playbook)["fix"] == (5, 6)
+    fix.removed_at = at(20)
+    assert checklist.advance_warning(story.state(), playbook, "postmortem") is None
+    assert checklist.phase_progress(story.state(), playbook)["fix"] == (6, 6)
 
-    async def load():
-        store = await Store.open(db_path)
-        try:
-            return await store.load_state(iid)
-        finally:
-            await store.close()
 
-    state = asyncio.run(load())
-    assert state.incident.phase == playbook.phase_key("postmortem")
-    assert recurrence(state, playbook, FIXED_NOW)
+def test_going_back_needs_no_warning(playbook):
+    story = Story(phase="mitigate")
+    assert checklist.advance_warning(story.state(), playbook, "contain") is None
+    assert checklist.advance_warning(story.state(), playbook, "mitigate") is None
+
+
+def test_phase_progress_counts_every_phase(playbook):
+    story = Story().tick("assess", "broken", 13).tick("assess", "changed", 13, done=False).tick("contain", "action", 14)
+    progress = checklist.phase_progress(story.state(), playbook)
+    assert list(progress) == playbook.phase_keys
+    assert progress["assess"] == (1, 5)
+    assert progress["contain"] == (1, 4)
+    assert progress["postmortem"] == (0, 4)
+
+
+async def test_done_when_items_are_done_by_the_timeline(db_path, playbook):
+    """Logging the containment decision, the mitigation and a status update ticks their items."""
+    store = await Store.open(db_path)
+    try:
+        incident = await store.declare("x", 2, "dana", first_phase="assess")
+        before = checklist.phase_progress(await store.load_state(incident.id), playbook)
+        await store.append(incident.id, "decision", "Bad deploy: roll back", "dana", data={"containment": "bad_deploy"})
+        await store.set_mitigation(incident.id, "full", "Full restore", True, "dana")
+        await store.record_update_sent(incident.id, "status", "## Status", "dana", None)
+        state = await store.load_state(incident.id)
+    finally:
+        await store.close()
+    after = checklist.phase_progress(state, playbook)
+    assert before["contain"][0] == 0 and before["mitigate"][0] == 0
+    assert after["contain"][0] == 3  # situation identified, no longer worse (restored), stakeholders informed
+    assert after["mitigate"][0] == 3  # level set, status page updated, restored
+    assert checklist.item_evidence(state, "service_restored") == state.incident.restored_at
+    assert checklist.item_evidence(state, None) is None
