@@ -1,13 +1,13 @@
-"""The command line. `warroom` alone opens the war room; the rest are shell commands.
+"""The command line: `warroom` alone opens the war room; the rest are shell commands.
 
-Shell commands never import Textual, and `warroom log` (called from deploy scripts and
-alert hooks) imports no pydantic: it writes with the stdlib sqlite3 through the store's
-own write path (warroom.core.sql). Exit codes: 0 success, 2 usage, 1 anything else with one `warroom: ...` line.
+This module parses and dispatches; each command's body is in warroom.commands, imported only
+when chosen. Shell commands never import Textual, and `warroom log` (called from deploy scripts
+and alert hooks) imports no pydantic and, in its usual form, not even argparse (_plain_log).
+Exit codes: 0 success, 2 usage, 1 anything else with one `warroom: ...` line.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from pathlib import Path
@@ -145,8 +145,11 @@ def _chosen(argv: list[str]) -> str | None:
     return None
 
 
-def _parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The whole command line; with `only`, the global options and that one subcommand."""
+def _parser(only: str | None = None):
+    """The whole command line (an argparse parser, imported here: not on the usual log path);
+    with `only`, the global options and that one subcommand."""
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="warroom",
         description="A terminal war room for the person running a production incident.",
@@ -165,450 +168,50 @@ def _parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def _db_path(args: argparse.Namespace) -> Path:
-    from warroom.core.locations import default_db
-
-    return args.db if args.db is not None else default_db()
-
-
-def _author(args: argparse.Namespace) -> str:
-    from warroom.core.author import default_author
-
-    return (getattr(args, "author", None) or "").strip() or default_author()
+# The options of the usual `warroom log` and where argparse stores them (see _parser, _add_log).
+_GLOBAL_OPTIONS = {"--db": "db", "--playbook": "playbook", "--server": "team_server"}
+_LOG_OPTIONS = {"--kind": "kind", "--at": "at", "--incident": "incident", "--author": "author"}
+_PATH_OPTIONS = ("db", "playbook")  # type=Path
 
 
-def _read_text(arg: str) -> str:
-    if arg != "-":
-        return arg
-    if sys.stdin is None or sys.stdin.closed:
-        raise WarroomError("no text given and no standard input to read it from")
-    from warroom.core.entry import MAX_TEXT
-
-    # Read no more than the longest text could take (4 bytes a character, plus blank
-    # lines that are trimmed): `yes | warroom log` must end, not fill the memory.
-    limit = 4 * MAX_TEXT + 65_536
-    raw = sys.stdin.buffer.read(limit + 1)
-    if len(raw) > limit:
-        raise WarroomError(f"standard input is too long (more than {limit:,} bytes); nothing was logged")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise WarroomError(f"standard input is not UTF-8 text (byte {exc.start}); nothing was logged") from None
-
-
-def cmd_log(args: argparse.Namespace) -> int:
-    """The fast path: stdlib only, the store's own write path (warroom.core.sql), prints the id.
-
-    An alert hook that fires after the incident was resolved is not dropped: the event goes on
-    the last resolved incident, marked as after resolution, with a warning on stderr."""
-    import sqlite3
-
-    from warroom.core import db, sql
-    from warroom.core.entry import clean_text
-    from warroom.core.timeutil import now, parse_at
-
-    path = _db_path(args)
-    try:
-        text = clean_text(_read_text(args.text))
-        current = now()
-        at = parse_at(args.at, current) if args.at else current
-    except ValueError as exc:
-        raise WarroomError(f"{exc}; nothing was logged") from None
-    conn = db.open_db(path, create=False)
-    try:
-        data: dict[str, object] = {"source": "cli"}
-        incident_id = sql.find_incident_or_last(conn, args.incident, path)
-        if not sql.is_open(conn, incident_id):
-            data["after_resolution"] = True
-            print(f"warroom: {incident_id} is resolved; logged as after resolution", file=sys.stderr)
-        row = sql.append(
-            conn, sql.host_id(conn), incident_id, args.kind, text, _author(args), now=current, at=at, data=data
-        )
-    except sqlite3.Error as exc:
-        raise db.describe_sqlite_error(path, exc) from None
-    finally:
-        conn.close()
-    print(row[1])
-    return 0
-
-
-async def _with_store(args: argparse.Namespace, create: bool, work):
-    from warroom.core.store import Store
-
-    store = await Store.open(_db_path(args), create=create)
-    try:
-        return await work(store)
-    finally:
-        await store.close()
-
-
-def _playbook(args: argparse.Namespace):
-    from warroom.core import playbook
-    from warroom.core.locations import user_playbook
-
-    return playbook.load(args.playbook or user_playbook())
-
-
-def _time_option(name: str, spec: str | None, current):
-    """A --started/--detected value as a UTC time; a bad one is one line, nothing done."""
-    if spec is None:
+def _plain_log(argv: list[str]):
+    """`warroom [--db PATH] log [TEXT] [--kind KIND] [--at TIME] [--incident ID] [--author NAME]`
+    read without argparse, which costs every call from a deploy script or an alert hook ~10 ms
+    (argparse, gettext, shutil, the parsers built). Gives what argparse would give (a test
+    compares them); None for anything less plain (help, an abbreviation, a repeated option, a
+    value or a text starting with '-', an unknown kind, another command): argparse answers
+    those, errors and all."""
+    values: dict[str, object] = {
+        "db": None, "playbook": None, "team_server": None, "command": "log",
+        "text": "-", "kind": "note", "at": None, "incident": None, "author": None,
+    }  # fmt: skip
+    options = _GLOBAL_OPTIONS
+    given: set[str] = set()
+    args = iter(argv)
+    for arg in args:
+        if options is _GLOBAL_OPTIONS and arg == "log":
+            options = _LOG_OPTIONS
+            continue
+        name, glued, value = arg.partition("=")
+        dest = options.get(name)
+        if dest is None:  # the text: once, after `log`, not an option
+            if options is _GLOBAL_OPTIONS or (arg.startswith("-") and arg != "-"):
+                return None
+            dest, value = "text", arg
+        elif not glued:  # `--kind alert`; `--at -12m` came glued (_glue_at)
+            following = next(args, None)
+            if following is None or following.startswith("-"):
+                return None
+            value = following
+        if dest in given or (dest == "kind" and value not in USER_KINDS):
+            return None
+        given.add(dest)
+        values[dest] = Path(value) if dest in _PATH_OPTIONS else value
+    if options is not _LOG_OPTIONS:
         return None
-    from warroom.core.timeutil import parse_at
+    from types import SimpleNamespace
 
-    try:
-        return parse_at(spec, current)
-    except ValueError as exc:
-        raise WarroomError(f"--{name}: {exc}; nothing was done") from None
-
-
-def _impact(pb, text: str | None) -> str | None:
-    """--impact: a playbook impact given by key or label is stored as its key, else the words."""
-    if text is None:
-        return None
-    said = " ".join(text.split())
-    for option in pb.impacts:
-        if said.casefold() in (option.key.casefold(), option.label.casefold()):
-            return option.key
-    return said or None
-
-
-def _details(args: argparse.Namespace, pb, current) -> dict:
-    """The times, service and impact given on the command line (only those given)."""
-    details: dict = {}
-    started = _time_option("started", args.started, current)
-    detected = _time_option("detected", args.detected, current)
-    if started is not None and detected is not None and detected < started:
-        raise WarroomError("--detected is before --started: impact is detected after it starts; nothing was done")
-    if started is not None:
-        details["started_at"] = started
-    if detected is not None:
-        details["detected_at"] = detected
-    if args.service is not None:
-        details["service"] = " ".join(args.service.split()) or None
-    if args.impact is not None:
-        details["impact"] = _impact(pb, args.impact)
-    return details
-
-
-def cmd_declare(args: argparse.Namespace) -> int:
-    import asyncio
-
-    from warroom.core.operations import Operations
-    from warroom.core.timeutil import now
-
-    pb = _playbook(args)
-    severity = args.sev or 2
-    details = _details(args, pb, now())
-
-    async def work(store):
-        ops = Operations(store, pb, _author(args))
-        incident = await ops.declare(args.title, severity, **details)  # first update due one cadence on
-        return incident.id
-
-    print(asyncio.run(_with_store(args, True, work)))
-    return 0
-
-
-def cmd_set(args: argparse.Namespace) -> int:
-    import asyncio
-
-    from warroom.core.operations import Operations
-    from warroom.core.timeutil import now
-
-    pb = _playbook(args)
-    details = _details(args, pb, now())
-    if not details:
-        args.subparser.error("say what to set: --started, --detected, --service or --impact")
-
-    async def work(store):
-        incident = await _incident_to_show(store, args.incident)  # days later: the last resolved one
-        if "detected_at" in details and "started_at" not in details and incident.started_at is not None:
-            if details["detected_at"] < incident.started_at:
-                raise WarroomError("--detected is before the recorded start; nothing was done")
-        if "started_at" in details and "detected_at" not in details and incident.detected_at is not None:
-            if incident.detected_at < details["started_at"]:
-                raise WarroomError("--started is after the recorded detection; nothing was done")
-        event = await Operations(store, pb, _author(args)).set_details(incident.id, **details)
-        return incident.id, event.text
-
-    incident_id, text = asyncio.run(_with_store(args, False, work))
-    from warroom.core.safetext import one_line
-
-    print(f"{incident_id} {one_line(text)}")
-    return 0
-
-
-def cmd_resolve(args: argparse.Namespace) -> int:
-    import asyncio
-
-    from warroom.core.operations import Operations
-
-    pb = _playbook(args)
-
-    async def work(store):
-        if args.incident is None and args.reopen:
-            raise WarroomError("say which incident to reopen: --incident ID")
-        incident = await store.find_incident(args.incident)
-        wanted = "open" if args.reopen else "resolved"
-        if incident.status == wanted:
-            raise WarroomError(f"{incident.id} is already {wanted}")
-        ops = Operations(store, pb, _author(args))
-        await (ops.reopen(incident.id) if args.reopen else ops.resolve(incident.id))  # resolving moves to Postmortem
-        return incident.id
-
-    incident_id = asyncio.run(_with_store(args, False, work))
-    print(f"{incident_id} {'reopened' if args.reopen else 'resolved'}")
-    return 0
-
-
-def cmd_list(args: argparse.Namespace) -> int:
-    import asyncio
-
-    from warroom.core.export import dumps
-    from warroom.core.timeutil import local
-
-    if args.json:
-        if not _db_path(args).exists():  # a script asking before the first incident: nothing, not an error
-            print("[]")
-            return 0
-        pb = _playbook(args)
-
-        async def with_metrics(store):
-            from warroom.core import metrics
-
-            rows = []
-            for incident in await store.incidents(include_resolved=args.all):
-                state = await store.load_state(incident.id)
-                clocks = metrics.compute(state, store.clock(), pb)
-                rows.append({**incident.model_dump(mode="json"), "metrics": metrics.as_json(state, clocks)})
-            return rows
-
-        print(dumps(asyncio.run(_with_store(args, False, with_metrics)), indent=2))
-        return 0
-    incidents = asyncio.run(_with_store(args, False, lambda s: s.incidents(include_resolved=args.all)))
-    if not incidents:
-        print("no open incidents" if not args.all else "no incidents")
-        return 0
-    from warroom.core.safetext import one_line
-
-    for inc in incidents:  # one line per incident, whatever the title holds
-        declared = local(inc.declared_at).strftime("%Y-%m-%d %H:%M")
-        print(f"{inc.id}  SEV-{inc.severity}  {inc.status:<8}  {inc.phase:<10}  {declared}  {one_line(inc.title)}")
-    return 0
-
-
-async def _incident_to_show(store, wanted: str | None):
-    """For doc and export: the incident given, else the latest open one, else (the
-    postmortem is written after `warroom resolve`) the one resolved last, said on stderr."""
-    if wanted is not None:
-        return await store.find_incident(wanted)
-    incident = await store.latest_open()
-    if incident is not None:
-        return incident
-    from warroom.core import db
-    from warroom.core.safetext import one_line
-    from warroom.core.timeutil import local
-
-    resolved = [i for i in await store.incidents(include_resolved=True) if i.status == "resolved"]
-    if not resolved:
-        raise db.no_open_incident(store.path)
-
-    def when(inc):
-        return inc.resolved_at or inc.declared_at
-
-    last = max(when(i) for i in resolved)
-    latest = [i for i in resolved if when(i) == last]
-    if len(latest) > 1:  # resolved in the same millisecond: refuse rather than guess
-        raise WarroomError(
-            f"no open incident, and {', '.join(i.id for i in latest)} were resolved at the same time: "
-            "say which with --incident ID"
-        )
-    incident = latest[0]
-    resolved_at = local(when(incident)).strftime("%Y-%m-%d %H:%M")
-    print(
-        f"warroom: no open incident; using {incident.id}, resolved {resolved_at}: {one_line(incident.title)}",
-        file=sys.stderr,
-    )
-    return incident
-
-
-def cmd_doc(args: argparse.Namespace) -> int:
-    import asyncio
-
-    from warroom.core import documents
-
-    pb = _playbook(args)
-    kinds = documents.document_kinds(pb)
-    if args.kind not in kinds:  # checked after loading: a team playbook may add documents
-        args.subparser.error(f"unknown document {args.kind!r} (choose from {', '.join(kinds)})")
-
-    async def work(store):
-        incident = await _incident_to_show(store, args.incident)
-        return await documents.render_from_store(args.kind, store, incident.id, pb)
-
-    sys.stdout.write(asyncio.run(_with_store(args, False, work)))
-    return 0
-
-
-def cmd_export(args: argparse.Namespace) -> int:
-    import asyncio
-
-    from warroom.core import export
-
-    pb = _playbook(args)  # json: the metrics object names the contain phase by its role
-    if args.output is not None:
-        _refuse_database_as_output(args.output, _db_path(args))
-
-    async def work(store):
-        incident = await _incident_to_show(store, args.incident)
-        out = export.open_private(args.output) if args.output else sys.stdout
-        try:
-            if args.format == "json":
-                await export.write_json(store, incident.id, out, pb)
-            else:
-                from warroom.core import documents
-
-                out.write(await documents.render_from_store("postmortem", store, incident.id, pb))
-        finally:
-            if args.output:
-                out.close()
-        return incident.id
-
-    try:
-        asyncio.run(_with_store(args, False, work))
-    except OSError as exc:
-        if args.output is None or isinstance(exc, BrokenPipeError):
-            raise  # standard output: main() handles a closed pipe
-        raise WarroomError(f"cannot write {args.output}: {exc.strerror}") from None
-    if args.output:
-        print(f"wrote {args.output}", file=sys.stderr)
-    return 0
-
-
-def _missing_database_json(args: argparse.Namespace, empty: str) -> bool:
-    """--json before any database exists: print the empty answer (a script's loop runs zero times)."""
-    if getattr(args, "json", False) and not _db_path(args).exists():
-        print(empty)
-        return True
-    return False
-
-
-def cmd_actions(args: argparse.Namespace) -> int:
-    import asyncio
-
-    from warroom.core import followups
-    from warroom.core.export import dumps
-    from warroom.core.timeutil import local, now
-
-    if _missing_database_json(args, "[]"):
-        return 0
-    states = asyncio.run(_with_store(args, False, followups.load_states))
-    today = local(now()).date()
-    found = followups.follow_ups(states, today, owner=args.owner, overdue_only=args.overdue)
-    if args.json:
-        print(dumps([followups.as_json(f) for f in found], indent=2))
-        return 0
-    if not found:
-        print("no overdue action items" if args.overdue else "no open action items")
-        return 0
-    from warroom.core.safetext import one_line
-
-    for f in found:  # one line per item, whatever its text holds
-        mark = "OVERDUE " if f.overdue else ""
-        due = f"due {one_line(f.item.due, 20)}" if f.item.due else "no due date"
-        owner = one_line(f.item.owner, 20) or "(no owner)"
-        print(
-            f"{mark}{f.incident_id}  {owner}  {due}  [{one_line(f.item.status, 16)}]  {one_line(f.item.action, 80)}"
-            f"  ({one_line(f.incident_title, 40)})"
-        )
-    return 0
-
-
-def _since(args: argparse.Namespace, today):
-    import re
-    from datetime import date, timedelta
-
-    if args.since is None:
-        return None
-    if m := re.fullmatch(r"-(\d+)([dw])", args.since.strip()):
-        return today - timedelta(days=int(m[1]) * (7 if m[2] == "w" else 1))
-    try:
-        return date.fromisoformat(args.since.strip())
-    except ValueError:
-        args.subparser.error(f"--since {args.since!r}: use YYYY-MM-DD, -8w or -30d")
-
-
-def cmd_stats(args: argparse.Namespace) -> int:
-    import asyncio
-
-    from warroom.core import followups, stats
-    from warroom.core.export import dumps
-    from warroom.core.timeutil import local, now
-
-    current = now()
-    since = _since(args, local(current).date())
-    if _missing_database_json(args, dumps(stats.as_json(stats.Summary([], 0, dict.fromkeys(stats.MEASURES))))):
-        return 0
-    pb = _playbook(args)
-    states = asyncio.run(_with_store(args, False, followups.load_states))
-    summary = stats.weekly(states, pb, current, since)
-    if args.json:
-        print(dumps(stats.as_json(summary), indent=2))
-    else:
-        sys.stdout.write(stats.render_text(summary))
-    return 0
-
-
-def cmd_sync(args: argparse.Namespace) -> int:
-    from warroom.team.command import sync  # lazily: psycopg only for this command
-
-    return sync(_db_path(args), args.server or getattr(args, "team_server", None), args.once)
-
-
-def _refuse_database_as_output(output: Path, database: Path) -> None:
-    """`export -o war.db` would truncate the incident it is exporting (a link as well)."""
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        part = Path(f"{database}{suffix}")
-        try:
-            same = output.exists() and part.exists() and os.path.samefile(output, part)
-        except OSError:
-            same = False
-        if same:
-            raise WarroomError(f"{output} is the database itself ({part}); export to another file")
-
-
-def cmd_demo(args: argparse.Namespace) -> int:
-    import asyncio
-    import tempfile
-
-    from warroom.core.demo import seed_demo
-    from warroom.core.timeutil import now
-
-    pb = _playbook(args)
-    path = args.db or Path(tempfile.mkdtemp(prefix="warroom-demo-")) / "demo.db"
-    if path.exists():
-        raise WarroomError(f"{path} already exists; the demo writes a new database (omit --db for a scratch one)")
-    asyncio.run(_with_store(argparse.Namespace(db=path), True, lambda s: seed_demo(s, pb, now(), args.events)))
-    if args.no_tui:
-        print(path)
-        return 0
-    return _run_tui(path, pb)
-
-
-def _run_tui(path: Path, pb, server: str | None = None) -> int:
-    from warroom.core import db
-
-    db.prepare(path, create=True)  # refuse a bad file before the screen takes over
-    from warroom.tui.app import run
-
-    return run(path, pb, server)
-
-
-def _inert(exc: BaseException) -> str:
-    """An error on one line, its control characters visible (a --db path may hold ESC)."""
-    from warroom.core.safetext import one_line
-
-    return one_line(str(exc))
+    return SimpleNamespace(**values)
 
 
 TIME_OPTIONS = ("--at", "--started", "--detected", "--since")
@@ -633,7 +236,7 @@ def _glue_at(argv: list[str]) -> list[str]:
     return out
 
 
-def _not_utf8(args: argparse.Namespace) -> str | None:
+def _not_utf8(args) -> str | None:
     """Text arguments must be UTF-8 (Python keeps other bytes as lone surrogates, which no
     text can store); paths (--db, -o) may hold any bytes the file system takes."""
     names = {"title": "the title", "text": "the text", "kind": "the kind"}
@@ -646,40 +249,51 @@ def _not_utf8(args: argparse.Namespace) -> str | None:
     return None
 
 
+# Each command's body, "module:function" in warroom.commands, imported only when chosen
+# (None: `warroom` alone, the war room).
+COMMANDS = {
+    None: "room:cmd_room",
+    "demo": "room:cmd_demo",
+    "sync": "room:cmd_sync",
+    "log": "log:cmd_log",
+    "declare": "declare:cmd_declare",
+    "set": "declare:cmd_set",
+    "resolve": "declare:cmd_resolve",
+    "list": "reports:cmd_list",
+    "doc": "reports:cmd_doc",
+    "export": "reports:cmd_export",
+    "actions": "reports:cmd_actions",
+    "stats": "reports:cmd_stats",
+}
+READ_ONLY = ("list", "doc", "export", "actions", "stats")  # never a byte changed in the file, its -wal or -shm
+
+
+def _command(name: str | None):
+    module, function = COMMANDS[name].split(":")
+    return getattr(__import__(f"warroom.commands.{module}", fromlist=[function]), function)
+
+
+def _inert(exc: BaseException) -> str:
+    """An error on one line, its control characters visible (a --db path may hold ESC)."""
+    from warroom.core.safetext import one_line
+
+    return one_line(str(exc))
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = _glue_at(sys.argv[1:] if argv is None else argv)
-    parser = _parser(_chosen(argv))  # one subcommand's parser: `warroom log` builds no other
-    args = parser.parse_args(argv)
+    args = _plain_log(argv)
+    if args is None:
+        args = _parser(_chosen(argv)).parse_args(argv)  # one subcommand's parser, not all of them
     if not_utf8 := _not_utf8(args):  # a usage error, like any malformed argument: exit 2
         print(f"warroom: {not_utf8}; nothing was done", file=sys.stderr)
         return 2
-    commands = {
-        "log": cmd_log,
-        "declare": cmd_declare,
-        "list": cmd_list,
-        "resolve": cmd_resolve,
-        "doc": cmd_doc,
-        "export": cmd_export,
-        "demo": cmd_demo,
-        "sync": cmd_sync,
-        "set": cmd_set,
-        "actions": cmd_actions,
-        "stats": cmd_stats,
-    }
     try:
-        if args.command is None:
-            return _run_tui(_db_path(args), _playbook(args), args.team_server)
-        if args.command in (
-            "list",
-            "doc",
-            "export",
-            "actions",
-            "stats",
-        ):  # never a byte changed in the file, its -wal or -shm
+        if args.command in READ_ONLY:
             from warroom.core import db
 
             db.set_read_only()
-        code = commands[args.command](args)
+        code = _command(args.command)(args)
         sys.stdout.flush()  # a closed pipe must fail here, inside the handlers, not at exit
         return code
     except BrokenPipeError:
@@ -709,3 +323,7 @@ def main(argv: list[str] | None = None) -> int:
             db_module.set_read_only(False)  # main() run in-process (tests) must not leave it set
             for notice in db_module.take_notices():
                 print(f"warroom: {_inert(notice)}", file=sys.stderr)
+
+
+if __name__ == "__main__":  # `python -X importtime -m warroom.cli log ...`
+    raise SystemExit(main())

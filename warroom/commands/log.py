@@ -1,0 +1,69 @@
+"""`warroom log`: one event on the timeline, from deploy scripts and alert hooks.
+
+The fast path: stdlib only, no pydantic, no Textual; it writes through the store's own
+write path (warroom.core.sql) and prints the event's id. An alert hook that fires after the
+incident was resolved is not dropped: the event goes on the last resolved incident, marked
+as after resolution, with a warning on stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from warroom.commands.common import author, db_path
+from warroom.core.errors import WarroomError
+
+
+def read_text(arg: str) -> str:
+    """The text given, or (for "-") standard input, bounded and checked as UTF-8."""
+    if arg != "-":
+        return arg
+    if sys.stdin is None or sys.stdin.closed:
+        raise WarroomError("no text given and no standard input to read it from")
+    from warroom.core.entry import MAX_TEXT
+
+    # Read no more than the longest text could take (4 bytes a character, plus blank
+    # lines that are trimmed): `yes | warroom log` must end, not fill the memory.
+    limit = 4 * MAX_TEXT + 65_536
+    raw = sys.stdin.buffer.read(limit + 1)
+    if len(raw) > limit:
+        raise WarroomError(f"standard input is too long (more than {limit:,} bytes); nothing was logged")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise WarroomError(f"standard input is not UTF-8 text (byte {exc.start}); nothing was logged") from None
+
+
+def cmd_log(args) -> int:
+    """Log args.text (or standard input, for "-") as args.kind; prints the event's id. `args`
+    is argparse's Namespace or, for the usual form, warroom.cli's own reading of the command
+    line with the same fields (no argparse on this path: see cli._plain_log)."""
+    import sqlite3
+
+    from warroom.core import db, sql
+    from warroom.core.entry import clean_text
+    from warroom.core.timeutil import now, parse_at
+
+    path = db_path(args.db)
+    try:
+        text = clean_text(read_text(args.text))
+        current = now()
+        at = parse_at(args.at, current) if args.at else current
+    except ValueError as exc:
+        raise WarroomError(f"{exc}; nothing was logged") from None
+    conn = db.open_db(path, create=False)
+    try:
+        data: dict[str, object] = {"source": "cli"}
+        incident_id = sql.find_incident_or_last(conn, args.incident, path)
+        if not sql.is_open(conn, incident_id):
+            data["after_resolution"] = True
+            print(f"warroom: {incident_id} is resolved; logged as after resolution", file=sys.stderr)
+        row = sql.append(
+            conn, sql.host_id(conn), incident_id, args.kind, text, author(args.author), now=current, at=at, data=data
+        )
+    except sqlite3.Error as exc:
+        raise db.describe_sqlite_error(path, exc) from None
+    finally:
+        conn.close()
+    print(row[1])
+    return 0
