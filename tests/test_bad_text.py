@@ -377,7 +377,7 @@ def test_links_and_images_from_incident_text_arrive_inert(env, db_path, incident
 
 @pytest.mark.parametrize("text", LINKS + ["para one\n\n[r]: http://tracker.example/def\n\n[see][r] ![i][r]"])
 def test_md_filters_leave_no_link(text):
-    from warroom.core.documents import md_block, md_cell, md_inline
+    from warroom.core.markdown import md_block, md_cell, md_inline
 
     for escape in (md_inline, md_cell, md_block):
         _assert_no_live_link(str(escape(text)), escape.__name__)

@@ -18,7 +18,7 @@ from fixed_clock import FIXED_NOW
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from warroom.core import documents
+from warroom.core import documents, facts, markdown
 from warroom.core import playbook as playbook_module
 from warroom.core.demo import seed_demo
 from warroom.core.errors import InputError, PlaybookError
@@ -343,8 +343,8 @@ async def test_internal_number_increments_only_when_sent(demo, playbook):
     ],
 )
 def test_markdown_escaping(text, inline, cell):
-    assert str(documents.md_inline(text)) == inline
-    assert str(documents.md_cell(text)) == cell
+    assert str(markdown.md_inline(text)) == inline
+    assert str(markdown.md_cell(text)) == cell
 
 
 async def test_pipes_and_html_in_documents(multiday, playbook):
@@ -433,7 +433,7 @@ async def test_next_update_is_what_sending_now_promises(demo, playbook):
     store, iid = demo
     state = await store.load_state(iid)
     cadence = playbook.severity(2).update_every_minutes  # 30: the demo is SEV-2
-    assert documents.next_update_at(state, playbook, FIXED_NOW) == FIXED_NOW + timedelta(minutes=cadence)
+    assert facts.next_update_at(state, playbook, FIXED_NOW) == FIXED_NOW + timedelta(minutes=cadence)
     assert "**Next update**: 15:25 UTC or when status changes" in documents.render(
         "internal", state, playbook, FIXED_NOW
     )
@@ -459,15 +459,15 @@ async def test_empty_sections_show_prompts(demo, playbook):
 async def test_status_mapping_and_workaround(db_path, playbook):
     store = await Store.open(db_path, clock=lambda: FIXED_NOW)
     inc = await store.declare("Search slow", 1, "dana", first_phase="assess")
-    seen = [documents.status_word(await store.load_state(inc.id), playbook)]
-    states = [documents.current_state(await store.load_state(inc.id), playbook)]
+    seen = [facts.status_word(await store.load_state(inc.id), playbook)]
+    states = [facts.current_state(await store.load_state(inc.id), playbook)]
     await store.set_phase(inc.id, "contain", "dana")
-    seen.append(documents.status_word(await store.load_state(inc.id), playbook))
+    seen.append(facts.status_word(await store.load_state(inc.id), playbook))
     await store.set_mitigation(inc.id, "maintenance", "Maintenance mode", False, "dana")
-    states.append(documents.current_state(await store.load_state(inc.id), playbook))
+    states.append(facts.current_state(await store.load_state(inc.id), playbook))
     await store.set_mitigation(inc.id, "partial", "Partial restore", True, "dana")
-    seen.append(documents.status_word(await store.load_state(inc.id), playbook))
-    states.append(documents.current_state(await store.load_state(inc.id), playbook))
+    seen.append(facts.status_word(await store.load_state(inc.id), playbook))
+    states.append(facts.current_state(await store.load_state(inc.id), playbook))
     await store.append(inc.id, "note", "Workaround: use the old search page", "dana")
     state = await store.load_state(inc.id)
     assert "Workaround: use the old search page" in documents.render("status", state, playbook, FIXED_NOW)
@@ -476,8 +476,8 @@ async def test_status_mapping_and_workaround(db_path, playbook):
     assert "Workaround: None at this time" in documents.render("status", state, playbook, FIXED_NOW)
     await store.resolve(inc.id, "dana")
     state = await store.load_state(inc.id)
-    seen.append(documents.status_word(state, playbook))
-    states.append(documents.current_state(state, playbook))
+    seen.append(facts.status_word(state, playbook))
+    states.append(facts.current_state(state, playbook))
     await store.close()
     assert seen == ["Investigating", "Identified", "Monitoring", "Resolved"]
     assert states == ["Down", "Down", "Degraded", "Operational"]

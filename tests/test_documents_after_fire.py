@@ -9,7 +9,7 @@ import pytest
 from builders import Story, at
 from fixed_clock import FIXED_NOW
 
-from warroom.core import documents
+from warroom.core import documents, facts
 from warroom.core.operations import Operations
 from warroom.core.relative import absolute
 from warroom.core.store import Store
@@ -141,7 +141,7 @@ async def test_after_a_handoff_the_handoff_and_contacts_name_the_new_commander(d
     assert "- Incident commander: lee" in contacts and "- Comms lead: kim" in contacts and "- Scribe: ola" in contacts
     assert "dana" not in contacts
     assert "**Author**: lee" in documents.render("postmortem", state, playbook, FIXED_NOW)
-    assert documents.contacts(state)[0] == ("Incident commander", "lee")
+    assert facts.contacts(state)[0] == ("Incident commander", "lee")
 
 
 # ----- response times in the postmortem -----------------------------------------------------

@@ -167,7 +167,7 @@ def test_displayed_times_follow_the_zone_of_each_instant(local_zone):
 
 def test_documents_share_the_one_hm():
     """documents.py used to carry its own copy; templates still get "" for an unknown time."""
-    from warroom.core import documents, timeutil
+    from warroom.core import documents, timeutil, timewords
 
     assert documents.hm is timeutil.hm
-    assert documents.hm_zone(None) == ""
+    assert timewords.hm_zone(None) == ""

@@ -1,0 +1,259 @@
+"""What the documents say about an incident, read from its state: the status word, what
+users see, the workaround, contacts, temporary and permanent fixes, the postmortem's
+sections. warroom.core.documents gathers these into a template's context.
+
+Choices made here (the methodology leaves them open):
+- Status (status page, external notice): Resolved when the incident is resolved;
+  Monitoring once service is restored; Identified once past the first phase or a
+  mitigation level is set; Investigating before that.
+- Current state: Operational when resolved or restored by the first ("full") mitigation
+  level; Down in the last level (maintenance mode) or, with no mitigation yet, at SEV-1;
+  Degraded otherwise.
+- Next update: the time an update sent now promises, now + the severity's cadence
+  (`next_update_at`), so the text and the timer restarted on sending agree; the
+  incident's stored next_update_at is the deadline for *this* update, already due.
+- Workaround: the latest live note/comms/action event whose text starts with
+  "workaround:" (case-insensitive); "workaround: none" withdraws it.
+- What users see: the triage answers "broken" (service before a colon, symptom after)
+  and "affected"; `incident.service` wins for the service name when set.
+- Postmortem draft: the severity declared with (the first severity record), and the
+  highest reached only when it differs ("escalated to").
+
+Domain layer: imports nothing from Textual.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from markupsafe import Markup
+
+from warroom.core import checklist, classify
+from warroom.core import metrics as metrics_module
+from warroom.core.markdown import md_block
+from warroom.core.metrics import live_events as live  # struck events never count
+from warroom.core.models import ROLE_NAMES, Event, IncidentState
+from warroom.core.playbook import Playbook
+from warroom.core.relative import absolute
+from warroom.core.timeutil import hm  # blank for an unknown time, as documents want
+
+WORKAROUND_PREFIX = "workaround:"
+WORKAROUND_KINDS = ("note", "comms", "action")
+# The role of the phase whose actions count as the permanent fix.
+FIX_ROLE = "fix"
+
+
+def said(event: Event) -> str:
+    """An event's text as documents show it: relative times ("-18m", "20 minutes ago") made
+    absolute as of when it was written (warroom.core.relative says how and why)."""
+    return absolute(event.shown_text.strip(), event.recorded_at)
+
+
+def triage_answers(state: IncidentState, playbook: Playbook) -> dict[str, str]:
+    """The live answer per triage question (classify.triage_answer: the latest one; times
+    corrected later carry no question). An answer that says nothing ("unknown", "nothing
+    changed, no deploys") leaves its question out, so a document keeps its own wording.
+    Keyed by the question's role (its key when it plays none), so a template finds
+    "broken" or "changed" whatever the team calls the question."""
+    questions = {q.key: q for q in playbook.triage}
+    asked = dict.fromkeys(str(e.data["question"]) for e in live(state) if e.kind == "triage" and e.data.get("question"))
+    answers: dict[str, str] = {}
+    for key in asked:
+        event = classify.triage_answer(state, key, playbook.non_answers, questions.get(key))
+        if event is not None:
+            answers[playbook.question_role(key) or key] = said(event)
+    return answers
+
+
+def status_word(state: IncidentState, playbook: Playbook) -> str:
+    inc = state.incident
+    if inc.status == "resolved":
+        return "Resolved"
+    if inc.restored_at is not None:
+        return "Monitoring"
+    first = playbook.phase_key("assess")
+    if inc.mitigation or inc.phase != first or any(metrics_module.is_containment_decision(e) for e in state.events):
+        return "Identified"
+    return "Investigating"
+
+
+def current_state(state: IncidentState, playbook: Playbook) -> str:
+    inc = state.incident
+    if inc.status == "resolved":
+        return "Operational"
+    levels = [m.key for m in playbook.mitigation]
+    if inc.mitigation in levels:
+        level = playbook.mitigation_level(inc.mitigation)
+        if level.restored and inc.mitigation == levels[0]:
+            return "Operational"
+        if not level.restored and inc.mitigation == levels[-1]:
+            return "Down"
+        return "Degraded"
+    return "Down" if inc.severity == 1 else "Degraded"
+
+
+def workaround(state: IncidentState) -> str | None:
+    found: str | None = None
+    for event in live(state):
+        text = said(event)
+        if event.kind in WORKAROUND_KINDS and text.lower().startswith(WORKAROUND_PREFIX):
+            found = text[len(WORKAROUND_PREFIX) :].strip()
+    if found is None or found.lower() in ("", "none", "-"):
+        return None
+    return found
+
+
+def service_and_symptom(state: IncidentState, triage: dict[str, str]) -> tuple[str | None, str | None]:
+    """The service (the incident's field; only without one, the head of a "Service: symptom"
+    answer to "What's broken?") and the symptom users see. With the service set, an answer
+    naming another head ("Payments API: timeouts") is kept whole as the symptom."""
+    broken = triage.get("broken")
+    service = (state.incident.service or "").strip() or None
+    symptom = broken
+    if broken and ":" in broken:
+        head, tail = (part.strip() for part in broken.split(":", 1))
+        if head and tail and (service is None or head.casefold() == service.casefold()):
+            service = service or head
+            symptom = tail
+    return service, symptom
+
+
+def since_last_internal(state: IncidentState, playbook: Playbook) -> datetime | None:
+    internal = playbook.document_key("internal")
+    last = None
+    for event in live(state):
+        if event.kind == "comms" and event.data.get("document") == internal:
+            last = event.ts
+    return last
+
+
+def with_time(event: Event) -> str:
+    """`HH:MM - text`, the methodology's timeline form, for every list of events."""
+    return f"{hm(event.ts)} - {said(event)}"
+
+
+def labelled(event: Event) -> str:
+    text = said(event)
+    return f"{hm(event.ts)} - " + (f"Hypothesis: {text}" if event.kind == "hypothesis" else text)
+
+
+def next_update_at(state: IncidentState, playbook: Playbook, now: datetime) -> datetime | None:
+    """The next update an update sent now promises: now plus the severity's cadence, which
+    is what sending it sets the timer to. Without a cadence, the incident's own timer."""
+    if state.incident.status == "resolved":
+        return None
+    try:
+        return now + timedelta(minutes=playbook.severity(state.incident.severity).update_every_minutes)
+    except KeyError:
+        return state.incident.next_update_at
+
+
+def latest_hypothesis(state: IncidentState) -> Event | None:
+    hypotheses = [e for e in live(state) if e.kind == "hypothesis"]
+    return hypotheses[-1] if hypotheses else None
+
+
+def next_steps(state: IncidentState, playbook: Playbook) -> list[str]:
+    try:
+        phase = playbook.phase(state.incident.phase)
+    except KeyError:
+        return []
+    # Done counts as the checklist pane shows it: ticked, or shown done by the timeline.
+    return [
+        item.text
+        for item in phase.items
+        if not checklist.item_done(state, phase.key, item.id, item.requires, item.done_when, playbook)
+    ]
+
+
+def contacts(state: IncidentState) -> list[tuple[str, str]]:
+    roles = state.incident.roles
+    ordered = [r for r in ROLE_NAMES if roles.get(r)] + sorted(r for r in roles if r not in ROLE_NAMES and roles[r])
+    return [(ROLE_NAMES.get(r, r.replace("_", " ").capitalize()), roles[r]) for r in ordered]
+
+
+@dataclass
+class FixView:
+    what: str
+    where: str
+    ticket: str
+    added: str
+    status: str
+    in_place: bool
+
+
+def temp_fixes(state: IncidentState) -> list[FixView]:
+    views = []
+    for fix in state.temp_fixes:
+        if fix.in_place:
+            status = "still in place"
+        elif fix.permanent:
+            status = f"made permanent at {hm(fix.removed_at)}"
+        else:
+            status = f"removed at {hm(fix.removed_at)}"
+        what = absolute(fix.what, fix.added_at)
+        views.append(FixView(what, fix.where, fix.ticket, hm(fix.added_at), status, fix.in_place))
+    return views
+
+
+@dataclass
+class Section:
+    key: str
+    heading: str
+    hint: str
+    text: Markup  # block-escaped; empty when nobody has written it
+    items: list[str]  # one per non-empty line, list markers stripped
+
+
+_LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+
+
+def sections(state: IncidentState, playbook: Playbook) -> dict[str, Section]:
+    out = {}
+    for spec in playbook.postmortem_sections:
+        raw = state.postmortem.get(spec.key, "").strip()
+        items = [_LIST_MARK.sub("", line).strip() for line in raw.splitlines() if line.strip()]
+        out[spec.key] = Section(spec.key, spec.heading, spec.hint, md_block(raw) if raw else Markup(""), items)
+    return out
+
+
+def permanent_fix(state: IncidentState, playbook: Playbook) -> list[str]:
+    fix_phase = playbook.phase_key(FIX_ROLE)
+    fix_spans = [s for s in state.phases if s.phase == fix_phase]
+    found = []
+    for event in live(state):
+        if event.kind not in ("action", "change", "decision"):
+            continue
+        if any(s.entered_at <= event.ts and (s.exited_at is None or event.ts < s.exited_at) for s in fix_spans):
+            found.append(with_time(event))
+    return found
+
+
+def temporary_measures(state: IncidentState, playbook: Playbook) -> list[str]:
+    found = []
+    for event in live(state):
+        if metrics_module.is_containment_decision(event):
+            found.append(with_time(event))
+        elif event.kind == "mitigation":
+            try:
+                level = playbook.mitigation_level(str(event.data.get("level")))
+                found.append(f"{hm(event.ts)} - {level.name}: {level.description}")
+            except KeyError:
+                found.append(with_time(event))
+    return found
+
+
+def highest_severity(state: IncidentState) -> int:
+    levels = [c.new for c in state.severity_history] + [state.incident.severity]
+    return min(levels)
+
+
+def declared_severity(state: IncidentState) -> int:
+    """The severity the incident was declared with: the first severity record (its old
+    value if the declaration's own record is missing), else the current severity."""
+    if not state.severity_history:
+        return state.incident.severity
+    first = state.severity_history[0]
+    return first.old if first.old is not None else first.new
