@@ -128,3 +128,89 @@ def test_the_cli_refuses_a_bad_playbook_in_one_line(tmp_path, capsys):
     assert err.startswith("warroom: playbook ") and "red_flags.3.rule" in err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "war.db").exists()  # refused before anything was written
+
+
+# ----- the cache of validated playbooks (start-up skips pydantic's validation) ---------------
+
+
+def _validations(monkeypatch) -> list[str]:
+    """Every real validation from now on, by the file it validated."""
+    seen: list[str] = []
+    real = playbook_module._validated
+
+    def counted(path, data):
+        seen.append(str(path))
+        return real(path, data)
+
+    monkeypatch.setattr(playbook_module, "_validated", counted)
+    return seen
+
+
+def test_a_validated_playbook_is_cached_privately_and_loads_again_without_validating(monkeypatch):
+    seen = _validations(monkeypatch)
+    first = playbook_module.load()
+    cache = playbook_module.cache_file()
+    assert seen == [str(playbook_module.SHIPPED)]
+    assert cache.exists() and cache.stat().st_mode & 0o777 == 0o600
+    second = playbook_module.load()
+    assert seen == [str(playbook_module.SHIPPED)]  # the second came from the cache
+    assert second.model_dump() == first.model_dump()
+    assert second.source == str(playbook_module.SHIPPED)
+    # What validation sets beside the fields travels too: an answered item's non-answers.
+    answered = [
+        i.done_when for p in second.phases for i in p.items if isinstance(i.done_when, playbook_module.Answered)
+    ]
+    assert answered and all(a.non_answers == tuple(second.non_answers) for a in answered)
+    assert all(a.asked is not None and a.asked.key == a.triage for a in answered)
+    assert second.phase_key("contain") == "contain"
+
+
+def test_a_team_file_edited_after_it_was_cached_is_validated_again(tmp_path, monkeypatch):
+    path = write(tmp_path, edited("recent_change_minutes = 60", "recent_change_minutes = 20"))
+    assert playbook_module.load(path).thresholds.recent_change_minutes == 20
+    seen = _validations(monkeypatch)
+    assert playbook_module.load(path).thresholds.recent_change_minutes == 20
+    assert seen == []
+    write(tmp_path, edited("recent_change_minutes = 60", "recent_change_minutes = 0"))
+    with pytest.raises(PlaybookError) as caught:
+        playbook_module.load(path)
+    assert str(caught.value).startswith(f"playbook {path}: field thresholds.recent_change_minutes:")
+    assert "\n" not in str(caught.value)
+    write(tmp_path, edited("recent_change_minutes = 60", "recent_change_minutes = 30"))
+    assert playbook_module.load(path).thresholds.recent_change_minutes == 30
+    assert seen == [str(path), str(path)]
+
+
+def test_the_same_bytes_at_another_path_are_their_own_entry(tmp_path, monkeypatch):
+    one, two = write(tmp_path, SHIPPED_TEXT, "one.toml"), write(tmp_path, SHIPPED_TEXT, "two.toml")
+    playbook_module.load(one)
+    seen = _validations(monkeypatch)
+    assert playbook_module.load(two).source == str(two)  # the source names the file in messages
+    assert seen == [str(two)]
+
+
+@pytest.mark.parametrize("spoil", ["torn", "group-writable", "another key"])
+def test_a_cache_file_that_is_torn_or_not_ours_alone_is_not_read(spoil, monkeypatch):
+    playbook_module.load()
+    cache = playbook_module.cache_file()
+    if spoil == "torn":
+        cache.write_bytes(cache.read_bytes()[:200])
+    elif spoil == "group-writable":
+        cache.chmod(0o660)
+    else:
+        cache.write_bytes(b"0" * 64 + cache.read_bytes()[64:])
+    seen = _validations(monkeypatch)
+    assert playbook_module.load().phase_keys[0] == "assess"
+    assert seen == [str(playbook_module.SHIPPED)]
+    assert playbook_module.load().phase_keys[0] == "assess"  # written again, read again
+    assert seen == [str(playbook_module.SHIPPED)]
+
+
+def test_a_data_folder_that_cannot_be_written_only_costs_the_cache(tmp_path, monkeypatch):
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("")
+    monkeypatch.setenv("WARROOM_DATA_DIR", str(blocked))
+    seen = _validations(monkeypatch)
+    assert playbook_module.load().phase_keys[0] == "assess"
+    assert playbook_module.load().phase_keys[0] == "assess"
+    assert seen == [str(playbook_module.SHIPPED)] * 2
