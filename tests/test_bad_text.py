@@ -16,7 +16,7 @@ import subprocess
 import sys
 
 import pytest
-from helpers_proc import assert_one_line_error, isolated_env, run_cli
+from helpers_proc import assert_one_line_error, isolated_env
 
 from warroom.core.entry import MAX_TEXT
 from warroom.core.safetext import one_line, plain
@@ -47,12 +47,13 @@ def _assert_inert(output: bytes, where: str) -> None:
 
 @pytest.fixture
 def env(tmp_path, db_path):
+    """For the tests that need a real child process (a pipe, argv or environment bytes)."""
     return isolated_env(tmp_path / "home", db_path, WARROOM_NOW=NOW)
 
 
 @pytest.fixture
-def incident(env):
-    result = run_cli("declare", "Checkout down", env=env)
+def incident(cli):
+    result = cli("declare", "Checkout down")
     assert result.code == 0, result.err
     return result.out.strip()
 
@@ -76,15 +77,15 @@ def _count(db_path):
 # ----- stored exactly, shown literally --------------------------------------------------------
 
 
-def test_nasty_text_stored_exactly_and_never_reaches_the_terminal(env, db_path, incident):
+def test_nasty_text_stored_exactly_and_never_reaches_the_terminal(cli, db_path, incident):
     ids = {}
     for name, text in NASTY.items():
-        result = run_cli("log", "-", env=env, input=text)
+        result = cli("log", "-", input=text)
         assert result.code == 0, (name, result.err)
         ids[name] = result.out.strip()
         assert _text_of(db_path, ids[name]) == text, name
 
-    exported = run_cli("export", "--format", "json", env=env)
+    exported = cli("export", "--format", "json")
     assert exported.code == 0, exported.err
     _assert_inert(exported.stdout, "export --format json")
     by_id = {e["id"]: e["text"] for e in json.loads(exported.out)["events"]}
@@ -92,28 +93,28 @@ def test_nasty_text_stored_exactly_and_never_reaches_the_terminal(env, db_path, 
         assert by_id[event_id] == NASTY[name], name
 
     for args in (("doc", "timeline"), ("doc", "status"), ("doc", "internal"), ("doc", "handoff")):
-        shown = run_cli(*args, env=env)
+        shown = cli(*args)
         assert shown.code == 0, (args, shown.err)
         _assert_inert(shown.stdout, " ".join(args))
         _assert_inert(shown.stderr, " ".join(args))
-    timeline = run_cli("doc", "timeline", env=env).out
+    timeline = cli("doc", "timeline").out
     assert "[red]alert[/red]" in timeline or r"\[red\]alert\[/red\]" in timeline  # markup stays text
     assert "␛\\[31mred" in timeline  # the ESC shown, its bracket escaped as any other
 
 
-def test_nasty_text_in_postmortem_is_inert(env, db_path, incident):
+def test_nasty_text_in_postmortem_is_inert(cli, db_path, incident):
     for text in NASTY.values():
-        assert run_cli("log", "-", env=env, input=text).code == 0
+        assert cli("log", "-", input=text).code == 0
     for args in (("doc", "postmortem"), ("export", "--format", "md")):
-        shown = run_cli(*args, env=env)
+        shown = cli(*args)
         assert shown.code == 0, (args, shown.err)
         _assert_inert(shown.stdout, " ".join(args))
 
 
-def test_markdown_export_escapes_html_and_tables(env, db_path, incident):
-    result = run_cli("log", "-", "--kind", "action", env=env, input=NASTY["html"])
+def test_markdown_export_escapes_html_and_tables(cli, db_path, incident):
+    result = cli("log", "-", "--kind", "action", input=NASTY["html"])
     assert result.code == 0
-    md = run_cli("export", "--format", "md", env=env)
+    md = cli("export", "--format", "md")
     assert md.code == 0, md.err
     # `<` is escaped (`\<`) or replaced: no HTML tag opens in the rendered Markdown.
     assert not re.search(r"(?<!\\)<script", md.out)
@@ -123,7 +124,7 @@ def test_markdown_export_escapes_html_and_tables(env, db_path, incident):
             assert "\\|" in line
 
 
-def test_nasty_titles_in_list_are_inert_and_one_line(env, db_path):
+def test_nasty_titles_in_list_are_inert_and_one_line(cli, db_path):
     async def declare_all():
         store = await Store.open(db_path)
         try:
@@ -135,67 +136,67 @@ def test_nasty_titles_in_list_are_inert_and_one_line(env, db_path):
             await store.close()
 
     ids = asyncio.run(declare_all())
-    listed = run_cli("list", env=env)
+    listed = cli("list")
     assert listed.code == 0, listed.err
     _assert_inert(listed.stdout, "list")
     lines = listed.out.splitlines()
     assert len(lines) == len(ids)  # a newline in a title does not break the listing
     assert any("[red]alert[/red]" in line for line in lines)
-    as_json = run_cli("list", "--json", env=env)
+    as_json = cli("list", "--json")
     _assert_inert(as_json.stdout, "list --json")
     titles = {d["id"]: d["title"] for d in json.loads(as_json.out)}
     for incident_id, text in zip(ids, NASTY.values()):
         assert titles[incident_id] == text + "\nsecond line"
 
 
-def test_markup_title_from_declare_is_literal(env, db_path):
-    declared = run_cli("declare", "[bold red]FIRE[/] [link=x]y[/link]", env=env)
+def test_markup_title_from_declare_is_literal(cli, db_path):
+    declared = cli("declare", "[bold red]FIRE[/] [link=x]y[/link]")
     assert declared.code == 0, declared.err
-    assert "[bold red]FIRE[/] [link=x]y[/link]" in run_cli("list", env=env).out
+    assert "[bold red]FIRE[/] [link=x]y[/link]" in cli("list").out
 
 
-def test_error_messages_are_inert_and_one_line(env, tmp_path):
+def test_error_messages_are_inert_and_one_line(cli, tmp_path):
     odd = tmp_path / "odd\x1b]0;owned\x07\nname.db"
-    result = run_cli("--db", str(odd), "log", "x", env=env)
+    result = cli("--db", str(odd), "log", "x")
     assert_one_line_error(result)
     _assert_inert(result.stderr, "error line")
-    bad_incident = run_cli("log", "x", "--incident", "\x1b[31m", env=env)
+    bad_incident = cli("log", "x", "--incident", "\x1b[31m")
     _assert_inert(bad_incident.stderr, "error line")
 
 
 # ----- refused with a message -------------------------------------------------------------------
 
 
-def test_invalid_utf8_on_stdin_is_refused(env, db_path, incident):
+def test_invalid_utf8_on_stdin_is_refused(cli, db_path, incident):
     before = _count(db_path)
-    result = run_cli("log", "-", env=env, input=b"bad \xff\xfe bytes \xc3")
+    result = cli("log", "-", input=b"bad \xff\xfe bytes \xc3")
     assert_one_line_error(result, "UTF-8", "nothing was logged")
     assert _count(db_path) == before
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\n\n\t  \n", "\u00a0\u2003"])
-def test_empty_or_blank_text_is_refused(env, db_path, incident, text):
+def test_empty_or_blank_text_is_refused(cli, db_path, incident, text):
     before = _count(db_path)
-    via_stdin = run_cli("log", "-", env=env, input=text)
+    via_stdin = cli("log", "-", input=text)
     assert_one_line_error(via_stdin, "empty", "nothing was logged")
     if text:  # an empty argument is as bad as an empty stdin
-        via_arg = run_cli("log", text, env=env)
+        via_arg = cli("log", text)
         assert_one_line_error(via_arg, "empty")
     assert _count(db_path) == before
 
 
-def test_one_megabyte_paste(env, db_path, incident):
+def test_one_megabyte_paste(cli, db_path, incident):
     line = "2026-03-10 14:55:00 ERROR upstream timed out \x1b[31m[red]x[/red]\x1b[0m\n"
     paste = (line * (MAX_TEXT // len(line) + 1))[: MAX_TEXT - 1] + "!"
     assert len(paste) == MAX_TEXT
-    result = run_cli("log", "-", env=env, input=paste)
+    result = cli("log", "-", input=paste)
     assert result.code == 0, result.err
     assert _text_of(db_path, result.out.strip()) == paste
-    exported = run_cli("export", env=env)
+    exported = cli("export")
     assert paste in [e["text"] for e in json.loads(exported.out)["events"]]
     _assert_inert(exported.stdout, "export of a 1 MB paste")
     before = _count(db_path)
-    too_big = run_cli("log", "-", env=env, input=paste + "!")
+    too_big = cli("log", "-", input=paste + "!")
     assert_one_line_error(too_big, "too long", "nothing was logged")
     assert _count(db_path) == before
 
@@ -221,18 +222,18 @@ def test_one_megabyte_paste(env, db_path, incident):
         "--kind",
     ],
 )
-def test_absurd_at_is_refused(env, db_path, incident, at):
+def test_absurd_at_is_refused(cli, db_path, incident, at):
     before = _count(db_path)
-    result = run_cli("log", "x", "--at", at, env=env)
+    result = cli("log", "x", "--at", at)
     assert_one_line_error(result, "nothing was logged")
     assert repr(at.strip()) in result.err or "not a time" in result.err
     assert _count(db_path) == before
 
 
 @pytest.mark.parametrize("at", ["-365d", "-1d", "-0m", "00:00", "14:55", "15:00", ""])
-def test_edge_at_is_taken(env, db_path, incident, at):
+def test_edge_at_is_taken(cli, db_path, incident, at):
     # -0m and an empty --at are now; 15:00 is within the five minutes of clock skew allowed.
-    result = run_cli("log", "x", "--at", at, env=env)
+    result = cli("log", "x", "--at", at)
     assert result.code == 0, result.err
 
 
@@ -285,13 +286,22 @@ def test_endless_stdin_is_refused_not_read_forever(env, db_path, incident):
     assert _count(db_path) == before
 
 
-def test_text_starting_with_a_dash_after_double_dash(env, db_path, incident):
-    result = run_cli("log", "--kind", "alert", "--", "-5% error budget left", env=env)
+def test_text_starting_with_a_dash_after_double_dash(cli, db_path, incident):
+    result = cli("log", "--kind", "alert", "--", "-5% error budget left")
     assert result.code == 0, result.err
     assert _text_of(db_path, result.out.strip()) == "-5% error budget left"
 
 
 # ----- invalid UTF-8 in an argument ---------------------------------------------------------------
+
+
+def _assert_not_utf8_usage_error(code: int, stdout: bytes, stderr: bytes, named: str) -> None:
+    """Exit 2 (a malformed argument, as argparse's own refusals), one line, nothing written."""
+    err = stderr.decode("utf-8", "replace")
+    assert code == 2, err
+    assert stdout == b"" and len(err.splitlines()) == 1, err
+    assert err.startswith(f"warroom: {named} is not UTF-8 text (byte 0x") and "nothing was done" in err, err
+    assert "unexpected" not in err and "Traceback" not in err
 
 
 @pytest.mark.parametrize(
@@ -304,15 +314,21 @@ def test_text_starting_with_a_dash_after_double_dash(env, db_path, incident):
         ((b"doc", b"status\xff"), "the kind"),
     ],
 )
-def test_invalid_utf8_in_an_argument_is_a_usage_error(env, db_path, incident, args, named):
-    """Exit 2 (a malformed argument, as argparse's own refusals), one line, nothing written."""
+def test_invalid_utf8_in_an_argument_is_a_usage_error(cli, db_path, incident, args, named):
+    """Python hands argv bytes that are not UTF-8 to main() as surrogate escapes, which is
+    what os.fsdecode gives here; the next test sends such bytes through a real argv."""
     before = _count(db_path)
-    proc = subprocess.run([sys.executable, "-m", "warroom", *args], capture_output=True, env=env, timeout=60)
-    err = proc.stderr.decode("utf-8", "replace")
-    assert proc.returncode == 2, err
-    assert proc.stdout == b"" and len(err.splitlines()) == 1, err
-    assert err.startswith(f"warroom: {named} is not UTF-8 text (byte 0x") and "nothing was done" in err, err
-    assert "unexpected" not in err and "Traceback" not in err
+    result = cli(*(os.fsdecode(arg) for arg in args))
+    _assert_not_utf8_usage_error(result.code, result.stdout, result.stderr, named)
+    assert _count(db_path) == before
+
+
+def test_invalid_utf8_in_a_real_argv_is_a_usage_error(env, db_path, incident):
+    before = _count(db_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "warroom", b"log", b"caf\xe9 latin-1"], capture_output=True, env=env, timeout=60
+    )
+    _assert_not_utf8_usage_error(proc.returncode, proc.stdout, proc.stderr, "the text")
     assert _count(db_path) == before
 
 
@@ -362,16 +378,16 @@ def _assert_no_live_link(markdown: str, where: str) -> None:
     assert not re.search(r"<a\s", html), (where, html)
 
 
-def test_links_and_images_from_incident_text_arrive_inert(env, db_path, incident):
+def test_links_and_images_from_incident_text_arrive_inert(cli, db_path, incident):
     for text in LINKS:
-        assert run_cli("log", "-", "--kind", "action", env=env, input=text).code == 0
+        assert cli("log", "-", "--kind", "action", input=text).code == 0
     # A reference definition only counts on a line of its own: a multi-line note.
-    assert run_cli("log", "-", env=env, input="look [here][r]\n[r]: http://tracker.example/def").code == 0
+    assert cli("log", "-", input="look [here][r]\n[r]: http://tracker.example/def").code == 0
     for args in (("export", "--format", "md"), ("doc", "timeline"), ("doc", "postmortem"), ("doc", "internal")):
-        shown = run_cli(*args, env=env)
+        shown = cli(*args)
         assert shown.code == 0, (args, shown.err)
         _assert_no_live_link(shown.out, " ".join(args))
-    timeline = run_cli("doc", "timeline", env=env).out
+    timeline = cli("doc", "timeline").out
     assert "tracker.example/p.png" in timeline  # kept as text, readable
 
 
@@ -422,18 +438,18 @@ def test_joiners_split_words_shown_but_emoji_and_scripts_kept():
     assert plain(family) == family and plain(persian) == persian
 
 
-def test_invisible_characters_escaped_in_every_export(env, db_path, incident):
+def test_invisible_characters_escaped_in_every_export(cli, db_path, incident):
     text = "deploy " + "".join(INVISIBLES) + " done \u200cx"
-    logged = run_cli("log", "-", env=env, input=text)
+    logged = cli("log", "-", input=text)
     assert logged.code == 0 and _text_of(db_path, logged.out.strip()) == text  # stored exactly
-    exported = run_cli("export", "--format", "json", env=env)
+    exported = cli("export", "--format", "json")
     assert exported.code == 0, exported.err
     assert RAW_INVISIBLE.search(exported.out) is None and "\u200c" not in exported.out
     assert "\\u202e" in exported.out and "\\u200b" in exported.out and "\\udb40\\udc41" in exported.out
     by_id = {e["id"]: e["text"] for e in json.loads(exported.out)["events"]}
     assert by_id[logged.out.strip()] == text  # escaped, not changed
     for args in (("export", "--format", "md"), ("doc", "timeline"), ("doc", "internal"), ("list",), ("list", "--json")):
-        shown = run_cli(*args, env=env)
+        shown = cli(*args)
         assert shown.code == 0, (args, shown.err)
         assert RAW_INVISIBLE.search(shown.out) is None, args
-    assert "<U+202E>" in run_cli("doc", "timeline", env=env).out.replace("\\<", "<")
+    assert "<U+202E>" in cli("doc", "timeline").out.replace("\\<", "<")
