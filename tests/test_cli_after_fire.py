@@ -5,11 +5,15 @@ database, `actions` across incidents, `stats` per week; and issue 13's one-parse
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import json
 from datetime import timedelta
 
 import pytest
 from fixed_clock import FIXED_NOW
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from warroom import cli as cli_module
 from warroom.core.models import ActionItem
@@ -205,3 +209,77 @@ def test_help_still_lists_every_command(cli):
     for command in cli_module.SUBCOMMANDS:
         assert command in out
     assert "--started" in cli("declare", "--help").out and "--owner" in cli("actions", "--help").out
+
+
+# The usual `warroom log` is read without argparse (cli._plain_log): where it answers, it
+# must answer exactly as argparse does; anything less plain is left to argparse.
+PLAIN_LOG = [
+    ["log"],
+    ["log", "x"],
+    ["log", "-"],
+    ["log", ""],
+    ["log", "log"],
+    ["log", "a=b c"],
+    ["--db", "/tmp/w.db", "log", "rolled back"],
+    ["--db=/tmp/w.db", "log", "--kind", "alert", "5xx up"],
+    ["--db", "log", "log", "x"],
+    ["log", "--kind=decision", "roll back", "--at", "14:30"],
+    ["log", "x", "--at", "-12m"],  # glued to --at=-12m first, as main does
+    ["log", "--at=-1h30m", "--incident", "INC-1", "--author", "kim", "x y"],
+    ["log", "--incident=-odd", "x"],
+    ["--playbook", "p.toml", "--server", "postgresql://h/db", "log", "x"],
+]
+NOT_PLAIN = [
+    [],
+    ["--version"],
+    ["log", "--help"],
+    ["log", "-h"],
+    ["log", "x", "y"],
+    ["log", "-x"],
+    ["log", "-5"],
+    ["log", "--", "-x"],
+    ["log", "--kind", "declared", "x"],
+    ["log", "--kind="],
+    ["log", "--kin", "alert", "x"],
+    ["log", "--kind", "note", "--kind", "alert", "x"],
+    ["log", "--incident"],
+    ["log", "--incident", "-x", "y"],
+    ["log", "x", "--db", "w.db"],
+    ["--kind", "alert", "log", "x"],
+    ["--db"],
+    ["--d", "w.db", "log", "x"],
+    ["declare", "log"],
+    ["frobnicate", "log"],
+]
+
+
+def _argparse_reads(argv: list[str]):
+    """What the parser main() would build gives for argv: its namespace, or None (exit)."""
+    try:
+        return vars(cli_module._parser(cli_module._chosen(argv)).parse_args(argv))
+    except SystemExit:
+        return None
+
+
+@pytest.mark.parametrize("argv", PLAIN_LOG + NOT_PLAIN, ids=lambda argv: " ".join(argv) or "(none)")
+def test_the_plain_log_form_reads_as_argparse_does(argv, capsys):
+    glued = cli_module._glue_at(argv)
+    fast = cli_module._plain_log(glued)
+    assert (fast is not None) == (argv in PLAIN_LOG)
+    if fast is not None:
+        assert vars(fast) == _argparse_reads(glued)
+
+
+_BEFORE = ["--db", "--db=w.db", "w.db", "--playbook", "p.toml", "--server", "postgresql://h/db", "log", "-h", "x"]
+_AFTER = ["x", "-", "", "log", "--db", "w.db", "--kind", "alert", "declared", "--kind=note", "--at", "-12m", "14:30",
+          "--incident", "--incident=INC-1", "--author", "kim", "--", "-h", "--kin", "-5", "a b", "-a b"]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(_BEFORE), max_size=3), st.lists(st.sampled_from(_AFTER), max_size=6))
+@settings(max_examples=300, deadline=None)
+def test_any_command_line_the_plain_reading_takes_argparse_reads_the_same(before, after):
+    glued = cli_module._glue_at([*before, "log", *after])
+    fast = cli_module._plain_log(glued)
+    if fast is not None:
+        with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+            assert vars(fast) == _argparse_reads(glued)

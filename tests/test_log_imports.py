@@ -23,7 +23,7 @@ def test_log_kinds_are_the_user_kinds():
     assert all(type(k) is str for k in cli.USER_KINDS)
 
 
-def test_log_path_skips_the_kinds_enum_and_the_copy_helpers(tmp_path):
+def test_log_path_skips_the_kinds_enum_argparse_and_the_copy_helpers(tmp_path):
     db = tmp_path / "w.db"
     env = {"WARROOM_AUTHOR": "dana", "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
 
@@ -38,8 +38,13 @@ def test_log_path_skips_the_kinds_enum_and_the_copy_helpers(tmp_path):
     run("declare", "Checkout down")
     loaded = run("log", "--kind", "decision", "roll back")
     assert "warroom.core.sql" in loaded  # the probe sees the write path
-    # kinds builds an Enum and TypedDicts; tempfile is for a crash's leftovers only (argparse loads shutil)
-    assert not loaded & {"warroom.core.kinds", "tempfile"}, sorted(loaded)
+    # kinds builds an Enum and TypedDicts; tempfile is for a crash's leftovers only; the usual
+    # form is read without argparse (with gettext and shutil, ~10 ms of every call)
+    assert not loaded & {"warroom.core.kinds", "tempfile", "argparse", "gettext", "shutil"}, sorted(loaded)
+    commands = {m for m in loaded if m.startswith("warroom.commands.")}
+    assert commands == {"warroom.commands.log", "warroom.commands.common"}  # no other command's module
+    unusual = run("log", "--kind", "decision", "--", "-2 replicas")  # not the plain form: argparse reads it
+    assert "argparse" in unusual
 
 
 def test_the_open_probe_reads_no_table_whole(tmp_path):
