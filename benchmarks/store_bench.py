@@ -12,7 +12,7 @@ from pathlib import Path
 
 from benchmarks.data import BASELINE_INSERT, DemoDb, open_baseline
 from benchmarks.stats import Row, median, ms, percentile, ratio
-from warroom.core.db import INSERT_EVENT, event_params
+from warroom.core.schema import INSERT_EVENT, event_params
 from warroom.core.store import Store
 from warroom.core.timeutil import now, to_db
 

@@ -143,7 +143,7 @@ def interaction_rows(short: DemoDb, long: DemoDb, folder: Path, keypresses: int,
             measured,
             goal="≤ 0.6 s",
             ok=live_median <= 0.6,
-            note=f"{len(big['live'])} events inserted by a separate `python -c` (sqlite3, db.event_params), timed from"
+            note=f"{len(big['live'])} events inserted by a separate `python -c` (sqlite3, schema.event_params), timed from"
             f" its commit to the frame that shows it; {POLL_NOTE}.",
         )
     )

@@ -157,17 +157,17 @@ def run_warroom(db_path: str) -> None:
 
 # ----- interaction (Pilot) -------------------------------------------------------------------
 
-# Another process logging: a plain sqlite3 insert+commit of db.event_params, then the time.
+# Another process logging: a plain sqlite3 insert+commit of schema.event_params, then the time.
 WRITER = """
 import sqlite3, sys, time
-from warroom.core import db
+from warroom.core import schema
 from warroom.core.ids import uuid7
 from warroom.core.timeutil import now, to_db
 path, incident_id, text = sys.argv[1:4]
 conn = sqlite3.connect(path, isolation_level=None, timeout=10)
 conn.execute("PRAGMA synchronous = FULL")
 stamp = to_db(now())
-conn.execute(db.INSERT_EVENT, db.event_params(id=uuid7(), incident_id=incident_id, ts=stamp,
+conn.execute(schema.INSERT_EVENT, schema.event_params(id=uuid7(), incident_id=incident_id, ts=stamp,
     recorded_at=stamp, kind="alert", text=text, author="bench-writer"))
 print(time.monotonic(), flush=True)
 """

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from helpers_proc import assert_one_line_error, isolated_env, run_cli
 
-from warroom.core import db
+from warroom.core import db, filecheck, schema
 from warroom.core.errors import DatabaseError
 from warroom.core.store import Store
 
@@ -117,7 +117,7 @@ def _newer(folder: Path, good: Path) -> Path:
     path = folder / "newer.db"
     shutil.copy(good, path)
     conn = sqlite3.connect(path)
-    conn.execute(f"PRAGMA user_version = {db.SCHEMA_VERSION + 1}")
+    conn.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION + 1}")
     conn.close()
     return path
 
@@ -253,8 +253,8 @@ def test_parent_is_a_file(tmp_path, env):
 def _first_schema_file(path: Path) -> tuple[str, list[str]]:
     """A file exactly as the first schema (MIGRATIONS[0]) left it, with rows in every table."""
     conn = sqlite3.connect(path)
-    conn.executescript(db.MIGRATIONS[0])
-    conn.execute(f"PRAGMA application_id = {db.APPLICATION_ID}")
+    conn.executescript(schema.MIGRATIONS[0])
+    conn.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
     conn.execute("PRAGMA user_version = 1")
     conn.execute("PRAGMA journal_mode = WAL")
     incident = "INC-20260310-old1"
@@ -328,7 +328,7 @@ async def test_older_file_migrates_and_keeps_every_row(tmp_path):
     # The side tables' rows live on as events: the draft, the fix, the action item.
     assert [a.action for a in state.action_items] == ["add a canary"]
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
     conn.close()
 
 
@@ -419,7 +419,9 @@ async def test_read_only_simulated(tmp_path, good_db, monkeypatch):
     before = _digest(path)
     real_access = os.access
     monkeypatch.setattr(
-        db.os, "access", lambda p, mode, **kw: False if Path(p) == path and mode & os.W_OK else real_access(p, mode)
+        filecheck.os,
+        "access",
+        lambda p, mode, **kw: False if Path(p) == path and mode & os.W_OK else real_access(p, mode),
     )
     for opener in (lambda: db.prepare(path), lambda: Store.open(path)):
         with pytest.raises(DatabaseError, match="read-only") as info:
@@ -589,7 +591,7 @@ async def test_unreadable_wal_simulated(tmp_path, good_db, monkeypatch):
     wal = Path(f"{path}-wal")
     wal.write_bytes(b"")
     real_access = os.access
-    monkeypatch.setattr(db.os, "access", lambda p, mode, **kw: False if Path(p) == wal else real_access(p, mode))
+    monkeypatch.setattr(filecheck.os, "access", lambda p, mode, **kw: False if Path(p) == wal else real_access(p, mode))
     with pytest.raises(DatabaseError) as info:
         db.prepare(path)
     message = str(info.value)
@@ -819,14 +821,14 @@ def test_reading_an_older_file_upgrades_a_copy_not_the_file(tmp_path, env):
     assert _files_state(folder) == before
 
 
-@pytest.mark.parametrize("version", range(1, db.SCHEMA_VERSION + 1))
+@pytest.mark.parametrize("version", range(1, schema.SCHEMA_VERSION + 1))
 def test_expected_objects_read_from_the_migrations_match_sqlite(version):
     """The damaged-file check reads the migrations' text; it must name what SQLite makes."""
     conn = sqlite3.connect(":memory:", isolation_level=None)
     for step in range(version):
-        for statement in db._split_sql(db.MIGRATIONS[step]):
+        for statement in schema.split_sql(schema.MIGRATIONS[step]):
             conn.execute(statement)
     made = {(t, n) for t, n in conn.execute("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")}
     conn.close()
     shadow = {(t, n) for t, n in made if t == "table" and n.startswith("events_fts_")}  # FTS5 makes them
-    assert db._expected_objects(version) == made - shadow
+    assert schema.expected_objects(version) == made - shadow

@@ -161,9 +161,9 @@ async def test_a_second_open_in_the_same_process_leaves_the_store_live(tmp_path)
 
     writer = (  # another process logging: a plain sqlite3 insert+commit
         "import sqlite3, sys\n"
-        "from warroom.core import db\n"
+        "from warroom.core import schema\n"
         "conn = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)\n"
-        "conn.execute(db.INSERT_EVENT, db.event_params(id=sys.argv[3], incident_id=sys.argv[2],"
+        "conn.execute(schema.INSERT_EVENT, schema.event_params(id=sys.argv[3], incident_id=sys.argv[2],"
         " ts='2026-03-10T14:55:00.000Z', recorded_at='2026-03-10T14:55:00.000Z', kind='alert',"
         " text='from outside', author='hook'))\n"
     )

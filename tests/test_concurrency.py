@@ -237,7 +237,7 @@ def test_six_declares_create_one_file_at_once(tmp_path, db_path):
 def test_loggers_migrate_an_old_file_once(tmp_path):
     from test_bad_files import _first_schema_file
 
-    from warroom.core import db
+    from warroom.core import schema
 
     path = tmp_path / "old.db"
     incident, old_ids = _first_schema_file(path)
@@ -245,7 +245,7 @@ def test_loggers_migrate_an_old_file_once(tmp_path):
     ids = _run_all([("log", f"after upgrade {n}") for n in range(6)], env)
     conn = sqlite3.connect(path)
     try:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
         rows = [
             r[0]
             for r in conn.execute(

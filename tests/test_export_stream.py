@@ -8,7 +8,7 @@ import json
 import sqlite3
 from datetime import timedelta
 
-from warroom.core import db, export
+from warroom.core import export, schema
 from warroom.core.store import TIMELINE_PAGE_SQL, Store
 
 
@@ -40,11 +40,11 @@ async def test_streamed_events_are_what_the_models_dump(db_path, playbook, clock
     for n, (ts, kind) in enumerate(
         [("2026-01-01T00:00:00.000Z", "note"), ("2026-01-01T00:00:01.5+00:00", "from_the_future")]
     ):
-        params = db.event_params(
+        params = schema.event_params(
             id=f"raw-{n}", incident_id=incident.id, ts=ts, recorded_at=ts, kind=kind, text="raw", author="x"
         )
         params["ts"] = params["recorded_at"] = ts
-        conn.execute(db.INSERT_EVENT, params)
+        conn.execute(schema.INSERT_EVENT, params)
     conn.commit()
     conn.close()
 

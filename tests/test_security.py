@@ -275,7 +275,7 @@ def test_sqlite3_shell_cannot_rewrite_delete_or_update(tmp_path):
 def test_insert_or_ignore_of_a_known_id_stays_a_silent_no_op(tmp_path):
     import sqlite3
 
-    from warroom.core import db
+    from warroom.core import schema
 
     path = tmp_path / "war.db"
     asyncio.run(_declare(path))
@@ -284,7 +284,7 @@ def test_insert_or_ignore_of_a_known_id_stays_a_silent_no_op(tmp_path):
     try:
         seq, event_id, _ = before[-1]
         incident = conn.execute("SELECT id FROM incidents").fetchone()[0]
-        params = db.event_params(
+        params = schema.event_params(
             id=event_id,
             incident_id=incident,
             ts="2026-01-01T00:00:00.000Z",
@@ -293,9 +293,9 @@ def test_insert_or_ignore_of_a_known_id_stays_a_silent_no_op(tmp_path):
             text="retried",
             author="dana",
         )
-        assert conn.execute(db.INSERT_EVENT, params).rowcount == 0
+        assert conn.execute(schema.INSERT_EVENT, params).rowcount == 0
         # A new id still gets the next seq (the trigger sees seq -1 for "SQLite picks").
-        conn.execute(db.INSERT_EVENT, {**params, "id": "fresh"})
+        conn.execute(schema.INSERT_EVENT, {**params, "id": "fresh"})
         # Nobody may choose a seq below 1: it would collide with "SQLite picks" above.
         for bad in (-1, 0):
             with pytest.raises(sqlite3.IntegrityError, match="append-only"):

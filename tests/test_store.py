@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from warroom.core import db
+from warroom.core import db, schema
 from warroom.core.errors import DatabaseError
 from warroom.core.store import Store
 
@@ -99,9 +99,9 @@ async def test_severity_phase_and_checklist_history(db_path, playbook, clock):
 
 async def test_migrates_a_first_schema_file(db_path):
     conn = sqlite3.connect(db_path, isolation_level=None)
-    for statement in db._split_sql(db.MIGRATIONS[0]):
+    for statement in schema.split_sql(schema.MIGRATIONS[0]):
         conn.execute(statement)
-    conn.execute(f"PRAGMA application_id = {db.APPLICATION_ID}")
+    conn.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
     conn.execute("PRAGMA user_version = 1")
     conn.execute(
         "INSERT INTO incidents (id, title, severity, phase, commander, declared_at)"
@@ -116,13 +116,13 @@ async def test_migrates_a_first_schema_file(db_path):
     found = await store.search("INC-1", "findme")
     await store.close()
     assert [e.id for e in found] == ["e1"]
-    assert sqlite3.connect(db_path).execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION
+    assert sqlite3.connect(db_path).execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
 
 
 async def test_newer_schema_is_refused_untouched(db_path):
     db.prepare(db_path)
     conn = sqlite3.connect(db_path)
-    conn.execute(f"PRAGMA user_version = {db.SCHEMA_VERSION + 1}")
+    conn.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION + 1}")
     conn.close()
     before = db_path.read_bytes()
     with pytest.raises(DatabaseError, match="newer warroom"):

@@ -19,7 +19,7 @@ import pytest
 from fixed_clock import FIXED_NOW
 from pilot import app_for, open_war_room, settle
 
-from warroom.core import db
+from warroom.core import db, schema
 from warroom.core.ids import uuid7
 from warroom.core.store import Store
 from warroom.core.timeutil import to_db
@@ -50,7 +50,7 @@ def write_events(path, incident_id: str, *rows: tuple[str, timedelta]) -> list[i
     try:
         ids = []
         for text, offset in rows:
-            params = db.event_params(
+            params = schema.event_params(
                 id=uuid7(),
                 incident_id=incident_id,
                 ts=to_db(FIXED_NOW + offset),
@@ -59,7 +59,7 @@ def write_events(path, incident_id: str, *rows: tuple[str, timedelta]) -> list[i
                 text=text,
                 author="cli",
             )
-            conn.execute(db.INSERT_EVENT, params)
+            conn.execute(schema.INSERT_EVENT, params)
             ids.append(params["id"])
         conn.commit()
         return [conn.execute("SELECT seq FROM events WHERE id = ?", (i,)).fetchone()[0] for i in ids]

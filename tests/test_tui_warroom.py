@@ -11,7 +11,7 @@ from fixed_clock import FIXED_NOW
 from pilot import app_for, notifications, open_war_room, query, settle, type_text
 from textual.widgets import Input
 
-from warroom.core import db
+from warroom.core import db, schema
 from warroom.core.errors import DatabaseError
 from warroom.core.kinds import HIDDEN_KINDS, MARKER_KINDS
 from warroom.core.models import Incident
@@ -346,7 +346,7 @@ async def test_live_backdated_and_marker_events_from_the_cli_path(demo_db, playb
             from warroom.core.ids import uuid7
             from warroom.core.timeutil import to_db
 
-            early = db.event_params(
+            early = schema.event_params(
                 id=uuid7(),
                 incident_id=target.incident_id,
                 ts=to_db(FIXED_NOW - timedelta(hours=1)),
@@ -355,7 +355,7 @@ async def test_live_backdated_and_marker_events_from_the_cli_path(demo_db, playb
                 text="an hour ago",
                 author="cli",
             )
-            amend = db.event_params(
+            amend = schema.event_params(
                 id=uuid7(),
                 incident_id=target.incident_id,
                 ts=to_db(FIXED_NOW),
@@ -365,8 +365,8 @@ async def test_live_backdated_and_marker_events_from_the_cli_path(demo_db, playb
                 author="cli",
                 ref=target.id,
             )
-            conn.execute(db.INSERT_EVENT, early)
-            conn.execute(db.INSERT_EVENT, amend)
+            conn.execute(schema.INSERT_EVENT, early)
+            conn.execute(schema.INSERT_EVENT, amend)
             conn.commit()
         finally:
             conn.close()

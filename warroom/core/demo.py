@@ -11,7 +11,7 @@ import json
 import random
 from datetime import datetime, timedelta
 
-from warroom.core import db, sql
+from warroom.core import db, schema, sql
 from warroom.core.ids import uuid7
 from warroom.core.models import ActionItem
 from warroom.core.playbook import Playbook
@@ -176,7 +176,7 @@ def add_bulk_events(path, incident_id: str, start: datetime, end: datetime, coun
             )
             event_id = uuid7()
             batch.append(
-                db.event_params(
+                schema.event_params(
                     id=event_id,
                     incident_id=incident_id,
                     ts=to_db(ts),
@@ -188,7 +188,7 @@ def add_bulk_events(path, incident_id: str, start: datetime, end: datetime, coun
             )
             if i % 5000 == 4999:  # now and then the commander pins something
                 pins.append(
-                    db.event_params(
+                    schema.event_params(
                         id=uuid7(),
                         incident_id=incident_id,
                         ts=to_db(ts),

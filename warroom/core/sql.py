@@ -18,12 +18,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from warroom.core import db, registers
+from warroom.core import db, registers, schema
 from warroom.core.ids import uuid7
 from warroom.core.timeutil import to_db
 
 EVENT_COLUMNS = "seq, id, incident_id, ts, recorded_at, kind, text, author, ref, data, hlc, host"
-BACKDATED_AFTER_MS = db.BACKDATED_AFTER_MS
+BACKDATED_AFTER_MS = schema.BACKDATED_AFTER_MS
 _CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
 
 INSERT_PULLED = """
@@ -105,7 +105,7 @@ def append(
     """Insert one event (a no-op when its id is already there) and return its stored row.
 
     Outside a transaction the INSERT is its own: committed when this returns."""
-    params = db.event_params(
+    params = schema.event_params(
         id=event_id or uuid7(),
         incident_id=incident_id,
         ts=to_db(at or now),
@@ -117,7 +117,7 @@ def append(
         data=dict(data or {}),
         host=host,
     )
-    conn.execute(db.INSERT_EVENT, params)
+    conn.execute(schema.INSERT_EVENT, params)
     row = conn.execute(SELECT_BY_ID, (params["id"],)).fetchone()
     if row is None:  # only when the insert was skipped and the row is not ours to see
         raise sqlite3.IntegrityError(f"event {params['id']} was not written")
@@ -155,7 +155,7 @@ def append_change(
 
 def insert_incident(conn: sqlite3.Connection, fields: Mapping[str, Any]) -> None:
     """The incident's row: written once at declaration (and on a pull), never changed."""
-    conn.execute(db.INSERT_INCIDENT, dict(fields))
+    conn.execute(schema.INSERT_INCIDENT, dict(fields))
 
 
 def insert_pulled(conn: sqlite3.Connection, row: Mapping[str, Any], origin: int = 1, index: bool = True) -> bool:
