@@ -84,7 +84,8 @@ def test_search_reads_the_full_text_index_first(tmp_path):
     import asyncio
 
     from benchmarks.data import build_demo
-    from warroom.core.store import Store, search_sql
+    from warroom.core.reads import search_sql
+    from warroom.core.store import Store
 
     demo = build_demo(tmp_path, 50)
 

@@ -9,7 +9,8 @@ import sqlite3
 from datetime import timedelta
 
 from warroom.core import export, schema
-from warroom.core.store import TIMELINE_PAGE_SQL, Store
+from warroom.core.reads import TIMELINE_PAGE_SQL
+from warroom.core.store import Store
 
 
 async def test_streamed_events_are_what_the_models_dump(db_path, playbook, clock):

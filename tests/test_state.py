@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from warroom.core import db, replica
 from warroom.core.models import ActionItem
 from warroom.core.operations import Operations
+from warroom.core.reads import event_from_row
 from warroom.core.state import fold
-from warroom.core.store import Store, event_from_row
+from warroom.core.store import Store
 
 SERVER = "postgresql:///team"
 

@@ -167,7 +167,7 @@ async def test_a_write_that_fails_halfway_leaves_nothing(db_path, playbook, cloc
 async def test_live_feed_increment_reads_only_new_rows(db_path, playbook, clock):
     """events_after returns what came after a seq, for this incident only, and reaches it by
     the rowid range rather than by reading the whole incident through its index."""
-    from warroom.core.store import EVENTS_AFTER_SQL
+    from warroom.core.reads import EVENTS_AFTER_SQL
 
     store = await Store.open(db_path, clock=clock)
     one = await store.declare("One", 2, "dana", first_phase="assess")

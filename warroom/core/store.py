@@ -1,8 +1,10 @@
 """The async store: every write is committed before it returns; reads return pydantic models.
 
 The store owns one sqlite3 connection on one thread of its own: each call runs a whole
-function from `warroom.core.sql` there (one hop, not one per statement), so the UI's event
-loop never waits on the disk and the CLI runs the very same write path without a thread.
+function there (one hop, not one per statement), from `warroom.core.sql` (the one write path,
+which the CLI runs without a thread), `warroom.core.writes` (writes of several rows) or
+`warroom.core.reads` (queries and rows made into models), so the UI's event loop never
+waits on the disk.
 Events are the only truth: the incident's row is its declaration, written once; what
 changes is folded from the events (warroom.core.state).
 """
@@ -10,23 +12,21 @@ changes is folded from the events (warroom.core.state).
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from warroom.core import db, registers, sql
+from warroom.core import db, reads, sql, writes
 from warroom.core.errors import DatabaseError, InputError
 from warroom.core.ids import incident_id as new_incident_id
 from warroom.core.ids import uuid7
-from warroom.core.kinds import BULK_KINDS, HIDDEN_KINDS, MARKER_KINDS, Kind
+from warroom.core.kinds import Kind
 from warroom.core.models import ActionItem, Event, Incident, IncidentState, TempFix
-from warroom.core.state import HANDOFF_DRAFT, POSTMORTEM_PREFIX, fold, timeline_order
-from warroom.core.timeutil import from_db, local, to_db
+from warroom.core.state import HANDOFF_DRAFT, POSTMORTEM_PREFIX
+from warroom.core.timeutil import local, to_db
 from warroom.core.timeutil import now as system_now
 
 __all__ = ["HANDOFF_DRAFT", "POSTMORTEM_PREFIX", "STATE_ALL_EVENTS", "Store"]
@@ -36,107 +36,6 @@ T = TypeVar("T")
 CLOCK_SLACK_MS = 2_000
 # Above this many events, load_state keeps routine bulk events out of memory.
 STATE_ALL_EVENTS = 5_000
-_COLS = sql.EVENT_COLUMNS
-_HIDDEN_LIST = ",".join(f"'{k}'" for k in HIDDEN_KINDS)
-_MARKER_LIST = ",".join(f"'{k}'" for k in MARKER_KINDS)
-_BULK_LIST = ",".join(f"'{k}'" for k in BULK_KINDS)
-# The live feed's increment. `+incident_id` keeps the planner on the rowid range: through
-# the incident's index it read every event of a 100,000-event incident (8 ms, not 0.02 ms).
-EVENTS_AFTER_SQL = f"SELECT {_COLS} FROM events WHERE seq > ? AND +incident_id = ? ORDER BY seq"
-_TIMELINE = f"incident_id = ? AND kind NOT IN ({_HIDDEN_LIST})"
-# What a draft revision changes in a state (refresh_unlogged reads just these again).
-_DRAFT_FIELDS = ("drafts", "drafts_at", "draft_heads", "draft_versions", "handoff_draft", "postmortem")
-_E_COLS = ", ".join(f"e.{c.strip()}" for c in _COLS.split(","))
-# One page of the whole timeline after (pos, id). The row value lets the (incident_id, pos, id)
-# index start at the last row; spelled `pos > ? OR (pos = ? AND id > ?)` each page scanned the
-# index from the incident's start (export at 100,000 events: 2.6 s of SQL, not 1.0 s).
-TIMELINE_PAGE_SQL = f"SELECT {_COLS}, pos FROM events WHERE {_TIMELINE} AND (pos, id) > (?, ?) ORDER BY pos, id LIMIT ?"
-# What the state folds besides drafts (read apart: only their standing revisions' text).
-_NOT_MARKED = f"incident_id = ? AND kind NOT IN ({_MARKER_LIST}, 'draft')"
-
-
-def event_from_row(row: Iterable[Any]) -> Event:
-    seq, id_, incident_id, ts, recorded_at, kind, text, author, ref, data, hlc, host = tuple(row)
-    return Event(
-        seq=seq,
-        id=id_,
-        incident_id=incident_id,
-        ts=from_db(ts),
-        recorded_at=from_db(recorded_at),
-        kind=kind,
-        text=text,
-        author=author,
-        ref=ref,
-        data=json.loads(data) if data else {},
-        hlc=hlc,
-        host=host,
-    )
-
-
-def _incident_row(conn: sqlite3.Connection, incident_id: str) -> dict[str, Any] | None:
-    cur = conn.execute("SELECT * FROM incidents WHERE id = ?", (incident_id,))
-    row = cur.fetchone()
-    if row is None:
-        return None
-    names = [c[0] for c in cur.description]
-    d = dict(zip(names, row, strict=True))
-    d["roles"] = json.loads(d["roles"] or "{}")
-    return d
-
-
-def _marks(conn: sqlite3.Connection, ids: list[str]) -> dict[str, list[Any]]:
-    """The amend/strike/pin markers on these events, folded (latest wins):
-    {id: [amended_text, struck, pinned]} for the marked ones only."""
-    found: dict[str, list[Any]] = {}
-    for start in range(0, len(ids), 900):  # SQLite's default variable limit is 999
-        chunk = ids[start : start + 900]
-        rows = conn.execute(
-            f"SELECT ref, kind, text FROM events WHERE ref IN ({','.join('?' * len(chunk))})"
-            f" AND kind IN ({_MARKER_LIST}) ORDER BY hlc, id",
-            chunk,
-        ).fetchall()
-        for ref, kind, text in rows:
-            mark = found.setdefault(ref, [None, False, False])
-            if kind == "amend":
-                mark[0] = text
-            elif kind == "strike":
-                mark[1] = True
-            else:
-                mark[2] = kind == "pin"
-    return found
-
-
-def _mark(conn: sqlite3.Connection, events: list[Event]) -> None:
-    """Apply amend/strike/pin markers to the events they point at (latest wins)."""
-    by_id = {e.id: e for e in events}
-    for ref, (amended, struck, pinned) in _marks(conn, list(by_id)).items():
-        target = by_id[ref]
-        if amended is not None:
-            target.amended_text = amended
-        if struck:
-            target.struck = True
-        target.pinned = pinned
-
-
-def search_sql(in_incident: bool) -> str:
-    """Full-text search's SQL: parameters (FTS5 match[, incident id], limit).
-
-    CROSS JOIN keeps FTS as the outer loop: with a plain JOIN the planner walked every event
-    of the incident and probed FTS per row (2 s at 100,000 events, not 30 ms). The newest
-    `limit` hits are picked by their seq alone, then read whole: sorting the 16,500 whole rows
-    a common word matches at 100,000 events took 150-340 ms; sorting their keys, 40-80 ms."""
-    incident = " AND x.incident_id = ?" if in_incident else ""
-    return (
-        f"SELECT {_E_COLS} FROM events e WHERE e.seq IN (SELECT x.seq FROM events_fts CROSS JOIN events x"
-        f" ON x.seq = events_fts.rowid WHERE events_fts MATCH ?{incident} AND x.kind NOT IN ({_HIDDEN_LIST})"
-        " ORDER BY x.pos DESC, x.id DESC LIMIT ?) ORDER BY e.pos DESC, e.id DESC"
-    )
-
-
-def _events(conn: sqlite3.Connection, query: str, params: Iterable[Any] = ()) -> list[Event]:
-    events = [event_from_row(r) for r in conn.execute(query, tuple(params)).fetchall()]
-    _mark(conn, events)
-    return events
 
 
 class Store:
@@ -199,6 +98,10 @@ class Store:
     async def host(self) -> str:
         return await self._run(self._host_of)
 
+    async def _write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run `fn(conn, host, *args)` on the store's thread (see warroom.core.writes)."""
+        return await self._run(lambda conn: fn(conn, self._host_of(conn), *args, **kwargs))
+
     # ----- writing events ------------------------------------------------------------
 
     async def append(
@@ -221,7 +124,7 @@ class Store:
                 conn, self._host_of(conn), incident_id, kind, text, author,
                 now=now, at=at, ref=ref, data=data, event_id=event_id,
             )  # fmt: skip
-            return event_from_row(row)
+            return reads.event_from_row(row)
 
         return self._note_clock(await self._run(write), now)
 
@@ -243,7 +146,7 @@ class Store:
             host = self._host_of(conn)
             with sql.transaction(conn):
                 row = sql.append_change(conn, host, incident_id, kind, text, author, now=now, data=data)
-                event = event_from_row(row)
+                event = reads.event_from_row(row)
                 if also is not None:
                     also(conn, host, event)
             return event
@@ -289,27 +192,7 @@ class Store:
             "next_update_at": to_db(next_update_at) if next_update_at else None,
         }
 
-        def write(conn: sqlite3.Connection) -> None:
-            host = self._host_of(conn)
-            with sql.transaction(conn):
-                sql.insert_incident(
-                    conn,
-                    {
-                        **fields,
-                        "id": new_id,
-                        "roles": json.dumps({"commander": author}),
-                        "declared_at": to_db(declared),
-                    },
-                )
-                add = partial(sql.append, conn, host, new_id, author=author, now=declared)
-                add(Kind.DECLARED, f"Incident declared: {title} (SEV-{severity})", data=fields)
-                add(Kind.SEVERITY, f"Severity set to SEV-{severity}", data={"old": None, "new": severity, "base": []})
-                add(Kind.PHASE, f"Phase: {first_phase.title()}", data={"old": None, "new": first_phase, "base": []})
-                for key, answer in (triage or {}).items():
-                    if answer and answer.strip():
-                        add(Kind.TRIAGE, answer.strip(), data={"question": key})
-
-        await self._run(write)
+        await self._write(writes.declare, new_id, fields, author=author, declared=declared, triage=triage)
         incident = await self.incident(new_id)
         assert incident is not None
         return incident
@@ -370,22 +253,8 @@ class Store:
         """Record the mitigation level; the first level that restores service stamps restored_at."""
 
         def restore(conn: sqlite3.Connection, host: str, event: Event) -> None:
-            if (
-                restored
-                and not conn.execute(
-                    "SELECT 1 FROM events WHERE incident_id = ? AND kind = 'restored'", (incident_id,)
-                ).fetchone()
-            ):
-                sql.append(
-                    conn,
-                    host,
-                    incident_id,
-                    Kind.RESTORED,
-                    "Service restored",
-                    author,
-                    now=event.recorded_at,
-                    at=event.ts,
-                )
+            if restored:
+                writes.restored_once(conn, host, incident_id, author, at=event.ts, now=event.recorded_at)
 
         data = {"level": level, "restored": restored}
         return await self._change(incident_id, Kind.MITIGATION, f"Mitigation: {label}", author, data, also=restore)
@@ -439,23 +308,10 @@ class Store:
         """A copied update: logged as comms with its full text; the next-update timer restarts."""
         now = self.clock()
 
-        def write(conn: sqlite3.Connection) -> Event:
-            host = self._host_of(conn)
-            data: dict[str, Any] = {
-                "document": document,
-                "next_update_at": to_db(next_update_at) if next_update_at else None,
-            }
-            with sql.transaction(conn):
-                if document == "internal":
-                    data["number"] = _next_update_number(conn, incident_id)
-                    declared_on = conn.execute(
-                        "SELECT host FROM events WHERE incident_id = ? AND kind = 'declared'", (incident_id,)
-                    ).fetchone()
-                    if declared_on and declared_on[0] and declared_on[0] != host:  # as state.next_update_label
-                        data["label"] = f"{data['number']}-{host.rsplit('~', 1)[-1]}"
-                return event_from_row(sql.append(conn, host, incident_id, Kind.COMMS, text, author, now=now, data=data))
-
-        return await self._run(write)
+        row = await self._write(
+            writes.update_sent, incident_id, document, text, author, now=now, next_update_at=next_update_at
+        )
+        return reads.event_from_row(row)
 
     async def record_flag(
         self,
@@ -541,25 +397,11 @@ class Store:
         An edit made from a revision that another edit has since replaced does not overwrite
         it: both stand (the state's `draft_versions`) until a revision made from both."""
         now = self.clock()
-
-        def write(conn: sqlite3.Connection) -> list[str]:
-            host = self._host_of(conn)
-            with sql.transaction(conn):
-                standing = sql.heads(conn, incident_id, f"draft:{name}")
-                made_from = standing if base is None else base
-                if made_from == standing and len(standing) == 1:
-                    row = conn.execute("SELECT text FROM events WHERE id = ?", (standing[0],)).fetchone()
-                    if row is not None and row[0] == text:
-                        return standing
-                data = {"name": name, "base": list(made_from)}
-                row = sql.append(conn, host, incident_id, Kind.DRAFT, text, author, now=now, data=data)
-            return [row[1]]
-
-        return await self._run(write)
+        return await self._write(writes.save_draft, incident_id, name, text, author, now=now, base=base)
 
     async def texts(self, incident_id: str, prefix: str = "") -> dict[str, str]:
         def read(conn: sqlite3.Connection) -> dict[str, str]:
-            return {n: e.text for n, e in _draft_heads(conn, incident_id).items() if n.startswith(prefix)}
+            return {n: e.text for n, e in reads.draft_heads(conn, incident_id).items() if n.startswith(prefix)}
 
         return await self._run(read)
 
@@ -577,81 +419,35 @@ class Store:
     async def timeline_tail(self, incident_id: str, limit: int) -> tuple[int, list[int]]:
         """How many rows the timeline has, and the seqs of its last `limit` in display order:
         enough for the first frame of a long incident before every key is read."""
-
-        def read(conn: sqlite3.Connection) -> tuple[int, list[int]]:
-            count = conn.execute(f"SELECT count(*) FROM events WHERE {_TIMELINE}", (incident_id,)).fetchone()[0]
-            rows = conn.execute(
-                f"SELECT seq FROM events WHERE {_TIMELINE} ORDER BY pos DESC, id DESC LIMIT ?", (incident_id, limit)
-            ).fetchall()
-            return count, [r[0] for r in reversed(rows)]
-
-        return await self._run(read)
+        return await self._run(reads.timeline_tail, incident_id, limit)
 
     async def timeline_keys(self, incident_id: str) -> list[int]:
         """Every event's seq in timeline order; markers fold into their targets, drafts are not shown."""
-        return await self._run(
-            lambda conn: [
-                r[0] for r in conn.execute(f"SELECT seq FROM events WHERE {_TIMELINE} ORDER BY pos, id", (incident_id,))
-            ]
-        )
+        return await self._run(reads.timeline_keys, incident_id)
 
     async def events_by_seq(self, seqs: list[int]) -> list[Event]:
         """The events with these seqs, marked, in the order asked."""
-        if not seqs:
-            return []
-
-        def read(conn: sqlite3.Connection) -> list[Event]:
-            found: dict[int, Event] = {}
-            for start in range(0, len(seqs), 900):
-                chunk = seqs[start : start + 900]
-                rows = conn.execute(f"SELECT {_COLS} FROM events WHERE seq IN ({','.join('?' * len(chunk))})", chunk)
-                found.update((r[0], event_from_row(r)) for r in rows)
-            events = [found[s] for s in seqs if s in found]
-            _mark(conn, events)
-            return events
-
-        return await self._run(read)
+        return await self._run(reads.events_by_seq, seqs) if seqs else []
 
     async def events_after(self, incident_id: str, seq: int) -> list[Event]:
         """Events (markers and drafts included) written after `seq`: the live feed's increment."""
-        return await self._run(
-            lambda conn: [event_from_row(r) for r in conn.execute(EVENTS_AFTER_SQL, (seq, incident_id))]
-        )
+        return await self._run(reads.events_after, incident_id, seq)
 
     async def markers(self, event_id: str) -> list[Event]:
         """The amend/strike/pin/unpin events pointing at one event, oldest first."""
-        return await self._run(
-            lambda conn: [
-                event_from_row(r)
-                for r in conn.execute(
-                    f"SELECT {_COLS} FROM events WHERE ref = ? AND kind IN ({_MARKER_LIST}) ORDER BY hlc, id",
-                    (event_id,),
-                )
-            ]
-        )
+        return await self._run(reads.markers, event_id)
 
     async def max_seq(self) -> int:
         return await self._run(lambda conn: conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
 
     async def search(self, incident_id: str | None, query: str, limit: int = 200) -> list[Event]:
         """Full-text search (FTS5). The query is taken as words, never as FTS syntax."""
-        # Control characters (a pasted NUL ends an FTS5 string early) and quotes are dropped.
-        cleaned = "".join(c if c.isprintable() else " " for c in query.replace('"', " "))
-        words = [w for w in cleaned.split() if w]
-        if not words:
-            return []
-        # Each word also matches as a prefix: "roll" finds "rolling back" (a commander types stems).
-        match = " ".join(f'"{w}"*' for w in words)
-        params: list[Any] = [match]
-        if incident_id is not None:
-            params.append(incident_id)
-        query_sql = search_sql(incident_id is not None)
-        return await self._run(_events, query_sql, [*params, limit])
+        return await self._run(reads.search, incident_id, query, limit)
 
     async def iter_events(self, incident_id: str, batch: int = 2_000) -> AsyncIterator[list[Event]]:
         """The whole timeline, marked, in batches (keyset paging: constant cost per batch)."""
         async for rows, marks in self.iter_event_rows(incident_id, batch):
-            events = [event_from_row(r) for r in rows]
+            events = [reads.event_from_row(r) for r in rows]
             for event in events:
                 if (mark := marks.get(event.id)) is not None:
                     event.amended_text, event.struck, event.pinned = mark
@@ -661,16 +457,11 @@ class Store:
         self, incident_id: str, batch: int = 2_000
     ) -> AsyncIterator[tuple[list[tuple], dict[str, list[Any]]]]:
         """The timeline as stored rows (EVENT_COLUMNS), a batch and its markers per hop to the
-        store's thread ({id: [amended_text, struck, pinned]}, see `_marks`): what the JSON export
-        writes without building 100,000 pydantic models."""
+        store's thread ({id: [amended_text, struck, pinned]}, see `reads.marks`): what the JSON
+        export writes without building 100,000 pydantic models."""
         after: tuple[int, str] = (-1, "")
-
-        def page(conn: sqlite3.Connection, last: tuple[int, str]) -> tuple[list[tuple], dict[str, list[Any]]]:
-            rows = conn.execute(TIMELINE_PAGE_SQL, (incident_id, last[0], last[1], batch)).fetchall()
-            return rows, _marks(conn, [r[1] for r in rows])
-
         while True:
-            rows, marks = await self._run(page, after)
+            rows, marks = await self._run(reads.timeline_page, incident_id, after, batch)
             if not rows:
                 return
             after = (rows[-1][-1], rows[-1][1])
@@ -685,23 +476,8 @@ class Store:
         return incident
 
     def _state_of(self, conn: sqlite3.Connection, incident_id: str, with_story: bool = True) -> IncidentState | None:
-        """The fold of one incident. Without the story, only the events that change something
-        are read (what `list` and the writes need); a long incident keeps bulk events out."""
-        row = _incident_row(conn, incident_id)
-        if row is None:
-            return None
-        count = conn.execute("SELECT count(*) FROM events WHERE incident_id = ?", (incident_id,)).fetchone()[0]
-        truncated = count > STATE_ALL_EVENTS or not with_story
-        if truncated:
-            events = [e for e in _changes(conn, incident_id) if e.kind not in BULK_KINDS or e.pinned]
-        else:
-            events = _events(conn, f"SELECT {_COLS} FROM events WHERE {_NOT_MARKED}", (incident_id,))
-        events.sort(key=timeline_order)
-        story = [e for e in events if e.kind not in HIDDEN_KINDS]
-        drafts = _draft_events(conn, incident_id)
-        state = fold(row, [*events, *drafts], timeline=story, event_count=count, truncated=truncated)
-        state.host = self._host or sql.meta(conn, "host") or ""  # read-only: never made here
-        return state
+        """The fold of one incident; a long one (over STATE_ALL_EVENTS) keeps bulk events out."""
+        return reads.state_of(conn, incident_id, with_story=with_story, all_events=STATE_ALL_EVENTS, host=self._host)
 
     async def load_state(self, incident_id: str) -> IncidentState:
         state = await self._run(self._state_of, incident_id)
@@ -712,87 +488,4 @@ class Store:
     async def refresh_unlogged(self, state: IncidentState) -> IncidentState:
         """A copy of `state` with what changes without a timeline row (the drafts) read again:
         a long incident's new notes and alerts are counted, not read, and so are its drafts."""
-
-        def read(conn: sqlite3.Connection) -> IncidentState:
-            row = _incident_row(conn, state.incident.id) or {}
-            drafts = fold(row, _draft_events(conn, state.incident.id)) if row else state
-            return state.model_copy(update={name: getattr(drafts, name) for name in _DRAFT_FIELDS})
-
-        return await self._run(read)
-
-
-def _next_update_number(conn: sqlite3.Connection, incident_id: str) -> int:
-    row = conn.execute(
-        "SELECT max(CAST(json_extract(data, '$.number') AS INTEGER)) FROM events"
-        " WHERE incident_id = ? AND kind = 'comms' AND json_extract(data, '$.document') = 'internal'",
-        (incident_id,),
-    ).fetchone()
-    return (row[0] or 0) + 1
-
-
-def _changes(conn: sqlite3.Connection, incident_id: str) -> list[Event]:
-    """A long incident's rows for the state: every kind but the bulk ones (notes, alerts) and
-    drafts, plus bulk events that were ever pinned (the caller keeps those still pinned).
-
-    Seeks by kind through the (incident, kind) index: filtering the whole incident in
-    time order read all 100,000 rows (45 ms); this reads the ~2% it keeps (12 ms)."""
-    present = conn.execute("SELECT DISTINCT kind FROM events WHERE incident_id = ?", (incident_id,)).fetchall()
-    kinds = [k for (k,) in present if k not in MARKER_KINDS and k not in BULK_KINDS and k != Kind.DRAFT]
-    events: list[Event] = []
-    if kinds:
-        events += _events(
-            conn,
-            f"SELECT {_COLS} FROM events INDEXED BY events_kind WHERE incident_id = ? AND kind IN ({','.join('?' * len(kinds))})",
-            (incident_id, *kinds),
-        )
-    cols = ", ".join(f"e.{c.strip()}" for c in _COLS.split(","))
-    events += _events(
-        conn,
-        f"SELECT DISTINCT {cols} FROM events m JOIN events e ON e.id = m.ref"
-        f" WHERE m.incident_id = ? AND m.kind IN ('pin', 'unpin') AND e.kind IN ({_BULK_LIST})",
-        (incident_id,),
-    )
-    return events
-
-
-def _draft_events(conn: sqlite3.Connection, incident_id: str) -> list[Event]:
-    """Every draft revision's (id, hlc, base), with the text of the standing ones only: a
-    handoff saved each second for an hour is thousands of revisions nobody reads again."""
-    rows = conn.execute(
-        "SELECT id, hlc, data FROM events WHERE incident_id = ? AND kind = 'draft' ORDER BY hlc, id", (incident_id,)
-    ).fetchall()
-    if not rows:
-        return []
-    by_name: dict[str, list[tuple[str, dict]]] = {}
-    for event_id, _, data in rows:
-        d = json.loads(data)
-        by_name.setdefault(d.get("name", ""), []).append((event_id, d))
-    standing = {h for changes in by_name.values() for h in registers.heads(changes)}
-    texts = {
-        e.id: e
-        for e in _events(
-            conn, f"SELECT {_COLS} FROM events WHERE id IN ({','.join('?' * len(standing))})", list(standing)
-        )
-    }
-    shells: list[Event] = []
-    for event_id, hlc, data in rows:
-        if event_id in texts:
-            shells.append(texts[event_id])
-        else:  # a replaced revision: enough to fold the heads
-            first = next(iter(texts.values()))
-            shells.append(first.model_copy(update={"id": event_id, "hlc": hlc, "data": json.loads(data), "text": ""}))
-    return shells
-
-
-def _draft_heads(conn: sqlite3.Connection, incident_id: str) -> dict[str, Event]:
-    """Each draft's shown revision (the latest standing one), by name."""
-    shells = _draft_events(conn, incident_id)
-    state_drafts: dict[str, list[Event]] = {}
-    for e in shells:
-        state_drafts.setdefault(e.data.get("name", ""), []).append(e)
-    shown: dict[str, Event] = {}
-    for name, revisions in state_drafts.items():
-        revisions.sort(key=lambda e: (e.hlc, e.id))
-        standing = set(registers.heads((e.id, e.data) for e in revisions))
-        shown[name] = max((e for e in revisions if e.id in standing), key=lambda e: (e.hlc, e.id))
-    return shown
+        return await self._run(reads.refresh_unlogged, state)
