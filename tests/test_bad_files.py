@@ -39,10 +39,9 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _run(name: str, path: Path, env: dict):
-    if name == "doc":
-        pytest.importorskip("warroom.core.documents")
-    return run_cli("--db", str(path), *COMMANDS[name], env=env, timeout=30)
+def _run(name: str, path: Path, cli):
+    """One command on `path`, in this process (the `cli` fixture)."""
+    return cli("--db", str(path), *COMMANDS[name])
 
 
 async def _make_warroom_db(path: Path, events: int = 300) -> str:
@@ -65,8 +64,20 @@ def good_db(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def _no_screen(monkeypatch):
+    """`warroom` alone runs in this process: a file that gets past the checks fails the test
+    instead of opening the screen."""
+
+    def screen(*args, **kwargs):
+        raise AssertionError("the war room would have opened on this file")
+
+    monkeypatch.setattr("warroom.tui.app.run", screen)
+
+
 @pytest.fixture
 def env(tmp_path):
+    """For the tests that need a real child process."""
     return isolated_env(tmp_path / "home")
 
 
@@ -193,16 +204,29 @@ BAD_FILES.update(
 
 @pytest.mark.parametrize("command", list(COMMANDS))
 @pytest.mark.parametrize("kind", list(BAD_FILES))
-def test_bad_file_every_command(tmp_path, good_db, env, kind, command):
+def test_bad_file_every_command(tmp_path, good_db, cli, kind, command):
     make, needle = BAD_FILES[kind]
     folder = tmp_path / "files"
     folder.mkdir()
     path = make(folder, good_db)
     before = _digest(path)
-    result = _run(command, path, env)
+    result = _run(command, path, cli)
     assert_one_line_error(result, str(path), needle)
     assert _digest(path) == before  # never modified, never "repaired"
     assert sorted(p.name for p in folder.iterdir()) == [path.name]  # no journal left beside it
+
+
+def test_bad_file_in_a_real_process(tmp_path, good_db, env):
+    """`warroom` alone in a child, as a user runs it: one line and exit 1 through the OS,
+    before the screen takes over the terminal."""
+    folder = tmp_path / "files"
+    folder.mkdir()
+    path = _garbage_pages(folder, good_db)
+    before = _digest(path)
+    result = run_cli("--db", str(path), env=env, timeout=30)
+    assert_one_line_error(result, str(path), BAD_FILES["garbage"][1])
+    assert _digest(path) == before
+    assert sorted(p.name for p in folder.iterdir()) == [path.name]
 
 
 @pytest.mark.parametrize("kind", list(BAD_FILES))
@@ -220,29 +244,29 @@ async def test_bad_file_store_open_and_prepare(tmp_path, good_db, kind):
     assert _digest(path) == before
 
 
-def test_folder_instead_of_file(tmp_path, env):
+def test_folder_instead_of_file(tmp_path, cli):
     for command in COMMANDS:
         if command == "doc":
             continue
-        assert_one_line_error(_run(command, tmp_path, env), str(tmp_path), "folder")
+        assert_one_line_error(_run(command, tmp_path, cli), str(tmp_path), "folder")
     with pytest.raises(DatabaseError, match="folder"):
         db.prepare(tmp_path)
 
 
 @pytest.mark.parametrize("command", [c for c in COMMANDS if c != "doc"])
-def test_special_files_are_refused_without_hanging(tmp_path, env, command):
+def test_special_files_are_refused_without_hanging(tmp_path, cli, command):
     import os
 
     fifo = tmp_path / "pipe.db"
     os.mkfifo(fifo)
     for path in (fifo, Path("/dev/null")):
-        assert_one_line_error(_run(command, path, env), str(path), "not a regular file")
+        assert_one_line_error(_run(command, path, cli), str(path), "not a regular file")
 
 
-def test_parent_is_a_file(tmp_path, env):
+def test_parent_is_a_file(tmp_path, cli):
     blocker = tmp_path / "plain"
     blocker.write_text("x")
-    result = _run("declare", blocker / "war.db", env)
+    result = _run("declare", blocker / "war.db", cli)
     assert_one_line_error(result, str(blocker / "war.db"), "--db")
     assert blocker.read_text() == "x"
 
@@ -332,12 +356,12 @@ async def test_older_file_migrates_and_keeps_every_row(tmp_path):
     conn.close()
 
 
-def test_older_file_through_the_cli(tmp_path, env):
+def test_older_file_through_the_cli(tmp_path, cli):
     path = tmp_path / "old.db"
     incident, ids = _first_schema_file(path)
-    logged = run_cli("--db", str(path), "log", "from the shell", env=env)
+    logged = cli("--db", str(path), "log", "from the shell")
     assert logged.code == 0, logged.err
-    listed = run_cli("--db", str(path), "list", env=env)
+    listed = cli("--db", str(path), "list")
     assert incident in listed.out
     events = [r[1] for r in _all_rows(path)["events"] if not r[1].startswith("legacy-")]  # side tables' rows
     assert events == [*ids, logged.out.strip()]
@@ -377,25 +401,25 @@ def mounts():
 
 
 @pytest.mark.parametrize("command", list(COMMANDS))
-def test_read_only_file_every_command(tmp_path, good_db, env, mounts, command):
+def test_read_only_file_every_command(tmp_path, good_db, cli, mounts, command):
     source = tmp_path / "rw"
     source.mkdir()
     shutil.copy(good_db, source / "war.db")
     view = mounts.read_only_view(source, tmp_path / "ro")
     path = view / "war.db"
     before = _digest(path)
-    result = _run(command, path, env)
+    result = _run(command, path, cli)
     assert_one_line_error(result, str(path), "read-only")
     assert _digest(path) == before
 
 
 @pytest.mark.parametrize("command", ["declare", "tui"])
-def test_cannot_create_in_read_only_folder(tmp_path, env, mounts, command):
+def test_cannot_create_in_read_only_folder(tmp_path, cli, mounts, command):
     source = tmp_path / "rw"
     source.mkdir()
     view = mounts.read_only_view(source, tmp_path / "ro")
     path = view / "sub" / "war.db"
-    result = _run(command, path, env)
+    result = _run(command, path, cli)
     assert_one_line_error(result, str(path), "--db")
     assert list(source.iterdir()) == []
 
@@ -450,7 +474,7 @@ def _fill(folder: Path) -> Path:
     return filler
 
 
-def test_full_disk_cli(tmp_path, env, mounts):
+def test_full_disk_cli(tmp_path, cli, mounts):
     disk = mounts.tmpfs(tmp_path / "disk", "4m")
     path = disk / "war.db"
     incident = asyncio.run(_make_warroom_db(path, events=20))
@@ -458,21 +482,21 @@ def test_full_disk_cli(tmp_path, env, mounts):
     before = _digest(path)
     big = "x" * 200_000  # far more than any space left in the WAL
     for args in (("declare", "x" * 100_000), ("log", "-")):  # the big text on stdin: argv is limited
-        result = run_cli("--db", str(path), *args, env=env, input=big)
+        result = cli("--db", str(path), *args, input=big)
         assert_one_line_error(result, str(path), "full")
     assert _digest(path) == before
     # Reading still works on a full disk, or fails with the same clear line.
-    listed = run_cli("--db", str(path), "list", env=env)
+    listed = cli("--db", str(path), "list")
     if listed.code:
         assert_one_line_error(listed, str(path), "full")
     else:
         assert incident in listed.out
     # A new database on the full disk: the same line (not a failed ROLLBACK hiding it).
     fresh = disk / "fresh.db"
-    assert_one_line_error(run_cli("--db", str(fresh), "declare", "New", env=env), str(fresh), "full")
+    assert_one_line_error(cli("--db", str(fresh), "declare", "New"), str(fresh), "full")
     # Once space is freed, the same command succeeds.
     filler.unlink()
-    retry = run_cli("--db", str(path), "log", "-", env=env, input=big)
+    retry = cli("--db", str(path), "log", "-", input=big)
     assert retry.code == 0, retry.err
 
 
@@ -545,40 +569,41 @@ async def test_failing_write_simulated(tmp_path, monkeypatch):
 # ----- odd files: each one accurate line, no byte changed -----------------------------------
 
 
-def test_empty_file_keeps_its_mode(tmp_path, good_db, env):
+def test_empty_file_keeps_its_mode(tmp_path, good_db, cli):
     path = _empty(tmp_path, good_db)
     for command in ("list", "export", "log", "declare"):
-        assert_one_line_error(_run(command, path, env), str(path), "empty file", "delete it")
+        assert_one_line_error(_run(command, path, cli), str(path), "empty file", "delete it")
     assert path.stat().st_size == 0 and (path.stat().st_mode & 0o777) == 0o644
 
 
-def test_dangling_symlink(tmp_path, env):
+def test_dangling_symlink(tmp_path, cli):
     link = tmp_path / "war.db"
     link.symlink_to(tmp_path / "gone" / "real.db")
     for command in COMMANDS:
-        result = _run(command, link, env)
+        result = _run(command, link, cli)
         if command == "doc" and result.code == 2:
             continue
         assert_one_line_error(result, str(link), "symbolic link", str(tmp_path / "gone" / "real.db"), "does not exist")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "war.db"] and link.is_symlink()
+    made = sorted(p.name for p in tmp_path.iterdir() if p.name != "data")  # data: WARROOM_DATA_DIR
+    assert made == ["war.db"] and link.is_symlink()
 
 
-def test_a_link_to_a_good_file_works_and_its_journal_is_beside_the_target(tmp_path, good_db, env):
+def test_a_link_to_a_good_file_works_and_its_journal_is_beside_the_target(tmp_path, good_db, cli):
     real = tmp_path / "real.db"
     shutil.copy(good_db, real)
     link = tmp_path / "link.db"
     link.symlink_to(real)
-    assert run_cli("--db", str(link), "log", "through a link", env=env).code == 0
-    assert "Checkout down" in run_cli("--db", str(link), "list", env=env).out
+    assert cli("--db", str(link), "log", "through a link").code == 0
+    assert "Checkout down" in cli("--db", str(link), "list").out
 
 
-def test_wal_that_is_a_folder(tmp_path, good_db, env):
+def test_wal_that_is_a_folder(tmp_path, good_db, cli):
     path = tmp_path / "war.db"
     shutil.copy(good_db, path)
     Path(f"{path}-wal").mkdir()
     before = _digest(path)
     for command in COMMANDS:
-        assert_one_line_error(_run(command, path, env), f"{path}-wal", "not a regular file", "move it")
+        assert_one_line_error(_run(command, path, cli), f"{path}-wal", "not a regular file", "move it")
     assert _digest(path) == before and Path(f"{path}-wal").is_dir()
 
 
@@ -641,7 +666,7 @@ def _files_state(folder: Path) -> dict[str, tuple[str, int]]:
     return {p.name: (_digest(p), p.stat().st_mtime_ns) for p in sorted(folder.iterdir()) if p.is_file()}
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def other_wal(tmp_path_factory) -> Path:
     """Another application's database, crashed with its changes in its -wal."""
     folder = tmp_path_factory.mktemp("other")
@@ -654,7 +679,7 @@ def other_wal(tmp_path_factory) -> Path:
     return Path(f"{path}-wal")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def warroom_wal(tmp_path_factory) -> Path:
     """Another warroom database (one incident, a few events), crashed with events in its -wal."""
     folder = tmp_path_factory.mktemp("otherwar")
@@ -665,9 +690,13 @@ def warroom_wal(tmp_path_factory) -> Path:
     return Path(f"{path}-wal")
 
 
-def _stale_wal_beside_restored_backup(folder: Path, good: Path) -> Path:
+@pytest.fixture(scope="module")
+def stale_after_restore(tmp_path_factory, good_db) -> Path:
+    """A backup restored over war.db, the -wal of the later file still beside it (built once,
+    copied into each test's folder: the pair of files is all there is to it)."""
+    folder = tmp_path_factory.mktemp("restored")
     path = folder / "war.db"
-    shutil.copy(good, path)
+    shutil.copy(good_db, path)
     backup = folder / "backup.db"
     shutil.copy(path, backup)
     incident = _incident_id(path)
@@ -687,18 +716,19 @@ WAL_COMMANDS = ["list", "doc", "export", "log", "declare", "tui"]
 @pytest.mark.parametrize("command", WAL_COMMANDS)
 @pytest.mark.parametrize("stray", ["other-app", "other-warroom", "stale-after-restore"])
 def test_a_wal_that_does_not_belong_is_refused_untouched(
-    tmp_path, good_db, env, other_wal, warroom_wal, stray, command
+    tmp_path, good_db, cli, other_wal, warroom_wal, stale_after_restore, stray, command
 ):
     folder = tmp_path / "files"
     folder.mkdir()
+    path = folder / "war.db"
     if stray == "stale-after-restore":
-        path = _stale_wal_beside_restored_backup(folder, good_db)
+        shutil.copy(stale_after_restore, path)
+        shutil.copy(f"{stale_after_restore}-wal", f"{path}-wal")
     else:
-        path = folder / "war.db"
         shutil.copy(good_db, path)
         shutil.copy(other_wal if stray == "other-app" else warroom_wal, Path(f"{path}-wal"))
     before = _files_state(folder)
-    result = _run(command, path, env)
+    result = _run(command, path, cli)
     assert_one_line_error(result, f"{path}-wal does not belong to {path}", "left both as they are", "move war.db-wal")
     assert _files_state(folder) == before  # not a byte, not an mtime, no file added
     conn = sqlite3.connect(f"{path.as_uri()}?mode=ro&immutable=1", uri=True)
@@ -723,7 +753,7 @@ def _crashed_writer(folder: Path, good: Path) -> tuple[Path, str]:
 
 
 @pytest.mark.parametrize("command", ["list", "doc", "export"])
-def test_reading_a_crashed_file_changes_nothing(tmp_path, good_db, env, command):
+def test_reading_a_crashed_file_changes_nothing(tmp_path, good_db, cli, command):
     folder = tmp_path / "files"
     folder.mkdir()
     path, incident = _crashed_writer(folder, good_db)
@@ -733,19 +763,19 @@ def test_reading_a_crashed_file_changes_nothing(tmp_path, good_db, env, command)
         "doc": ("doc", "timeline", "--incident", incident),
         "export": ("export", "--incident", incident),
     }
-    result = run_cli("--db", str(path), *args[command], env=env)
+    result = cli("--db", str(path), *args[command])
     assert result.code == 0, result.err
     assert "Only in the wal" in result.out or "kept 19" in result.out  # read with the crashed writer's changes
     assert _files_state(folder) == before
 
 
-def test_a_crashed_files_wal_is_recovered_after_a_backup(tmp_path, good_db, env):
+def test_a_crashed_files_wal_is_recovered_after_a_backup(tmp_path, good_db, cli):
     folder = tmp_path / "files"
     folder.mkdir()
     path, incident = _crashed_writer(folder, good_db)
     wal = Path(f"{path}-wal")
     as_they_were = (path.read_bytes(), wal.read_bytes())
-    result = run_cli("--db", str(path), "log", "--incident", incident, "after the crash", env=env)
+    result = cli("--db", str(path), "log", "--incident", incident, "after the crash")
     assert result.code == 0, result.err
     assert "left beside" in result.err and "before-recovery" in result.err
     backups = sorted(folder.glob("war.db.before-recovery-*"))
@@ -760,7 +790,7 @@ def test_a_crashed_files_wal_is_recovered_after_a_backup(tmp_path, good_db, env)
     ]
     assert texts == [f"kept {n}" for n in range(20)] + ["after the crash"]
     # Once recovered, the next command has nothing to recover and keeps no second copy.
-    assert run_cli("--db", str(path), "log", "--incident", incident, "again", env=env).code == 0
+    assert cli("--db", str(path), "log", "--incident", incident, "again").code == 0
     assert len(list(folder.glob("war.db.before-recovery-*"))) == 2
 
 
@@ -783,6 +813,7 @@ def test_a_wal_in_use_is_not_a_leftover(tmp_path, good_db, env):
         probe += "print(leftover._probe_lock(Path(sys.argv[1])))"  # the portable check, from another process
         seen = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True, timeout=60)
         assert seen.stdout.strip() == "True", seen.stderr
+        # A child: the holder is this process, and a process never conflicts with its own locks.
         assert run_cli("--db", str(path), "log", "beside a live one", env=env).code == 0
     finally:
         holder.close()
@@ -792,7 +823,7 @@ def test_a_wal_in_use_is_not_a_leftover(tmp_path, good_db, env):
     assert seen.stdout.strip() == "False", seen.stderr
 
 
-def test_commands_that_read_change_no_byte(tmp_path, good_db, env):
+def test_commands_that_read_change_no_byte(tmp_path, good_db, cli):
     folder = tmp_path / "files"
     folder.mkdir()
     path = folder / "war.db"
@@ -805,18 +836,18 @@ def test_commands_that_read_change_no_byte(tmp_path, good_db, env):
         ("export",),
         ("export", "--format", "md"),
     ):
-        result = run_cli("--db", str(path), *args, env=env)
+        result = cli("--db", str(path), *args)
         assert result.code == 0, (args, result.err)
         assert _files_state(folder) == before, args
 
 
-def test_reading_an_older_file_upgrades_a_copy_not_the_file(tmp_path, env):
+def test_reading_an_older_file_upgrades_a_copy_not_the_file(tmp_path, cli):
     folder = tmp_path / "files"
     folder.mkdir()
     path = folder / "old.db"
     incident, _ids = _first_schema_file(path)
     before = _files_state(folder)
-    listed = run_cli("--db", str(path), "list", env=env)
+    listed = cli("--db", str(path), "list")
     assert listed.code == 0 and incident in listed.out, listed.err
     assert _files_state(folder) == before
 
