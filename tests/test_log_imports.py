@@ -1,50 +1,75 @@
-"""`warroom log` runs in deploy scripts and alert hooks: it must not pay for modules only
-other commands use (measured in benchmarks/, never timed here)."""
+"""What the shell commands import, in a fresh interpreter (what is loaded is the process's own
+state: this is where a real process is what is tested). `warroom log` runs in deploy scripts
+and alert hooks: stdlib only, and nothing only other commands use (its time is measured in
+benchmarks/, never here). No shell command imports Textual."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
-from warroom import cli
-from warroom.core import kinds
+import pytest
+from fixed_clock import FIXED_NOW_ISO
+from helpers_proc import isolated_env
 
+# Never on the way of `warroom log` to the disk.
+HEAVY = {"textual", "rich", "pydantic", "aiosqlite", "psycopg", "jinja2", "platformdirs"}
+
+# Runs `warroom ARGS` for each group of arguments (separated by "::") in one interpreter and
+# prints, after each, its exit status and every module loaded so far (the interpreter's own
+# start-up modules left out).
 _PROBE = """
 import sys
+before = set(sys.modules)
 from warroom.cli import main
-code = main(sys.argv[1:])
-print('MODULES=' + ','.join(sorted(sys.modules)), file=sys.stderr)
-raise SystemExit(code)
+commands, args = [], []
+for arg in sys.argv[1:] + ["::"]:
+    if arg == "::":
+        commands.append(args)
+        args = []
+    else:
+        args.append(arg)
+for args in commands:
+    code = main(args)
+    print(f"LOADED {code} " + ",".join(sorted(set(sys.modules) - before)), file=sys.stderr)
 """
 
 
-def test_log_kinds_are_the_user_kinds():
-    assert cli.USER_KINDS == kinds.USER_KINDS
-    assert all(type(k) is str for k in cli.USER_KINDS)
+def _loaded(env, *commands: tuple[str, ...]) -> list[set[str]]:
+    """The modules loaded once each command has run, in one fresh interpreter; each must exit 0."""
+    argv = [arg for command in commands for arg in ("::", *command)][1:]
+    proc = subprocess.run([sys.executable, "-c", _PROBE, *argv], capture_output=True, env=env, text=True, timeout=60)
+    lines = [line.split(" ", 2) for line in proc.stderr.splitlines() if line.startswith("LOADED ")]
+    assert len(lines) == len(commands) and all(code == "0" for _, code, _ in lines), proc.stderr
+    return [set(filter(None, modules.split(","))) for _, _, modules in lines]
 
 
-def test_log_path_skips_the_kinds_enum_argparse_and_the_copy_helpers(tmp_path):
-    db = tmp_path / "w.db"
-    env = {"WARROOM_AUTHOR": "dana", "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+@pytest.fixture
+def env(tmp_path, cli):
+    cli("declare", "Checkout down")  # in this process: the setting, not what is tested
+    return isolated_env(tmp_path / "home", tmp_path / "war.db", WARROOM_NOW=FIXED_NOW_ISO)
 
-    def run(*args: str) -> set[str]:
-        proc = subprocess.run(
-            [sys.executable, "-c", _PROBE, "--db", str(db), *args], capture_output=True, env=env, text=True, timeout=60
-        )
-        assert proc.returncode == 0, proc.stderr
-        (line,) = [x for x in proc.stderr.splitlines() if x.startswith("MODULES=")]
-        return set(line[len("MODULES=") :].split(","))
 
-    run("declare", "Checkout down")
-    loaded = run("log", "--kind", "decision", "roll back")
-    assert "warroom.core.sql" in loaded  # the probe sees the write path
+def test_log_loads_the_stdlib_and_only_what_it_uses(env):
+    plain, unusual = _loaded(env, ("log", "--kind", "decision", "roll back"), ("log", "--", "-2 replicas"))
+    assert {"warroom.core.sql", "sqlite3"} <= plain  # the probe sees the write path
+    packages = {m.split(".")[0] for m in plain}
+    assert not packages & HEAVY
+    assert packages - {"warroom"} <= set(sys.stdlib_module_names), sorted(packages - set(sys.stdlib_module_names))
     # kinds builds an Enum and TypedDicts; tempfile is for a crash's leftovers only; the usual
     # form is read without argparse (with gettext and shutil, ~10 ms of every call)
-    assert not loaded & {"warroom.core.kinds", "tempfile", "argparse", "gettext", "shutil"}, sorted(loaded)
-    commands = {m for m in loaded if m.startswith("warroom.commands.")}
+    assert not plain & {"warroom.core.kinds", "tempfile", "argparse", "gettext", "shutil"}, sorted(plain)
+    commands = {m for m in plain if m.startswith("warroom.commands.")}
     assert commands == {"warroom.commands.log", "warroom.commands.common"}  # no other command's module
-    unusual = run("log", "--kind", "decision", "--", "-2 replicas")  # not the plain form: argparse reads it
-    assert "argparse" in unusual
+    assert "argparse" in unusual  # not the plain form: argparse reads it
+
+
+def test_shell_commands_never_import_textual(env):
+    """One interpreter runs them all: if none loads Textual, what they loaded together has none."""
+    commands = [("list",), ("export",), ("declare", "Another"), ("actions",), ("stats",), ("doc", "status")]
+    *_, together = _loaded(env, *commands)
+    assert {"warroom.commands.reports", "warroom.commands.declare", "pydantic"} <= together
+    assert not {m for m in together if m.split(".")[0] in ("textual", "rich")}
 
 
 def test_the_open_probe_reads_no_table_whole(tmp_path):
