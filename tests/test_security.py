@@ -40,6 +40,16 @@ def _files(root: Path) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob("*") if not p.is_dir())
 
 
+def _home_files(home: Path) -> list[str]:
+    """What a child wrote in its HOME (isolated_env: every user folder is in there), leaving out
+    the one file warroom keeps there on purpose, the validated playbook's cache in the data
+    folder, which must be private."""
+    cache = home / "warroom-data" / "cache" / "playbook.pickle"
+    if cache.exists():
+        assert _mode(cache) == 0o600 and _mode(cache.parent) == 0o700
+    return [name for name in _files(home) if home / name != cache]
+
+
 @pytest.fixture
 def no_network(tmp_path) -> Path:
     folder = tmp_path / "sitecustomize"
@@ -149,7 +159,7 @@ def test_no_network_and_nothing_written_outside(tmp_path, no_network):
 
     # Only the database and the export asked for; nothing in HOME, XDG folders, TMPDIR or cwd.
     assert _files(work) == ["incident.json", "war.db"]
-    assert _files(home) == []
+    assert _home_files(home) == []
     assert _files(scratch) == []
     assert _files(cwd) == []
 
@@ -166,7 +176,7 @@ def test_demo_writes_only_its_scratch_database(tmp_path, no_network):
     assert demo_db.is_relative_to(scratch)
     assert _files(scratch) == [str(demo_db.relative_to(scratch))]
     assert _mode(demo_db) == 0o600 and _mode(demo_db.parent) == 0o700
-    assert _files(home) == []
+    assert _home_files(home) == []
 
 
 def test_war_room_without_network_writes_only_its_database(tmp_path, no_network):
@@ -194,7 +204,7 @@ def test_war_room_without_network_writes_only_its_database(tmp_path, no_network)
         app.kill()
     assert "NETWORK" not in app.screen_text()
     assert _files(work) == ["war.db"]
-    assert _files(home) == []
+    assert _home_files(home) == []
     assert _files(scratch) == []
 
 
