@@ -11,11 +11,10 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.worker import Worker
 
-from warroom.core import clipboard, documents
 from warroom.core.errorlog import report
 from warroom.core.locations import fallback_dir
 from warroom.core.models import ROLE_NAMES
@@ -23,7 +22,9 @@ from warroom.core.operations import Operations
 from warroom.core.safetext import one_line
 from warroom.core.store import HANDOFF_DRAFT
 from warroom.tui.controllers.base import Notify, PushScreen, StateSource, Writer
-from warroom.tui.widgets.handoff import HandoffEditor
+
+if TYPE_CHECKING:
+    from warroom.tui.widgets.handoff import HandoffEditor
 
 HANDOFF_GENERATED = HANDOFF_DRAFT + ".generated"  # what the template last produced
 # Documents that are records rather than messages to people (by role): copying them does
@@ -86,6 +87,8 @@ class CommsController:
     # ----- copying documents ------------------------------------------------------------
 
     def copyable(self) -> list[tuple[str, str, str]]:
+        from warroom.core import documents  # Jinja2: never before the first frame
+
         return [(key, spec.title, spec.copy_key) for key, spec in documents.document_specs(self.playbook).items()]
 
     def choose_document(self) -> None:
@@ -98,6 +101,8 @@ class CommsController:
         self.push_screen(DocumentChooser(self.copyable()), chosen)
 
     async def render(self, kind: str) -> str | None:
+        from warroom.core import documents
+
         try:
             return await documents.render_from_store(
                 kind, self.ops.store, self.incident_id, self.playbook, self.ops.now()
@@ -108,6 +113,7 @@ class CommsController:
 
     async def copy_document(self, kind: str) -> None:
         """Preview the document as of now; Enter copies it (and logs an update)."""
+        from warroom.core import documents
         from warroom.tui.screens.document_preview import DocumentPreview
 
         text = await self.render(kind)
@@ -131,6 +137,8 @@ class CommsController:
         self.run_worker(self._copy_chain(kind, text), group="clipboard")
 
     async def _copy_chain(self, kind: str, text: str) -> None:
+        from warroom.core import clipboard
+
         result = await asyncio.to_thread(
             clipboard.copy_chain,
             text,
@@ -278,6 +286,8 @@ class CommsController:
         self._seen_state = state
         if self.editor.has_focus or self.editor.text != self.generated:
             return  # the commander's words win
+        from warroom.core import documents
+
         try:
             fresh = documents.render(self.handoff_doc, state, self.playbook, self.ops.now())
         except Exception as exc:

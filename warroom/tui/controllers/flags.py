@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from warroom.core import rules
 from warroom.core.errorlog import report
-from warroom.core.models import IncidentState
-from warroom.core.playbook import Playbook
-from warroom.core.rules import Prompt
-from warroom.tui.widgets.header import IncidentHeader
-from warroom.tui.widgets.red_flags import RedFlags
+
+if TYPE_CHECKING:  # the rules are imported when the first state is read, after the first frame
+    from warroom.core.models import IncidentState
+    from warroom.core.playbook import Playbook
+    from warroom.core.rules import Prompt
+    from warroom.tui.widgets.header import IncidentHeader
+    from warroom.tui.widgets.red_flags import RedFlags
 
 
 class FlagCheck:
@@ -31,6 +33,8 @@ class FlagCheck:
 
     def evaluate(self, state: IncidentState, now: datetime) -> tuple[list[Prompt], list[str]]:
         """The prompts to show, and one line for each rule that failed this round."""
+        from warroom.core import rules
+
         failures: list[str] = []
         try:
             prompts = rules.evaluate(

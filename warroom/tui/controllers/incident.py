@@ -14,7 +14,6 @@ from warroom.core.operations import Operations
 from warroom.core.playbook import Playbook
 from warroom.core.timeutil import hm
 from warroom.tui.controllers.base import Notify, PressAgain, PushScreen, StateSource, Writer
-from warroom.tui.screens.severity_change import SeverityChangeScreen
 
 
 def phase_target(playbook: Playbook, current: str, step: int) -> str | None:
@@ -54,6 +53,8 @@ class IncidentController:
         await self.write(self.ops.pin(event, pinned), "Pinned" if pinned else "Unpinned")
 
     def severity(self) -> None:
+        from warroom.tui.screens.severity_change import SeverityChangeScreen  # when first asked for
+
         state = self.state()
         if state is None:
             return

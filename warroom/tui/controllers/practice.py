@@ -7,21 +7,20 @@ Each opens its picker or form (`push_screen`), then hands the commander's choice
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from warroom.core.errorlog import report
-from warroom.core.metrics import is_containment_decision
-from warroom.core.models import TempFix
 from warroom.core.operations import Operations, containment_text
-from warroom.core.playbook import Containment, Mitigation
-from warroom.core.rules import Prompt
 from warroom.core.safetext import one_line
 from warroom.tui.controllers.base import Notify, PushScreen, StateSource, Writer
-from warroom.tui.screens.containment import ContainmentScreen
-from warroom.tui.screens.flag_decision import DismissFlagScreen, SnoozeFlagScreen
-from warroom.tui.screens.mitigation import MitigationScreen
-from warroom.tui.screens.temp_fix import NewTempFix, TempFixScreen
-from warroom.tui.widgets.checklist import Checklist
-from warroom.tui.widgets.temp_fixes import TempFixes
+
+if TYPE_CHECKING:  # the pickers and forms are imported when a key opens one, after the first frame
+    from warroom.core.models import TempFix
+    from warroom.core.playbook import Containment, Mitigation
+    from warroom.core.rules import Prompt
+    from warroom.tui.screens.temp_fix import NewTempFix
+    from warroom.tui.widgets.checklist import Checklist
+    from warroom.tui.widgets.temp_fixes import TempFixes
 
 DONE = {"ack": "Acknowledged", "dismiss": "Dismissed", "snooze": "Snoozed"}
 
@@ -56,6 +55,9 @@ class PracticeController:
     # ----- containment ---------------------------------------------------------------------
 
     def containment(self) -> None:
+        from warroom.core.metrics import is_containment_decision
+        from warroom.tui.screens.containment import ContainmentScreen
+
         state = self.state()
         if state is None:
             return
@@ -71,6 +73,8 @@ class PracticeController:
     # ----- mitigation -------------------------------------------------------------------------
 
     def mitigation(self) -> None:
+        from warroom.tui.screens.mitigation import MitigationScreen
+
         state = self.state()
         if state is None:
             return
@@ -95,6 +99,8 @@ class PracticeController:
     # ----- temporary fixes -----------------------------------------------------------------------
 
     def add_temp_fix(self, draft: NewTempFix | None = None) -> None:
+        from warroom.tui.screens.temp_fix import TempFixScreen
+
         if self.state() is not None:
             self.push_screen(TempFixScreen(draft), self._add_temp_fix)
 
@@ -138,6 +144,8 @@ class PracticeController:
     # ----- red-flag decisions ----------------------------------------------------------------------
 
     async def decide_flag(self, prompt: Prompt, action: str) -> None:
+        from warroom.tui.screens.flag_decision import DismissFlagScreen, SnoozeFlagScreen
+
         if action == "ack":
             await self._record(prompt, "ack", f"Red flag acknowledged: {flag_summary(prompt)}")
         elif action == "dismiss":

@@ -130,7 +130,10 @@ class WarRoomScreen(Screen[None]):
         if self.state is not None:  # the header lays itself out by the screen's width class
             self.query_one(IncidentHeader).show(self.state, self.ops.now())
         legend = f"{PINNED} pinned  {BACKDATED} backdated  {AMENDED} amended"
-        self.query_one(Timeline).border_subtitle = f"c f h v: other panes · {legend}" if narrow else legend
+        timeline = self.query_one(Timeline)
+        timeline.border_subtitle = f"c f h v: other panes · {legend}" if narrow else legend
+        if timeline.keys:  # laid out now: the cursor's row in view in this frame, not the next
+            timeline.move_to(timeline.cursor)
         self.refresh_bindings()
 
     def watch_side(self, side: str) -> None:

@@ -9,7 +9,7 @@ evaluation.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from rich.text import Text
 from textual.binding import Binding
@@ -17,8 +17,10 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from warroom.core.rules import Prompt
 from warroom.core.safetext import one_line
+
+if TYPE_CHECKING:
+    from warroom.core.rules import Prompt
 
 Decision = Literal["ack", "dismiss", "snooze", "reopen"]
 # The rule whose flag offers reopening the incident (something logged after its resolution).
