@@ -57,8 +57,9 @@ def test_log_loads_the_stdlib_and_only_what_it_uses(env):
     assert not packages & HEAVY
     assert packages - {"warroom"} <= set(sys.stdlib_module_names), sorted(packages - set(sys.stdlib_module_names))
     # kinds builds an Enum and TypedDicts; tempfile is for a crash's leftovers only; the usual
-    # form is read without argparse (with gettext and shutil, ~10 ms of every call)
-    assert not plain & {"warroom.core.kinds", "tempfile", "argparse", "gettext", "shutil"}, sorted(plain)
+    # form is read without argparse (with gettext and shutil, ~10 ms of every call); getpass
+    # (and termios) only when WARROOM_AUTHOR is not set
+    assert not plain & {"warroom.core.kinds", "tempfile", "argparse", "gettext", "shutil", "getpass"}, sorted(plain)
     commands = {m for m in plain if m.startswith("warroom.commands.")}
     assert commands == {"warroom.commands.log", "warroom.commands.common"}  # no other command's module
     assert "argparse" in unusual  # not the plain form: argparse reads it
