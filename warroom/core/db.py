@@ -266,7 +266,6 @@ def _backup_copy(conn: sqlite3.Connection, path: Path) -> sqlite3.Connection:
         target = sqlite3.connect(copy, isolation_level=None)
         try:
             conn.backup(target)
-            migrate(target, path)
         finally:
             target.close()
         return _open_copy(copy, path)
@@ -275,23 +274,28 @@ def _backup_copy(conn: sqlite3.Connection, path: Path) -> sqlite3.Connection:
 
 
 def _open_copy(copy: Path, path: Path) -> sqlite3.Connection:
-    """Open a private copy read-only and immutable (no journal, no lock, nothing written); the
-    caller deletes it at once: the open connection keeps reading the unlinked file."""
-    conn = sqlite3.connect(f"{copy.as_uri()}?mode=ro&immutable=1", uri=True, isolation_level=None)
+    """Open a private copy read-only and immutable (no journal, no lock, nothing written),
+    migrated first if it is older; the caller deletes it at once: the open connection keeps
+    reading the unlinked file."""
+    conn = _immutable(copy)
     try:
-        if conn.execute("PRAGMA user_version").fetchone()[0] < schema.SCHEMA_VERSION:  # a replayed older file
+        if conn.execute("PRAGMA user_version").fetchone()[0] < schema.SCHEMA_VERSION:
             conn.close()
             writable = sqlite3.connect(copy, isolation_level=None)
             try:
                 migrate(writable, path)
             finally:
                 writable.close()
-            conn = sqlite3.connect(f"{copy.as_uri()}?mode=ro&immutable=1", uri=True, isolation_level=None)
+            conn = _immutable(copy)
         _probe(conn)
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def _immutable(copy: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"{copy.as_uri()}?mode=ro&immutable=1", uri=True, isolation_level=None)
 
 
 def _settle_file(conn: sqlite3.Connection, path: Path | str) -> None:
