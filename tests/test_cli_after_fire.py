@@ -227,6 +227,7 @@ PLAIN_LOG = [
     ["log", "x", "--at", "-12m"],  # glued to --at=-12m first, as main does
     ["log", "--at=-1h30m", "--incident", "INC-1", "--author", "kim", "x y"],
     ["log", "--incident=-odd", "x"],
+    ["--db=", "log", "--at=", "--author=", "x", "--incident=a=b"],  # empty values, as argparse keeps them
     ["--playbook", "p.toml", "--server", "postgresql://h/db", "log", "x"],
 ]
 NOT_PLAIN = [
@@ -270,8 +271,20 @@ def test_the_plain_log_form_reads_as_argparse_does(argv, capsys):
         assert vars(fast) == _argparse_reads(glued)
 
 
-_BEFORE = ["--db", "--db=w.db", "w.db", "--playbook", "p.toml", "--server", "postgresql://h/db", "log", "-h", "x"]
-_AFTER = ["x", "-", "", "log", "--db", "w.db", "--kind", "alert", "declared", "--kind=note", "--at", "-12m", "14:30",
+_BEFORE = [
+    "--db",
+    "--db=w.db",
+    "--db=",
+    "w.db",
+    "--playbook",
+    "p.toml",
+    "--server",
+    "postgresql://h/db",
+    "log",
+    "-h",
+    "x",
+]
+_AFTER = ["x", "-", "", "log", "--at=", "--author=", "--db", "w.db", "--kind", "alert", "declared", "--kind=note", "--at", "-12m", "14:30",
           "--incident", "--incident=INC-1", "--author", "kim", "--", "-h", "--kin", "-5", "a b", "-a b"]  # fmt: skip
 
 
