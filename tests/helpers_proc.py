@@ -7,8 +7,9 @@ As a script: `python tests/helpers_proc.py store-writer DB INCIDENT N [TAG]` is 
 write path without the screen: it opens warroom.core.store.Store, awaits `store.append` (and the
 handoff draft autosave, `store.save_text`) in a loop, and prints each acknowledged write,
 flushed, the moment its commit returned. With N = 0 it writes until killed. After N writes
-it waits for a line on stdin, then prints its timeline as one JSON line (what its screen
-would show), so the concurrency test can compare two war rooms that stayed open throughout.
+it prints `written`, waits for a line on stdin, then prints its timeline as one JSON line
+(what its screen would show), so the concurrency test can compare two war rooms that stayed
+open throughout, once every writer (the other war room too) has finished.
 """
 
 from __future__ import annotations
@@ -257,6 +258,7 @@ async def _store_writer(db: str, incident_id: str, count: int, tag: str) -> None
             print(f"draft {n}", flush=True)
         event = await store.append(incident_id, "note", f"{tag} {n}", "dana")
         print(f"event {event.id}", flush=True)
+    print("written", flush=True)  # every write acknowledged: the test waits for all writers
     sys.stdin.readline()  # the test says every writer has finished
     keys = await store.timeline_keys(incident_id)
     events = await store.events_by_seq(keys)

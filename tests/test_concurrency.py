@@ -33,6 +33,19 @@ async def _read_timeline(path, incident):
         await store.close()
 
 
+def _lines_until_written(proc: subprocess.Popen) -> list[str]:
+    """A store writer's output up to its `written` line (read line by line from its buffered
+    stdout, which the caller goes on reading: communicate() would skip what is buffered)."""
+    lines = []
+    for raw in proc.stdout:
+        line = raw.decode().rstrip("\n")
+        if line == "written":
+            return lines
+        lines.append(line)
+    proc.wait(timeout=60)
+    raise AssertionError(f"a war room stopped before writing everything ({proc.returncode}): {proc.stderr.read()!r}")
+
+
 @pytest.mark.slow
 def test_many_writers_one_file(tmp_path, db_path):
     incident = asyncio.run(declare_checkout_down(db_path))
@@ -66,13 +79,17 @@ def test_many_writers_one_file(tmp_path, db_path):
         assert proc.returncode == 0, err.decode()
         assert err == b"", err.decode()  # no "database is locked", no warning of any kind
         acked += out.decode().split()
-    # Every other writer is done: now each war room reads its timeline.
+    # Both war rooms must have finished writing before either reads its timeline: a room that
+    # read while the other still wrote would see fewer rows (this raced under load).
+    room_lines = [_lines_until_written(proc) for proc in war_rooms]
     timelines = []
-    for proc in war_rooms:
-        out, err = proc.communicate(input=b"go\n", timeout=300)
-        assert proc.returncode == 0, err.decode()
+    for proc, lines in zip(war_rooms, room_lines):
+        proc.stdin.write(b"go\n")
+        proc.stdin.close()
+        lines += proc.stdout.read().decode().splitlines()  # the same buffered reader, nothing skipped
+        err = proc.stderr.read()
+        assert proc.wait(timeout=300) == 0, err.decode()
         assert err == b"", err.decode()
-        lines = out.decode().splitlines()
         acked += [line.split()[1] for line in lines if line.startswith("event ")]
         (timeline,) = [json.loads(line[len("timeline ") :]) for line in lines if line.startswith("timeline ")]
         timelines.append(timeline)
@@ -172,7 +189,7 @@ def test_cli_log_locked_too_long_is_one_line(db_path, short_busy_timeout, capsys
         holder.execute("ROLLBACK")
         holder.close()
     err = capsys.readouterr().err
-    assert code == 1
+    assert code == 1, err  # once, under load, this was 2: the line says why if it comes back
     assert err.count("\n") == 1 and err.startswith(f"warroom: {db_path} stayed locked")
     assert "try again" in err and "0.2s" in err
     assert cli.main(["--db", str(db_path), "log", "after"]) == 0  # the lock gone, it works
