@@ -68,6 +68,15 @@ def test_help_lists_every_command(cli):
     assert sub.code == 0 and "--kind" in sub.out and "--at" in sub.out and "--incident" in sub.out
 
 
+def test_every_command_has_a_body():
+    """The parser's subcommands and the bodies main() dispatches to name the same commands."""
+    from warroom import cli
+
+    assert set(cli.COMMANDS) - {None} == set(cli.SUBCOMMANDS)
+    for name in cli.COMMANDS:
+        assert callable(cli._command(name)), name
+
+
 @pytest.mark.parametrize(
     "args",
     [
