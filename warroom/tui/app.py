@@ -24,20 +24,24 @@ if TYPE_CHECKING:
     from warroom.core.store import Store
 
 
+# Every style sheet, in the order of precedence. The war room's first frame needs only the first
+# two: the others (dialogs, pickers, the other screens) are parsed right after it, or before any
+# other screen is shown, whichever comes first. None of their rules matches a war-room widget.
+STYLES = (
+    "app.tcss",
+    "warroom.tcss",
+    "dialogs.tcss",
+    "comms.tcss",
+    "practice.tcss",
+    "event_detail.tcss",
+    "after_fire.tcss",
+)
+FIRST_FRAME_STYLES = 2
+
+
 class WarroomApp(App[None]):
     TITLE = "warroom"
-    CSS_PATH = [
-        styles_dir() / name
-        for name in (
-            "app.tcss",
-            "warroom.tcss",
-            "dialogs.tcss",
-            "comms.tcss",
-            "practice.tcss",
-            "event_detail.tcss",
-            "after_fire.tcss",
-        )
-    ]
+    CSS_PATH = [styles_dir() / name for name in STYLES]
     COMMANDS = App.COMMANDS | {BindingCommands, IncidentCommands}
     BINDINGS = [
         Binding("question_mark", "help", "Help", key_display="?"),
@@ -58,7 +62,8 @@ class WarroomApp(App[None]):
         incident_id: str | None = None,
         server: str | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(css_path=self.CSS_PATH[:FIRST_FRAME_STYLES])
+        self._later_styles = list(self.CSS_PATH[FIRST_FRAME_STYLES:])
         from warroom.tui.controllers.team import TeamController
 
         self.team = TeamController(self, server)  # syncs when a server is configured (--server, env, config)
@@ -100,8 +105,13 @@ class WarroomApp(App[None]):
         try:
             self._store = await Store.open(self.db_path, clock=self.clock)
             self._ops = Operations(self._store, self.playbook, self.author)
-            incidents = await self._store.incidents()
-            every = await self._store.incidents(include_resolved=True)
+            # Read only what decides the first screen: one open incident opens at once.
+            incidents = await self._store.incidents() if self._wanted is None else []
+            every = (
+                []
+                if self._wanted is not None or len(incidents) == 1
+                else await self._store.incidents(include_resolved=True)
+            )
         except Exception as exc:
             self.exit(return_code=1, message=f"warroom: {report(exc, 'opening the database')}")
             return
@@ -130,6 +140,24 @@ class WarroomApp(App[None]):
                 return screen
         return None
 
+    def read_every_style(self) -> None:
+        """Parse the style sheets the war room's first frame did without (once)."""
+        later, self._later_styles = self._later_styles, []
+        if later:
+            self.stylesheet.read_all(later)
+            self.stylesheet.parse()  # only the new files: Textual keeps the others parsed
+            self.css_path = [*self.css_path, *later]
+
+    def push_screen(self, screen, *args, **kwargs):
+        if not getattr(screen, "FIRST_FRAME_STYLES", False):
+            self.read_every_style()
+        return super().push_screen(screen, *args, **kwargs)
+
+    def switch_screen(self, screen):
+        if not getattr(screen, "FIRST_FRAME_STYLES", False):
+            self.read_every_style()
+        return super().switch_screen(screen)
+
     async def _show(self, screen) -> None:
         if self.war_room is not None:
             await self.war_room.save_handoff_now()
@@ -151,6 +179,7 @@ class WarroomApp(App[None]):
                 await self._show_switcher()
             return
         await self._show(WarRoomScreen(self.playbook, incident.id))
+        self.call_after_refresh(self.read_every_style)  # after the war room's first frame
 
     async def _show_switcher(self) -> None:
         from warroom.tui.screens.switcher import SwitcherScreen

@@ -52,6 +52,7 @@ SIDE_PANES = ("checklist", "red-flags", "handoff", "severity")
 class WarRoomScreen(Screen[None]):
     HELP_NAME = "war room"
     BINDINGS = BINDINGS
+    FIRST_FRAME_STYLES = True  # styled by app.tcss and warroom.tcss alone (the app reads the rest after)
 
     side: reactive[str] = reactive("checklist")
 
