@@ -92,8 +92,8 @@ def event_json(row: tuple, mark: list | None) -> str:
 
 
 def _escaped(text: str) -> str:
-    # Everything the escape touches is outside ASCII, and most batches are all ASCII.
-    return text if text.isascii() else _UNESCAPED_CONTROL.sub(_escape, text)
+    # Everything the escape touches but DEL is outside ASCII, and most batches are all ASCII.
+    return text if text.isascii() and "\x7f" not in text else _UNESCAPED_CONTROL.sub(_escape, text)
 
 
 async def write_json(store: Store, incident_id: str, out: TextIO, playbook: Playbook | None = None) -> None:
