@@ -257,3 +257,34 @@ async def test_a_clock_that_steps_back_keeps_the_recorded_order(db_path, playboo
     assert keys[-2:] == [before.seq, after.seq]
     assert [e.text for e in state.events][-2:] == ["before the step", "after the step"]
     assert after.ts == now[0] and behind is not None and behind >= timedelta(minutes=9)
+
+
+async def test_rows_after_places_a_row_without_reading_every_key(db_path, playbook, clock, fixed_now):
+    """rows_after counts the timeline rows after one in display order (backdated rows in their
+    place, markers and drafts not rows), through the order index's range, never a scan."""
+    from warroom.core.reads import _TIMELINE
+
+    store = await Store.open(db_path, clock=clock)
+    incident = await _declare(store, playbook)
+    late = await store.append(incident.id, "note", "logged first", "dana")
+    early = await store.append(incident.id, "note", "backdated", "dana", at=fixed_now - timedelta(minutes=30))
+    await store.strike(late, "dana")
+    await store.save_text(incident.id, "handoff", "a draft is no timeline row", "dana")
+    newest = await store.append(incident.id, "action", "rolled back", "dana")
+    keys = await store.timeline_keys(incident.id)
+    for event in (late, early, newest):
+        after = await store.rows_after(incident.id, event.seq)
+        assert after is not None and keys[len(keys) - 1 - after] == event.seq
+    assert await store.rows_after(incident.id, newest.seq) == 0
+    assert await store.rows_after(incident.id, 10**9) is None  # no such row
+    conn = sqlite3.connect(db_path)
+    plan = " ".join(
+        str(r)
+        for r in conn.execute(
+            f"EXPLAIN QUERY PLAN SELECT count(*) FROM events WHERE {_TIMELINE} AND (pos, id) > (?, ?)",
+            (incident.id, 0, ""),
+        )
+    )
+    conn.close()
+    await store.close()
+    assert "(pos,id)>(?,?)" in plan.replace(" ", "")

@@ -225,6 +225,20 @@ def timeline_keys(conn: sqlite3.Connection, incident_id: str) -> list[int]:
     return [r[0] for r in conn.execute(f"SELECT seq FROM events WHERE {_TIMELINE} ORDER BY pos, id", (incident_id,))]
 
 
+def rows_after(conn: sqlite3.Connection, incident_id: str, seq: int) -> int | None:
+    """How many timeline rows come after this one in display order (None: not a timeline row).
+
+    A search's match is placed at `rows - 1 - rows_after` without reading every key: matches
+    are newest first, so this counts few rows through the (incident_id, pos, id) index, where
+    counting the rows before one read the whole incident (40-100 ms at 100,000 events)."""
+    row = conn.execute(f"SELECT pos, id FROM events WHERE seq = ? AND {_TIMELINE}", (seq, incident_id)).fetchone()
+    if row is None:
+        return None
+    return conn.execute(
+        f"SELECT count(*) FROM events WHERE {_TIMELINE} AND (pos, id) > (?, ?)", (incident_id, *row)
+    ).fetchone()[0]
+
+
 def events_by_seq(conn: sqlite3.Connection, seqs: list[int]) -> list[Event]:
     """The events with these seqs, marked, in the order asked."""
     found: dict[int, Event] = {}

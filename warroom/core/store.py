@@ -425,6 +425,10 @@ class Store:
         """Every event's seq in timeline order; markers fold into their targets, drafts are not shown."""
         return await self._run(reads.timeline_keys, incident_id)
 
+    async def rows_after(self, incident_id: str, seq: int) -> int | None:
+        """How many timeline rows follow this one in display order (None: not on the timeline)."""
+        return await self._run(reads.rows_after, incident_id, seq)
+
     async def events_by_seq(self, seqs: list[int]) -> list[Event]:
         """The events with these seqs, marked, in the order asked."""
         return await self._run(reads.events_by_seq, seqs) if seqs else []

@@ -86,29 +86,43 @@ class Search:
     async def run(self, words: str) -> bool:
         if not words.strip():
             raise ValueError("type some words to search for")
-        await self.every_key()  # a long timeline's older keys: matches there must be found
         try:
             found = await self.ops.store.search(self.incident_id, words, limit=SEARCH_LIMIT)
         except WarroomError as exc:  # a busy or damaged file: a message, and the words stay
             raise ValueError(f"search failed: {exc}") from None
-        on_timeline = {seq for seq in self.timeline.keys if seq is not None}  # one pass, not one per hit
-        self.matches = [e.seq for e in found if e.seq is not None and e.seq in on_timeline]
+        # The store searched timeline rows only; where each one is comes when it is jumped to,
+        # so a long timeline whose older keys are still being read is not waited for.
+        self.matches = [e.seq for e in found if e.seq is not None]
         self.at = 0
         if not self.matches:
             self.notify(f"No event matches {one_line(words, 40)!r}", severity="warning")
             return False
         more = "+" if len(found) >= SEARCH_LIMIT else ""
         self.notify(f"{len(self.matches)}{more} matches (newest first; n for the next)")
-        self._jump()
+        await self._jump()
         return True
 
     def next(self) -> None:
         if self.matches:
             self.at = (self.at + 1) % len(self.matches)
-            self._jump()
+            seq = self.matches[self.at]
+            index = self.timeline.index_of(seq)
+            if index is not None:
+                self.timeline.move_to(index)
+            else:  # among the keys not read yet: the store says where
+                self.timeline.run_worker(self._jump(), group="search-jump", exclusive=True)
 
-    def _jump(self) -> None:
-        index = self.timeline.index_of(self.matches[self.at])
+    async def _jump(self) -> None:
+        """To the current match: among the keys read, else at the row the store counts it on
+        (rows after it, from the end); else, once every key is read."""
+        seq = self.matches[self.at]
+        index = self.timeline.index_of(seq)
+        if index is None:
+            after = await self.ops.store.rows_after(self.incident_id, seq)
+            if after is not None and self.timeline.place(len(self.timeline.keys) - 1 - after, seq):
+                return
+            await self.every_key()  # the keys and the file disagree (a row coming in): read them
+            index = self.timeline.index_of(seq)
         if index is not None:
             self.timeline.move_to(index)
 

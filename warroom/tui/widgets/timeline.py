@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -30,6 +31,8 @@ Fetch = Callable[[list[int]], Awaitable[list[Event]]]
 MARGIN = 100
 # Past this many cached rows, rows far from view are dropped.
 CACHE_LIMIT = 4_000
+# Rows kept drawn (a few screens' worth); past this they are drawn again when shown.
+STRIP_LIMIT = 1_000
 # A backdated event is placed among the newest rows already read, looking back this far;
 # further back (or past a row not read yet) the screen reads every key again.
 INSERT_LOOKBACK = 500
@@ -93,6 +96,10 @@ class Timeline(ScrollView, can_focus=True):
         self._fetch = fetch
         self.keys: list[int | None] = []  # None: a row whose key is not read yet
         self._cache: dict[int, Event] = {}
+        # Rows as last drawn, by (seq, under the cursor), with the event they were drawn from;
+        # valid while the pane's look (width, style, focus) is `_look`.
+        self._strips: dict[tuple[int, bool], tuple[Event, Strip]] = {}
+        self._look: tuple[int, Style, Style, bool] | None = None
         self._pending: set[int] = set()
         self._last_ts: datetime | None = None
         # At the tail: the cursor is on the last row and stays on the last row, whatever
@@ -182,6 +189,7 @@ class Timeline(ScrollView, can_focus=True):
     def show_dates(self, on: bool) -> None:
         if on != self.with_dates:
             self.with_dates = on
+            self._strips.clear()
             self.refresh()
 
     def show_hosts(self, hosts: set[str] | frozenset[str]) -> None:
@@ -189,6 +197,7 @@ class Timeline(ScrollView, can_focus=True):
         hosts = frozenset(h for h in hosts if h)
         if hosts != self.hosts:
             self.hosts = hosts
+            self._strips.clear()
             self.refresh()
 
     def invalidate(self, event_id: str | None) -> None:
@@ -200,12 +209,27 @@ class Timeline(ScrollView, can_focus=True):
                 self.refresh()
 
     def index_of(self, seq: int | None) -> int | None:
+        """The row of this seq among the keys read; the newest rows are looked at first (a new
+        entry, a search's newest matches), not after a scan of 100,000 older ones."""
         if seq is None:
             return None
-        try:
-            return self.keys.index(seq)
-        except ValueError:
-            return None
+        keys = self.keys
+        recent = max(0, len(keys) - INSERT_LOOKBACK)
+        for start, end in ((recent, len(keys)), (0, recent)):
+            try:
+                return keys.index(seq, start, end)
+            except ValueError:
+                pass
+        return None
+
+    def place(self, index: int, seq: int) -> bool:
+        """Put the cursor on row `index`, known from the store to hold `seq` (its key may not be
+        read yet: it is noted, so the row is fetched). False: the keys say otherwise."""
+        if not 0 <= index < len(self.keys) or self.keys[index] not in (None, seq):
+            return False
+        self.keys[index] = seq
+        self.move_to(index)
+        return True
 
     @property
     def selected_seq(self) -> int | None:
@@ -305,21 +329,52 @@ class Timeline(ScrollView, can_focus=True):
 
     # ----- rendering ------------------------------------------------------------------
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()  # a new theme or stylesheet: every row is drawn again
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """What every row of this frame shares is worked out once, not once per row: the
+        pane's style and width (rich_style walks every ancestor's styles)."""
+        region = self.scrollable_content_region
+        look = (region.width, self.rich_style, self.get_component_rich_style("timeline--cursor"), self.has_focus)
+        if look != self._look:
+            self._look = look
+            self._strips.clear()
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
+        width, base, cursor_style, _ = self._look or (
+            self.scrollable_content_region.width,
+            self.rich_style,
+            None,
+            False,
+        )
         index = int(self.scroll_y) + y
-        base = self.rich_style
         if index >= len(self.keys):
             return Strip.blank(width, base)
-        event = self._cache.get(self.keys[index])
+        seq = self.keys[index]
+        event = self._cache.get(seq) if seq is not None else None
         if event is None:
             self._want(index)
             text = Text("  …", style=self.get_component_rich_style("timeline--loading"))
-        else:
-            text = self.row_text(event)
+            return self._strip(text, index, width, base, cursor_style)
+        # A row drawn before is drawn the same while its event and its cursor are: a new entry
+        # or a page up scrolls the pane, and the rows it only moved are not rendered again.
+        key = (event.seq, index == self.cursor)
+        drawn = self._strips.get(key)
+        if drawn is not None and drawn[0] is event:
+            return drawn[1]
+        if len(self._strips) > STRIP_LIMIT:
+            self._strips.clear()
+        strip = self._strip(self.row_text(event), index, width, base, cursor_style)
+        self._strips[key] = (event, strip)
+        return strip
+
+    def _strip(self, text: Text, index: int, width: int, base: Style, cursor_style: Style | None) -> Strip:
         text.truncate(width, overflow="ellipsis")  # a cut row says so
         if index == self.cursor:
-            text.stylize(self.get_component_rich_style("timeline--cursor"))
+            text.stylize(cursor_style or self.get_component_rich_style("timeline--cursor"))
         segments = list(text.render(self.app.console))
         return Strip(segments).crop_extend(0, width, base).apply_style(base).simplify()
 
