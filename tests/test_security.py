@@ -111,7 +111,30 @@ async def _declare(path: Path) -> str:
         await store.close()
 
 
-def test_no_network_and_nothing_written_outside(tmp_path, no_network):
+@pytest.fixture
+def refuse_network(monkeypatch) -> list[tuple]:
+    """NO_NETWORK in this process: every attempt is recorded (and fails)."""
+    import socket
+
+    attempts: list[tuple] = []
+
+    def refuse(*args, **kwargs):
+        attempts.append(args[1:] if args else ())
+        raise OSError("network disabled by the warroom test suite")
+
+    for name in ("connect", "connect_ex", "sendto", "sendmsg"):
+        monkeypatch.setattr(socket.socket, name, refuse)
+    for name in ("create_connection", "getaddrinfo", "gethostbyname"):
+        monkeypatch.setattr(socket, name, refuse)
+    return attempts
+
+
+def test_no_network_and_nothing_written_outside(tmp_path, no_network, cli, refuse_network, monkeypatch):
+    """Every shell command, with network calls made to fail: in this process (its user
+    folders, TMPDIR and cwd pointed into tmp_path), and the first and a reading one in a child,
+    where the guard comes in through sitecustomize before anything is imported."""
+    import tempfile
+
     home = tmp_path / "home"
     work = tmp_path / "work"
     cwd = tmp_path / "cwd"
@@ -136,8 +159,8 @@ def test_no_network_and_nothing_written_outside(tmp_path, no_network):
     )
     assert "NETWORK ATTEMPT" in probe.stderr
 
+    children = [("declare", "Checkout down", "--sev", "1"), ("doc", "status")]
     commands = [
-        ("declare", "Checkout down", "--sev", "1"),
         ("log", "rolled back", "--kind", "action"),
         ("log", "-"),
         ("log", "backdated", "--at", "-5m"),
@@ -145,16 +168,25 @@ def test_no_network_and_nothing_written_outside(tmp_path, no_network):
         ("list", "--all", "--json"),
         ("export",),
         ("export", "--format", "json", "-o", str(out)),
-        ("doc", "status"),
         ("doc", "timeline"),
         ("doc", "handoff"),
         ("--version",),
         ("--help",),
     ]
+    result = run_cli(*children[0], env=env, cwd=cwd, input="from stdin")
+    assert result.code == 0 and "NETWORK" not in result.err, result.err
+    for name, value in env.items():
+        if name.startswith(("HOME", "XDG_", "WARROOM_", "TMPDIR")):
+            monkeypatch.setenv(name, value)
+    monkeypatch.delenv("WARROOM_NOW")  # the real clock, as the children have
+    monkeypatch.setattr(tempfile, "tempdir", None)  # gettempdir() reads TMPDIR again
+    monkeypatch.chdir(cwd)
     for args in commands:
-        result = run_cli(*args, env=env, cwd=cwd, input="from stdin")
+        result = cli(*args, input="from stdin")
         assert result.code == 0, (args, result.err)
-        assert "NETWORK" not in result.err, (args, result.err)
+    assert refuse_network == []
+    result = run_cli(*children[1], env=env, cwd=cwd)
+    assert result.code == 0 and "NETWORK" not in result.err, result.err
     assert json.loads(out.read_text())["incident"]["title"] == "Checkout down"
 
     # Only the database and the export asked for; nothing in HOME, XDG folders, TMPDIR or cwd.
@@ -179,6 +211,7 @@ def test_demo_writes_only_its_scratch_database(tmp_path, no_network):
     assert _home_files(home) == []
 
 
+@pytest.mark.slow  # the war room in a real terminal
 def test_war_room_without_network_writes_only_its_database(tmp_path, no_network):
     """The TUI itself, on a pseudo-terminal with network calls made to fail: declare nothing,
     log an entry, quit; no network attempt, nothing written beside the database."""
