@@ -18,6 +18,7 @@ from benchmarks.procs import ChildFailed, child_env, memory_method, python_argv,
 from benchmarks.stats import Row, median, mib, ms, not_measured, percentile, ratio, secs
 
 DRIVER = ("-m", "benchmarks.tui_driver")
+SEARCH_WORD = "latency"  # tui_driver.SEARCH_WORD (not imported: it patches Textual on import)
 LIVE_LIMIT = 10  # seconds an event from another process may take to appear before it counts as never shown
 POLL_NOTE = "the war room polls PRAGMA data_version every 0.5 s, so about 0.25 s of any median is the wait for the poll"
 
@@ -79,7 +80,7 @@ def startup_rows(short: DemoDb, long: DemoDb, repeats: int) -> list[Row]:
     ]
 
 
-def _interact(db: DemoDb, folder: Path, keypresses: int, live: int, pages: int) -> dict:
+def _interact(db: DemoDb, folder: Path, keypresses: int, live: int, pages: int, searches: int = 0) -> dict:
     argv = python_argv(
         *DRIVER,
         "interact",
@@ -89,13 +90,14 @@ def _interact(db: DemoDb, folder: Path, keypresses: int, live: int, pages: int) 
         str(live),
         str(pages),
         str(LIVE_LIMIT),
+        str(searches),
     )
     return _last_json(run_child(argv, env=child_env(WARROOM_AUTHOR="bench")).stdout)
 
 
 def interaction_rows(short: DemoDb, long: DemoDb, folder: Path, keypresses: int, live: int, pages: int) -> list[Row]:
     small = _interact(short, folder, 0, 0, pages)
-    big = _interact(long, folder, keypresses, live, pages)
+    big = _interact(long, folder, keypresses, live, pages, searches=max(3, keypresses // 5))
     rows = []
     entry, commit, raw = big["entry"], big["commit"], big["raw"]
     b50, b99 = median(raw), percentile(raw, 99)
@@ -119,11 +121,26 @@ def interaction_rows(short: DemoDb, long: DemoDb, folder: Path, keypresses: int,
             f"{ms(p50)} / {ms(p99)}",
             f"{ms(b50)} / {ms(b99)} (raw sqlite3 insert+commit)",
             f"{p50 / b50:.0f}× / {p99 / b99:.0f}×",
-            "p99 ≤ 2×",
-            p99 / b99 <= 2,
+            "p99 ≤ 50 ms",
+            p99 <= 0.050,
             note=f"Pilot: `l`, the text, Enter; timed from Enter to the first frame whose timeline shows the row;"
             f" {len(entry)} entries after 2 warm-ups, each followed by one raw insert; {big['committed']} of"
             f" {big['typed']} typed rows found committed afterwards.",
+        )
+    )
+    found, store_part = big["search"], big["search_store"]
+    s50, s99 = median(found), percentile(found, 99)
+    rows.append(
+        Row(
+            f"search, Enter to the first match on screen, {long.events:,} events (p50 / p99)",
+            f"{ms(s50)} / {ms(s99)}",
+            f"{ms(median(store_part))} (the store's search alone, p50, same session)",
+            f"{s50 / median(store_part):.1f}×",
+            "≤ 150 ms (p50)",
+            s50 <= 0.150,
+            note=f"Pilot: `/`, '{SEARCH_WORD}' (the demo's most common word: the slowest search), Enter, from the"
+            f" first row; timed from Enter to the frame whose cursor row shows the newest match with every visible"
+            f" row drawn; {len(found)} searches after a warm-up.",
         )
     )
     shown = [t for t in big["live"] if t is not None]
@@ -178,7 +195,8 @@ def tui_rows(short: DemoDb, long: DemoDb, folder: Path, sizes, step: Callable[[s
     figures = (
         (f"start-up to first frame showing the incident, {short.events:,} events", "≤ 1.3×"),
         (f"start-up, {long.events:,} vs {short.events:,} events", "≤ 1.1×, ≤ +100 MiB"),
-        (f"keypress to committed and shown, {long.events:,} events (p50 / p99)", "p99 ≤ 2×"),
+        (f"keypress to committed and shown, {long.events:,} events (p50 / p99)", "p99 ≤ 50 ms"),
+        (f"search, Enter to the first match on screen, {long.events:,} events (p50 / p99)", "≤ 150 ms (p50)"),
         (f"live: event written by another process until on screen, {long.events:,} events (median)", "≤ 0.6 s"),
         (f"page up through the timeline, {long.events:,} vs {short.events:,} events (median per page)", "≈ 1×"),
     )

@@ -10,9 +10,9 @@ Results go to fd 1 as one JSON line (Textual redirects sys.stdout while an app r
 Modes:
   bare                    a bare Textual app (Header, one Static, Footer) to its first frame
   warroom DB              `warroom --db DB` (the real CLI path) to the first frame showing the incident
-  interact DB BASE N L P S  in one Pilot session: N quick entries, L events written by another
-                          process (each given S seconds to appear), P page-ups, plus jumps
-                          home/end; BASE is the raw baseline db
+  interact DB BASE N L P S [Q]  in one Pilot session: N quick entries, L events written by
+                          another process (each given S seconds to appear), P page-ups, Q
+                          searches, plus jumps home/end; BASE is the raw baseline db
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ SIZE = (140, 45)
 # Seconds before a driver gives up: a start-up that never shows its frame, or an interaction
 # session (each of its waits has its own shorter limit) must not hang the run.
 STARTUP_TIMEOUT, SESSION_TIMEOUT = 120, 1200
-DEMO_TITLE_START = "Checkout failing"  # warroom.core.demo.DEMO_TITLE, kept literal: bare mode imports no warroom
+DEMO_TITLE_START = "Checkout failing"
+# The word searched: the demo's most common (16,500 rows at 100,000 events: the slowest search).
+SEARCH_WORD = "latency"  # warroom.core.demo.DEMO_TITLE, kept literal: bare mode imports no warroom
 
 
 def emit(payload: dict) -> None:
@@ -66,10 +68,60 @@ WATCHES: list[Watch] = []
 _original_display = textual_app.App._display
 
 
+class Shadow:
+    """The terminal as the frames left it: each frame's update (a whole screen, or the chops
+    that changed) painted onto rows of cells. Watches read this instead of rendering the
+    screen again, which cost a whole screen's compositing (10-50 ms under load) after every
+    frame and delayed the next one (a page up that fetches needs two frames)."""
+
+    def __init__(self) -> None:
+        self.rows: list[list[str]] = [[" "] * SIZE[0] for _ in range(SIZE[1])]
+
+    def paint(self, update) -> None:
+        from textual._compositor import ChopsUpdate, LayoutUpdate
+
+        if isinstance(update, LayoutUpdate):
+            for y, line in enumerate(update.strips, update.region.y):
+                self._write(y, update.region.x, "".join(strip.text for strip in line))
+        elif isinstance(update, ChopsUpdate):  # as ChopsUpdate.__rich_console__ writes it
+            for y, x1, x2 in update.spans:
+                for end, (x, strip) in zip(update.chop_ends[y], update.chops[y].items(), strict=False):
+                    if strip is not None and not (x > x2 or end <= x1):
+                        self._write(y, x, strip.text)
+
+    def _write(self, y: int, x: int, text: str) -> None:
+        if not 0 <= y < len(self.rows):
+            return
+        row = self.rows[y]
+        if text.isascii():
+            row[x : x + len(text)] = text
+        else:
+            from rich.cells import get_character_cell_size
+
+            cells: list[str] = []
+            for char in text:
+                cells.append(char)
+                cells.extend([""] * (get_character_cell_size(char) - 1))
+            row[x : x + len(cells)] = cells
+        del row[SIZE[0] :]
+
+    def lines(self) -> list[str]:
+        return ["".join(row) for row in self.rows]
+
+    def crop(self, y: int, x1: int, x2: int) -> str:
+        return "".join(self.rows[y][x1:x2])
+
+
+SHADOW = Shadow()
+
+
 def _display(self, screen, renderable) -> None:
     stamp = time.monotonic()
     _original_display(self, screen, renderable)
-    if renderable is None or not WATCHES:
+    if renderable is None:
+        return
+    SHADOW.paint(renderable)
+    if not WATCHES:
         return
     for watch in list(WATCHES):
         try:
@@ -85,24 +137,17 @@ def _display(self, screen, renderable) -> None:
 textual_app.App._display = _display
 
 
-def screen_lines(app) -> list:
-    return app.screen._compositor.render_strips()
-
-
 def timeline_rows(app) -> list[str]:
-    """The text of the timeline pane's rows as the last frame drew them."""
-    timeline = app.screen.query_one("#timeline")
-    region = timeline.content_region
-    strips = screen_lines(app)
-    return [strips[y].crop(region.x, region.right).text.rstrip() for y in range(region.y, region.bottom)]
+    """The text of the timeline pane's rows as the frames drew them."""
+    region = app.screen.query_one("#timeline").content_region
+    return [SHADOW.crop(y, region.x, region.right).rstrip() for y in range(region.y, region.bottom)]
 
 
 def incident_shown(app) -> bool:
     """The header names the incident and the timeline's visible rows are drawn (none still loading)."""
     if type(app.screen).__name__ != "WarRoomScreen":
         return False
-    strips = screen_lines(app)
-    if not any(DEMO_TITLE_START in strip.text for strip in strips[:3]):
+    if not any(DEMO_TITLE_START in SHADOW.crop(y, 0, SIZE[0]) for y in range(3)):
         return False
     rows = [r for r in timeline_rows(app) if r.strip()]
     return bool(rows) and not any(r.strip() == "…" for r in rows)
@@ -202,11 +247,26 @@ async def type_text(app, pilot, text: str) -> None:
         raise RuntimeError(f"typed {text!r} but the focused widget holds {getattr(app.focused, 'value', None)!r}")
 
 
+def match_shown(timeline, before: int):
+    """The cursor left `before`, its row on screen holds the search word, no row still loading."""
+
+    def shows(app) -> bool:
+        if timeline.cursor == before:
+            return False
+        rows = timeline_rows(app)
+        at = timeline.cursor - int(timeline.scroll_y)
+        return 0 <= at < len(rows) and SEARCH_WORD in rows[at].lower() and not any(r.strip() == "…" for r in rows)
+
+    return shows
+
+
 def row_shown(token: str):
     return lambda app: any(token in row for row in timeline_rows(app))
 
 
-async def interact(db_path: str, baseline_path: str, keypresses: int, live: int, pages: int, live_limit: float) -> dict:
+async def interact(
+    db_path: str, baseline_path: str, keypresses: int, live: int, pages: int, live_limit: float, searches: int
+) -> dict:
     from warroom.core import playbook
     from warroom.tui.app import build_app
 
@@ -245,6 +305,35 @@ async def interact(db_path: str, baseline_path: str, keypresses: int, live: int,
             page_times.append(await until(settled(lambda c, b=before: c != b), pilot.press("pageup")) - t)
         await pilot.press("end")
         result.update(jumps=jumps, pages=page_times, rows=len(timeline.keys))
+
+        # Search: from Enter to the frame whose cursor row (moved) shows the newest match, every
+        # visible row drawn. The store's part is stamped apart (its search, wrapped).
+        store_search = app.store.search
+        searched: list[float] = []
+
+        async def timed_search(*args, **kwargs):
+            started = time.monotonic()
+            found = await store_search(*args, **kwargs)
+            searched.append(time.monotonic() - started)
+            return found
+
+        app.store.search = timed_search
+        search_times, search_store = [], []
+        for i in range(searches + 1):
+            # From the first row: the newest match is a jump across the whole timeline away.
+            await until(settled(lambda c: c == 0), pilot.press("home"))
+            await pilot.press("slash")
+            await type_text(app, pilot, SEARCH_WORD)
+            before = timeline.cursor
+            searched.clear()
+            t = time.monotonic()
+            shown_at = await until(match_shown(timeline, before), pilot.press("enter"))
+            if i >= 1:  # the first warms the caches
+                search_times.append(shown_at - t)
+                search_store.append(searched[0])
+        app.store.search = store_search
+        await pilot.press("end")
+        result.update(search=search_times, search_store=search_store)
 
         # Keypress to committed and shown, alternating with the raw baseline. The store's
         # append is wrapped to stamp the moment its COMMIT returned.
@@ -315,7 +404,8 @@ def main(argv: list[str]) -> int:
         run_warroom(argv[1])
     elif mode == "interact":
         db_path, baseline, keypresses, live, pages = argv[1], argv[2], *map(int, argv[3:6])
-        emit(asyncio.run(interact(db_path, baseline, keypresses, live, pages, float(argv[6]))))
+        searches = int(argv[7]) if len(argv) > 7 else 0
+        emit(asyncio.run(interact(db_path, baseline, keypresses, live, pages, float(argv[6]), searches)))
     else:
         emit({"error": f"unknown mode {mode!r}"})
         return 2
