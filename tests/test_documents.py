@@ -557,9 +557,17 @@ def test_odd_hand_built_state_renders(playbook):
 # ----- the timeline -----------------------------------------------------------------------
 
 
-async def test_timeline_streams_every_event(db_path, playbook):
+async def test_timeline_streams_every_event(db_path, playbook, monkeypatch):
+    from warroom.core import store as store_module
+
+    monkeypatch.setattr(store_module, "STATE_ALL_EVENTS", 1_000)  # a long incident, sooner
     store = await Store.open(db_path, clock=lambda: FIXED_NOW)
-    iid = await seed_demo(store, playbook, now=FIXED_NOW, events=6000)
+    iid = await seed_demo(store, playbook, now=FIXED_NOW, events=1_200)  # over 1,000: a day-long run
+    # The story pins one of its events; the commander pins one of the long run's too (the demo
+    # does so every 5,000 events), which the loaded state leaves out.
+    (last_bulk,) = await store.events_by_seq([await store.count_events(iid) - 1])
+    assert last_bulk.kind in ("note", "alert")
+    await store.pin(last_bulk, "dana")
     state = await store.load_state(iid)
     assert state.events_truncated
     streamed = await documents.render_from_store("timeline", store, iid, playbook, FIXED_NOW)
