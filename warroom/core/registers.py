@@ -13,7 +13,11 @@ reads them with it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+
+# typing costs `warroom log` ~3 ms to import; the annotations are strings (see the future import)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # kind -> the register it changes (None: it depends on the payload, see register_of)
 _FIXED = {
