@@ -18,8 +18,15 @@ import pytest
 import pytest_textual_snapshot
 from fixed_clock import FIXED_NOW, FIXED_NOW_ISO
 from helpers_proc import Result
+from hypothesis import HealthCheck, settings
 
 from warroom.core import playbook as playbook_module
+
+# Property tests must not pass or fail with the machine's load: no deadline, and no "too
+# slow" health check (drawing examples takes longer on a busy machine). A test that names its
+# own suppress_health_check list must name too_slow in it too; each sets its max_examples.
+settings.register_profile("warroom", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("warroom")
 
 
 class _TopLevelSnapshots(pytest_textual_snapshot.SVGImageExtension):

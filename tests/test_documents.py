@@ -668,7 +668,7 @@ _events = st.lists(
 @settings(
     max_examples=int(os.environ.get("WARROOM_EXAMPLES", "60")),
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
     title=_texts.filter(str.strip),

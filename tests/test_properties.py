@@ -125,7 +125,9 @@ def test_cli_log_and_export_round_trip(scratch, text):
     assert by_id[event_id]["text"] == text.strip()
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(texts=st.lists(TEXT, min_size=1, max_size=5), title=TEXT.filter(lambda t: t.strip()))
 def test_documents_from_any_text_are_inert(playbook, texts, title):
     """Every document the CLI prints (and the TUI copies) renders and carries no raw control
