@@ -43,7 +43,9 @@ def test_child_reports_its_own_peak_memory():
 def test_harness_runs_every_row(tmp_path, capsys, monkeypatch):
     import tempfile
 
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the harness's scratch folder goes here
+    scratch = tmp_path / "scratch"  # not tmp_path itself: the data folder (WARROOM_DATA_DIR) is there
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # the harness's scratch folder goes here
     out = tmp_path / "results.md"
     assert run.main([*TINY, "--markdown", str(out)]) == 0
     printed = capsys.readouterr().out
@@ -69,7 +71,7 @@ def test_harness_runs_every_row(tmp_path, capsys, monkeypatch):
     assert "driver failed" not in printed and "app not built yet" not in printed
     text = Path(out).read_text(encoding="utf-8")
     assert text.startswith("## Machine") and "| Figure |" in text and "SQLite" in text
-    assert [p.name for p in tmp_path.iterdir()] == ["results.md"]  # the scratch folder is removed
+    assert list(scratch.iterdir()) == []  # the harness's scratch folder is removed
 
 
 def test_unknown_group_is_a_usage_error(capsys):
