@@ -7,6 +7,7 @@ the live feed's state, read whole after every change and handed down to the pane
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Grid
 from textual.reactive import reactive
@@ -61,6 +62,7 @@ class WarRoomScreen(Screen[None]):
         self.playbook = playbook
         self.incident_id = incident_id
         self._row_actions: tuple[bool | None, ...] = ()
+        self._resumed = False
 
     @property
     def store(self) -> Store:
@@ -124,6 +126,14 @@ class WarRoomScreen(Screen[None]):
         )
         entries = EntryController(ops, incident_id, write, timeline, self.search, self.practice.tick)
         self.entry = EntryPrompt(entry, entries, selected, notify, home=timeline)
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Textual then restyles every widget (Screen._on_screen_resume runs next). The first
+        # time, they were all styled as they mounted a moment before: doing it again cost a
+        # sixth of the work before the first frame. Later resumes (a dialog closed) restyle.
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
 
     def on_resize(self) -> None:
         narrow = self.size.width < NARROW_WIDTH or self.size.height < NARROW_HEIGHT
