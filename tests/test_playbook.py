@@ -133,6 +133,12 @@ def test_the_cli_refuses_a_bad_playbook_in_one_line(tmp_path, capsys):
 # ----- the cache of validated playbooks (start-up skips pydantic's validation) ---------------
 
 
+def cached_files() -> list:
+    from warroom.core.locations import data_dir
+
+    return sorted((data_dir() / "cache").glob("playbook-*.pickle"))
+
+
 def _validations(monkeypatch) -> list[str]:
     """Every real validation from now on, by the file it validated."""
     seen: list[str] = []
@@ -149,9 +155,9 @@ def _validations(monkeypatch) -> list[str]:
 def test_a_validated_playbook_is_cached_privately_and_loads_again_without_validating(monkeypatch):
     seen = _validations(monkeypatch)
     first = playbook_module.load()
-    cache = playbook_module.cache_file()
+    [cache] = cached_files()
     assert seen == [str(playbook_module.SHIPPED)]
-    assert cache.exists() and cache.stat().st_mode & 0o777 == 0o600
+    assert cache.stat().st_mode & 0o777 == 0o600
     second = playbook_module.load()
     assert seen == [str(playbook_module.SHIPPED)]  # the second came from the cache
     assert second.model_dump() == first.model_dump()
@@ -192,7 +198,7 @@ def test_the_same_bytes_at_another_path_are_their_own_entry(tmp_path, monkeypatc
 @pytest.mark.parametrize("spoil", ["torn", "group-writable", "another key"])
 def test_a_cache_file_that_is_torn_or_not_ours_alone_is_not_read(spoil, monkeypatch):
     playbook_module.load()
-    cache = playbook_module.cache_file()
+    [cache] = cached_files()
     if spoil == "torn":
         cache.write_bytes(cache.read_bytes()[:200])
     elif spoil == "group-writable":
@@ -214,3 +220,20 @@ def test_a_data_folder_that_cannot_be_written_only_costs_the_cache(tmp_path, mon
     assert playbook_module.load().phase_keys[0] == "assess"
     assert playbook_module.load().phase_keys[0] == "assess"
     assert seen == [str(playbook_module.SHIPPED)] * 2
+
+
+def test_playbooks_used_side_by_side_are_cached_side_by_side_and_the_oldest_go(tmp_path, monkeypatch):
+    monkeypatch.setattr(playbook_module, "CACHE_KEPT", 3)
+    paths = [write(tmp_path, SHIPPED_TEXT, f"team-{n}.toml") for n in range(2)]
+    for path in paths:
+        playbook_module.load(path)
+    seen = _validations(monkeypatch)
+    for path in paths * 2:  # alternating: each stays cached
+        assert playbook_module.load(path).source == str(path)
+    assert seen == [] and len(cached_files()) == 2
+    more = [write(tmp_path, SHIPPED_TEXT, f"more-{n}.toml") for n in range(3)]
+    for path in more:
+        playbook_module.load(path)
+    assert len(cached_files()) == 3  # the two first written went
+    playbook_module.load(more[-1])
+    assert seen == [str(path) for path in more]

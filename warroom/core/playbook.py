@@ -82,6 +82,8 @@ __all__ = [
 
 # Bumped when what the cache holds changes shape in a way the key below would not notice.
 CACHE_FORMAT = 1
+# How many validated playbooks the cache keeps (each a few kilobytes).
+CACHE_KEPT = 8
 # The code whose changes make a cached playbook stale (an edited checkout keeps its version).
 _VALIDATING_CODE = ("playbook.py", "playbook_models.py", "rules.py", "redflags.py")
 
@@ -160,10 +162,13 @@ def _validated(path: Path, data: bytes) -> Playbook:
 # ----- the cache of validated playbooks ---------------------------------------------------------
 
 
-def cache_file() -> Path:
+def cache_file(key: str) -> Path:
+    """Where the playbook validated under `key` is kept: one file per key, so two versions or
+    two playbooks in use side by side (a checkout and an install, a team's file and --playbook)
+    do not evict each other."""
     from warroom.core.locations import data_dir
 
-    return data_dir() / "cache" / "playbook.pickle"
+    return data_dir() / "cache" / f"playbook-{key[:32]}.pickle"
 
 
 def _cache_key(path: Path, data: bytes) -> str | None:
@@ -183,7 +188,7 @@ def _cache_key(path: Path, data: bytes) -> str | None:
 def _cached(key: str) -> Playbook | None:
     """The playbook cached under `key`, or None (no file, another key, not ours, unreadable)."""
     try:
-        with open(cache_file(), "rb") as file:
+        with open(cache_file(key), "rb") as file:
             info = os.fstat(file.fileno())
             if info.st_uid != os.getuid() or info.st_mode & 0o022:  # only what we alone could write
                 return None
@@ -199,7 +204,7 @@ def _remember(key: str, book: Playbook) -> None:
     """Cache a validated playbook (atomically, private); a folder we cannot write is no error."""
     from warroom.core.locations import make_private_dirs
 
-    target = cache_file()
+    target = cache_file(key)
     scratch = target.with_name(f".{target.name}.{os.getpid()}")
     try:
         make_private_dirs(target.parent)
@@ -208,8 +213,18 @@ def _remember(key: str, book: Playbook) -> None:
             file.write(key.encode() + b"\n")
             pickle.dump(book, file, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(scratch, target)
+        _prune(target)
     except (OSError, pickle.PicklingError):
         try:
             scratch.unlink(missing_ok=True)
         except OSError:  # the folder itself could not be made
             pass
+
+
+def _prune(written: Path) -> None:
+    """Keep the playbook just written and the CACHE_KEPT - 1 others written last (a hit does
+    not touch its file)."""
+    others = [path for path in written.parent.glob("playbook-*.pickle") if path != written]
+    others.sort(key=lambda path: path.stat().st_mtime_ns, reverse=True)
+    for stale in others[CACHE_KEPT - 1 :]:
+        stale.unlink(missing_ok=True)
