@@ -9,6 +9,7 @@ for Pilot and snapshot tests. The inner loop is `pytest -m "not slow and not tui
 from __future__ import annotations
 
 import io
+import os
 import sys
 import time
 from datetime import datetime
@@ -27,6 +28,29 @@ from warroom.core import playbook as playbook_module
 # own suppress_health_check list must name too_slow in it too; each sets its max_examples.
 settings.register_profile("warroom", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("warroom")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Under xdist the slow tests go first, dealt one by one to the start of each worker's
+    share. `--dist worksteal` gives each worker one contiguous run of the collection and an
+    idle worker steals from the end of another's run; a drill left near the end of a run
+    would finish alone, minutes after everything else."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if workers < 2 or not slow:
+        return
+    rest = [item for item in items if not item.get_closest_marker("slow")]
+    shares: list[list[pytest.Item]] = [[] for _ in range(workers)]
+    for n, item in enumerate(slow):
+        shares[n % workers].append(item)
+    left = len(items)
+    for k, share in enumerate(shares):  # the sizes worksteal cuts: len(pending) // workers left
+        size = left // (workers - k)
+        left -= size
+        while len(share) < size and rest:
+            share.append(rest.pop(0))
+    share_of_rest = [item for share in shares for item in share] + rest
+    items[:] = share_of_rest
 
 
 class _TopLevelSnapshots(pytest_textual_snapshot.SVGImageExtension):
