@@ -6,8 +6,8 @@ temporary folder that user owns and listens only on a unix socket in that folder
 port on 127.0.0.1 only when a test asks for one). Trust for every role but `pw_user`, which
 must give its password (the wrong-password tests).
 
-Use it from a test module with `from tests.pg import pg_cluster, pg_url  # noqa: F401`
-(fixtures, not conftest: tests/conftest.py belongs to others).
+The fixtures `pg_cluster` (one cluster per session, so one per xdist worker) and `pg_url`
+live in tests/conftest.py, the one fixtures module; `make_cluster` and the helpers here.
 """
 
 from __future__ import annotations
@@ -40,10 +40,6 @@ BINDIR = _bindir()
 PW_USER = "pw_user"
 PW_PASSWORD = "Wr0ng-Or-R1ght_s3cret"  # the real password of pw_user; tests look for it in every output
 _names = itertools.count(1)
-
-
-def pytest_configure(config) -> None:
-    config.addinivalue_line("markers", "slow: long drills (crash loops, soaks, 100k events)")
 
 
 def _as_postgres() -> list[str]:
@@ -184,34 +180,6 @@ def make_cluster(tcp: bool = False) -> Cluster:
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
-
-
-@pytest.fixture(scope="session")
-def pg_cluster():
-    cluster = make_cluster()
-    yield cluster
-    cluster.remove()
-
-
-@pytest.fixture(scope="session")
-def _pg_shared_db(pg_cluster) -> str:
-    return pg_cluster.new_database("shared")
-
-
-@pytest.fixture
-def pg_url(pg_cluster, _pg_shared_db) -> str:
-    """An empty database on the session's cluster, as a URL (superuser, trust): one database per
-    session, emptied before each test (its clients cut, warroom's schema dropped), which is ten
-    times quicker than CREATE DATABASE."""
-    pg_cluster.terminate_clients(_pg_shared_db)
-    with pg_cluster.admin(_pg_shared_db) as conn:
-        conn.execute("DROP SCHEMA IF EXISTS warroom CASCADE")
-        leftovers = conn.execute(
-            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-            " WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')"
-        ).fetchone()[0]
-    assert leftovers == 0, "a team test left tables outside the warroom schema"
-    return pg_cluster.url(_pg_shared_db)
 
 
 def wire_row(incident_id: str = "INC-20260310-aaaa", text: str = "note", host: str = "host-a", hlc: int = 0) -> dict:

@@ -17,8 +17,6 @@ from tests.helpers_proc import assert_one_line_error, isolated_env, run_cli
 pytest.register_assert_rewrite("tests.pg")
 from tests.pg import PW_PASSWORD, PW_USER, make_cluster  # noqa: E402
 
-pytest_plugins = ["tests.pg"]  # the cluster fixtures: pg_cluster, pg_url
-
 FAKE_PASSWORD = "n0t-the-Pa55word"
 HAS_REPLICA = importlib.util.find_spec("warroom.core.replica") is not None
 

@@ -25,7 +25,6 @@ from warroom.team import server as srv
 pytest.register_assert_rewrite("tests.pg")
 from tests.pg import StandinReplica, cli  # noqa: E402
 
-pytest_plugins = ["tests.pg"]
 pytestmark = pytest.mark.slow  # ~20 s: a few dozen processes started and killed
 
 HAS_REPLICA = importlib.util.find_spec("warroom.core.replica") is not None

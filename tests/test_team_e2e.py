@@ -22,8 +22,6 @@ from tests.helpers_proc import isolated_env
 pytest.register_assert_rewrite("tests.pg")
 from tests.pg import cli, make_cluster  # noqa: E402
 
-pytest_plugins = ["tests.pg"]
-
 HAS_REPLICA = importlib.util.find_spec("warroom.core.replica") is not None
 pytestmark = pytest.mark.skipif(not HAS_REPLICA, reason="needs warroom/core/replica.py (the store's side of sync)")
 

@@ -21,9 +21,6 @@ from warroom.team.engine import SyncEngine
 pytest.register_assert_rewrite("tests.pg")
 from tests.pg import StandinReplica, StoreReplica, make_cluster  # noqa: E402
 
-pytest_plugins = ["tests.pg"]  # the cluster fixtures: pg_cluster, pg_url
-
-
 HAS_REPLICA = importlib.util.find_spec("warroom.core.replica") is not None
 R: type = StandinReplica
 

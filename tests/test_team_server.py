@@ -13,8 +13,6 @@ from warroom.team import server as srv
 pytest.register_assert_rewrite("tests.pg")
 from tests.pg import wire_row  # noqa: E402
 
-pytest_plugins = ["tests.pg"]  # the cluster fixtures: pg_cluster, pg_url
-
 
 async def _conn(url):
     return await srv.connect(url)

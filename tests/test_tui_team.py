@@ -29,7 +29,6 @@ from warroom.tui.widgets.handoff import HandoffEditor
 from warroom.tui.widgets.red_flags import RedFlags
 from warroom.tui.widgets.timeline import Timeline
 
-pytest_plugins = ["tests.pg"]
 pytestmark = pytest.mark.tui
 
 SIZE = (140, 45)
