@@ -65,6 +65,8 @@ class Timeline(ScrollView, can_focus=True):
         "timeline--struck",
         "timeline--loading",
     }
+    # The component styles a row is drawn with (the cursor's first).
+    ROW_STYLES = ("timeline--cursor", *sorted(COMPONENT_CLASSES - {"timeline--cursor"}))
     DEFAULT_CSS = """
     Timeline { background: $surface; overflow-x: hidden; }
     Timeline > .timeline--cursor { background: $accent 40%; }
@@ -96,10 +98,12 @@ class Timeline(ScrollView, can_focus=True):
         self._fetch = fetch
         self.keys: list[int | None] = []  # None: a row whose key is not read yet
         self._cache: dict[int, Event] = {}
-        # Rows as last drawn, by (seq, under the cursor), with the event they were drawn from;
-        # valid while the pane's look (width, style, focus) is `_look`.
+        # Rows as last drawn, by (seq, under the cursor), with the event they were drawn from,
+        # for the pane's look (width, style, focus) `_look` and the one before it: the entry
+        # line takes focus and gives it back on every entry, and both looks stay drawn.
         self._strips: dict[tuple[int, bool], tuple[Event, Strip]] = {}
-        self._look: tuple[int, Style, Style, bool] | None = None
+        self._looks: dict[tuple[int, Style, tuple[Style, ...], bool], dict[tuple[int, bool], tuple[Event, Strip]]] = {}
+        self._look: tuple[int, Style, tuple[Style, ...], bool] | None = None
         self._pending: set[int] = set()
         self._last_ts: datetime | None = None
         # At the tail: the cursor is on the last row and stays on the last row, whatever
@@ -189,7 +193,7 @@ class Timeline(ScrollView, can_focus=True):
     def show_dates(self, on: bool) -> None:
         if on != self.with_dates:
             self.with_dates = on
-            self._strips.clear()
+            self._forget_strips()
             self.refresh()
 
     def show_hosts(self, hosts: set[str] | frozenset[str]) -> None:
@@ -197,7 +201,7 @@ class Timeline(ScrollView, can_focus=True):
         hosts = frozenset(h for h in hosts if h)
         if hosts != self.hosts:
             self.hosts = hosts
-            self._strips.clear()
+            self._forget_strips()
             self.refresh()
 
     def invalidate(self, event_id: str | None) -> None:
@@ -329,39 +333,38 @@ class Timeline(ScrollView, can_focus=True):
 
     # ----- rendering ------------------------------------------------------------------
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._strips.clear()  # a new theme or stylesheet: every row is drawn again
+    def _forget_strips(self) -> None:
+        self._strips, self._looks, self._look = {}, {}, None
 
     def render_lines(self, crop: Region) -> list[Strip]:
         """What every row of this frame shares is worked out once, not once per row: the
         pane's style and width (rich_style walks every ancestor's styles)."""
         region = self.scrollable_content_region
-        look = (region.width, self.rich_style, self.get_component_rich_style("timeline--cursor"), self.has_focus)
+        # Every style a row is drawn with: a new theme or stylesheet is a new look, focus too
+        # (the cursor's colour). Not notify_style_update: a focus change calls it every time.
+        styles = tuple(self.get_component_rich_style(name) for name in self.ROW_STYLES)
+        look = (region.width, self.rich_style, styles, self.has_focus)
         if look != self._look:
             self._look = look
-            self._strips.clear()
+            self._strips = self._looks.setdefault(look, {})
+            while len(self._looks) > 2:  # the oldest look goes
+                del self._looks[next(iter(self._looks))]
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
-        width, base, cursor_style, _ = self._look or (
-            self.scrollable_content_region.width,
-            self.rich_style,
-            None,
-            False,
-        )
+        width, base, styles, _ = self._look or (self.scrollable_content_region.width, self.rich_style, (), False)
+        cursor_style = styles[0] if styles else None
         index = int(self.scroll_y) + y
         if index >= len(self.keys):
             return Strip.blank(width, base)
         seq = self.keys[index]
-        event = self._cache.get(seq) if seq is not None else None
-        if event is None:
+        if seq is None or (event := self._cache.get(seq)) is None:
             self._want(index)
             text = Text("  …", style=self.get_component_rich_style("timeline--loading"))
             return self._strip(text, index, width, base, cursor_style)
         # A row drawn before is drawn the same while its event and its cursor are: a new entry
         # or a page up scrolls the pane, and the rows it only moved are not rendered again.
-        key = (event.seq, index == self.cursor)
+        key = (seq, index == self.cursor)
         drawn = self._strips.get(key)
         if drawn is not None and drawn[0] is event:
             return drawn[1]
