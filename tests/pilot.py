@@ -22,6 +22,18 @@ async def settle(pilot, rounds: int = 3) -> None:
         await pilot.app.workers.wait_for_complete()
 
 
+async def wait_until(pilot, done, what: str, timeout: float = 20.0) -> None:
+    """Let the app run until `done()` holds (a debounced save, a reload): no fixed pause, and
+    the timeout only ends a wait that would never end (a busy machine is slow, not wrong)."""
+    from time import monotonic
+
+    deadline = monotonic() + timeout
+    while not done():
+        assert monotonic() < deadline, f"never happened: {what}"
+        await pilot.pause(0.02)
+        await settle(pilot, rounds=1)
+
+
 async def type_text(pilot, text: str) -> None:
     """Put `text` into the focused Input or TextArea as typing would (at the cursor, over a
     selection) but in one edit, as a paste does: for words a test needs in a field, not for

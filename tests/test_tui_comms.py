@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 from fixed_clock import FIXED_NOW
-from pilot import app_for, notifications, open_war_room, query, settle, type_text
+from pilot import app_for, notifications, open_war_room, query, settle, type_text, wait_until
 
 from warroom.core import clipboard, documents
 from warroom.core.store import Store
@@ -301,19 +301,20 @@ async def test_cleared_handoff_pane_is_not_refilled_but_ctrl_t_refills(demo_db, 
         pane = screen.query_one("#handoff")
         assert pane.text.startswith("## Incident Handoff")  # prefilled on the first load
         await pilot.press("h", "f7", "delete", "escape")  # the commander clears it
-        await pilot.pause(0.8)  # the pane's debounced autosave
-        await settle(pilot)
+        await wait_until(pilot, lambda: _saved_handoff(demo_db) == "", "the cleared pane saved")
         await screen.live.reload()  # a later change reloads the state
         await settle(pilot)
         assert pane.text == ""  # cleared on purpose: not refilled
-        assert dict((r["name"], r["text"]) for r in query(demo_db, "SELECT name, text FROM texts"))["handoff"] == ""
+        assert _saved_handoff(demo_db) == ""
         await pilot.press("ctrl+t")
         await settle(pilot)
         assert screen.query_one("#handoff").text.startswith("## Incident Handoff")
-        await pilot.pause(0.8)  # the pane's own debounced autosave
-        await settle(pilot)
-    saved = dict((r["name"], r["text"]) for r in query(demo_db, "SELECT name, text FROM texts"))
-    assert saved["handoff"].startswith("## Incident Handoff")
+        await wait_until(pilot, lambda: _saved_handoff(demo_db).startswith("## Incident Handoff"), "the refill saved")
+    assert _saved_handoff(demo_db).startswith("## Incident Handoff")
+
+
+def _saved_handoff(path) -> str | None:
+    return dict((r["name"], r["text"]) for r in query(path, "SELECT name, text FROM texts")).get("handoff")
 
 
 async def test_postmortem_phase_start_offers_the_screen(demo_db, playbook):
@@ -408,11 +409,10 @@ async def test_untouched_handoff_follows_the_incident_edited_one_does_not(db_pat
         await pilot.press("h", "end")
         await type_text(pilot, " (checked by sam)")  # now the commander's own words
         await pilot.press("escape")
-        await pilot.pause(0.8)
-        await settle(pilot)
+        await wait_until(pilot, lambda: "(checked by sam)" in (_saved_handoff(db_path) or ""), "the edit saved")
         await pilot.press("s", "2", "enter")
-        await pilot.pause(0.8)
-        await settle(pilot)
+        await wait_until(pilot, lambda: screen.state.incident.severity == 2, "the state reloaded at SEV-2")
+        await settle(pilot)  # the pane's turn to follow the reload, or not
         assert "(checked by sam)" in pane.text and "SEV-1" in pane.text  # not overwritten
     saved = dict((r["name"], r["text"]) for r in query(db_path, "SELECT name, text FROM texts"))
     assert "(checked by sam)" in saved["handoff"]
