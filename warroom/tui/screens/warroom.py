@@ -86,7 +86,7 @@ class WarRoomScreen(Screen[None]):
         yield header
         with Grid(id="panes"):
             yield timeline
-            yield Checklist(self.playbook, id="checklist", classes="side")
+            yield Checklist(self.playbook, id="checklist", classes="side -shown")  # self.side's first value
             yield flags
             yield editor
             yield SeverityPane(self.playbook, id="severity", classes="side")
