@@ -1,0 +1,64 @@
+"""The timeline keeps rows as drawn: what it shows must still follow every change to a row,
+to the cursor, to focus and to the theme (the pane draws only rows it has not drawn so)."""
+
+from __future__ import annotations
+
+import pytest
+from pilot import app_for, open_war_room, settle, type_text
+
+from warroom.tui.widgets.timeline import Timeline
+
+pytestmark = pytest.mark.tui
+SIZE = (140, 45)
+
+
+def shown(timeline: Timeline) -> list[str]:
+    """The timeline's rows as the pane draws them now (its kept rows where it has them)."""
+    timeline.render_lines(timeline.region.reset_offset)  # the frame's look, as the compositor asks
+    return [timeline.render_line(y).text for y in range(timeline.scrollable_content_region.height)]
+
+
+def cursor_row_style(timeline: Timeline):
+    timeline.render_lines(timeline.region.reset_offset)
+    row = timeline.render_line(timeline.cursor - int(timeline.scroll_y))
+    return [seg.style for seg in row if seg.text.strip()][-1]
+
+
+async def test_rows_follow_amends_cursor_focus_and_theme(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        timeline = screen.query_one(Timeline)
+        timeline.focus()
+        await settle(pilot)
+        before = shown(timeline)
+        assert shown(timeline) == before  # drawn again from what it kept: the same rows
+
+        await pilot.press("l")  # a new row, drawn at the end and selected
+        await type_text(pilot, "logged then amended")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "logged then amended" in shown(timeline)[timeline.cursor - int(timeline.scroll_y)]
+        await pilot.press("e", "ctrl+u")  # amend it: the pane shows the new text
+        await type_text(pilot, "amended while drawn")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert any("amended while drawn" in row for row in shown(timeline))
+
+        focused = cursor_row_style(timeline)
+        await pilot.press("up")  # the cursor's old row loses its highlight, the new one gets it
+        await settle(pilot)
+        assert cursor_row_style(timeline) == focused
+        rows = shown(timeline)
+        assert rows != before and any("amended while drawn" in row for row in rows)
+
+        screen.set_focus(None)  # focus leaves the pane: the cursor's colour changes
+        await settle(pilot)
+        assert cursor_row_style(timeline) != focused
+        timeline.focus()
+        await settle(pilot)
+        assert cursor_row_style(timeline) == focused
+
+        app.theme = "dracula" if app.theme != "dracula" else "nord"
+        await settle(pilot)
+        assert cursor_row_style(timeline) != focused  # a new theme draws every row again
