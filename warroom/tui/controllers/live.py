@@ -102,7 +102,8 @@ class LiveFeed:
         self._keys = self.run_worker(self._load_every_key, group="keys")
 
     async def every_key(self) -> None:
-        """Wait until a long timeline's older keys are read (a search must find them too)."""
+        """Wait until a long timeline's older keys are read (a search match the store could not
+        place among the keys still loading is looked for again then)."""
         if self._keys is not None and not self._keys.is_finished:
             await self._keys.wait()
 
