@@ -44,10 +44,11 @@ def _home_files(home: Path) -> list[str]:
     """What a child wrote in its HOME (isolated_env: every user folder is in there), leaving out
     the one file warroom keeps there on purpose, the validated playbook's cache in the data
     folder, which must be private."""
-    cache = home / "warroom-data" / "cache" / "playbook.pickle"
-    if cache.exists():
-        assert _mode(cache) == 0o600 and _mode(cache.parent) == 0o700
-    return [name for name in _files(home) if home / name != cache]
+    cache = home / "warroom-data" / "cache"
+    kept = set(cache.glob("playbook-*.pickle"))  # one per playbook and version (c265f1a)
+    for path in kept:
+        assert _mode(path) == 0o600 and _mode(cache) == 0o700
+    return [name for name in _files(home) if home / name not in kept]
 
 
 @pytest.fixture
