@@ -42,12 +42,12 @@ def _files(root: Path) -> list[str]:
 
 def _home_files(home: Path) -> list[str]:
     """What a child wrote in its HOME (isolated_env: every user folder is in there), leaving out
-    the one file warroom keeps there on purpose, the validated playbook's cache in the data
-    folder, which must be private."""
+    what warroom keeps there on purpose, the validated playbooks' cache in the data folder
+    (cache/playbook-<key>.pickle), which must be private."""
     cache = home / "warroom-data" / "cache"
-    kept = set(cache.glob("playbook-*.pickle"))  # one per playbook and version (c265f1a)
+    kept = sorted(cache.glob("playbook-*.pickle"))
     for path in kept:
-        assert _mode(path) == 0o600 and _mode(cache) == 0o700
+        assert _mode(path) == 0o600 and _mode(cache) == 0o700, path
     return [name for name in _files(home) if home / name not in kept]
 
 
