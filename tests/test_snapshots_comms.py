@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 from fixed_clock import FIXED_NOW
+from pilot import type_text, wait_until
 from snapshot_helpers import WIDE, app_for, settle, with_store
 from snapshot_helpers import press as press_now
 from textual.app import App, ComposeResult
@@ -124,8 +125,16 @@ def test_handoff_pane_from_template(snap_compare, playbook, demo_state):
 
 
 def test_postmortem_screen(snap_compare, demo_db, playbook):
-    keys = tuple("Checkout failed for 18 minutes. Alex forgot to check the canary.")
-    assert snap_compare(app_for(demo_db, playbook), terminal_size=WIDE, run_before=in_postmortem(*keys))
+    opened = in_postmortem()
+
+    async def run_before(pilot) -> None:  # the words put in the section: the keys are not the picture
+        await opened(pilot)
+        await type_text(pilot, "Checkout failed for 18 minutes. Alex forgot to check the canary.")
+        generated = pilot.app.screen.query_one("#pm-generated")
+        await wait_until(pilot, lambda: "Alex forgot" in generated.text, "the section saved and shown")
+        await settle(pilot)
+
+    assert snap_compare(app_for(demo_db, playbook), terminal_size=WIDE, run_before=run_before)
 
 
 def test_action_item_editor_flags_a_vague_item(snap_compare, demo_db, playbook):
