@@ -36,8 +36,27 @@ def war_db(tmp_path) -> Path:
     return path
 
 
-def sync(home: Path, db: Path, *args: str, **env: str):
+def sync_child(home: Path, db: Path, *args: str, **env: str):
+    """`warroom --db DB sync ARGS` in a child process, with its user folders in `home`."""
     return run_cli("--db", str(db), "sync", *args, env=isolated_env(home, **env), timeout=60)
+
+
+@pytest.fixture
+def sync(cli, monkeypatch):
+    """`warroom --db DB sync ARGS` in this process, with the environment isolated_env(home)
+    gives a child: user folders in `home`, no WARROOM_, XDG_ or PG variable but those given
+    (libpq reads PGPASSWORD at each connection). The .pgpass test runs a child: libpq may find
+    the home folder from the password database rather than HOME."""
+
+    def run(home: Path, db: Path, *args: str, **env: str):
+        for name in [n for n in os.environ if n.startswith(("WARROOM_", "XDG_", "PG"))]:
+            monkeypatch.delenv(name)
+        for name, value in isolated_env(home, **env).items():
+            if name.startswith(("WARROOM_", "XDG_", "PG", "HOME", "TZ")):
+                monkeypatch.setenv(name, value)
+        return cli("--db", str(db), "sync", *args)
+
+    return run
 
 
 def assert_refused(result, before: dict[Path, bytes | None], *needles: str, secrets=(PW_PASSWORD, FAKE_PASSWORD)):
@@ -52,7 +71,7 @@ def snapshot(*paths: Path) -> dict[Path, bytes | None]:
     return {p: (p.read_bytes() if p.exists() else None) for p in paths}
 
 
-def test_unreachable_server_exits_1_in_one_line_and_touches_nothing(tmp_path, home, war_db):
+def test_unreachable_server_exits_1_in_one_line_and_touches_nothing(sync, tmp_path, home, war_db):
     new = tmp_path / "new.db"
     before = snapshot(war_db, new)
     url = f"postgresql://{PW_USER}:{PW_PASSWORD}@/warroom?host={tmp_path / 'no-server-here'}"
@@ -60,7 +79,7 @@ def test_unreachable_server_exits_1_in_one_line_and_touches_nothing(tmp_path, ho
         assert_refused(sync(home, db, "--once", "--server", url), before, "cannot reach the team server")
 
 
-def test_wrong_password_in_the_url_or_in_pgpassword(home, war_db, pg_cluster):
+def test_wrong_password_in_the_url_or_in_pgpassword(sync, home, war_db, pg_cluster):
     before = snapshot(war_db)
     name = pg_cluster.new_database()
     wrong = pg_cluster.url(name, PW_USER, FAKE_PASSWORD)
@@ -78,11 +97,11 @@ def test_a_pgpass_file_is_read_and_never_shown(home, war_db, pg_cluster):
     pgpass.write_text(f"*:*:*:{PW_USER}:{PW_PASSWORD}\n")
     os.chmod(pgpass, 0o600)
     before = snapshot(war_db)
-    result = sync(home, war_db, "--once", "--server", pg_cluster.url("no_such_db", PW_USER))
+    result = sync_child(home, war_db, "--once", "--server", pg_cluster.url("no_such_db", PW_USER))
     assert_refused(result, before, 'database "no_such_db" does not exist')
 
 
-def test_missing_database_with_the_right_password_in_url_and_environment(home, war_db, pg_cluster):
+def test_missing_database_with_the_right_password_in_url_and_environment(sync, home, war_db, pg_cluster):
     before = snapshot(war_db)
     url = pg_cluster.url("no_such_db", PW_USER, PW_PASSWORD)
     assert_refused(sync(home, war_db, "--once", "--server", url), before, 'database "no_such_db" does not exist')
@@ -105,7 +124,7 @@ def test_missing_database_with_the_right_password_in_url_and_environment(home, w
     ],
     ids=["not-warrooms", "newer"],
 )
-def test_a_schema_that_is_not_warrooms_or_is_newer(home, war_db, pg_cluster, setup, needle):
+def test_a_schema_that_is_not_warrooms_or_is_newer(sync, home, war_db, pg_cluster, setup, needle):
     name = pg_cluster.new_database()
     with pg_cluster.admin(name) as conn:
         for statement in setup:
@@ -126,18 +145,18 @@ def tcp_cluster():
 
 
 @pytest.mark.slow  # a cluster of its own
-def test_tls_required_but_the_server_has_none(home, war_db, tcp_cluster):
+def test_tls_required_but_the_server_has_none(sync, home, war_db, tcp_cluster):
     before = snapshot(war_db)
     url = tcp_cluster.url("postgres", PW_USER, PW_PASSWORD) + "?sslmode=require"
     assert_refused(sync(home, war_db, "--once", "--server", url), before, "SSL")
 
 
-def test_no_server_configured_says_where_to_put_one(home, war_db):
+def test_no_server_configured_says_where_to_put_one(sync, home, war_db):
     before = snapshot(war_db)
     assert_refused(sync(home, war_db, "--once"), before, "no team server", "--server", "WARROOM_SERVER")
 
 
-def test_the_server_setting_comes_from_the_environment_and_the_config_file(tmp_path, home, war_db):
+def test_the_server_setting_comes_from_the_environment_and_the_config_file(sync, tmp_path, home, war_db):
     before = snapshot(war_db)
     url = f"postgresql://ops:{FAKE_PASSWORD}@/warroom?host={tmp_path / 'env-socket'}"
     result = sync(home, war_db, "--once", WARROOM_SERVER=url)
@@ -172,7 +191,7 @@ def test_following_an_unreachable_server_shows_offline_and_ctrl_c_exits_0(tmp_pa
 
 
 @pytest.mark.skipif(not HAS_REPLICA, reason="needs warroom/core/replica.py")
-def test_sync_once_creates_a_new_file_and_a_second_run_moves_nothing(tmp_path, home, war_db, pg_url):
+def test_sync_once_creates_a_new_file_and_a_second_run_moves_nothing(sync, tmp_path, home, war_db, pg_url):
     first = sync(home, war_db, "--once", "--server", pg_url)
     assert first.code == 0, first.err
     new = tmp_path / "laptop-b.db"
@@ -230,7 +249,7 @@ async def test_sslmode_verify_full_is_passed_to_libpq_as_it_is(tls_cluster):
 
 
 @pytest.mark.slow  # a cluster of its own
-def test_a_certificate_from_another_authority_is_refused_in_one_line(tmp_path, home, war_db, tls_cluster):
+def test_a_certificate_from_another_authority_is_refused_in_one_line(sync, tmp_path, home, war_db, tls_cluster):
     cluster, _ = tls_cluster
     other = tmp_path / "other-ca.crt"
     subprocess.run(
