@@ -23,6 +23,14 @@ from hypothesis import HealthCheck, settings
 
 from warroom.core import playbook as playbook_module
 
+if sys.dont_write_bytecode:
+    # A shell that keeps bytecode out of the tree (PYTHONDONTWRITEBYTECODE) made pytest rewrite
+    # every test module's asserts again in every worker (~6 s of CPU a process). This process
+    # keeps its bytecode in build/pycache instead (ignored by git); children are left as they
+    # are (pointed there, they would compile even the stdlib, not being allowed to write).
+    sys.pycache_prefix = str(Path(__file__).resolve().parent.parent / "build" / "pycache")
+    sys.dont_write_bytecode = False
+
 pytest.register_assert_rewrite("tests.pg")  # its asserts explain themselves, as a test's do
 
 # Property tests must not pass or fail with the machine's load: no deadline, and no "too
