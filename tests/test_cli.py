@@ -59,6 +59,17 @@ def test_version(cli):
     assert result.out.strip() == f"warroom {__version__}"
 
 
+def test_commands_skip_pydantic_plugin_scan_unless_the_user_set_it(cli, monkeypatch):
+    # pydantic scans every installed distribution for plugins at its first validation:
+    # 20-80 ms of the war room's start-up, and warroom uses no plugin.
+    monkeypatch.delenv("PYDANTIC_DISABLE_PLUGINS", raising=False)
+    assert cli("list", "--json").code == 0
+    assert os.environ["PYDANTIC_DISABLE_PLUGINS"] == "__all__"
+    monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "someplugin")
+    assert cli("list", "--json").code == 0
+    assert os.environ["PYDANTIC_DISABLE_PLUGINS"] == "someplugin"
+
+
 def test_help_lists_every_command(cli):
     result = cli("--help")
     assert result.code == 0

@@ -288,6 +288,10 @@ def main(argv: list[str] | None = None) -> int:
     if not_utf8 := _not_utf8(args):  # a usage error, like any malformed argument: exit 2
         print(f"warroom: {not_utf8}; nothing was done", file=sys.stderr)
         return 2
+    # pydantic scans every installed distribution's metadata for plugins at its first
+    # validation (20-80 ms of the war room's start-up); warroom uses none. A user's own
+    # setting of the variable wins.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
         if args.command in READ_ONLY:
             from warroom.core import db
