@@ -111,6 +111,12 @@ def main(argv: list[str] | None = None) -> int:
     facts = machine_facts()
     print("\n".join(facts), flush=True)
     folder = Path(tempfile.mkdtemp(prefix="warroom-bench-"))
+    # Every child (and this process) keeps its data and reads its config in the scratch
+    # folder: the developer's playbook, review list and caches neither shape nor receive
+    # a figure.
+    scratch = {"WARROOM_DATA_DIR": str(folder / "data"), "WARROOM_CONFIG_DIR": str(folder / "config")}
+    saved = {name: os.environ.get(name) for name in scratch}
+    os.environ.update(scratch)
     started = time.monotonic()
     rows: list[Row] = []
 
@@ -140,6 +146,11 @@ def main(argv: list[str] | None = None) -> int:
             rows.extend(tui_bench.tui_rows(short, long, folder, sizes, step))
         step("done")
     finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
         if args.keep:
             print(f"scratch folder kept: {folder}", file=sys.stderr)
         else:
