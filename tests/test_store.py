@@ -288,3 +288,23 @@ async def test_rows_after_places_a_row_without_reading_every_key(db_path, playbo
     conn.close()
     await store.close()
     assert "(pos,id)>(?,?)" in plan.replace(" ", "")
+
+
+async def test_open_incident_ids_agree_with_the_fold_without_folding(db_path, playbook, clock, monkeypatch):
+    """What picks the first screen: the open incidents' ids, latest declared first, up to a
+    limit, as the fold has them (resolved, reopened, resolved again), and no incident folded."""
+    store = await Store.open(db_path, clock=clock)
+    first, second, third = [(await _declare(store, playbook, title=t)).id for t in ("a", "b", "c")]
+    await store.resolve(second, "dana")
+    await store.resolve(first, "dana")
+    await store.resolve(first, "dana", reopen=True)
+    folded = [i.id for i in await store.incidents()]
+
+    def no_fold(*args, **kwargs):
+        raise AssertionError("folded an incident")
+
+    monkeypatch.setattr(store, "_state_of", no_fold)
+    every, one = await store.open_incident_ids(), await store.open_incident_ids(limit=1)
+    await store.close()
+    assert every == folded == [third, first]
+    assert one == [third]

@@ -35,6 +35,7 @@ _E_COLS = ", ".join(f"e.{c.strip()}" for c in _COLS.split(","))
 # index from the incident's start (export at 100,000 events: 2.6 s of SQL, not 1.0 s).
 TIMELINE_PAGE_SQL = f"SELECT {_COLS}, pos FROM events WHERE {_TIMELINE} AND (pos, id) > (?, ?) ORDER BY pos, id LIMIT ?"
 # What the state folds besides drafts (read apart: only their standing revisions' text).
+_OPEN_INCIDENTS = sql.LATEST_OPEN_INCIDENT.rsplit("LIMIT", 1)[0] + "LIMIT ?"
 _NOT_MARKED = f"incident_id = ? AND kind NOT IN ({_MARKER_LIST}, 'draft')"
 
 
@@ -65,6 +66,12 @@ def incident_row(conn: sqlite3.Connection, incident_id: str) -> dict[str, Any] |
     d = dict(zip(names, row, strict=True))
     d["roles"] = json.loads(d["roles"] or "{}")
     return d
+
+
+def open_incident_ids(conn: sqlite3.Connection, limit: int = -1) -> list[str]:
+    """The open incidents' ids, latest declared first, up to `limit` (-1: all), without folding
+    any: open is the last of its resolved/reopened events (what the fold makes of `status`)."""
+    return [r[0] for r in conn.execute(_OPEN_INCIDENTS, (limit,))]
 
 
 def marks(conn: sqlite3.Connection, ids: list[str]) -> dict[str, list[Any]]:

@@ -216,12 +216,16 @@ class Store:
         found = await self._run(sql.latest_open)
         return await self.incident(found) if found else None
 
-    async def find_incident(self, wanted: str | None) -> Incident:
+    async def open_incident_ids(self, limit: int = -1) -> list[str]:
+        """The open incidents' ids, latest declared first (no fold: what picks the first screen)."""
+        return await self._run(reads.open_incident_ids, limit)
+
+    async def find_incident_id(self, wanted: str | None) -> str:
         """The id given (or a unique suffix of it), else the most recently declared open incident."""
-        found = await self._run(sql.find_incident, wanted, self.path)
-        incident = await self.incident(found)
-        assert incident is not None
-        return incident
+        return await self._run(sql.find_incident, wanted, self.path)
+
+    async def find_incident(self, wanted: str | None) -> Incident:
+        return await self._current(await self.find_incident_id(wanted))
 
     async def set_severity(
         self, incident_id: str, new: int, author: str, reason: str = "", next_update_at: datetime | None = None

@@ -105,25 +105,19 @@ class WarroomApp(App[None]):
         try:
             self._store = await Store.open(self.db_path, clock=self.clock)
             self._ops = Operations(self._store, self.playbook, self.author)
-            # Read only what decides the first screen: one open incident opens at once.
-            incidents = await self._store.incidents() if self._wanted is None else []
-            every = (
-                []
-                if self._wanted is not None or len(incidents) == 1
-                else await self._store.incidents(include_resolved=True)
-            )
+            # Read only what decides the first screen, folding nothing: one open incident opens
+            # at once (the war room folds it once, for its header).
+            open_ids = await self._store.open_incident_ids(limit=2) if self._wanted is None else []
         except Exception as exc:
             self.exit(return_code=1, message=f"warroom: {report(exc, 'opening the database')}")
             return
         await self.team.start(self.db_path)
         if self._wanted is not None:
             await self._open(self._wanted)
-        elif len(incidents) == 1:
-            await self._open(incidents[0].id, known=True)
-        elif every:  # several open, or none open but earlier ones: the list of them all
+        elif len(open_ids) == 1:
+            await self._open(open_ids[0], known=True)
+        else:  # several open, or none open: the list of them all (none at all: declare one)
             await self._show_switcher()
-        else:
-            await self._show_declare()
 
     async def on_unmount(self) -> None:
         if self._store is not None:
@@ -170,12 +164,12 @@ class WarroomApp(App[None]):
 
     async def _open(self, incident_id: str, known: bool = False) -> None:
         """The war room on `incident_id` (or a unique end of it); `known`: an id just read from
-        the store, not looked up again (each look-up folds the incident: 50 ms at 100,000 events)."""
+        the store, not looked up again."""
         from warroom.tui.screens.warroom import WarRoomScreen
 
         if not known:
             try:
-                incident_id = (await self.store.find_incident(incident_id)).id
+                incident_id = await self.store.find_incident_id(incident_id)
             except WarroomError as exc:
                 self.notify(str(exc), severity="error")
                 if self.war_room is None:  # nothing on screen yet: offer the list instead
