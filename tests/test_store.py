@@ -308,3 +308,36 @@ async def test_open_incident_ids_agree_with_the_fold_without_folding(db_path, pl
     await store.close()
     assert every == folded == [third, first]
     assert one == [third]
+
+
+async def test_the_incident_alone_is_the_whole_folds_incident(db_path, playbook, clock, fixed_now, monkeypatch):
+    """Store.incident folds only the kinds that set the incident's fields (the header's read):
+    it must give what the whole state's fold gives, struck changes and every other kind among
+    them; and the timeline's count (every row less the hidden ones) is its number of keys."""
+    monkeypatch.setattr("warroom.core.store.STATE_ALL_EVENTS", 3)  # the long incident's fold too
+    store = await Store.open(db_path, clock=clock)
+    incident = await _declare(store, playbook)
+    iid, phases = incident.id, [p.key for p in playbook.phases]
+    await store.set_severity(iid, 1, "dana", "worse", next_update_at=fixed_now + timedelta(minutes=20))
+    struck = await store.set_phase(iid, phases[1], "dana")
+    await store.strike(struck, "dana", "too early")
+    await store.set_role(iid, "comms", "lee", "dana")
+    await store.handoff(iid, "sam", "over to sam", "dana")
+    await store.set_details(iid, "sam", service="checkout", impact="slow", impact_pct=12.5)
+    await store.set_times(iid, "sam", started_at=fixed_now - timedelta(hours=1))
+    await store.set_mitigation(iid, "partial", "Partly mitigated", True, "sam")
+    await store.record_update_sent(iid, "internal", "Update #1", "sam", fixed_now + timedelta(minutes=30))
+    await store.tick(iid, phases[0], "page", "Paged", True, "sam")
+    note = await store.append(iid, "note", "a note", "sam")
+    await store.pin(note, "sam")
+    await store.save_text(iid, "handoff", "draft", "sam")
+    await store.resolve(iid, "sam")
+    await store.resolve(iid, "sam", reopen=True)
+    alone, whole = await store.incident(iid), (await store.load_state(iid)).incident
+    count, _tail = await store.timeline_tail(iid, 5)
+    keys = await store.timeline_keys(iid)
+    await store.close()
+    assert alone == whole
+    assert alone.severity == 1 and alone.phase == phases[0] and alone.commander == "sam"
+    assert alone.roles["comms"] == "lee" and alone.updates_sent == 1 and alone.status == "open"
+    assert count == len(keys)

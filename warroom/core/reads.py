@@ -15,8 +15,8 @@ from typing import Any
 
 from warroom.core import registers, sql
 from warroom.core.kinds import BULK_KINDS, HIDDEN_KINDS, MARKER_KINDS, Kind
-from warroom.core.models import Event, IncidentState
-from warroom.core.state import fold, timeline_order
+from warroom.core.models import Event, Incident, IncidentState
+from warroom.core.state import INCIDENT_KINDS, fold, timeline_order
 from warroom.core.timeutil import from_db
 
 _COLS = sql.EVENT_COLUMNS
@@ -36,6 +36,10 @@ _E_COLS = ", ".join(f"e.{c.strip()}" for c in _COLS.split(","))
 TIMELINE_PAGE_SQL = f"SELECT {_COLS}, pos FROM events WHERE {_TIMELINE} AND (pos, id) > (?, ?) ORDER BY pos, id LIMIT ?"
 # What the state folds besides drafts (read apart: only their standing revisions' text).
 _OPEN_INCIDENTS = sql.LATEST_OPEN_INCIDENT.rsplit("LIMIT", 1)[0] + "LIMIT ?"
+_INCIDENT_EVENTS = (
+    f"SELECT {_COLS} FROM events INDEXED BY events_kind"
+    f" WHERE incident_id = ? AND kind IN ({','.join('?' * len(INCIDENT_KINDS))})"
+)
 _NOT_MARKED = f"incident_id = ? AND kind NOT IN ({_MARKER_LIST}, 'draft')"
 
 
@@ -66,6 +70,17 @@ def incident_row(conn: sqlite3.Connection, incident_id: str) -> dict[str, Any] |
     d = dict(zip(names, row, strict=True))
     d["roles"] = json.loads(d["roles"] or "{}")
     return d
+
+
+def incident_of(conn: sqlite3.Connection, incident_id: str) -> Incident | None:
+    """The incident's own fields (the header's): the fold of only the events that set them,
+    sought by kind through the (incident, kind) index, so a 100,000-event incident costs
+    what a short one does (the fold of every change kind read ~2% of it: 60-80 ms)."""
+    row = incident_row(conn, incident_id)
+    if row is None:
+        return None
+    events = read_events(conn, _INCIDENT_EVENTS, (incident_id, *INCIDENT_KINDS))
+    return fold(row, events).incident
 
 
 def open_incident_ids(conn: sqlite3.Connection, limit: int = -1) -> list[str]:
@@ -220,7 +235,13 @@ def draft_heads(conn: sqlite3.Connection, incident_id: str) -> dict[str, Event]:
 
 def timeline_tail(conn: sqlite3.Connection, incident_id: str, limit: int) -> tuple[int, list[int]]:
     """How many rows the timeline has, and the seqs of its last `limit` in display order."""
-    count = conn.execute(f"SELECT count(*) FROM events WHERE {_TIMELINE}", (incident_id,)).fetchone()[0]
+    # Every row less the hidden ones: each count a range of an index, without testing the
+    # kind of each of the incident's rows (32 ms at 100,000 events; this, 10 ms).
+    count = conn.execute(
+        f"SELECT (SELECT count(*) FROM events WHERE incident_id = ?)"
+        f" - (SELECT count(*) FROM events INDEXED BY events_kind WHERE incident_id = ? AND kind IN ({_HIDDEN_LIST}))",
+        (incident_id, incident_id),
+    ).fetchone()[0]
     rows = conn.execute(
         f"SELECT seq FROM events WHERE {_TIMELINE} ORDER BY pos DESC, id DESC LIMIT ?", (incident_id, limit)
     ).fetchall()

@@ -42,6 +42,24 @@ def _dt(value: Any) -> datetime | None:
     return value if isinstance(value, datetime) else from_db(str(value).replace("Z", "+00:00"))
 
 
+# The kinds whose events set the incident's own fields (the handlers below that change `inc`):
+# the incident alone is the fold of just these (reads.incident_of).
+INCIDENT_KINDS: tuple[str, ...] = (
+    Kind.DECLARED,
+    Kind.DETAILS,
+    Kind.TRIAGE,
+    Kind.SEVERITY,
+    Kind.PHASE,
+    Kind.ROLE,
+    Kind.HANDOFF,
+    Kind.MITIGATION,
+    Kind.RESTORED,
+    Kind.RESOLVED,
+    Kind.REOPENED,
+    Kind.COMMS,
+)
+
+
 def fold_order(event: Event) -> tuple[int, str]:
     return (event.hlc, event.id)
 

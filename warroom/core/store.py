@@ -198,8 +198,7 @@ class Store:
         return incident
 
     async def incident(self, incident_id: str) -> Incident | None:
-        state = await self._run(self._state_of, incident_id, False)
-        return state.incident if state is not None else None
+        return await self._run(reads.incident_of, incident_id)
 
     async def incidents(self, include_resolved: bool = False) -> list[Incident]:
         def read(conn: sqlite3.Connection) -> list[Incident]:
