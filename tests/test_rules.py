@@ -643,7 +643,9 @@ async def test_demo_incident_has_no_rollback_flag_and_agrees_with_the_story(db_p
 # ----- never raise ------------------------------------------------------------------------
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(state=states(), now=times, target=st.sampled_from(PHASES))
 def test_rules_never_raise_on_any_state(state, now, target):
     # check_all swallows a failing rule; call each rule directly so a crash is seen here.
