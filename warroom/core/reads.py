@@ -15,8 +15,8 @@ from typing import Any
 
 from warroom.core import registers, sql
 from warroom.core.kinds import BULK_KINDS, HIDDEN_KINDS, MARKER_KINDS, Kind
-from warroom.core.models import Event, Incident, IncidentState
-from warroom.core.state import INCIDENT_KINDS, fold, timeline_order
+from warroom.core.models import Event, Incident, IncidentState, trusted_event
+from warroom.core.state import INCIDENT_KINDS, fold, fold_incident, timeline_order
 from warroom.core.timeutil import from_db
 
 _COLS = sql.EVENT_COLUMNS
@@ -43,9 +43,11 @@ _INCIDENT_EVENTS = (
 _NOT_MARKED = f"incident_id = ? AND kind NOT IN ({_MARKER_LIST}, 'draft')"
 
 
-def event_from_row(row: Iterable[Any]) -> Event:
+def event_from_row(row: Iterable[Any], trusted: bool = False) -> Event:
+    """`trusted`: read for the first frame, built without pydantic's validator when the row's
+    values have the types validation gives (models.trusted_event); else validated."""
     seq, id_, incident_id, ts, recorded_at, kind, text, author, ref, data, hlc, host = tuple(row)
-    return Event(
+    fields = dict(
         seq=seq,
         id=id_,
         incident_id=incident_id,
@@ -59,6 +61,7 @@ def event_from_row(row: Iterable[Any]) -> Event:
         hlc=hlc,
         host=host,
     )
+    return trusted_event(fields) if trusted else Event(**fields)
 
 
 def incident_row(conn: sqlite3.Connection, incident_id: str) -> dict[str, Any] | None:
@@ -72,15 +75,16 @@ def incident_row(conn: sqlite3.Connection, incident_id: str) -> dict[str, Any] |
     return d
 
 
-def incident_of(conn: sqlite3.Connection, incident_id: str) -> Incident | None:
+def incident_of(conn: sqlite3.Connection, incident_id: str, trusted: bool = False) -> Incident | None:
     """The incident's own fields (the header's): the fold of only the events that set them,
     sought by kind through the (incident, kind) index, so a 100,000-event incident costs
-    what a short one does (the fold of every change kind read ~2% of it: 60-80 ms)."""
+    what a short one does (the fold of every change kind read ~2% of it: 60-80 ms).
+    `trusted`: for the first frame, nothing validated that has the types validation gives."""
     row = incident_row(conn, incident_id)
     if row is None:
         return None
-    events = read_events(conn, _INCIDENT_EVENTS, (incident_id, *INCIDENT_KINDS))
-    return fold(row, events).incident
+    events = read_events(conn, _INCIDENT_EVENTS, (incident_id, *INCIDENT_KINDS), trusted=trusted)
+    return fold_incident(row, events) if trusted else fold(row, events).incident
 
 
 def open_incident_ids(conn: sqlite3.Connection, limit: int = -1) -> list[str]:
@@ -156,8 +160,8 @@ def search(conn: sqlite3.Connection, incident_id: str | None, query: str, limit:
     return read_events(conn, search_sql(incident_id is not None), [*params, limit])
 
 
-def read_events(conn: sqlite3.Connection, query: str, params: Iterable[Any] = ()) -> list[Event]:
-    events = [event_from_row(r) for r in conn.execute(query, tuple(params)).fetchall()]
+def read_events(conn: sqlite3.Connection, query: str, params: Iterable[Any] = (), trusted: bool = False) -> list[Event]:
+    events = [event_from_row(r, trusted) for r in conn.execute(query, tuple(params)).fetchall()]
     mark(conn, events)
     return events
 
@@ -267,13 +271,13 @@ def rows_after(conn: sqlite3.Connection, incident_id: str, seq: int) -> int | No
     ).fetchone()[0]
 
 
-def events_by_seq(conn: sqlite3.Connection, seqs: list[int]) -> list[Event]:
-    """The events with these seqs, marked, in the order asked."""
+def events_by_seq(conn: sqlite3.Connection, seqs: list[int], trusted: bool = False) -> list[Event]:
+    """The events with these seqs, marked, in the order asked (`trusted`: see event_from_row)."""
     found: dict[int, Event] = {}
     for start in range(0, len(seqs), 900):
         chunk = seqs[start : start + 900]
         rows = conn.execute(f"SELECT {_COLS} FROM events WHERE seq IN ({','.join('?' * len(chunk))})", chunk)
-        found.update((r[0], event_from_row(r)) for r in rows)
+        found.update((r[0], event_from_row(r, trusted)) for r in rows)
     events = [found[s] for s in seqs if s in found]
     mark(conn, events)
     return events

@@ -10,7 +10,7 @@ a state: the UI gets a new one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +26,7 @@ from warroom.core.models import (
     PhaseSpan,
     SeverityChange,
     TempFix,
+    trusted_incident,
 )
 from warroom.core.timeutil import from_db
 
@@ -76,9 +77,11 @@ def _what_of_legacy_fix(event: Event) -> str:
 class _Fold:
     """One pass over the events in fold order; each handler reads one kind."""
 
-    def __init__(self, row: dict[str, Any], state: IncidentState) -> None:
+    def __init__(self, row: dict[str, Any], state: IncidentState, make: Callable[..., Any] | None = None) -> None:
         self.inc = row
         self.state = state
+        # How what hangs off the state is built: validated, or constructed (fold_incident).
+        self.make: Callable[..., Any] = make or (lambda model, **fields: model(**fields))
         self.changes: dict[str, list[Event]] = {}
         self.fixes: dict[str, TempFix] = {}
         self.items: dict[str, ActionItem] = {}
@@ -142,8 +145,13 @@ class _Fold:
     def _on_severity(self, e: Event) -> None:
         self.inc["severity"] = e.data["new"]
         self.state.severity_history.append(
-            SeverityChange(
-                at=e.ts, old=e.data.get("old"), new=e.data["new"], by=e.author, reason=e.data.get("reason", "")
+            self.make(
+                SeverityChange,
+                at=e.ts,
+                old=e.data.get("old"),
+                new=e.data["new"],
+                by=e.author,
+                reason=e.data.get("reason", ""),
             )
         )
 
@@ -152,7 +160,7 @@ class _Fold:
         phases = self.state.phases
         if phases and phases[-1].exited_at is None:
             phases[-1].exited_at = e.ts
-        phases.append(PhaseSpan(phase=e.data["new"], entered_at=e.ts))
+        phases.append(self.make(PhaseSpan, phase=e.data["new"], entered_at=e.ts))
 
     def _on_role(self, e: Event) -> None:
         self.inc["roles"] = {**self.inc["roles"], e.data["role"]: e.data["name"]}
@@ -189,14 +197,21 @@ class _Fold:
 
     def _on_checklist(self, e: Event) -> None:
         d = e.data
-        self.state.checklist[f"{d['phase']}:{d['item']}"] = ChecklistMark(
-            phase=d["phase"], item=d["item"], done=d["done"], by=e.author, at=e.ts, answer=d.get("answer", "")
+        self.state.checklist[f"{d['phase']}:{d['item']}"] = self.make(
+            ChecklistMark,
+            phase=d["phase"],
+            item=d["item"],
+            done=d["done"],
+            by=e.author,
+            at=e.ts,
+            answer=d.get("answer", ""),
         )
 
     def _on_flag(self, e: Event) -> None:
         d = e.data
         self.state.flags.append(
-            FlagDecision(
+            self.make(
+                FlagDecision,
                 rule=d["rule"],
                 action=d["action"],
                 at=e.ts,
@@ -210,7 +225,8 @@ class _Fold:
     def _on_tempfix(self, e: Event) -> None:
         d = e.data
         if d.get("action") == "added":
-            self.fixes[d["fix"]] = TempFix(
+            self.fixes[d["fix"]] = self.make(
+                TempFix,
                 id=d["fix"],
                 incident_id=e.incident_id,
                 what=d.get("what") or _what_of_legacy_fix(e),
@@ -227,7 +243,8 @@ class _Fold:
 
     def _on_action_item(self, e: Event) -> None:
         d = e.data
-        self.items[d["item"]] = ActionItem(
+        self.items[d["item"]] = self.make(
+            ActionItem,
             id=d["item"],
             incident_id=e.incident_id,
             action=d.get("action", ""),
@@ -282,9 +299,7 @@ def fold(
     (default: the story events of `events` by (pos, id))."""
     events = list(events)
     ordered = sorted((e for e in events if not e.struck), key=fold_order)
-    inc = {**row, "roles": dict(row.get("roles") or {})}
-    for key in ("declared_at", "started_at", "detected_at", "restored_at", "resolved_at", "next_update_at"):
-        inc[key] = _dt(inc.get(key))
+    inc = _incident_fields(row)
     story = timeline if timeline is not None else [e for e in events if e.kind != Kind.DRAFT]
     placeholder = Incident(**inc)
     state = IncidentState(
@@ -298,6 +313,28 @@ def fold(
         walker.apply(event)
     walker.finish()
     return state
+
+
+def fold_incident(row: dict[str, Any], events: Iterable[Event]) -> Incident:
+    """The incident's own fields alone (the header's, read before the first frame): the same
+    walk, with nothing built through pydantic's validator but an incident whose values are not
+    of the types validation gives (models.trusted_incident); pass only INCIDENT_KINDS' events."""
+    inc = _incident_fields(row)
+    walker = _Fold(
+        inc,
+        IncidentState.model_construct(incident=Incident.model_construct(**inc)),
+        make=lambda model, **fields: model.model_construct(**fields),
+    )
+    for event in sorted((e for e in events if not e.struck), key=fold_order):
+        walker.apply(event)
+    return trusted_incident(inc)
+
+
+def _incident_fields(row: dict[str, Any]) -> dict[str, Any]:
+    inc = {**row, "roles": dict(row.get("roles") or {})}
+    for key in ("declared_at", "started_at", "detected_at", "restored_at", "resolved_at", "next_update_at"):
+        inc[key] = _dt(inc.get(key))
+    return inc
 
 
 def timeline_order(event: Event) -> tuple[int, str]:
