@@ -12,6 +12,11 @@ from benchmarks import run, stats
 from benchmarks.procs import ChildFailed, python_argv, run_child
 
 TINY = ["--quick", "--events", "300"]
+# One sample of each figure (one block of 10 appends): the smoke
+# test checks that every row is produced, not the numbers, and each repeat is a child process.
+ONCE = run.Sizes(
+    events=300, short=30, repeats=1, doc_repeats=1, appends=10, tui_repeats=1, keypresses=1, live=1, pages=1
+)
 
 
 def test_percentile_is_nearest_rank():
@@ -46,6 +51,7 @@ def test_harness_runs_every_row(tmp_path, capsys, monkeypatch):
     scratch = tmp_path / "scratch"  # not tmp_path itself: the data folder (WARROOM_DATA_DIR) is there
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # the harness's scratch folder goes here
+    monkeypatch.setattr(run, "QUICK", ONCE)
     out = tmp_path / "results.md"
     assert run.main([*TINY, "--markdown", str(out)]) == 0
     printed = capsys.readouterr().out
