@@ -33,7 +33,15 @@ from warroom.core.store import HANDOFF_DRAFT, Store
 
 pytestmark = pytest.mark.slow
 
-ROUNDS = 50
+# Why 25 rounds are enough: the store writer's loop does nothing but write (append, autosave,
+# print the acknowledgement), so each of its kills lands inside a write cycle, at a uniformly
+# random point of it; the commit (fsync, synchronous=FULL) is most of that cycle. A write path
+# that acknowledged before its commit was durable, or that committed twice, loses or doubles a
+# write at most such kills, so 25 of them find it all but surely. The CLI is killed 25 times
+# too (its commit is a small part of its cycle, most of which is the interpreter starting).
+# Each round checks every acknowledged write, each writer's unbroken run and the draft, and
+# the file's integrity every 10 rounds. A round costs ~1 s of CPU (the children starting).
+ROUNDS = 25
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
