@@ -71,3 +71,40 @@ def test_crlf_is_one_line_break():
     from warroom.core.safetext import one_line
 
     assert one_line("two\r\nlines") == "two ⏎ lines"  # no stray ␍
+
+
+def _look(entry) -> tuple[str, str, bool, bool]:
+    from textual.widgets import Label
+
+    prompt, hint = (str(entry.query_one(f"#entry-{part}", Label).content) for part in ("prompt", "hint"))
+    return prompt, hint, entry.has_class("-open"), entry.input.disabled
+
+
+@pytest.mark.tui
+async def test_closed_line_takes_its_idle_look_unless_opened_again_first(demo_db, playbook):
+    """close() hands focus back at once and leaves the idle look to the next frame: a line
+    opened again before that frame keeps its open look, and a closed one always ends idle."""
+    from pilot import app_for, open_war_room, settle, type_text
+
+    from warroom.tui.widgets.entry import IDLE_PROMPT, EntryLine
+    from warroom.tui.widgets.timeline import Timeline
+
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=(140, 45)) as pilot:
+        screen = await open_war_room(pilot)
+        entry = screen.query_one(EntryLine)
+        await pilot.press("l")
+        await type_text(pilot, "logged first")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not entry.is_open and isinstance(app.focused, Timeline)
+        assert _look(entry) == (IDLE_PROMPT, "", False, True) and entry.input.value == ""
+
+        await pilot.press("l")
+        await type_text(pilot, "typed, then closed and opened again")
+        entry.close()
+        screen.entry.log()  # the log key before the frame that would show the line idle
+        await settle(pilot)
+        prompt, hint, lit, disabled = _look(entry)
+        assert entry.is_open and prompt == "Log" and hint and lit and not disabled
+        assert app.focused is entry.input and entry.input.value == ""

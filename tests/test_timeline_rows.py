@@ -62,3 +62,31 @@ async def test_rows_follow_amends_cursor_focus_and_theme(demo_db, playbook):
         app.theme = "dracula" if app.theme != "dracula" else "nord"
         await settle(pilot)
         assert cursor_row_style(timeline) != focused  # a new theme draws every row again
+
+
+async def test_new_rows_scroll_the_pane_and_bring_its_scrollbar(demo_db, playbook):
+    """A new row changes the pane's scrolling without a layout of the screen: the size, the
+    scrollbar (here it has to appear) and the scroll to the new row still follow."""
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        timeline = screen.query_one(Timeline)
+        rows = len(timeline.keys)
+        # A terminal where every row fits with one line to spare, so the second entry overflows.
+        height = SIZE[1] + rows + 1 - timeline.scrollable_content_region.height
+        await pilot.resize_terminal(SIZE[0], height)
+        await settle(pilot)
+        assert timeline.scrollable_content_region.height == rows + 1
+        assert not timeline.show_vertical_scrollbar
+        for n, text in enumerate(("fills the last line", "one line more than the pane"), 1):
+            await pilot.press("l")
+            await type_text(pilot, text)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert len(timeline.keys) == rows + n
+            assert timeline.virtual_size.height == rows + n
+            assert timeline.show_vertical_scrollbar == (n == 2)
+            if n == 2:
+                assert timeline.vertical_scrollbar.window_virtual_size == rows + n
+            assert timeline.scroll_y == timeline.max_scroll_y == n - 1
+            assert text in shown(timeline)[-1]

@@ -127,6 +127,7 @@ class EntryLine(Vertical):
         self.payload: Any = None
         self.return_focus: Widget | None = None
         self.event_id = uuid7()
+        self._open = False
         self.busy = False  # a submit is being handled; the screen clears it when done
 
     def compose(self) -> ComposeResult:
@@ -138,7 +139,7 @@ class EntryLine(Vertical):
 
     @property
     def is_open(self) -> bool:
-        return self.has_class("-open")
+        return self._open
 
     @property
     def input(self) -> Input:
@@ -155,7 +156,9 @@ class EntryLine(Vertical):
         self.event_id = uuid7()
         # Text objects: a hint may quote the event being struck, which is never markup.
         self.query_one("#entry-prompt", Label).update(Text(prompt))
-        self.query_one("#entry-hint", Label).update(Text(hint))
+        # The hint's size is fixed (a whole line): new words need no layout of the screen.
+        self.query_one("#entry-hint", Label).update(Text(hint), layout=False)
+        self._open = True
         self.add_class("-open")
         self.input.disabled = False
         self.input.placeholder = ""
@@ -165,19 +168,27 @@ class EntryLine(Vertical):
         self.input.focus()
 
     def close(self) -> None:
-        self.remove_class("-open")
-        self.query_one("#entry-prompt", Label).update(IDLE_PROMPT)
-        self.query_one("#entry-hint", Label).update("")
+        """Focus goes back at once (the next key is the pane's); the line's idle look follows
+        the frame that shows what was written, so that frame has no layout of its own."""
+        self._open = False
         target = self.return_focus
         if self.input.has_focus and target is not None and target.is_attached:
             # Back where the line was opened from, before disabling the input: disabling a
             # focused input first makes Textual pick some other widget (a second restyle).
             self.screen.set_focus(target)
+        self.mode = ""
+        self.payload = None
+        self.call_after_refresh(self._idle_look)
+
+    def _idle_look(self) -> None:
+        if self._open:  # opened again before the frame: it keeps its new look
+            return
+        self.remove_class("-open")
+        self.query_one("#entry-prompt", Label).update(IDLE_PROMPT)
+        self.query_one("#entry-hint", Label).update("", layout=False)
         self.input.disabled = True
         self.input.placeholder = IDLE_PLACEHOLDER
         self.input.value = ""
-        self.mode = ""
-        self.payload = None
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -246,7 +246,17 @@ class Timeline(ScrollView, can_focus=True):
 
     def _resize(self) -> None:
         # Width 0: rows are cut to the pane, never scrolled sideways.
-        self.virtual_size = Size(0, len(self.keys))
+        size = Size(0, len(self.keys))
+        if not self.container_size or size == self.virtual_size:
+            self.virtual_size = size
+            return
+        # Laid out already: a row more or less changes this pane's scrolling, not the
+        # screen's layout. As Textual's own _size_updated(layout=False): the size, then the
+        # scrollbar (it lays out by itself if it has to appear or go), then the rows.
+        # A layout of the screen here cost the entry's frame a reflow of every widget.
+        self.set_reactive(Timeline.virtual_size, size)
+        self._scroll_update(size)
+        self.refresh()
 
     def on_resize(self) -> None:
         self._resize()
