@@ -203,7 +203,7 @@ class Store:
     async def incidents(self, include_resolved: bool = False) -> list[Incident]:
         def read(conn: sqlite3.Connection) -> list[Incident]:
             ids = [r[0] for r in conn.execute("SELECT id FROM incidents ORDER BY declared_at DESC, rowid DESC")]
-            found = [s.incident for s in (self._state_of(conn, i, False) for i in ids) if s is not None]
+            found = [i for i in (reads.incident_of(conn, i) for i in ids) if i is not None]  # header folds
             return [i for i in found if include_resolved or i.status == "open"]
 
         return await self._run(read)
