@@ -286,15 +286,10 @@ def cli(path: Path, *args: str) -> str:
     import io
 
     from warroom.cli import main
-    from warroom.core import db
 
     out = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(out):
-            code = main(["--db", str(path), *args])
-    finally:
-        if hasattr(db, "set_read_only"):  # a read command sets it for the whole process
-            db.set_read_only(False)
+    with contextlib.redirect_stdout(out):
+        code = main(["--db", str(path), *args])
     assert code == 0, args
     return out.getvalue().strip()
 

@@ -479,3 +479,24 @@ def test_demo_saves_no_empty_handoff_draft(cli, tmp_path):
         conn.close()
     assert handoff == []
     assert drafts[0] > 0  # the demo's other drafts are still there
+
+
+def test_read_commands_open_read_only_and_leave_later_opens_writable(cli, db_path):
+    from warroom.core import db
+
+    assert cli("declare", "Checkout down").code == 0
+    for command in (("list",), ("doc", "status"), ("export",), ("actions",), ("stats",)):
+        assert cli(*command).code == 0, command
+    # Read-only is a parameter of the open, not a mode of the process: a write after a read works.
+    assert cli("log", "still writable").code == 0
+    conn = db.open_db(db_path)
+    try:
+        assert conn.execute("PRAGMA query_only").fetchone()[0] == 0
+    finally:
+        conn.close()
+    reader = db.open_db(db_path, create=False, read_only=True)
+    try:
+        with pytest.raises(sqlite3.OperationalError):
+            reader.execute("DELETE FROM events")
+    finally:
+        reader.close()

@@ -265,7 +265,6 @@ COMMANDS = {
     "actions": "reports:cmd_actions",
     "stats": "reports:cmd_stats",
 }
-READ_ONLY = ("list", "doc", "export", "actions", "stats")  # never a byte changed in the file, its -wal or -shm
 
 
 def _command(name: str | None):
@@ -293,10 +292,6 @@ def main(argv: list[str] | None = None) -> int:
     # setting of the variable wins.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
-        if args.command in READ_ONLY:
-            from warroom.core import db
-
-            db.set_read_only()
         code = _command(args.command)(args)
         sys.stdout.flush()  # a closed pipe must fail here, inside the handlers, not at exit
         return code
@@ -324,7 +319,6 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if "warroom.core.db" in sys.modules:  # a recovery after a crash, and where its backup is
             db_module = sys.modules["warroom.core.db"]
-            db_module.set_read_only(False)  # main() run in-process (tests) must not leave it set
             for notice in db_module.take_notices():
                 print(f"warroom: {_inert(notice)}", file=sys.stderr)
 

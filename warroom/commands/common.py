@@ -34,15 +34,21 @@ def playbook(given: Path | None):
     return playbook_module.load(given or user_playbook())
 
 
-async def with_store(path: Path, create: bool, work):
+async def with_store(path: Path, create: bool, work, read_only: bool = False):
     """`await work(store)` on the store opened at `path`, closed whatever happens."""
     from warroom.core.store import Store
 
-    store = await Store.open(path, create=create)
+    store = await Store.open(path, create=create, read_only=read_only)
     try:
         return await work(store)
     finally:
         await store.close()
+
+
+async def reading(path: Path, work):
+    """with_store for the commands that only read (list, doc, export, actions, stats): they
+    never change a byte of the file, its -wal or -shm."""
+    return await with_store(path, False, work, read_only=True)
 
 
 async def incident_to_show(store, wanted: str | None):

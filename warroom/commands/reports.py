@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from warroom.commands.common import db_path, incident_to_show, playbook, with_store
+from warroom.commands.common import db_path, incident_to_show, playbook, reading
 from warroom.core.errors import WarroomError
 
 if TYPE_CHECKING:
@@ -44,9 +44,9 @@ def cmd_list(args: Namespace) -> int:
                 rows.append({**incident.model_dump(mode="json"), "metrics": metrics.as_json(state, clocks)})
             return rows
 
-        print(dumps(asyncio.run(with_store(path, False, with_metrics)), indent=2))
+        print(dumps(asyncio.run(reading(path, with_metrics)), indent=2))
         return 0
-    incidents = asyncio.run(with_store(path, False, lambda s: s.incidents(include_resolved=args.all)))
+    incidents = asyncio.run(reading(path, lambda s: s.incidents(include_resolved=args.all)))
     if not incidents:
         print("no open incidents" if not args.all else "no incidents")
         return 0
@@ -70,7 +70,7 @@ def cmd_doc(args: Namespace) -> int:
         incident = await incident_to_show(store, args.incident)
         return await documents.render_from_store(args.kind, store, incident.id, pb)
 
-    sys.stdout.write(asyncio.run(with_store(db_path(args.db), False, work)))
+    sys.stdout.write(asyncio.run(reading(db_path(args.db), work)))
     return 0
 
 
@@ -110,7 +110,7 @@ def cmd_export(args: Namespace) -> int:
         return incident.id
 
     try:
-        asyncio.run(with_store(path, False, work))
+        asyncio.run(reading(path, work))
     except OSError as exc:
         if args.output is None or isinstance(exc, BrokenPipeError):
             raise  # standard output: main() handles a closed pipe
@@ -127,7 +127,7 @@ def cmd_actions(args: Namespace) -> int:
 
     if _missing_database_json(args, "[]"):
         return 0
-    states = asyncio.run(with_store(db_path(args.db), False, followups.load_states))
+    states = asyncio.run(reading(db_path(args.db), followups.load_states))
     today = local(now()).date()
     found = followups.follow_ups(states, today, owner=args.owner, overdue_only=args.overdue)
     if args.json:
@@ -174,7 +174,7 @@ def cmd_stats(args: Namespace) -> int:
     if _missing_database_json(args, dumps(stats.as_json(stats.Summary([], 0, dict.fromkeys(stats.MEASURES))))):
         return 0
     pb = playbook(args.playbook)
-    states = asyncio.run(with_store(db_path(args.db), False, followups.load_states))
+    states = asyncio.run(reading(db_path(args.db), followups.load_states))
     summary = stats.weekly(states, pb, current, since)
     if args.json:
         print(dumps(stats.as_json(summary), indent=2))

@@ -28,15 +28,7 @@ PRAGMAS = (
 )
 
 
-_read_only = False
 NOTICES: list[str] = []  # things a caller should tell the user (a recovery and where its backup is)
-
-
-def set_read_only(flag: bool = True) -> None:
-    """Every open_db() in this process only reads unless told otherwise: the CLI's list, doc
-    and export, which never change a byte of the file or of its -wal and -shm."""
-    global _read_only
-    _read_only = flag
 
 
 def take_notices() -> list[str]:
@@ -179,14 +171,14 @@ def _probe(conn: sqlite3.Connection) -> None:
     conn.execute("SELECT count(*) FROM meta").fetchone()
 
 
-def open_db(path: Path | str, create: bool = True, read_only: bool | None = None) -> sqlite3.Connection:
+def open_db(path: Path | str, create: bool = True, read_only: bool = False) -> sqlite3.Connection:
     """Open (creating if asked) a warroom database, checked and migrated. Autocommit mode.
 
-    read_only (default: set_read_only()): nothing is created, migrated, switched or recovered;
-    the connection refuses writes. When the file cannot be read as it is without a change (an
+    read_only (the CLI's list, doc, export, actions and stats, which never change a byte of the
+    file or of its -wal and -shm): nothing is created, migrated, switched or recovered; the
+    connection refuses writes. When the file cannot be read as it is without a change (an
     older schema, a journal left by a crash), it is read from a private copy instead."""
     path = Path(path)
-    read_only = _read_only if read_only is None else read_only
     if not filecheck.check_file(path, create and not read_only):
         _create(path)
     journals = leftover.left_behind(path)

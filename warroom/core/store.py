@@ -52,12 +52,14 @@ class Store:
     # ----- opening -------------------------------------------------------------------
 
     @classmethod
-    async def open(cls, path: Path | str, create: bool = True, clock: Callable[[], datetime] = system_now) -> Store:
+    async def open(
+        cls, path: Path | str, create: bool = True, clock: Callable[[], datetime] = system_now, read_only: bool = False
+    ) -> Store:
         path = Path(path)
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warroom-store")
 
         def connect() -> sqlite3.Connection:
-            conn = db.open_db(path, create)  # checks, migrations; the connection lives on this thread
+            conn = db.open_db(path, create, read_only)  # checks, migrations; the connection lives on this thread
             if not conn.execute("PRAGMA query_only").fetchone()[0]:
                 try:  # a writable file knows its host before anything is shown
                     sql.host_id(conn)

@@ -90,13 +90,9 @@ class Local:
 
     def _open(self, create: bool) -> sqlite3.Connection:
         if self._conn is None:
-            import inspect
-
             from warroom.core import db
 
-            # Sync writes: never the read-only mode a read command of this process may have set.
-            writable = {"read_only": False} if "read_only" in inspect.signature(db.open_db).parameters else {}
-            conn = db.open_db(self.path, create=create, **writable)
+            conn = db.open_db(self.path, create=create)
             try:
                 self.replica.host_id(conn)  # the file's stable id, made now if it has none yet
             except BaseException:
