@@ -17,7 +17,7 @@ from warroom.core.store import Store
 
 # Seven writers at once. The counts were 1000/300/25 (16 s in the suite); at half of that each
 # writer still writes for seconds while the others do (the whole test takes ~4 s), so every
-# pair still meets in the lock hundreds of times: more events repeat the same collisions.
+# pair still meets in the lock many times: more events repeat the same collisions.
 STORE_WRITERS = 2
 STORE_EVENTS = 500  # each; every 5th write is also a handoff-draft autosave
 CLI_LOOPS = 3
