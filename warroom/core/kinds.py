@@ -181,6 +181,7 @@ class ActionItemPayload(TypedDict, total=False):
 class DraftPayload(TypedDict, total=False):
     name: str  # "handoff", "handoff.generated", "postmortem.<section>"
     base: list[str]
+    generated: bool  # written by the template, not typed: never one side of "edited apart"
 
 
 PAYLOADS: dict[Kind, type] = {

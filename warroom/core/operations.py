@@ -195,10 +195,13 @@ class Operations:
             incident_id, document, text, self.author, self._due(severity, self.now())
         )
 
-    async def save_draft(self, incident_id: str, name: str, text: str, base: list[str] | None = None) -> list[str]:
+    async def save_draft(
+        self, incident_id: str, name: str, text: str, base: list[str] | None = None, generated: bool = False
+    ) -> list[str]:
         """A new revision of the handoff draft or a postmortem section, made from the revisions
-        `base` the editor loaded (`state.draft_heads[name]`); returns what it now stands on."""
-        return await self.store.save_text(incident_id, name, text, self.author, base)
+        `base` the editor loaded (`state.draft_heads[name]`); returns what it now stands on.
+        `generated`: the template wrote it, nobody typed it (see state: drafts apart)."""
+        return await self.store.save_text(incident_id, name, text, self.author, base, generated=generated)
 
     async def save_action_item(self, item: ActionItem) -> ActionItem:
         return await self.store.save_action_item(item, self.author)

@@ -257,6 +257,17 @@ class _Fold:
     def _on_draft(self, e: Event) -> None:
         self.drafts[e.data["name"]] = e
 
+    def _drafts_apart(self, name: str, versions: list[Event]) -> None:
+        """Revisions of one draft written apart (latest first). Only what people typed can be
+        edited apart: the handoff pane's template text (`generated`) follows the incident on
+        every laptop, so two of those, or one beside a typed one, are not two versions to
+        choose from. The typed one shows; two typed texts that differ stand as versions."""
+        typed = [v for v in versions if not v.data.get("generated")]
+        if typed:
+            self.drafts[name] = typed[0]
+        if len({v.text for v in typed}) > 1:
+            self.state.draft_versions[name] = typed
+
     # ----- after the last event -------------------------------------------------------------
 
     def finish(self) -> None:
@@ -272,7 +283,7 @@ class _Fold:
             if register in DECIDED_APART:
                 state.conflicts[register] = versions
             elif register.startswith("draft:"):
-                state.draft_versions[register.removeprefix("draft:")] = versions
+                self._drafts_apart(register.removeprefix("draft:"), versions)
         state.temp_fixes = sorted(self.fixes.values(), key=lambda f: (f.added_at, f.id))
         state.action_items = sorted(self.items.values(), key=lambda a: (a.created_at, a.id))
         state.handoff_draft = self.drafts[HANDOFF_DRAFT].text if HANDOFF_DRAFT in self.drafts else ""

@@ -394,15 +394,14 @@ class Store:
     # ----- drafts (handoff, postmortem sections): revisions, never overwritten ---------------
 
     async def save_text(
-        self, incident_id: str, name: str, text: str, author: str = "", base: list[str] | None = None
+        self, incident_id: str, name: str, text: str, author: str = "", base: list[str] | None = None, **how: bool
     ) -> list[str]:
         """A new revision of a draft, made from the revisions `base` (what the editor loaded;
-        None: whatever stands now). Returns the revisions the editor now stands on.
-
-        An edit made from a revision that another edit has since replaced does not overwrite
-        it: both stand (the state's `draft_versions`) until a revision made from both."""
+        None: whatever stands now); `how`: writes.save_draft's flags (generated). Returns the
+        revisions the editor now stands on. An edit made from a revision another edit has since
+        replaced does not overwrite it: both stand (`draft_versions`) until one made from both."""
         now = self.clock()
-        return await self._write(writes.save_draft, incident_id, name, text, author, now=now, base=base)
+        return await self._write(writes.save_draft, incident_id, name, text, author, now=now, base=base, **how)
 
     async def texts(self, incident_id: str, prefix: str = "") -> dict[str, str]:
         def read(conn: sqlite3.Connection) -> dict[str, str]:

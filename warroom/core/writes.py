@@ -94,9 +94,11 @@ def save_draft(
     *,
     now: datetime,
     base: list[str] | None,
+    generated: bool = False,
 ) -> list[str]:
     """A draft's new revision made from `base` (None: what stands); the revisions now standing.
-    The same text on the one standing revision writes nothing."""
+    The same text on the one standing revision writes nothing. `generated`: the template wrote
+    it (the handoff pane following the incident), nobody typed it."""
     with sql.transaction(conn):
         standing = sql.heads(conn, incident_id, f"draft:{name}")
         made_from = standing if base is None else base
@@ -104,6 +106,8 @@ def save_draft(
             row = conn.execute("SELECT text FROM events WHERE id = ?", (standing[0],)).fetchone()
             if row is not None and row[0] == text:
                 return standing
-        data = {"name": name, "base": list(made_from)}
+        data: dict[str, object] = {"name": name, "base": list(made_from)}
+        if generated:
+            data["generated"] = True
         written = sql.append(conn, host, incident_id, Kind.DRAFT, text, author, now=now, data=data)
     return [written[1]]

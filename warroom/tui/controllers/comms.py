@@ -271,7 +271,9 @@ class CommsController:
         await self.reload()
 
     async def _save_generated(self, text: str) -> None:
-        heads = await self.write(self.ops.save_draft(self.incident_id, HANDOFF_DRAFT, text, base=self.base))
+        heads = await self.write(
+            self.ops.save_draft(self.incident_id, HANDOFF_DRAFT, text, base=self.base, generated=True)
+        )
         if heads is None:
             return
         self.base = heads
