@@ -97,6 +97,16 @@ def _isolated_env(tmp_path, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _no_notices_left_over():
+    """warroom.core.db keeps what the next CLI call tells the user (a crash's WAL recovered) in
+    the process: a test that opened a killed writer's file in-process left one, and the next
+    test's in-process CLI printed it as a second line of its error. Each test starts with none."""
+    from warroom.core import db
+
+    db.take_notices()
+
+
+@pytest.fixture(autouse=True)
 def _notifications_kept(request, monkeypatch):
     """Pilot tests read what the app notified through pilot.notifications(app)."""
     if request.node.get_closest_marker("tui"):
