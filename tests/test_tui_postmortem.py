@@ -249,10 +249,10 @@ async def test_failed_save_is_reported_and_retried_on_leaving(demo_db, playbook)
         real = app.store.save_text
         locked = True  # until the cause is fixed, every save fails (typing may save more than once)
 
-        async def flaky(*args):
+        async def flaky(*args, **kwargs):  # save_text's keywords (generated=) passed through
             if locked:
                 raise DatabaseError("database is locked")
-            await real(*args)
+            await real(*args, **kwargs)
 
         app.store.save_text = flaky
         await pilot.press(*"first try")
