@@ -36,6 +36,7 @@ from warroom.tui.screens.warroom_keys import BINDINGS, KEYBAR_FIRST
 from warroom.tui.widgets.checklist import Checklist
 from warroom.tui.widgets.entry import EntryLine
 from warroom.tui.widgets.handoff import HandoffEditor
+from warroom.tui.widgets.handoff_first import HandoffFirst
 from warroom.tui.widgets.header import IncidentHeader
 from warroom.tui.widgets.keybar import KeyBar
 from warroom.tui.widgets.red_flags import RedFlags
@@ -63,6 +64,7 @@ class WarRoomScreen(Screen[None]):
         self.incident_id = incident_id
         self._row_actions: tuple[bool | None, ...] = ()
         self._resumed = False
+        self._editor: HandoffEditor | None = None  # built in compose, mounted after the first frame
 
     @property
     def store(self) -> Store:
@@ -88,11 +90,12 @@ class WarRoomScreen(Screen[None]):
             yield timeline
             yield Checklist(self.playbook, id="checklist", classes="side -shown")  # self.side's first value
             yield flags
-            yield editor
+            yield HandoffFirst(id="handoff-first", classes="side")  # the editor's place until it mounts
             yield SeverityPane(self.playbook, id="severity", classes="side")
         yield fixes
         yield entry
         yield KeyBar(first=KEYBAR_FIRST)
+        self._editor = editor
         # The controllers, each given what it uses: built with the panes, before any key.
         ops, incident_id, notify, push = self.ops, self.incident_id, self.notify, self.app.push_screen
         self.live = LiveFeed(
@@ -149,10 +152,28 @@ class WarRoomScreen(Screen[None]):
 
     def watch_side(self, side: str) -> None:
         for pane in SIDE_PANES:
-            self.query_one(f"#{pane}").set_class(pane == side, "-shown")
+            for widget in self.query(f"#{pane}, #{pane}-first"):
+                widget.set_class(pane == side, "-shown")
+
+    @property
+    def editor(self) -> HandoffEditor:
+        assert self._editor is not None, "built in compose"
+        return self._editor
+
+    async def mount_editor(self) -> None:
+        """The handoff editor in its pane (the first frame showed HandoffFirst there): after
+        that frame, or at once when a key asks for the pane sooner. One frame shows the swap."""
+        first = list(self.query(HandoffFirst))
+        if not first or self.editor.is_attached:
+            return
+        self.editor.set_class(first[0].has_class("-shown"), "-shown")
+        with self.app.batch_update():
+            await self.query_one("#panes", Grid).mount(self.editor, after=first[0])
+            await first[0].remove()
 
     async def on_mount(self) -> None:
         self.watch_side(self.side)
+        self.call_after_refresh(self.mount_editor)
         await self.live.load()
         self.query_one(Timeline).focus()
         self.set_interval(POLL_SECONDS, self.live.poll)
@@ -164,7 +185,7 @@ class WarRoomScreen(Screen[None]):
         now = self.ops.now()
         self.query_one(IncidentHeader).show(state, now)
         self.query_one(Checklist).show(state)
-        self.query_one(HandoffEditor).show(state.handoff_draft)
+        self.editor.show(state.handoff_draft)
         self.query_one(SeverityPane).show(state, now)
         self.query_one(TempFixes).show(state)
         self.query_one(Timeline).show_dates(spans_days(state, now))
@@ -209,7 +230,9 @@ class WarRoomScreen(Screen[None]):
     def action_next_match(self) -> None:
         self.search.next()
 
-    def action_pane(self, pane: str) -> None:
+    async def action_pane(self, pane: str) -> None:
+        if pane == "handoff":
+            await self.mount_editor()
         entry = self.query_one(EntryLine)
         if entry.is_open and pane == "timeline":
             entry.action_cancel()
@@ -237,8 +260,8 @@ class WarRoomScreen(Screen[None]):
 
     async def action_handoff_template(self) -> None:
         if await self.comms.from_template():
-            self.action_pane("handoff")
-            self.query_one(HandoffEditor).move_cursor((0, 0))  # read from the top
+            await self.action_pane("handoff")
+            self.editor.move_cursor((0, 0))  # read from the top
 
     async def action_postmortem(self) -> None:
         await self.comms.postmortem()

@@ -18,6 +18,7 @@ from textual.timer import Timer
 from textual.widgets import TextArea
 
 from warroom.tui.unsaved import next_save_in
+from warroom.tui.widgets.handoff_first import PLACEHOLDER
 
 
 class HandoffEditor(TextArea):
@@ -42,7 +43,7 @@ class HandoffEditor(TextArea):
         super().__init__(
             soft_wrap=True,
             tab_behavior="focus",
-            placeholder="What the next commander needs: state, open threads, next steps (h to type; autosaved)",
+            placeholder=PLACEHOLDER,
             **kwargs,
         )
         self._timer: Timer | None = None
