@@ -20,6 +20,8 @@ from warroom.tui.app import build_app
 from warroom.tui.screens.help import HelpScreen
 from warroom.tui.screens.warroom import WarRoomScreen
 from warroom.tui.widgets.entry import EntryLine
+from warroom.tui.widgets.handoff import HandoffEditor
+from warroom.tui.widgets.handoff_first import HandoffFirst
 from warroom.tui.widgets.timeline import Timeline
 
 pytestmark = pytest.mark.tui
@@ -299,6 +301,40 @@ async def test_handoff_typed_just_before_quit_is_saved(demo_db, playbook):
         await pilot.press("ctrl+q")
         await settle(pilot)
     assert texts(demo_db)["handoff"] == "half a thought"
+
+
+async def test_handoff_pane_is_the_editor_after_the_first_frame(demo_db, playbook):
+    """The first frame holds the pane with HandoffFirst; the editor takes its place in the grid."""
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        assert not list(screen.query(HandoffFirst))
+        panes = [child.id for child in screen.query_one("#panes").children]
+        assert panes == ["timeline", "checklist", "red-flags", "handoff", "severity"]
+        assert isinstance(screen.query_one("#handoff"), HandoffEditor)
+
+
+async def test_handoff_asked_for_before_the_editor_is_mounted(demo_db, playbook, monkeypatch):
+    """h pressed while the first frame's stand-in is still there: the editor mounts at once,
+    takes the focus, and every key typed lands in it."""
+    later = WarRoomScreen.call_after_refresh
+
+    def not_the_editor(self, callback, *args, **kwargs):
+        if getattr(callback, "__name__", "") == "mount_editor":
+            return True  # the swap after the first frame never comes: only the key mounts it
+        return later(self, callback, *args, **kwargs)
+
+    monkeypatch.setattr(WarRoomScreen, "call_after_refresh", not_the_editor)
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        assert list(screen.query(HandoffFirst)) and not list(screen.query(HandoffEditor))
+        await pilot.press("h", "f7", "delete")
+        await type_text(pilot, "typed at once")
+        editor = screen.query_one("#handoff", HandoffEditor)
+        assert editor.has_focus and editor.text == "typed at once"
+        assert not list(screen.query(HandoffFirst))
+        assert await wait_for(pilot, lambda: texts(demo_db).get("handoff") == "typed at once")
 
 
 def texts(path) -> dict[str, str]:
