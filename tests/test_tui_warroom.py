@@ -17,6 +17,7 @@ from warroom.core.kinds import HIDDEN_KINDS, MARKER_KINDS
 from warroom.core.models import Incident
 from warroom.core.store import Store
 from warroom.tui.app import build_app
+from warroom.tui.controllers.live import LiveFeed
 from warroom.tui.screens.help import HelpScreen
 from warroom.tui.screens.warroom import WarRoomScreen
 from warroom.tui.widgets.entry import EntryLine
@@ -325,11 +326,15 @@ async def test_handoff_asked_for_before_the_editor_is_mounted(demo_db, playbook,
         return later(self, callback, *args, **kwargs)
 
     monkeypatch.setattr(WarRoomScreen, "call_after_refresh", not_the_editor)
+    held: list[LiveFeed] = []  # the state (whose panes need the editor too) is read when the test says
+    monkeypatch.setattr(LiveFeed, "request_state", lambda feed: held.append(feed))
     app = app_for(demo_db, playbook)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_war_room(pilot)
+        assert await wait_for(pilot, lambda: isinstance(app.screen, WarRoomScreen) and bool(app.screen.query(Timeline)))
+        screen = app.screen
+        assert await wait_for(pilot, lambda: screen.query_one(Timeline).keys)
         assert list(screen.query(HandoffFirst)) and not list(screen.query(HandoffEditor))
-        await pilot.press("h", "f7", "delete")
+        await pilot.press("h")
         await type_text(pilot, "typed at once")
         editor = screen.query_one("#handoff", HandoffEditor)
         assert editor.has_focus and editor.text == "typed at once"

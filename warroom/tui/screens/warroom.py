@@ -7,6 +7,9 @@ the live feed's state, read whole after every change and handed down to the pane
 
 from __future__ import annotations
 
+import asyncio
+from typing import TYPE_CHECKING
+
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Grid
@@ -35,7 +38,6 @@ from warroom.tui.messages import DeclareIncident, ShowIncidents
 from warroom.tui.screens.warroom_keys import BINDINGS, KEYBAR_FIRST
 from warroom.tui.widgets.checklist import Checklist
 from warroom.tui.widgets.entry import EntryLine
-from warroom.tui.widgets.handoff import HandoffEditor
 from warroom.tui.widgets.handoff_first import HandoffFirst
 from warroom.tui.widgets.header import IncidentHeader
 from warroom.tui.widgets.keybar import KeyBar
@@ -43,6 +45,9 @@ from warroom.tui.widgets.red_flags import RedFlags
 from warroom.tui.widgets.severity import SeverityPane
 from warroom.tui.widgets.temp_fixes import TempFixes
 from warroom.tui.widgets.timeline import AMENDED, BACKDATED, PINNED, Timeline
+
+if TYPE_CHECKING:
+    from warroom.tui.widgets.handoff import HandoffEditor  # TextArea: imported after the first frame
 
 # The live feed: how often PRAGMA data_version is asked (twice a second).
 POLL_SECONDS = 0.5
@@ -64,7 +69,10 @@ class WarRoomScreen(Screen[None]):
         self.incident_id = incident_id
         self._row_actions: tuple[bool | None, ...] = ()
         self._resumed = False
-        self._editor: HandoffEditor | None = None  # built in compose, mounted after the first frame
+        # The handoff editor and its comms controller: built and mounted after the first frame.
+        self._editor: HandoffEditor | None = None
+        self._editor_mounted = asyncio.Event()
+        self._draft: str | None = None  # a draft the live feed showed before then
 
     @property
     def store(self) -> Store:
@@ -82,7 +90,7 @@ class WarRoomScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         header, timeline = IncidentHeader(self.playbook, id="header"), Timeline(self.store.events_by_seq, id="timeline")
-        flags, editor = RedFlags(id="red-flags", classes="side"), HandoffEditor(id="handoff", classes="side")
+        flags = RedFlags(id="red-flags", classes="side")
         fixes, entry = TempFixes(id="temp-fixes"), EntryLine(id="entry")
         timeline.border_title = "Timeline"
         yield header
@@ -95,7 +103,6 @@ class WarRoomScreen(Screen[None]):
         yield fixes
         yield entry
         yield KeyBar(first=KEYBAR_FIRST)
-        self._editor = editor
         # The controllers, each given what it uses: built with the panes, before any key.
         ops, incident_id, notify, push = self.ops, self.incident_id, self.notify, self.app.push_screen
         self.live = LiveFeed(
@@ -104,7 +111,7 @@ class WarRoomScreen(Screen[None]):
             timeline,
             show=self._show_state,
             show_first=lambda state: header.show(state, self.ops.now()),
-            show_draft=editor.show,
+            show_draft=self._show_draft,
             notify=notify,
             run_worker=self.run_worker,
             after_refresh=self.call_after_refresh,
@@ -115,18 +122,6 @@ class WarRoomScreen(Screen[None]):
         self.search = Search(ops, incident_id, timeline, self.live.every_key, notify)
         self.incident = IncidentController(ops, incident_id, state, write, notify, push, PressAgain(), selected)
         self.practice = PracticeController(ops, incident_id, state, write, notify, push, self.live.reload, fixes)
-        self.comms = CommsController(
-            ops,
-            incident_id,
-            state,
-            write,
-            notify,
-            push,
-            editor,
-            self.app.copy_to_clipboard,
-            self.run_worker,
-            self.live.reload,
-        )
         entries = EntryController(ops, incident_id, write, timeline, self.search, self.practice.tick)
         self.entry = EntryPrompt(entry, entries, selected, notify, home=timeline)
 
@@ -157,19 +152,49 @@ class WarRoomScreen(Screen[None]):
 
     @property
     def editor(self) -> HandoffEditor:
-        assert self._editor is not None, "built in compose"
+        assert self._editor is not None, "mounted after the first frame (mount_editor)"
         return self._editor
 
     async def mount_editor(self) -> None:
-        """The handoff editor in its pane (the first frame showed HandoffFirst there): after
-        that frame, or at once when a key asks for the pane sooner. One frame shows the swap."""
-        first = list(self.query(HandoffFirst))
-        if not first or self.editor.is_attached:
+        """The handoff editor and the comms controller that drives it, in the pane HandoffFirst
+        held for the first frame: right after that frame, or at once when a key or the state
+        needs them sooner (whoever comes second waits for the mount). One frame shows the swap."""
+        if self._editor is not None:
+            await self._editor_mounted.wait()
             return
-        self.editor.set_class(first[0].has_class("-shown"), "-shown")
-        with self.app.batch_update():
-            await self.query_one("#panes", Grid).mount(self.editor, after=first[0])
-            await first[0].remove()
+        from warroom.tui.widgets.handoff import HandoffEditor
+
+        self._editor = editor = HandoffEditor(id="handoff", classes="side")
+        ops, incident_id, notify, push = self.ops, self.incident_id, self.notify, self.app.push_screen
+        write, state = Writer(notify, self.live.catch_up), (lambda: self.live.state)
+        self.comms = CommsController(
+            ops,
+            incident_id,
+            state,
+            write,
+            notify,
+            push,
+            editor,
+            self.app.copy_to_clipboard,
+            self.run_worker,
+            self.live.reload,
+        )
+        if self._draft is not None:
+            editor.show(self._draft)
+        first = self.query_one(HandoffFirst)
+        editor.set_class(first.has_class("-shown"), "-shown")
+        try:
+            with self.app.batch_update():
+                await self.query_one("#panes", Grid).mount(editor, after=first)
+                await first.remove()
+        finally:
+            self._editor_mounted.set()
+
+    def _show_draft(self, draft: str) -> None:
+        if self._editor is None:
+            self._draft = draft
+        else:
+            self._editor.show(draft)
 
     async def on_mount(self) -> None:
         self.watch_side(self.side)
@@ -182,6 +207,7 @@ class WarRoomScreen(Screen[None]):
     # ----- the state, fanned out to the panes ---------------------------------------------------
 
     async def _show_state(self, state: IncidentState) -> None:
+        await self.mount_editor()
         now = self.ops.now()
         self.query_one(IncidentHeader).show(state, now)
         self.query_one(Checklist).show(state)
@@ -240,7 +266,7 @@ class WarRoomScreen(Screen[None]):
             self.side = pane
         target = self.query_one(f"#{pane}")
         target.focus()
-        if isinstance(target, HandoffEditor):  # type below what is there, not into its heading
+        if target is self._editor:  # type below what is there, not into its heading
             target.move_cursor(target.document.end)
 
     def action_incidents(self) -> None:
@@ -249,21 +275,26 @@ class WarRoomScreen(Screen[None]):
     def action_declare(self) -> None:
         self.app.post_message(DeclareIncident())
 
-    def action_copy_document(self) -> None:
+    async def action_copy_document(self) -> None:
+        await self.mount_editor()
         self.comms.choose_document()
 
-    def action_roles(self) -> None:
+    async def action_roles(self) -> None:
+        await self.mount_editor()
         self.comms.roles()
 
     async def action_hand_off(self) -> None:
+        await self.mount_editor()
         await self.comms.hand_off()
 
     async def action_handoff_template(self) -> None:
+        await self.mount_editor()
         if await self.comms.from_template():
             await self.action_pane("handoff")
             self.editor.move_cursor((0, 0))  # read from the top
 
     async def action_postmortem(self) -> None:
+        await self.mount_editor()
         await self.comms.postmortem()
 
     def action_containment(self) -> None:
@@ -323,13 +354,15 @@ class WarRoomScreen(Screen[None]):
 
     async def save_handoff_now(self) -> None:
         """Before leaving the screen: write a pending handoff edit (the debounce may not have fired)."""
-        await self.comms.save_now()
+        if self._editor is not None:  # else nothing was typed
+            await self.comms.save_now()
 
     async def on_temp_fixes_close_requested(self, message: TempFixes.CloseRequested) -> None:
         await self.practice.close_temp_fix(message.fix, message.permanent)
 
     async def on_red_flags_decision_requested(self, message: RedFlags.DecisionRequested) -> None:
         if message.prompt.rule == "changed_apart" and message.action == "ack":  # confirming is choosing one
+            await self.mount_editor()
             self.comms.confirm_apart()
             return
         await self.practice.decide_flag(message.prompt, message.action)

@@ -74,11 +74,7 @@ def people(state: IncidentState, narrow: bool) -> Text:
 
 
 class IncidentHeader(Vertical):
-    # One line each, cut with "…": a title that wrapped showed only what fit before its first
-    # long word (or nothing at all), and pushed nothing else aside.
-    DEFAULT_CSS = """
-    IncidentHeader #hdr-title, IncidentHeader #hdr-people { text-wrap: nowrap; text-overflow: ellipsis; }
-    """
+    # Styled by styles/warroom.tcss alone (no DEFAULT_CSS: one parse less before the first frame).
 
     def __init__(self, playbook: Playbook, **kwargs) -> None:
         super().__init__(**kwargs)
