@@ -181,12 +181,13 @@ class WarRoomScreen(Screen[None]):
         )
         if self._draft is not None:
             editor.show(self._draft)
-        first = self.query_one(HandoffFirst)
-        editor.set_class(first.has_class("-shown"), "-shown")
         try:
-            with self.app.batch_update():
-                await self.query_one("#panes", Grid).mount(editor, after=first)
-                await first.remove()
+            first = next(iter(self.query(HandoffFirst)), None) if self.is_attached else None  # None: leaving
+            if first is not None:
+                editor.set_class(first.has_class("-shown"), "-shown")
+                with self.app.batch_update():
+                    await self.query_one("#panes", Grid).mount(editor, after=first)
+                    await first.remove()
         finally:
             self._editor_mounted.set()
 
