@@ -201,7 +201,11 @@ async def test_a_handoff_edited_in_two_war_rooms_keeps_both_until_one_is_kept(tm
     app = build_app(path, playbook, clock=lambda: FIXED_NOW)
     async with app.run_test(size=SIZE) as pilot:
         room = await open_war_room(pilot)
-        await until(pilot, lambda: room.comms.base, "the handoff pane to stand on a revision")
+        await until(
+            pilot,
+            lambda: room.handoff.comms is not None and room.handoff.comms.base,
+            "the handoff pane to stand on a revision",
+        )
         editor = room.query_one(HandoffEditor)
         await pilot.press("h")
         await type_text(pilot, "dana's words")  # mid-edit here, not saved yet...

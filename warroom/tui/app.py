@@ -154,7 +154,7 @@ class WarroomApp(App[None]):
 
     async def _show(self, screen) -> None:
         if self.war_room is not None:
-            await self.war_room.save_handoff_now()
+            await self.war_room.handoff.save_now()  # a pending handoff edit
         while len(self.screen_stack) > 2:
             self.pop_screen()
         if len(self.screen_stack) == 2:

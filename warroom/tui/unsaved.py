@@ -49,7 +49,7 @@ async def save_everything(app: App) -> list[str]:
             await screen.flush()
             missing += [f"postmortem: {heading}" for heading in screen.unsaved_sections()]
         elif isinstance(screen, WarRoomScreen) and screen.is_mounted:
-            await screen.save_handoff_now()
+            await screen.handoff.save_now()
             editors = screen.query(HandoffEditor)
             if editors and editors.first().unsaved:
                 missing.append("the handoff draft")

@@ -7,7 +7,6 @@ the live feed's state, read whole after every change and handed down to the pane
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 from textual import events
@@ -22,20 +21,14 @@ from warroom.core.playbook import Playbook
 from warroom.core.store import Store
 from warroom.tui.controllers.base import PressAgain, Writer
 from warroom.tui.controllers.comms import CommsController
-from warroom.tui.controllers.entry import (
-    ROW_ACTIONS,
-    EntryController,
-    EntryPrompt,
-    Search,
-    applies_to_row,
-    selected_event,
-)
+from warroom.tui.controllers.entry import ROW_ACTIONS, EntryController, EntryPrompt, Search, selected_event
 from warroom.tui.controllers.flags import FlagCheck
-from warroom.tui.controllers.incident import IncidentController, phase_target
+from warroom.tui.controllers.incident import IncidentController
+from warroom.tui.controllers.late_handoff import LateHandoff
 from warroom.tui.controllers.live import LiveFeed, spans_days
 from warroom.tui.controllers.practice import PracticeController
 from warroom.tui.messages import DeclareIncident, ShowIncidents
-from warroom.tui.screens.warroom_keys import BINDINGS, KEYBAR_FIRST
+from warroom.tui.screens.warroom_keys import BINDINGS, KEYBAR_FIRST, available
 from warroom.tui.widgets.checklist import Checklist
 from warroom.tui.widgets.entry import EntryLine
 from warroom.tui.widgets.handoff_first import HandoffFirst
@@ -69,10 +62,6 @@ class WarRoomScreen(Screen[None]):
         self.incident_id = incident_id
         self._row_actions: tuple[bool | None, ...] = ()
         self._resumed = False
-        # The handoff editor and its comms controller: built and mounted after the first frame.
-        self._editor: HandoffEditor | None = None
-        self._editor_mounted = asyncio.Event()
-        self._draft: str | None = None  # a draft the live feed showed before then
 
     @property
     def store(self) -> Store:
@@ -98,7 +87,7 @@ class WarRoomScreen(Screen[None]):
             yield timeline
             yield Checklist(self.playbook, id="checklist", classes="side -shown")  # self.side's first value
             yield flags
-            yield HandoffFirst(id="handoff-first", classes="side")  # the editor's place until it mounts
+            yield (first := HandoffFirst(id="handoff-first", classes="side"))  # the editor's place until it mounts
             yield SeverityPane(self.playbook, id="severity", classes="side")
         yield fixes
         yield entry
@@ -111,7 +100,7 @@ class WarRoomScreen(Screen[None]):
             timeline,
             show=self._show_state,
             show_first=lambda state: header.show(state, self.ops.now()),
-            show_draft=self._show_draft,
+            show_draft=lambda draft: self.handoff.show_draft(draft),
             notify=notify,
             run_worker=self.run_worker,
             after_refresh=self.call_after_refresh,
@@ -124,11 +113,13 @@ class WarRoomScreen(Screen[None]):
         self.practice = PracticeController(ops, incident_id, state, write, notify, push, self.live.reload, fixes)
         entries = EntryController(ops, incident_id, write, timeline, self.search, self.practice.tick)
         self.entry = EntryPrompt(entry, entries, selected, notify, home=timeline)
+        copy, run, reload = self.app.copy_to_clipboard, self.run_worker, self.live.reload
+        comms = lambda editor: CommsController(ops, incident_id, state, write, notify, push, editor, copy, run, reload)  # noqa: E731
+        self.handoff = LateHandoff(first, comms, self.app.batch_update)
 
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
-        # Textual then restyles every widget (Screen._on_screen_resume runs next). The first
-        # time, they were all styled as they mounted a moment before: doing it again cost a
-        # sixth of the work before the first frame. Later resumes (a dialog closed) restyle.
+        # Textual then restyles every widget. The first time, they were styled as they mounted a
+        # moment before (again: a sixth of the first frame's work). Later resumes restyle.
         if not self._resumed:
             self._resumed = True
             event.refresh_styles = False
@@ -150,56 +141,9 @@ class WarRoomScreen(Screen[None]):
             for widget in self.query(f"#{pane}, #{pane}-first"):
                 widget.set_class(pane == side, "-shown")
 
-    @property
-    def editor(self) -> HandoffEditor:
-        assert self._editor is not None, "mounted after the first frame (mount_editor)"
-        return self._editor
-
-    async def mount_editor(self) -> None:
-        """The handoff editor and the comms controller that drives it, in the pane HandoffFirst
-        held for the first frame: right after that frame, or at once when a key or the state
-        needs them sooner (whoever comes second waits for the mount). One frame shows the swap."""
-        if self._editor is not None:
-            await self._editor_mounted.wait()
-            return
-        from warroom.tui.widgets.handoff import HandoffEditor
-
-        self._editor = editor = HandoffEditor(id="handoff", classes="side")
-        ops, incident_id, notify, push = self.ops, self.incident_id, self.notify, self.app.push_screen
-        write, state = Writer(notify, self.live.catch_up), (lambda: self.live.state)
-        self.comms = CommsController(
-            ops,
-            incident_id,
-            state,
-            write,
-            notify,
-            push,
-            editor,
-            self.app.copy_to_clipboard,
-            self.run_worker,
-            self.live.reload,
-        )
-        if self._draft is not None:
-            editor.show(self._draft)
-        try:
-            first = next(iter(self.query(HandoffFirst)), None) if self.is_attached else None  # None: leaving
-            if first is not None:
-                editor.set_class(first.has_class("-shown"), "-shown")
-                with self.app.batch_update():
-                    await self.query_one("#panes", Grid).mount(editor, after=first)
-                    await first.remove()
-        finally:
-            self._editor_mounted.set()
-
-    def _show_draft(self, draft: str) -> None:
-        if self._editor is None:
-            self._draft = draft
-        else:
-            self._editor.show(draft)
-
     async def on_mount(self) -> None:
         self.watch_side(self.side)
-        self.call_after_refresh(self.mount_editor)
+        self.call_after_refresh(self.handoff.mount)  # the handoff editor, right after the first frame
         await self.live.load()
         self.query_one(Timeline).focus()
         self.set_interval(POLL_SECONDS, self.live.poll)
@@ -208,17 +152,16 @@ class WarRoomScreen(Screen[None]):
     # ----- the state, fanned out to the panes ---------------------------------------------------
 
     async def _show_state(self, state: IncidentState) -> None:
-        await self.mount_editor()
-        now = self.ops.now()
+        comms, now = await self.handoff.ready(), self.ops.now()
         self.query_one(IncidentHeader).show(state, now)
         self.query_one(Checklist).show(state)
-        self.editor.show(state.handoff_draft)
+        comms.editor.show(state.handoff_draft)
         self.query_one(SeverityPane).show(state, now)
         self.query_one(TempFixes).show(state)
         self.query_one(Timeline).show_dates(spans_days(state, now))
         self.flags.show(state, now)
         self.refresh_bindings()
-        await self.comms.watch()
+        await comms.watch()
 
     def tick(self) -> None:
         """Once a second: the clocks; the red flags as often as the playbook says."""
@@ -259,7 +202,7 @@ class WarRoomScreen(Screen[None]):
 
     async def action_pane(self, pane: str) -> None:
         if pane == "handoff":
-            await self.mount_editor()
+            await self.handoff.mount()
         entry = self.query_one(EntryLine)
         if entry.is_open and pane == "timeline":
             entry.action_cancel()
@@ -267,7 +210,7 @@ class WarRoomScreen(Screen[None]):
             self.side = pane
         target = self.query_one(f"#{pane}")
         target.focus()
-        if target is self._editor:  # type below what is there, not into its heading
+        if target is self.handoff.editor:  # type below what is there, not into its heading
             target.move_cursor(target.document.end)
 
     def action_incidents(self) -> None:
@@ -277,26 +220,22 @@ class WarRoomScreen(Screen[None]):
         self.app.post_message(DeclareIncident())
 
     async def action_copy_document(self) -> None:
-        await self.mount_editor()
-        self.comms.choose_document()
+        (await self.handoff.ready()).choose_document()
 
     async def action_roles(self) -> None:
-        await self.mount_editor()
-        self.comms.roles()
+        (await self.handoff.ready()).roles()
 
     async def action_hand_off(self) -> None:
-        await self.mount_editor()
-        await self.comms.hand_off()
+        await (await self.handoff.ready()).hand_off()
 
     async def action_handoff_template(self) -> None:
-        await self.mount_editor()
-        if await self.comms.from_template():
+        comms = await self.handoff.ready()
+        if await comms.from_template():
             await self.action_pane("handoff")
-            self.editor.move_cursor((0, 0))  # read from the top
+            comms.editor.move_cursor((0, 0))  # read from the top
 
     async def action_postmortem(self) -> None:
-        await self.mount_editor()
-        await self.comms.postmortem()
+        await (await self.handoff.ready()).postmortem()
 
     def action_containment(self) -> None:
         self.practice.containment()
@@ -314,14 +253,8 @@ class WarRoomScreen(Screen[None]):
         await self.incident.resolve()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ROW_ACTIONS:
-            return applies_to_row(action, self.query_one(Timeline).selected_event if self.is_mounted else None)
-        if action == "phase" and self.state is not None:
-            step = int(parameters[0])  # type: ignore[call-overload]
-            return True if phase_target(self.playbook, self.state.incident.phase, step) is not None else None
-        if action == "next_match":
-            return True if self.search.matches else None
-        return True
+        selected = self.query_one(Timeline).selected_event if self.is_mounted else None
+        return available(action, parameters, self.playbook, self.state, selected, self.search.matches)
 
     # ----- messages from the panes -------------------------------------------------------------
 
@@ -351,19 +284,13 @@ class WarRoomScreen(Screen[None]):
             await self.practice.tick(request, request.answer if request.done else "")
 
     async def on_handoff_editor_save(self, message: HandoffEditor.Save) -> None:
-        await self.comms.save_draft(message.text)
-
-    async def save_handoff_now(self) -> None:
-        """Before leaving the screen: write a pending handoff edit (the debounce may not have fired)."""
-        if self._editor is not None:  # else nothing was typed
-            await self.comms.save_now()
+        await (await self.handoff.ready()).save_draft(message.text)
 
     async def on_temp_fixes_close_requested(self, message: TempFixes.CloseRequested) -> None:
         await self.practice.close_temp_fix(message.fix, message.permanent)
 
     async def on_red_flags_decision_requested(self, message: RedFlags.DecisionRequested) -> None:
         if message.prompt.rule == "changed_apart" and message.action == "ack":  # confirming is choosing one
-            await self.mount_editor()
-            self.comms.confirm_apart()
+            (await self.handoff.ready()).confirm_apart()
             return
         await self.practice.decide_flag(message.prompt, message.action)

@@ -54,3 +54,19 @@ KEYBAR_FIRST = (
     "pin",
     "roles",
 )
+
+
+def available(action: str, parameters: tuple[object, ...], playbook, state, selected, matches) -> bool | None:
+    """Textual's check_action for the war room: True shown and working, None shown greyed out.
+    `selected`: the timeline's event under the cursor; `matches`: the last search's."""
+    from warroom.tui.controllers.entry import ROW_ACTIONS, applies_to_row
+    from warroom.tui.controllers.incident import phase_target
+
+    if action in ROW_ACTIONS:
+        return applies_to_row(action, selected)
+    if action == "phase" and state is not None:
+        step = int(parameters[0])  # type: ignore[call-overload]
+        return True if phase_target(playbook, state.incident.phase, step) is not None else None
+    if action == "next_match":
+        return True if matches else None
+    return True
