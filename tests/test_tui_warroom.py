@@ -1037,3 +1037,33 @@ async def test_alerts_from_a_hook_on_a_long_incident_are_counted_and_drafts_stil
         assert screen.state.handoff_draft == "Handing over: watch p99"
         assert screen.query_one("#handoff").text == "Handing over: watch p99"
         assert screen.query_one(Timeline).selected_event.text == "p99 latency above 2s"  # on the timeline
+
+
+async def test_keys_typed_ahead_after_l_land_in_the_entry_line(demo_db, playbook):
+    """As a terminal delivers fast typing, or keys pressed while the war room starts: every key
+    is queued before `l` is handled. The text must reach the entry line, not the timeline,
+    where its letters are commands (t, y, s...)."""
+    from textual import events as textual_events
+
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_war_room(pilot)
+        for key in ["l", *"typed ahead, yes", "enter"]:
+            name = {" ": "space", ",": "comma"}.get(key, key)
+            app.post_message(textual_events.Key(name, key if len(key) == 1 else None))
+        await settle(pilot)
+        assert isinstance(app.screen, WarRoomScreen)  # no dialog opened by a letter
+        assert [row["text"] for row in events(demo_db, "note")][-1] == "typed ahead, yes"
+
+
+async def test_l_and_slash_are_letters_in_the_handoff_pane(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_war_room(pilot)
+        await pilot.press("h")
+        await settle(pilot)
+        await pilot.press("l", "slash", "l")
+        await settle(pilot)
+        editor = app.screen.query_one(HandoffEditor)
+        assert editor.has_focus and editor.text.endswith("l/l")
+        assert not app.screen.query_one(EntryLine).is_open

@@ -254,7 +254,7 @@ class WarRoomScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         selected = self.query_one(Timeline).selected_event if self.is_mounted else None
-        return available(action, parameters, self.playbook, self.state, selected, self.search.matches)
+        return available(action, parameters, self.playbook, self.state, selected, self.search.matches, self.focused)
 
     # ----- messages from the panes -------------------------------------------------------------
 

@@ -4,16 +4,21 @@ screen, the key bar and the command palette show."""
 from __future__ import annotations
 
 from textual.binding import Binding, BindingType
+from textual.widgets import Input, TextArea
 
+# l and / open the entry line. They are priority keys: run as the app takes them, before the
+# keys behind them are handed on, so text typed right behind them (fast, or while the war room
+# starts) reaches the entry line, not the timeline where its letters are commands. In a text
+# field they are letters: `available` turns them off there.
 BINDINGS: list[BindingType] = [
-    Binding("l", "log", "Log"),
+    Binding("l", "log", "Log", priority=True),
     Binding("e", "amend", "Amend"),
     Binding("x", "strike", "Strike"),
     Binding("p", "pin", "Pin"),
     Binding("s", "severity", "Severity"),
     Binding("right_square_bracket", "phase(1)", "Next phase", key_display="]"),
     Binding("left_square_bracket", "phase(-1)", "Prev phase", key_display="[", show=False),
-    Binding("slash", "search", "Search", key_display="/"),
+    Binding("slash", "search", "Search", key_display="/", priority=True),
     Binding("n", "next_match", "Next match", show=False),
     Binding("t", "pane('timeline')", "Timeline pane", show=False),
     Binding("c", "pane('checklist')", "Checklist pane", show=False),
@@ -56,12 +61,14 @@ KEYBAR_FIRST = (
 )
 
 
-def available(action: str, parameters: tuple[object, ...], playbook, state, selected, matches) -> bool | None:
-    """Textual's check_action for the war room: True shown and working, None shown greyed out.
-    `selected`: the timeline's event under the cursor; `matches`: the last search's."""
+def available(action: str, parameters: tuple[object, ...], playbook, state, selected, matches, focused) -> bool | None:
+    """Textual's check_action for the war room: True shown and working, None shown greyed out,
+    False neither. `selected`: the timeline's event under the cursor; `matches`: the last search's."""
     from warroom.tui.controllers.entry import ROW_ACTIONS, applies_to_row
     from warroom.tui.controllers.incident import phase_target
 
+    if action in ("log", "search") and isinstance(focused, (Input, TextArea)):
+        return False  # a letter typed in the field, not the priority key
     if action in ROW_ACTIONS:
         return applies_to_row(action, selected)
     if action == "phase" and state is not None:

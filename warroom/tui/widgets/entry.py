@@ -165,7 +165,9 @@ class EntryLine(Vertical):
         line = to_line(value)  # an amended multi-line event keeps its line breaks
         self.input.value = line
         self.input.cursor_position = len(line)
-        self.input.focus()
+        # At once, not Widget.focus (the loop's next turn): keys typed right behind l are
+        # handed on to whatever has the focus when the app takes them.
+        self.screen.set_focus(self.input)
 
     def close(self) -> None:
         """Focus goes back at once (the next key is the pane's); the line's idle look follows
