@@ -145,7 +145,8 @@ class WarRoomScreen(Screen[None]):
         self.watch_side(self.side)
         self.call_after_refresh(self.handoff.mount)  # the handoff editor, right after the first frame
         await self.live.load()
-        self.query_one(Timeline).focus()
+        if self.focused is None:  # else a key typed ahead (l) has opened the entry line: keep it there
+            self.set_focus(self.query_one(Timeline))
         self.set_interval(POLL_SECONDS, self.live.poll)
         self.set_interval(1, self.tick)
 
