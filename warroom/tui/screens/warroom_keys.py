@@ -6,6 +6,9 @@ from __future__ import annotations
 from textual.binding import Binding, BindingType
 from textual.widgets import Input, TextArea
 
+from warroom.tui.controllers.entry import ROW_ACTIONS, applies_to_row
+from warroom.tui.controllers.incident import phase_target
+
 # l and / open the entry line. They are priority keys: run as the app takes them, before the
 # keys behind them are handed on, so text typed right behind them (fast, or while the war room
 # starts) reaches the entry line, not the timeline where its letters are commands. In a text
@@ -64,9 +67,6 @@ KEYBAR_FIRST = (
 def available(action: str, parameters: tuple[object, ...], playbook, state, selected, matches, focused) -> bool | None:
     """Textual's check_action for the war room: True shown and working, None shown greyed out,
     False neither. `selected`: the timeline's event under the cursor; `matches`: the last search's."""
-    from warroom.tui.controllers.entry import ROW_ACTIONS, applies_to_row
-    from warroom.tui.controllers.incident import phase_target
-
     if action in ("log", "search") and isinstance(focused, (Input, TextArea)):
         return False  # a letter typed in the field, not the priority key
     if action in ROW_ACTIONS:
