@@ -3,8 +3,10 @@ screen, the key bar and the command palette show."""
 
 from __future__ import annotations
 
+import sys
+
 from textual.binding import Binding, BindingType
-from textual.widgets import Input, TextArea
+from textual.widgets import Input
 
 from warroom.tui.controllers.entry import ROW_ACTIONS, applies_to_row
 from warroom.tui.controllers.incident import phase_target
@@ -67,7 +69,7 @@ KEYBAR_FIRST = (
 def available(action: str, parameters: tuple[object, ...], playbook, state, selected, matches, focused) -> bool | None:
     """Textual's check_action for the war room: True shown and working, None shown greyed out,
     False neither. `selected`: the timeline's event under the cursor; `matches`: the last search's."""
-    if action in ("log", "search") and isinstance(focused, (Input, TextArea)):
+    if action in ("log", "search") and _text_field(focused):
         return False  # a letter typed in the field, not the priority key
     if action in ROW_ACTIONS:
         return applies_to_row(action, selected)
@@ -77,3 +79,11 @@ def available(action: str, parameters: tuple[object, ...], playbook, state, sele
     if action == "next_match":
         return True if matches else None
     return True
+
+
+def _text_field(widget: object) -> bool:
+    """Input or TextArea. TextArea is asked for only once its module is loaded (no widget can be
+    one before): importing it costs the war room's first frame ~10 ms, and the handoff editor,
+    the one TextArea, mounts after that frame."""
+    text_area = sys.modules.get("textual.widgets._text_area")
+    return isinstance(widget, Input) or (text_area is not None and isinstance(widget, text_area.TextArea))
