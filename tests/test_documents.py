@@ -250,9 +250,10 @@ async def test_without_a_service_name_public_texts_stay_neutral(db_path, playboo
     )
     assert "We're aware of a service disruption. Our team is investigating." in texts["open", "status"]
     assert (
-        "We've identified the cause of the service disruption and are working on a fix."
+        "We've identified the issue and are working on a fix for the service disruption."
         in texts["identified", "status"]
     )
+    assert "cause" not in texts["identified", "status"]  # in Contain the cause may be unknown yet
     assert texts["restored", "external"].startswith("## Service disruption - Monitoring\n")
     assert texts["resolved", "external"].startswith("## Service disruption - Resolved\n")
     assert "The service disruption has been resolved" in texts["resolved", "status"]
