@@ -8,6 +8,7 @@ an injected clock that the test moves forward.
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +17,7 @@ from datetime import datetime, timedelta
 import pytest
 from fixed_clock import FIXED_NOW
 from pilot import notifications, open_war_room, query, settle, type_text
+from rich.console import Console
 
 from warroom.core import metrics, rules
 from warroom.core.models import Incident, IncidentState
@@ -87,6 +89,13 @@ def shown_flags(screen) -> list[str]:
     return [p.flag_id for p in screen.query_one(RedFlags).prompts]
 
 
+def prompt_text(pane: RedFlags, index: int) -> str:
+    """A red flag's text as drawn (a grid: thought, reality, action), wide enough not to wrap."""
+    console = Console(width=400, record=True, file=io.StringIO())
+    console.print(pane.get_option_at_index(index).prompt)
+    return console.export_text()
+
+
 @pytest.fixture
 def story_db(db_path):
     """The seed's story at 14:42: symptoms since 14:32, declared now, nothing else logged yet."""
@@ -134,7 +143,7 @@ async def test_the_seed_story_rollback_flag_fires_then_clears(story_db, playbook
         assert shown_flags(screen)[0] == "rollback_first"
         pane = screen.query_one(RedFlags)
         assert pane.has_class("-raised")
-        shown = pane.get_option_at_index(0).prompt.plain
+        shown = prompt_text(pane, 0)
         assert "Let me understand the code first" in shown and "roll back first" in shown
         assert "'Deploy v2.3.4 of checkout-api completed'" in shown and "no rollback yet" in shown
 
@@ -167,7 +176,7 @@ async def test_the_seed_story_rollback_flag_fires_then_clears(story_db, playbook
         assert json.loads(decision["data"]) == {"containment": "bad_deploy"}
         # Deciding is not doing (changed on purpose): the flag stays, quieter, until the rollback is logged.
         assert shown_flags(screen)[0] == "rollback_first"
-        assert "rollback decided at 14:49: log when it starts" in pane.get_option_at_index(0).prompt.plain
+        assert "rollback decided at 14:49: log when it starts" in prompt_text(pane, 0)
         await log_line(pilot, "c: Rolled back checkout-api to v2.3.3")
         # Cleared by the rollback itself, not silenced by a decision about the flag.
         assert "rollback_first" not in shown_flags(screen)
@@ -528,7 +537,7 @@ async def test_flag_detail_quotes_incident_text_literally(story_db, playbook):
     app = build_app(story_db, playbook, clock=Clock(T0 + timedelta(minutes=13)))
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_war_room(pilot)
-        shown = screen.query_one(RedFlags).get_option_at_index(0).prompt.plain
+        shown = prompt_text(screen.query_one(RedFlags), 0)
         assert "[red]v2[/red]" in shown and "\x1b" not in shown and "␛[2J" in shown
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
+from rich.table import Table
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
@@ -112,14 +113,22 @@ class RedFlags(OptionList):
         self.post_message(self.DecisionRequested(prompt, action))
 
 
-def render_prompt(prompt: Prompt) -> Text:
-    """Thought, reality, action and the detail (which quotes incident text: shown literally)."""
+def render_prompt(prompt: Prompt) -> Table:
+    """Thought, reality, action and the detail (which quotes incident text: shown literally),
+    each wrapped under its own first letter (a hanging indent), not back at the pane's edge."""
     error = prompt.level == "error"
-    body = Text()
-    body.append("⚑ ", "bold red" if error else "bold yellow")
-    body.append(f"“{one_line(prompt.thought)}”\n", "bold")
-    body.append(f"  {one_line(prompt.reality)}\n")
-    body.append(f"  → {one_line(prompt.action)}", "italic")
+    body = _hanging(Text("⚑", "bold red" if error else "bold yellow"), Text(f"“{one_line(prompt.thought)}”", "bold"))
+    body.add_row("", Text(one_line(prompt.reality)))
+    body.add_row("", _hanging(Text("→", "italic"), Text(one_line(prompt.action), "italic")))
     if prompt.detail:
-        body.append(f"\n  {one_line(prompt.detail, 300)}", "dim")
+        body.add_row("", Text(one_line(prompt.detail, 300), "dim"))
     return body
+
+
+def _hanging(mark: Text, text: Text) -> Table:
+    """`mark` and a space, then `text` wrapped under its own first letter."""
+    grid = Table.grid()
+    grid.add_column(width=2, no_wrap=True)
+    grid.add_column(ratio=1)
+    grid.add_row(mark, text)
+    return grid
