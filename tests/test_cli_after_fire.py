@@ -255,11 +255,13 @@ NOT_PLAIN = [
 
 
 def _argparse_reads(argv: list[str]):
-    """What the parser main() would build gives for argv: its namespace, or None (exit)."""
+    """What the parser main() would build gives for argv: its namespace, or None (exit). The
+    paths as their text, str(Path): the plain reading keeps them as text (no pathlib)."""
     try:
-        return vars(cli_module._parser(cli_module._chosen(argv)).parse_args(argv))
+        read = vars(cli_module._parser(cli_module._chosen(argv)).parse_args(argv))
     except SystemExit:
         return None
+    return {k: str(v) if k in ("db", "playbook") and v is not None else v for k, v in read.items()}
 
 
 @pytest.mark.parametrize("argv", PLAIN_LOG + NOT_PLAIN, ids=lambda argv: " ".join(argv) or "(none)")

@@ -1,16 +1,24 @@
 """What the shell commands import, in a fresh interpreter (what is loaded is the process's own
 state: this is where a real process is what is tested). `warroom log` runs in deploy scripts
 and alert hooks: stdlib only, and nothing only other commands use (its time is measured in
-benchmarks/, never here). No shell command imports Textual."""
+benchmarks/, never here). No shell command imports Textual. The stand-ins the log path uses
+instead of pathlib and json must answer exactly as they would."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from pathlib import PurePosixPath
 
 import pytest
 from fixed_clock import FIXED_NOW_ISO
 from helpers_proc import isolated_env
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from warroom.core import schema
+from warroom.core.locations import parent_text, path_text
 
 # Never on the way of `warroom log` to the disk.
 HEAVY = {"textual", "rich", "pydantic", "aiosqlite", "psycopg", "jinja2", "platformdirs"}
@@ -60,6 +68,11 @@ def test_log_loads_the_stdlib_and_only_what_it_uses(env):
     # form is read without argparse (with gettext and shutil, ~10 ms of every call); getpass
     # (and termios) only when WARROOM_AUTHOR is not set
     assert not plain & {"warroom.core.kinds", "tempfile", "argparse", "gettext", "shutil", "getpass"}, sorted(plain)
+    # Not even what the bare sqlite3 baseline's own imports (uuid) load: pathlib (with fnmatch
+    # and urllib.parse), re and the enum it builds on, json, contextlib, typing; nor the
+    # registers (only changes to single-valued things use them)
+    lighter = {"pathlib", "fnmatch", "urllib.parse", "re", "enum", "json", "contextlib", "typing", "uuid", "platform"}
+    assert not plain & (lighter | {"warroom.core.registers"}), sorted(plain & lighter)
     commands = {m for m in plain if m.startswith("warroom.commands.")}
     assert commands == {"warroom.commands.log", "warroom.commands.common"}  # no other command's module
     assert "argparse" in unusual  # not the plain form: argparse reads it
@@ -92,3 +105,50 @@ def test_the_open_probe_reads_no_table_whole(tmp_path):
         plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + statement)]
         assert not [step for step in plan if step.startswith("SCAN events")], (statement, plan)
     conn.close()
+
+
+_PATH_PARTS = st.sampled_from(["", ".", "..", "/", "//", "///", "a", "w.db", "é", " x", "a.b/", "./", "\udcff"])
+
+
+@given(st.lists(_PATH_PARTS, max_size=6).map("".join))
+@settings(max_examples=500, deadline=None)
+def test_paths_as_text_read_as_pathlib_writes_them(text):
+    """The log path's --db and WARROOM_DB are text (locations.path_text), named in its messages
+    exactly as the other commands name their Path."""
+    assert path_text(text) == str(PurePosixPath(text))
+    assert parent_text(path_text(text)) == str(PurePosixPath(text).parent)
+    assert path_text(PurePosixPath(text)) == str(PurePosixPath(text))
+
+
+_JSON_TEXT = st.text(
+    alphabet=st.sampled_from(["a", " ", '"', "\\", "\n", "\x00", "\x7f", "é", "\u2028", "\udc80", "😀"])
+)
+_JSON_VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), _JSON_TEXT, st.lists(st.booleans())
+)
+
+
+@given(st.dictionaries(_JSON_TEXT, _JSON_VALUES, max_size=4) | st.dictionaries(st.integers(), _JSON_VALUES, max_size=2))
+@settings(max_examples=500, deadline=None)
+def test_the_payload_text_is_what_json_writes(data):
+    """schema.json_text writes the flat payloads itself (no json on the log path), the rest through json."""
+    assert schema.json_text(data) == json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+
+def test_the_schema_objects_are_read_without_a_regular_expression():
+    """What a warroom file must hold is read from the migrations' words, as the regular
+    expression it replaces read them (test_bad_files checks the result against SQLite)."""
+    import re
+
+    pattern = re.compile(
+        r"\b(CREATE|DROP)\s+(?:UNIQUE\s+|VIRTUAL\s+)?(TABLE|INDEX|TRIGGER|VIEW)\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?(\w+)",
+        re.IGNORECASE,
+    )
+    scripts = [
+        *schema.MIGRATIONS,
+        "create unique index if not exists i_x on t(x); drop view if exists v;",
+        "CREATE TABLE",
+    ]
+    for script in scripts:
+        expected = [(verb.upper(), kind.lower(), name) for verb, kind, name in pattern.findall(script)]
+        assert schema._created_and_dropped(script) == expected

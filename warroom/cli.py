@@ -2,7 +2,8 @@
 
 This module parses and dispatches; each command's body is in warroom.commands, imported only
 when chosen. Shell commands never import Textual, and `warroom log` (called from deploy scripts
-and alert hooks) imports no pydantic and, in its usual form, not even argparse (_plain_log).
+and alert hooks) imports no pydantic and, in its usual form, not even argparse or pathlib
+(_plain_log).
 Exit codes: 0 success, 2 usage, 1 anything else with one `warroom: ...` line.
 """
 
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from warroom import __version__
 from warroom.core.errors import WarroomError
@@ -84,6 +84,8 @@ def _add_doc(sub) -> None:
 
 
 def _add_export(sub) -> None:
+    from pathlib import Path
+
     export = sub.add_parser("export", help="export an incident (json: everything; md: the postmortem)")
     export.add_argument("--incident", help=SHOWN_INCIDENT_HELP)
     export.add_argument("--format", choices=("json", "md"), default="json")
@@ -149,6 +151,7 @@ def _parser(only: str | None = None):
     """The whole command line (an argparse parser, imported here: not on the usual log path);
     with `only`, the global options and that one subcommand."""
     import argparse
+    from pathlib import Path
 
     parser = argparse.ArgumentParser(
         prog="warroom",
@@ -178,7 +181,8 @@ def _plain_log(argv: list[str]):
     """`warroom [--db PATH] log [TEXT] [--kind KIND] [--at TIME] [--incident ID] [--author NAME]`
     read without argparse, which costs every call from a deploy script or an alert hook ~10 ms
     (argparse, gettext, shutil, the parsers built). Gives what argparse would give (a test
-    compares them); None for anything less plain (help, an abbreviation, a repeated option, a
+    compares them), the paths as text (str(Path(value)): pathlib and the re, fnmatch and
+    urllib.parse it imports cost ~9 ms); None for anything less plain (help, an abbreviation, a repeated option, a
     value or a text starting with '-', an unknown kind, another command): argparse answers
     those, errors and all."""
     values: dict[str, object] = {
@@ -206,7 +210,11 @@ def _plain_log(argv: list[str]):
         if dest in given or (dest == "kind" and value not in USER_KINDS):
             return None
         given.add(dest)
-        values[dest] = Path(value) if dest in _PATH_OPTIONS else value
+        if dest in _PATH_OPTIONS:
+            from warroom.core.locations import path_text
+
+            value = path_text(value)
+        values[dest] = value
     if options is not _LOG_OPTIONS:
         return None
     from types import SimpleNamespace
@@ -240,7 +248,7 @@ def _not_utf8(args) -> str | None:
     """Text arguments must be UTF-8 (Python keeps other bytes as lone surrogates, which no
     text can store); paths (--db, -o) may hold any bytes the file system takes."""
     names = {"title": "the title", "text": "the text", "kind": "the kind"}
-    given = [(names.get(k, f"--{k}"), v) for k, v in vars(args).items()]
+    given = [(names.get(k, f"--{k}"), v) for k, v in vars(args).items() if k not in _PATH_OPTIONS]
     if not getattr(args, "author", None):
         given.append(("WARROOM_AUTHOR", os.environ.get("WARROOM_AUTHOR", "")))
     for name, value in given:

@@ -4,17 +4,27 @@ comes through here."""
 
 from __future__ import annotations
 
+import os
 import sys
-from pathlib import Path
+
+# pathlib only for the annotations (see the future import): `warroom log` reads its paths as text
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
-def db_path(given: Path | None) -> Path:
-    """--db, else WARROOM_DB, else the user data folder."""
-    if given is not None:
-        return given
-    from warroom.core.locations import default_db
+def db_text(given: str | os.PathLike[str] | None) -> str:
+    """--db, else WARROOM_DB, else the user data folder, as text (`warroom log` imports no pathlib)."""
+    from warroom.core.locations import default_db_text, path_text
 
-    return default_db()
+    return path_text(given) if given is not None else default_db_text()
+
+
+def db_path(given: str | os.PathLike[str] | None) -> Path:
+    """db_text as a Path, for the commands that open the store."""
+    from pathlib import Path
+
+    return Path(db_text(given))
 
 
 def author(given: str | None) -> str:
@@ -26,12 +36,12 @@ def author(given: str | None) -> str:
     return default_author()
 
 
-def playbook(given: Path | None):
+def playbook(given: str | os.PathLike[str] | None):
     """--playbook, else the user's playbook, else the shipped one."""
     from warroom.core import playbook as playbook_module
     from warroom.core.locations import user_playbook
 
-    return playbook_module.load(given or user_playbook())
+    return playbook_module.load(given if given is not None else user_playbook())
 
 
 async def with_store(path: Path, create: bool, work, read_only: bool = False):

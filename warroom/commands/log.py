@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from warroom.commands.common import author, db_path
+from warroom.commands.common import author, db_text
 from warroom.core.errors import WarroomError
 
 
@@ -44,7 +44,7 @@ def cmd_log(args) -> int:
     from warroom.core.entry import clean_text
     from warroom.core.timeutil import now, parse_at
 
-    path = db_path(args.db)
+    path = db_text(args.db)
     try:
         text = clean_text(read_text(args.text))
         current = now()
@@ -54,8 +54,8 @@ def cmd_log(args) -> int:
     conn = db.open_db(path, create=False)
     try:
         data: dict[str, object] = {"source": "cli"}
-        incident_id = sql.find_incident_or_last(conn, args.incident, path)
-        if not sql.is_open(conn, incident_id):
+        incident_id, still_open = sql.find_incident_or_last(conn, args.incident, path)
+        if not still_open:
             data["after_resolution"] = True
             print(f"warroom: {incident_id} is resolved; logged as after resolution", file=sys.stderr)
         row = sql.append(

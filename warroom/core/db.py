@@ -3,8 +3,10 @@ filecheck, warroom.core.schema), switched to WAL, migrated and probed; a read-on
 never changes a byte; a crash's leftover journal recovered with a backup kept. Also the
 helpers every reader of the file shares: rollback, one-line errors, finding an incident.
 
-Stdlib only (sqlite3): `warroom log` in a deploy script goes through here without
-loading pydantic or Textual. The store (store.py) opens the file with `open_db()` on its
+Stdlib only (sqlite3), and no pathlib on the way of `warroom log` (paths are text here, written
+as str(Path) writes them): a deploy script's call goes through here without loading pydantic,
+Textual or pathlib. Opening an existing file reads its identity in one statement and probes
+its tables in another. The store (store.py) opens the file with `open_db()` on its
 own thread and writes through the same INSERT (warroom.core.sql, warroom.core.schema).
 """
 
@@ -14,11 +16,15 @@ import errno
 import os
 import sqlite3
 import time
-from pathlib import Path
 
 from warroom.core import filecheck, leftover, schema
 from warroom.core.errors import DatabaseError
-from warroom.core.locations import make_private_dirs
+from warroom.core.locations import path_text
+
+# pathlib only for the annotations (see the future import) and where a file is made or copied
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
 
 BUSY_TIMEOUT_MS = 10_000  # concurrent writers wait this long rather than fail
 PRAGMAS = (
@@ -37,7 +43,7 @@ def take_notices() -> list[str]:
     return out
 
 
-def _create(path: Path) -> None:
+def _create(path: str) -> None:
     try:
         _create_file(path)
     except OSError as exc:
@@ -48,10 +54,15 @@ def _create(path: Path) -> None:
         raise describe_sqlite_error(path, exc) from None
 
 
-def _create_file(path: Path) -> None:
+def _create_file(text: str) -> None:
     """A new database, built whole under a temporary name in the same folder, then linked into
     place: `path` never exists half-made, so an empty file there is never warroom's. Folders
     made on the way are 0700, the file 0600."""
+    from pathlib import Path
+
+    from warroom.core.locations import make_private_dirs
+
+    path = Path(text)
     make_private_dirs(path.parent)
     tmp = path.with_name(f".{path.name}.new-{os.getpid()}-{os.urandom(4).hex()}")
     os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
@@ -124,9 +135,11 @@ def describe_sqlite_error(path: Path | str, exc: sqlite3.Error) -> DatabaseError
     return DatabaseError(f"{path}: {msg}")
 
 
-def migrate(conn: sqlite3.Connection, path: Path | str, fresh: bool = False) -> None:
-    """Check the file is ours and bring its schema up to date, in one transaction."""
-    version = schema.check_identity(conn, path, fresh_ok=fresh)
+def migrate(conn: sqlite3.Connection, path: Path | str, fresh: bool = False, version: int | None = None) -> None:
+    """Check the file is ours and bring its schema up to date, in one transaction. `version`:
+    what schema.check_identity has just answered on this connection (not asked again)."""
+    if version is None:
+        version = schema.check_identity(conn, path, fresh_ok=fresh)
     if version == schema.SCHEMA_VERSION:
         return
     conn.execute("BEGIN IMMEDIATE")
@@ -164,11 +177,13 @@ def configure(conn: sqlite3.Connection) -> None:
 
 def _probe(conn: sqlite3.Connection) -> None:
     """Touch the tables every screen reads first (cheap: no full scan), so a damaged file is
-    refused at open with one line, before the war room's screen takes over the terminal."""
-    conn.execute("SELECT count(*) FROM incidents").fetchone()
-    # Two subqueries: min() and max() in one SELECT scan every event (23 ms at 100,000, each open).
-    conn.execute("SELECT (SELECT min(seq) FROM events), (SELECT max(seq) FROM events)").fetchone()
-    conn.execute("SELECT count(*) FROM meta").fetchone()
+    refused at open with one line, before the war room's screen takes over the terminal. One
+    statement; min() and max() each in its own subquery (in one SELECT they scan every event:
+    23 ms at 100,000, each open)."""
+    conn.execute(
+        "SELECT (SELECT count(*) FROM incidents), (SELECT min(seq) FROM events), (SELECT max(seq) FROM events),"
+        " (SELECT count(*) FROM meta)"
+    ).fetchone()
 
 
 def open_db(path: Path | str, create: bool = True, read_only: bool = False) -> sqlite3.Connection:
@@ -178,7 +193,7 @@ def open_db(path: Path | str, create: bool = True, read_only: bool = False) -> s
     file or of its -wal and -shm): nothing is created, migrated, switched or recovered; the
     connection refuses writes. When the file cannot be read as it is without a change (an
     older schema, a journal left by a crash), it is read from a private copy instead."""
-    path = Path(path)
+    path = path_text(path)
     if not filecheck.check_file(path, create and not read_only):
         _create(path)
     journals = leftover.left_behind(path)
@@ -223,7 +238,7 @@ def open_db(path: Path | str, create: bool = True, read_only: bool = False) -> s
     return conn
 
 
-def _keep_backup(path: Path, replayed: leftover.Replayed) -> None:
+def _keep_backup(path: str, replayed: leftover.Replayed) -> None:
     try:
         backup = leftover.keep_backup(path, replayed)
     except OSError as exc:
@@ -237,20 +252,20 @@ def _keep_backup(path: Path, replayed: leftover.Replayed) -> None:
     )
 
 
-def _read_as_is(conn: sqlite3.Connection, path: Path) -> bool:
+def _read_as_is(conn: sqlite3.Connection, path: str) -> bool:
     """Check the file without writing; True if it can be read as it is (current schema)."""
-    schema.check_identity(conn, path)
-    if conn.execute("PRAGMA user_version").fetchone()[0] < schema.SCHEMA_VERSION:
+    if schema.check_identity(conn, path) < schema.SCHEMA_VERSION:
         return False
     _probe(conn)
     return True
 
 
-def _backup_copy(conn: sqlite3.Connection, path: Path) -> sqlite3.Connection:
+def _backup_copy(conn: sqlite3.Connection, path: str) -> sqlite3.Connection:
     """A consistent private copy of the file (SQLite's backup: the live -wal's commits too),
     brought to the current schema, opened read-only."""
     import shutil  # here, not at the top: the log path never reads a private copy
     import tempfile
+    from pathlib import Path
 
     folder = Path(tempfile.mkdtemp(prefix="warroom-read-"))
     try:
@@ -265,7 +280,7 @@ def _backup_copy(conn: sqlite3.Connection, path: Path) -> sqlite3.Connection:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _open_copy(copy: Path, path: Path) -> sqlite3.Connection:
+def _open_copy(copy: Path, path: str) -> sqlite3.Connection:
     """Open a private copy read-only and immutable (no journal, no lock, nothing written),
     migrated first if it is older; the caller deletes it at once: the open connection keeps
     reading the unlinked file."""
@@ -300,9 +315,9 @@ def _settle_file(conn: sqlite3.Connection, path: Path | str) -> None:
     pause = 0.01
     while True:
         try:
-            schema.check_identity(conn, path)  # before configure() switches the file to WAL
+            version = schema.check_identity(conn, path)  # before configure() switches the file to WAL
             configure(conn)
-            migrate(conn, path)
+            migrate(conn, path, version=version)
             _probe(conn)
             return
         except sqlite3.OperationalError as exc:

@@ -18,7 +18,8 @@ the file, even through `warroom list`. Here, before any connection to the real f
   recovered copy and leaves both files as they are. A journal that fails is refused, both
   files untouched.
 
-Stdlib only: `warroom log` goes through here.
+Stdlib only: `warroom log` goes through here, and finds no journal as text (no pathlib: it is
+imported only once a journal is found).
 """
 
 from __future__ import annotations
@@ -27,9 +28,13 @@ import os
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
 from warroom.core.errors import DatabaseError
+
+# pathlib only for the annotations (see the future import) and once a journal is found
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
 
 WAL_HEADER = 32  # a -wal no longer than its header holds no frame: nothing to replay
 JOURNALS = ("-wal", "-journal")
@@ -39,16 +44,28 @@ _SHARED_FIRST = 0x40000000 + 2
 _opened_here: set[tuple[int, int]] = set()  # files this process has connected to (the probe's blind spot)
 
 
-def side(path: Path, suffix: str) -> Path:
-    return Path(f"{path}{suffix}")
+def side_text(path: str | os.PathLike[str], suffix: str) -> str:
+    return f"{os.fspath(path)}{suffix}"
 
 
-def real_path(path: Path) -> Path:
+def side(path: str | os.PathLike[str], suffix: str) -> Path:
+    from pathlib import Path
+
+    return Path(side_text(path, suffix))
+
+
+def real_text(path: str | os.PathLike[str]) -> str:
     """SQLite resolves links and keeps its journals beside the file itself."""
-    return Path(os.path.realpath(path))
+    return os.path.realpath(path)
 
 
-def opened(path: Path) -> None:
+def real_path(path: str | os.PathLike[str]) -> Path:
+    from pathlib import Path
+
+    return Path(real_text(path))
+
+
+def opened(path: str | os.PathLike[str]) -> None:
     """Note that this process holds (or held) a connection to `path`."""
     try:
         st = os.stat(path)
@@ -57,31 +74,33 @@ def opened(path: Path) -> None:
     _opened_here.add((st.st_dev, st.st_ino))
 
 
-def left_behind(path: Path) -> list[Path]:
+def left_behind(path: str | os.PathLike[str]) -> list[Path]:
     """The journals beside `path` that SQLite would replay and no open connection owns."""
-    real = real_path(path)
+    real = real_text(path)
     found = []
     for suffix in JOURNALS:
-        journal = side(real, suffix)
+        journal = side_text(real, suffix)
         try:
-            size = journal.stat().st_size
+            size = os.stat(journal).st_size
         except OSError:
             continue
         if size > (WAL_HEADER if suffix == "-wal" else 0):
             found.append(journal)
     if not found or in_use(real):
         return []
-    return found
+    from pathlib import Path
+
+    return [Path(journal) for journal in found]
 
 
-def in_use(real: Path) -> bool:
+def in_use(real: str | os.PathLike[str]) -> bool:
     """Does any process (this one included) hold the database open?"""
     held = _locked_files()
     if held is not None:
         ids = set()
         for suffix in ("", "-shm", "-wal"):
             try:
-                st = os.stat(side(real, suffix))
+                st = os.stat(side_text(real, suffix))
             except OSError:
                 continue
             ids.add((os.major(st.st_dev), os.minor(st.st_dev), st.st_ino))
@@ -112,7 +131,7 @@ def _locked_files(source: str = "/proc/locks") -> set[tuple[int, int, int]] | No
     return held
 
 
-def _probe_lock(real: Path) -> bool:
+def _probe_lock(real: str | os.PathLike[str]) -> bool:
     """Without /proc/locks: can we take, for an instant, a write lock on a byte every open
     connection holds a read lock on? (A connection opening meanwhile waits its busy timeout.)"""
     import fcntl
@@ -136,7 +155,7 @@ class JournalGone(Exception):
     """The leftover journal vanished while being checked: another process recovered it."""
 
 
-def _stamp(paths: list[Path]) -> list[tuple[int, int, int]]:
+def _stamp(paths: list[str | os.PathLike[str]]) -> list[tuple[int, int, int]]:
     """Identity of each file now; a journal another process has just checkpointed away reads
     as gone (0, 0, 0) rather than failing the open."""
     out = []
@@ -184,7 +203,7 @@ class Replayed:
         self.journals = journals
         self._stamps = stamps
 
-    def unchanged(self, real: Path) -> bool:
+    def unchanged(self, real: str | os.PathLike[str]) -> bool:
         """Are the file and its journals still as they were copied (nobody opened them since)?"""
         try:
             return _stamp([real, *self.journals]) == self._stamps
@@ -198,7 +217,7 @@ class Replayed:
 
 
 def replay_on_copy(
-    path: Path, journals: list[Path], identity: Callable[[sqlite3.Connection], tuple[str, str] | None]
+    path: str | os.PathLike[str], journals: list[Path], identity: Callable[[sqlite3.Connection], tuple[str, str] | None]
 ) -> Replayed:
     """Copy the file and its journals, let SQLite replay them on the copy, and check the result.
 
@@ -208,7 +227,9 @@ def replay_on_copy(
     """
     import shutil
     import tempfile
+    from pathlib import Path
 
+    path = Path(path)
     real = real_path(path)
     stamps = _stamp([real, *journals])
     folder = Path(tempfile.mkdtemp(prefix="warroom-check-"))  # 0700
@@ -284,7 +305,7 @@ def _replayed_problem(copy: Path, base: set[str] | None, identity) -> str | None
         conn.close()
 
 
-def keep_backup(path: Path, replayed: Replayed) -> Path:
+def keep_backup(path: str | os.PathLike[str], replayed: Replayed) -> Path:
     """Copy the file and its journals as they are now, before SQLite recovers them: 0600,
     beside the file, `<file>.before-recovery-<UTC time>` (its journals keep their suffixes)."""
     real = real_path(path)

@@ -5,25 +5,27 @@ thread. Every event gets a writer-made id, this file's host id, and a hybrid log
 (`hlc`: wall milliseconds x 1000 + a counter, never below the highest hlc the file holds,
 so an event written after another always sorts after it, whatever the wall clock did).
 `pos` places it on the timeline: its hlc, or, when it was backdated, the time it happened.
+
+What `warroom log` does not use is imported where it is used: json (with the re it imports,
+~5 ms of every call), registers, and no contextlib, typing or pathlib at all.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from datetime import datetime
-from pathlib import Path
 
-from warroom.core import db, registers, schema
+from warroom.core import db, schema
 from warroom.core.ids import uuid7
 from warroom.core.timeutil import to_db
 
-# typing costs `warroom log` ~3 ms to import; the annotations are strings (see the future import)
+# typing costs `warroom log` ~3 ms to import, pathlib ~9 ms; the annotations are strings (see
+# the future import)
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
 EVENT_COLUMNS = "seq, id, incident_id, ts, recorded_at, kind, text, author, ref, data, hlc, host"
@@ -49,16 +51,26 @@ def position(ts: str | datetime, recorded_at: str | datetime, hlc: int) -> int:
     return ms * 1000 if millis(r) - ms > BACKDATED_AFTER_MS else hlc
 
 
-@contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """BEGIN IMMEDIATE ... COMMIT; rolled back on any failure (the connection is in autocommit)."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-        conn.execute("COMMIT")
-    except BaseException:
-        db.rollback(conn)
-        raise
+class transaction:  # lower case: used as the function it was, `with sql.transaction(conn):`
+    """BEGIN IMMEDIATE ... COMMIT; rolled back on any failure (the connection is in autocommit).
+    A class, not contextlib.contextmanager: contextlib costs `warroom log` ~1.5 ms to import."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        if kind is not None:  # the failure goes on up (None: not swallowed)
+            db.rollback(self.conn)
+            return
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException:
+            db.rollback(self.conn)
+            raise
 
 
 # ----- the file's identity ----------------------------------------------------------------
@@ -130,6 +142,10 @@ def append(
 
 def heads(conn: sqlite3.Connection, incident_id: str, register: str) -> list[str]:
     """The ids a change to `register` replaces (its base), as this file sees them now."""
+    import json
+
+    from warroom.core import registers
+
     where, params = registers.register_filter(register)
     rows = conn.execute(
         f"SELECT id, data FROM events WHERE incident_id = ? AND {where} ORDER BY hlc, id", (incident_id, *params)
@@ -151,6 +167,8 @@ def append_change(
 ) -> tuple:
     """Append a change to a single-valued thing, naming the heads it replaces (call inside a
     transaction, so no other writer's change slips between reading the heads and writing)."""
+    from warroom.core import registers
+
     register = registers.register_of(kind, data)
     assert register is not None, kind
     payload = {**data, "base": heads(conn, incident_id, register)}
@@ -167,6 +185,8 @@ def insert_pulled(conn: sqlite3.Connection, row: Mapping[str, Any], origin: int 
     `origin` 0: written on this side after all (a bulk import), so the team sync sends it.
     A pulled row (origin 1) is indexed for search here, or with `index=False` by the caller's
     index_pulled once for the whole batch (the insert trigger skips origin 1: migration 5)."""
+    import json
+
     params = {
         "id": row["id"],
         "incident_id": row["incident_id"],
@@ -202,6 +222,8 @@ def index_pulled(conn: sqlite3.Connection, after_seq: int) -> None:
 
 def wire_row(row: tuple) -> dict[str, Any]:
     """A stored event as the JSON-able dict that travels between files."""
+    import json
+
     seq, id_, incident_id, ts, recorded_at, kind, text, author, ref, data, hlc, host = row
     return {
         "id": id_,
@@ -253,10 +275,16 @@ def is_open(conn: sqlite3.Connection, incident_id: str) -> bool:
     return row is None or row[0] == "reopened"
 
 
-def find_incident_or_last(conn: sqlite3.Connection, wanted: str | None, path: Path | str) -> str:
-    """As find_incident; with none open and none named, the most recently declared one."""
-    if wanted is None and latest_open(conn) is None:
+def find_incident_or_last(conn: sqlite3.Connection, wanted: str | None, path: Path | str) -> tuple[str, bool]:
+    """As find_incident; with none open and none named, the most recently declared one. With
+    whether it is open: the usual case (none named, one open) is one query."""
+    if wanted is None:
+        found = latest_open(conn)
+        if found is not None:
+            return found, True
         row = conn.execute("SELECT id FROM incidents ORDER BY declared_at DESC, rowid DESC LIMIT 1").fetchone()
-        if row is not None:
-            return row[0]
-    return find_incident(conn, wanted, path)
+        if row is None:
+            raise db.no_open_incident(path)
+        return row[0], False  # none is open (latest_open and is_open ask the same of each)
+    incident_id = find_incident(conn, wanted, path)
+    return incident_id, is_open(conn, incident_id)
