@@ -174,7 +174,7 @@ def _parser(only: str | None = None):
 # The options of the usual `warroom log` and where argparse stores them (see _parser, _add_log).
 _GLOBAL_OPTIONS = {"--db": "db", "--playbook": "playbook", "--server": "team_server"}
 _LOG_OPTIONS = {"--kind": "kind", "--at": "at", "--incident": "incident", "--author": "author"}
-_PATH_OPTIONS = ("db", "playbook")  # type=Path
+_PATH_OPTIONS = ("db", "playbook")  # argparse: type=Path; the plain reading: their text
 
 
 def _plain_log(argv: list[str]):
@@ -182,9 +182,9 @@ def _plain_log(argv: list[str]):
     read without argparse, which costs every call from a deploy script or an alert hook ~10 ms
     (argparse, gettext, shutil, the parsers built). Gives what argparse would give (a test
     compares them), the paths as text (str(Path(value)): pathlib and the re, fnmatch and
-    urllib.parse it imports cost ~9 ms); None for anything less plain (help, an abbreviation, a repeated option, a
-    value or a text starting with '-', an unknown kind, another command): argparse answers
-    those, errors and all."""
+    urllib.parse it imports cost ~9 ms); None for anything less plain (help, an abbreviation,
+    a repeated option, a value or a text starting with '-', an unknown kind, another command):
+    argparse answers those, errors and all."""
     values: dict[str, object] = {
         "db": None, "playbook": None, "team_server": None, "command": "log",
         "text": "-", "kind": "note", "at": None, "incident": None, "author": None,
