@@ -19,6 +19,7 @@ from warroom.core.operations import Operations
 from warroom.core.safetext import one_line
 from warroom.core.store import Store
 from warroom.tui.controllers.base import Notify, Writer
+from warroom.tui.controllers.live import hold_collector
 from warroom.tui.widgets.checklist import Checklist
 from warroom.tui.widgets.entry import EntryLine
 from warroom.tui.widgets.timeline import Timeline
@@ -211,16 +212,21 @@ class EntryPrompt:
         self.line.open("answer", "Answer", value=tick.answer, hint=hint, payload=AnswerRequest(tick))
 
     async def submitted(self, request: EntryRequest, value: str) -> None:
+        # From Enter to the frame that shows the row (or the match), no cyclic collection.
+        release = hold_collector(self.line.call_after_refresh)
         try:
-            ok = await self.controller.submit(request, value)
-        except ValueError as exc:  # parsing: the text stays for the user to fix
-            self.notify(str(exc), title="Not saved", severity="error", timeout=8)
-            return
+            try:
+                ok = await self.controller.submit(request, value)
+            except ValueError as exc:  # parsing: the text stays for the user to fix
+                self.notify(str(exc), title="Not saved", severity="error", timeout=8)
+                return
+            finally:
+                self.line.busy = False
+            if ok:
+                self.line.close()
+                self.refocus()
         finally:
-            self.line.busy = False
-        if ok:
-            self.line.close()
-            self.refocus()
+            release()
 
     def refocus(self) -> None:
         """Back where the entry line was opened from (an answer keeps you in the checklist)."""
