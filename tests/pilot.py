@@ -3,11 +3,13 @@ and read the database behind it."""
 
 from __future__ import annotations
 
+import io
 import sqlite3
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
 from fixed_clock import FIXED_NOW
+from rich.console import Console
 from textual.app import App
 from textual.widgets import Input, TextArea
 
@@ -106,3 +108,11 @@ def query(path, sql: str, params=()) -> list[sqlite3.Row]:
         return conn.execute(sql, params).fetchall()
     finally:
         conn.close()
+
+
+def drawn(prompt) -> str:
+    """An option's prompt as drawn (a Text, or a grid with a hanging indent), wide enough not to
+    wrap, each line's trailing blanks cut."""
+    console = Console(width=400, record=True, file=io.StringIO(), color_system=None)
+    console.print(prompt)
+    return "\n".join(line.rstrip() for line in console.export_text().splitlines())

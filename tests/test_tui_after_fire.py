@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fixed_clock import FIXED_NOW
+from pilot import drawn, settle, type_text
 from pilot import query as rows
-from pilot import settle, type_text
 from textual import events
 from textual.widgets import DataTable, Input, Label
 
@@ -355,7 +355,7 @@ async def test_the_checklist_ticks_a_renamed_status_document(db_path, playbook):
     async with app.run_test(size=SIZE) as pilot:
         room = await _room(pilot)
         checklist = room.query_one("#checklist")
-        lines = [str(checklist.get_option_at_index(i).prompt) for i in range(checklist.option_count)]
+        lines = [drawn(checklist.get_option_at_index(i).prompt) for i in range(checklist.option_count)]
         assert any(line.startswith("[x] Status page updated") for line in lines), lines
 
 

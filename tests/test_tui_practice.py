@@ -8,7 +8,6 @@ an injected clock that the test moves forward.
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
@@ -16,8 +15,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from fixed_clock import FIXED_NOW
-from pilot import notifications, open_war_room, query, settle, type_text
-from rich.console import Console
+from pilot import drawn, notifications, open_war_room, query, settle, type_text
 
 from warroom.core import metrics, rules
 from warroom.core.models import Incident, IncidentState
@@ -90,10 +88,8 @@ def shown_flags(screen) -> list[str]:
 
 
 def prompt_text(pane: RedFlags, index: int) -> str:
-    """A red flag's text as drawn (a grid: thought, reality, action), wide enough not to wrap."""
-    console = Console(width=400, record=True, file=io.StringIO())
-    console.print(pane.get_option_at_index(index).prompt)
-    return console.export_text()
+    """A red flag's text as drawn (a grid: thought, reality, action)."""
+    return drawn(pane.get_option_at_index(index).prompt)
 
 
 @pytest.fixture
@@ -400,17 +396,17 @@ async def test_fix_checklist_is_not_done_while_a_temporary_fix_is_in_place(demo_
         await pilot.press("space")
         await settle(pilot)
         assert screen.state.checklist["fix:temp_removed"].done
-        item = checklist.get_option("fix:temp_removed").prompt.plain
+        item = drawn(checklist.get_option("fix:temp_removed").prompt)
         assert item.startswith("[ ]") and "temporary fix is still in place" in item
         # The demo's postmortem draft has its root cause written: that item is ticked from the record.
-        assert checklist.get_option("fix:root_cause").prompt.plain.startswith("[x]")
-        assert "Fix 1/6" in checklist.get_option("phase:fix").prompt.plain
+        assert drawn(checklist.get_option("fix:root_cause").prompt).startswith("[x]")
+        assert "Fix 1/6" in drawn(checklist.get_option("phase:fix").prompt)
 
         await pilot.press("F", "r")
         await settle(pilot)
         assert not any(f.in_place for f in screen.state.temp_fixes)
-        assert checklist.get_option("fix:temp_removed").prompt.plain.startswith("[x]")
-        assert "Fix 2/6" in checklist.get_option("phase:fix").prompt.plain
+        assert drawn(checklist.get_option("fix:temp_removed").prompt).startswith("[x]")
+        assert "Fix 2/6" in drawn(checklist.get_option("phase:fix").prompt)
         assert "temp_fixes_left" not in shown_flags(screen)
 
 
@@ -636,7 +632,7 @@ async def test_declare_screen_answers_show_under_their_assess_items(db_path, pla
     async with app.run_test(size=(140, 45)) as pilot:
         screen = await open_war_room(pilot)
         checklist = screen.query_one(Checklist)
-        prompts = {option.id: option.prompt.plain for option in checklist.options}
+        prompts = {option.id: drawn(option.prompt) for option in checklist.options}
         assert prompts["assess:broken"].startswith("[x] What's broken?")
         assert "→ payment step returns 500" in prompts["assess:broken"]
         assert prompts["assess:changed"].startswith("[ ]") and "→" not in prompts["assess:changed"]

@@ -5,6 +5,7 @@ Other phases are folded to one line with their progress (3/5).
 
 from __future__ import annotations
 
+from rich.table import Table
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
@@ -62,13 +63,10 @@ class Checklist(OptionList):
             head.append(phase.purpose, "italic")
             options.append(Option(head, id=f"phase:{phase.key}", disabled=True))
             for item, mark in zip(phase.items, marks):
-                line = Text()
                 ticked = checklist.item_done(state, phase.key, item.id, item.requires, item.done_when, self._playbook)
                 recorded = checklist.item_evidence(state, item.done_when, self._playbook)
-                line.append(
-                    "[x] " if ticked else "[ ] ", f"bold {self.app.theme_variables['success']}" if ticked else ""
-                )
-                line.append(item.text)
+                box = Text("[x]" if ticked else "[ ]", f"bold {self.app.theme_variables['success']}" if ticked else "")
+                line = Text(item.text)
                 if mark and mark.done and not ticked:
                     line.append("  (ticked, but a temporary fix is still in place)", "italic")
                 if mark and mark.done:
@@ -76,11 +74,11 @@ class Checklist(OptionList):
                 elif recorded is not None:
                     line.append(f"  on the timeline {hm(recorded)}", "dim")
                 answer = mark.answer if mark and mark.answer else checklist.item_answer(state, item.done_when)
-                if answer:  # ticked with an answer, or answered on the declare screen
-                    line.append(f"\n    → {one_line(answer, 200)}", "italic")
-                options.append(Option(line, id=f"{phase.key}:{item.id}"))
+                # ticked with an answer, or answered on the declare screen
+                said = Text(f"→ {one_line(answer, 200)}", "italic") if answer else None
+                options.append(Option(_hanging(box, line, said), id=f"{phase.key}:{item.id}"))
         # Shown again after every write: rebuilding an unchanged list would redraw the pane.
-        shown = tuple((o.id, o.prompt.plain) for o in options)  # type: ignore[union-attr]
+        shown = tuple((o.id, _plain(o.prompt)) for o in options)
         if shown == self._shown:
             return
         self._shown = shown
@@ -116,3 +114,21 @@ class Checklist(OptionList):
 
     def action_answer(self) -> None:
         self._request(ask_answer=True)
+
+
+def _hanging(box: Text, line: Text, answer: Text | None) -> Table:
+    """The tick box, then the item wrapped under its own first letter (and its answer below)."""
+    grid = Table.grid()
+    grid.add_column(width=4, no_wrap=True)
+    grid.add_column(ratio=1)
+    grid.add_row(box, line)
+    if answer is not None:
+        grid.add_row("", answer)
+    return grid
+
+
+def _plain(prompt: object) -> str:
+    """What an option says, for telling an unchanged list (a heading's Text, an item's grid)."""
+    if isinstance(prompt, Table):
+        return "\n".join(cell.plain for column in prompt.columns for cell in column.cells if isinstance(cell, Text))
+    return prompt.plain if isinstance(prompt, Text) else str(prompt)
