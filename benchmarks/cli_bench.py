@@ -25,31 +25,9 @@ def _cpu_of_children() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def fresh_bytecode() -> int:
-    """Write the .pyc of every warroom module whose source changed since, as an install does;
-    returns how many were stale. With PYTHONDONTWRITEBYTECODE set (this machine, CI), a module
-    edited since its .pyc was written is compiled again in every child, a few ms each, while
-    the baseline's stdlib never is: `warroom log` measured 1.1-1.6x in one afternoon for that
-    alone, depending on which files had been edited."""
-    import compileall
-    import importlib.util
-
-    import warroom
-
-    package = Path(warroom.__file__).parent
-    stale = 0
-    for source in package.rglob("*.py"):
-        cached = Path(importlib.util.cache_from_source(str(source)))
-        if not cached.exists() or cached.stat().st_mtime < source.stat().st_mtime:
-            stale += 1
-    compileall.compile_dir(package, quiet=1)  # writes whatever PYTHONDONTWRITEBYTECODE says
-    return stale
-
-
 def log_row(db: DemoDb, folder: Path, repeats: int) -> Row:
     """Wall time of `warroom log` against the same interpreter's bare insert+commit, alternated;
     the note adds their CPU time (less swayed by other work on the machine) and the load average."""
-    stale = fresh_bytecode()
     env = child_env(WARROOM_AUTHOR="bench")
     baseline_db = folder / "baseline-log.db"
     counter = iter(range(10**9))
@@ -84,8 +62,7 @@ def log_row(db: DemoDb, folder: Path, repeats: int) -> Row:
         s / b <= 1.5,
         note=(
             f"{repeats} alternated runs each; spread {ms(min(subj))}–{ms(max(subj))}; "
-            f"CPU {ms(cs)} vs {ms(cb)} ({ratio(cs, cb)}); load average {load_before:.2f} → {load_after:.2f}; "
-            f".pyc files written first: {stale} were stale."
+            f"CPU {ms(cs)} vs {ms(cb)} ({ratio(cs, cb)}); load average {load_before:.2f} → {load_after:.2f}."
         ),
     )
 
