@@ -90,3 +90,31 @@ async def test_new_rows_scroll_the_pane_and_bring_its_scrollbar(demo_db, playboo
                 assert timeline.vertical_scrollbar.window_virtual_size == rows + n
             assert timeline.scroll_y == timeline.max_scroll_y == n - 1
             assert text in shown(timeline)[-1]
+
+
+async def test_a_focus_change_styles_the_rows_as_a_full_restyle_does(demo_db, playbook):
+    """Focus restyles only the cursor's component style (Timeline.watch_has_focus): each row
+    style must still be what Textual's full restyle gives, focused and not, and the pane's
+    own look (its border) must still follow focus."""
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        timeline = screen.query_one(Timeline)
+        names = sorted(Timeline.COMPONENT_CLASSES)
+
+        def looks() -> tuple:
+            return tuple(timeline.get_component_rich_style(name) for name in names), timeline.styles.border
+
+        cursor = {}
+        for focused in (True, False, True):
+            if focused:
+                timeline.focus()
+            else:
+                screen.set_focus(None)
+            await settle(pilot)
+            assert timeline.has_focus == focused
+            after_focus = looks()
+            app.update_styles(timeline)  # Textual's own restyle of the pane, every component
+            assert looks() == after_focus
+            cursor.setdefault(focused, after_focus[0][names.index("timeline--cursor")])
+        assert cursor[True] != cursor[False]  # the cursor's colour follows focus

@@ -81,6 +81,10 @@ class Timeline(ScrollView, can_focus=True):
     Timeline > .timeline--loading { color: $text-disabled; }
     """
 
+    # The component styles a focus change can change (`Timeline:focus > ...` above).
+    FOCUS_STYLES = frozenset({"timeline--cursor"})
+    _focus_restyle = False  # a focus change is being restyled (see watch_has_focus)
+
     cursor: reactive[int] = reactive(-1, always_update=True)
 
     class Highlighted(Message):
@@ -116,6 +120,28 @@ class Timeline(ScrollView, can_focus=True):
         self.with_dates = False
         # Events from more than one file (laptops syncing): each row says where it was logged.
         self.hosts: frozenset[str] = frozenset()
+
+    # ----- focus ----------------------------------------------------------------------
+
+    @classmethod
+    def _get_component_classes(cls) -> frozenset[str]:
+        return cls.FOCUS_STYLES if cls._focus_restyle else super()._get_component_classes()
+
+    def watch_has_focus(self, has_focus: bool) -> None:
+        """Focus comes and goes on every entry (the entry line takes it, Enter gives it back),
+        and Textual restyles the pane each time: every component class a virtual node matched
+        against the whole stylesheet, 3 ms for the ten here, before the frame that shows the
+        new row. Only the cursor's depends on focus: the others are kept as they are.
+        Uses Textual's private `_get_component_classes` / `_component_styles` (textual pinned
+        `<8.3`; tests/test_timeline_rows.py checks the styles equal a full restyle's)."""
+        kept = dict(self._component_styles)
+        Timeline._focus_restyle = kept.keys() >= self._get_component_classes()  # styled whole once
+        try:
+            super().watch_has_focus(has_focus)
+        finally:
+            Timeline._focus_restyle = False
+        for name, styles in kept.items():
+            self._component_styles.setdefault(name, styles)
 
     # ----- data in ------------------------------------------------------------------
 
