@@ -561,6 +561,41 @@ def test_warroom_log_after_resolution_raises_recurrence_through_the_store(cli, d
     assert recurrence(state, playbook, FIXED_NOW)
 
 
+def test_recurrence_compares_with_the_latest_resolution_only(cli, db_path, playbook):
+    # An alert logged while resolved, then a reopen and a second resolution: that alert came
+    # before the resolution that stands, so it is no recurrence; a new one after it is.
+    iid = cli("declare", "Search API timeouts").out.strip()
+    assert cli("resolve").code == 0
+    assert cli("log", "--kind", "alert", "search 502 again").code == 0
+    assert cli("resolve", "--reopen", "--incident", iid).code == 0
+    assert cli("resolve", "--incident", iid).code == 0
+
+    async def load():
+        store = await Store.open(db_path)
+        try:
+            return await store.load_state(iid)
+        finally:
+            await store.close()
+
+    assert not recurrence(asyncio.run(load()), playbook, FIXED_NOW)
+    assert cli("log", "--kind", "alert", "search 502 once more", "--incident", iid).code == 0
+    (prompt,) = recurrence(asyncio.run(load()), playbook, FIXED_NOW)
+    assert "search 502 once more" in prompt.detail
+
+
+def test_recurrence_after_a_second_resolution_counts_hook_events_after_it_only(playbook):
+    story = Story()
+    story.log("resolved", "Resolved", 40)
+    story.log("note", "from a hook", 45, after_resolution=True, source="cli")
+    story.log("reopened", "Reopened", 50)
+    story.log("resolved", "Resolved", 55)
+    story.resolve(55)
+    assert not recurrence(story.state(), playbook, at(56))
+    story.log("note", "from the hook again", 57, after_resolution=True, source="cli")
+    (prompt,) = recurrence(story.state(), playbook, at(58))
+    assert "from the hook again" in prompt.detail and "(2 in all)" not in prompt.detail
+
+
 # ----- the commander's decisions ----------------------------------------------------------
 
 

@@ -291,21 +291,37 @@ def commander_needs_handoff(state: IncidentState, playbook: Playbook, now: datet
     )
 
 
+def _written(event: Event) -> tuple[datetime, int]:
+    """When an event was written, in the order the store wrote it (its hybrid logical clock
+    breaks a tie in the wall clock)."""
+    return (aware(event.recorded_at), event.hlc)
+
+
 def logged_after_resolution(state: IncidentState, playbook: Playbook, now: datetime) -> Hit | None:
-    """A resolved incident with something logged after its resolution: an event a script or
-    hook wrote into it (`after_resolution`), or an alert. It may be coming back."""
+    """A resolved incident with something logged after its latest resolution: an event a
+    script or hook wrote into it (`after_resolution`), or an alert. It may be coming back.
+
+    Only the latest resolution counts: an alert logged while the incident was resolved before,
+    then reopened and resolved again, came before the resolution that stands."""
     inc = state.incident
     if inc.status != "resolved":
         return None
-    resolved = aware(inc.resolved_at)
-    late = [
-        e
-        for e in live_events(state)
-        if e.data.get("after_resolution")
-        or (e.kind == "alert" and resolved is not None and aware(e.recorded_at) > resolved)
-    ]
+    events = live_events(state)
+    resolutions = [e for e in events if e.kind == "resolved"]
+    if resolutions:
+        since = max(_written(e) for e in resolutions)
+        late = [e for e in events if (e.data.get("after_resolution") or e.kind == "alert") and _written(e) > since]
+    else:  # a state without its resolution event: its resolved_at
+        resolved_at = aware(inc.resolved_at)
+        late = [
+            e
+            for e in events
+            if e.data.get("after_resolution")
+            or (e.kind == "alert" and resolved_at is not None and aware(e.recorded_at) > resolved_at)
+        ]
     if not late:
         return None
+    resolved = aware(inc.resolved_at)
     latest = max(late, key=lambda e: (aware(e.recorded_at), e.id))
     more = f" ({len(late)} in all)" if len(late) > 1 else ""
     level: Level = "error" if any(e.kind == "alert" for e in late) else "warning"
