@@ -176,6 +176,34 @@ async def test_root_cause_postmortem_and_action_items_through_the_store(db_path,
         await store.close()
 
 
+async def test_postmortem_written_only_when_blameless(db_path, playbook):
+    # "Postmortem written (blameless)": a postmortem the editor's blameless check flags is not it.
+    now = [FIXED_NOW]
+    store = await Store.open(db_path, clock=lambda: now[0])
+    ops = Operations(store, playbook, "dana")
+    try:
+        iid = (await ops.declare("Checkout down", 2)).id
+
+        async def written():
+            state = await store.load_state(iid)
+            assert done(state, playbook, "postmortem", "written") == (
+                shown(state, playbook, "postmortem", "written") is not None
+            )
+            return shown(state, playbook, "postmortem", "written")
+
+        await ops.save_draft(iid, "postmortem.summary", "Orders failed for 40 minutes.")
+        await ops.save_draft(iid, "postmortem.root_cause", "Bob broke prod; he should have been more careful.")
+        assert await written() is None
+        now[0] = FIXED_NOW + timedelta(hours=1)
+        await ops.save_draft(iid, "postmortem.root_cause", "The pool size field accepted any integer.")
+        assert await written() == now[0]
+        # Any section counts, and a person on the incident (an author) is named as one.
+        await ops.save_draft(iid, "postmortem.went_poorly", "dana forgot to check the dashboard")
+        assert await written() is None
+    finally:
+        await store.close()
+
+
 # ----- the phase-advance guard ------------------------------------------------------------
 
 

@@ -35,7 +35,9 @@ def item_evidence(
       has a ticket / none is still in place.
     - hypothesis_logged: a hypothesis on the timeline.
     - start_known: when impact started is recorded, and detection is known (given or an alert).
-    - root_cause_written / postmortem_written: the postmortem's root cause (and summary) saved.
+    - root_cause_written: the postmortem's root cause saved.
+    - postmortem_written: its summary and root cause saved, and no sentence of it blames a
+      person (warroom.core.review's blameless check, as the postmortem editor flags it).
     - actions_owned: action items, every one with an owner and a due date.
     - postmortem_shared: the postmortem copied out (logged as sent).
     """
@@ -123,6 +125,23 @@ def _sections_written(state: IncidentState, keys: tuple[str, ...]) -> datetime |
     return max(times, default=aware(state.incident.declared_at))
 
 
+def _postmortem_written(state: IncidentState, playbook: Playbook | None) -> datetime | None:
+    """Summary and root cause saved, and nothing in the postmortem blames a person (the
+    item is "Postmortem written (blameless)"): a sentence the editor's blameless check flags
+    keeps it unticked. Unreadable review rules prove nothing either way, so they tick nothing."""
+    written = _sections_written(state, ("summary", "root_cause"))
+    if written is None:
+        return None
+    from warroom.core import review  # its word lists load on first use, not with the checklist
+    from warroom.core.errors import PlaybookError
+
+    try:
+        blaming = review.postmortem_findings(state)
+    except PlaybookError:
+        return None
+    return None if blaming else written
+
+
 def _actions_owned(state: IncidentState, playbook: Playbook | None) -> datetime | None:
     items = state.action_items
     if not items or not all(a.owner.strip() and a.due.strip() for a in items):
@@ -144,7 +163,7 @@ _EVIDENCE: dict[str, Callable[[IncidentState, Playbook | None], datetime | None]
     "hypothesis_logged": _hypothesis_logged,
     "start_known": _start_known,
     "root_cause_written": lambda state, playbook: _sections_written(state, ("root_cause",)),
-    "postmortem_written": lambda state, playbook: _sections_written(state, ("summary", "root_cause")),
+    "postmortem_written": _postmortem_written,
     "actions_owned": _actions_owned,
     "postmortem_shared": _postmortem_shared,
 }

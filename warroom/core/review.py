@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from warroom.core.errors import PlaybookError
 from warroom.core.locations import config_dir
-from warroom.core.models import ActionItem
+from warroom.core.models import ActionItem, IncidentState
 
 SHIPPED = Path(__file__).parent / "data" / "review.toml"
 # A due date written without a year ("3/15") more than this far in the past means next year.
@@ -319,3 +319,16 @@ def blame_findings(text: str, names: Iterable[str] = (), rules: Rules | None = N
             )
             break
     return findings
+
+
+def people(state: IncidentState) -> set[str]:
+    """The people on an incident, as the blameless check names them: every event's author
+    and every role holder."""
+    names = {e.author for e in state.events} | set(state.incident.roles.values())
+    return {n for n in names if n and n.strip()}
+
+
+def postmortem_findings(state: IncidentState, rules: Rules | None = None) -> list[Finding]:
+    """Every blaming sentence in the postmortem's written sections (what its editor flags)."""
+    names = people(state)
+    return [finding for text in state.postmortem.values() for finding in blame_findings(text, names, rules)]
