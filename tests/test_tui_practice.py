@@ -598,6 +598,10 @@ async def test_resolve_asks_once_then_resolves_and_reopens(demo_db, playbook):
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert folded(demo_db).incident.status == "open"  # asked, not done
+        asked = [n.message for n in notifications(app) if n.title == "Resolve?"][-1]
+        # The demo: its cache bypass still in place and the Fix checklist not done.
+        assert asked.startswith("1 temporary fix still in place; Fix checklist ") and "6/6" not in asked
+        assert asked.endswith("Press ctrl+r again to resolve the incident.")
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert folded(demo_db).incident.status == "resolved"

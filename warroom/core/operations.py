@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from warroom.core.checklist import phase_progress
 from warroom.core.kinds import Kind
-from warroom.core.models import ActionItem, Event, Incident, TempFix
+from warroom.core.models import ActionItem, Event, Incident, IncidentState, TempFix
 from warroom.core.playbook import Containment, Mitigation, Playbook
 from warroom.core.store import Store
 
@@ -24,6 +25,31 @@ def update_cadence(playbook: Playbook, severity: int) -> timedelta | None:
         return timedelta(minutes=playbook.severity(severity).update_every_minutes)
     except KeyError:
         return None
+
+
+def unfinished_at_resolve(state: IncidentState, playbook: Playbook) -> list[str]:
+    """What says the fire may not be out, asked about before resolving: temporary fixes still in
+    place, service not restored or only partly (a mitigation level other than the first), and
+    the Fix phase's checklist not done (the methodology: the permanent fix deployed and
+    verified, the temporary fixes removed, before the incident is over)."""
+    notes = []
+    left = sum(fix.in_place for fix in state.temp_fixes)
+    if left:
+        notes.append(f"{left} temporary fix{'es' if left > 1 else ''} still in place")
+    incident = state.incident
+    if incident.restored_at is None:
+        notes.append("service not restored")
+    elif incident.mitigation and playbook.mitigation and incident.mitigation != playbook.mitigation[0].key:
+        try:
+            level = playbook.mitigation_level(incident.mitigation).name
+        except KeyError:
+            level = incident.mitigation
+        notes.append(f"mitigation is {level}, not {playbook.mitigation[0].name}")
+    fix = playbook.phase_key("fix")
+    done, total = phase_progress(state, playbook)[fix]
+    if done < total:
+        notes.append(f"{playbook.phase_name(fix)} checklist {done}/{total}")
+    return notes
 
 
 def containment_text(row: Containment) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from warroom.core import checklist, metrics
 from warroom.core.models import Event
-from warroom.core.operations import Operations
+from warroom.core.operations import Operations, unfinished_at_resolve
 from warroom.core.playbook import Playbook
 from warroom.core.timeutil import hm
 from warroom.tui.controllers.base import Notify, PressAgain, PushScreen, StateSource, Writer
@@ -101,8 +101,9 @@ class IncidentController:
             await self.write(self.ops.reopen(self.incident_id), "Incident reopened")
             return
         if not self.press_again("resolve"):
-            left = sum(fix.in_place for fix in state.temp_fixes)
-            warning = f"{left} temporary fix(es) still in place. " if left else ""
+            unfinished = unfinished_at_resolve(state, self.ops.playbook)
+            said = "; ".join(unfinished)
+            warning = f"{said[:1].upper()}{said[1:]}. " if said else ""
             self.notify(f"{warning}Press ctrl+r again to resolve the incident.", title="Resolve?", severity="warning")
             return
         await self.write(self.ops.resolve(self.incident_id), "Incident resolved")
