@@ -78,7 +78,8 @@ class DeclareScreen(Screen[None]):
                                 yield RadioButton(f"{impact.label} → SEV-{impact.severity}", name=impact.key)
                         yield Input(placeholder="% affected (optional)", type="number", id="impact-pct")
                     continue
-                yield Label(f"{question.question} — {question.why}", classes="field-label")
+                when = " (14:35, -10m or ISO)" if question.key == self._started else ""
+                yield Label(f"{question.question} — {question.why}{when}", classes="field-label")
                 yield Input(id=f"triage-{question.key}")
                 if question.key == self._started:
                     reading = Static("", id="started-reading")
@@ -105,6 +106,8 @@ class DeclareScreen(Screen[None]):
             # there let the next key typed wipe the whole answer.
             field.select_on_focus = False
         self.query_one("#title", Input).focus()
+        # On a short terminal focusing the title scrolled its label (and the form's top) away.
+        self.call_after_refresh(self.query_one("#declare-form").scroll_home, animate=False)
         self._summarise()
 
     def on_input_changed(self, event: Input.Changed) -> None:
