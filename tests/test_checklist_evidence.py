@@ -4,6 +4,7 @@ test each; the rest need a person. Also progress per phase and the phase-advance
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from builders import Story, at
@@ -16,13 +17,14 @@ from warroom.core.store import Store
 
 # The items only a person can tick: the timeline cannot show them.
 NEEDS_A_PERSON = {
-    "diagnose:reproduce",
     "diagnose:isolate",
     "diagnose:verify",
+    "diagnose:timeline",
     "fix:addresses",
     "fix:tests",
     "fix:reviewed",
     "fix:rollback_plan",
+    "fix:temp_removed",
     "postmortem:reviewed",
 }
 
@@ -114,27 +116,94 @@ def test_hypothesize_after_a_hypothesis_is_logged(playbook):
     assert shown(story.state(), playbook, "diagnose", "hypothesize") == at(22)
 
 
-def test_timeline_reconstructed_once_start_and_detection_are_known(playbook):
+def test_start_known_once_start_and_detection_are_known(playbook):
+    # The word a team may use; the shipped "Timeline reconstructed" does not (see below).
     bare = Story(started=None, detected=None)
-    assert shown(bare.state(), playbook, "diagnose", "timeline") is None
+    assert checklist.item_evidence(bare.state(), "start_known", playbook) is None
     no_detection = Story(started=2, detected=None)
-    assert shown(no_detection.state(), playbook, "diagnose", "timeline") is None  # detection = declaration
+    assert checklist.item_evidence(no_detection.state(), "start_known", playbook) is None
     no_detection.log("alert", "5xx > 10%", 8)
-    assert shown(no_detection.state(), playbook, "diagnose", "timeline") == at(12)  # known since declaring
+    assert checklist.item_evidence(no_detection.state(), "start_known", playbook) == at(12)
     fixed = Story(started=None, detected=8)
     fixed.incident.started_at = at(2)
     fixed.log("details", "started: 14:32", 30, started_at="2026-03-10T14:32:00.000Z")
-    assert shown(fixed.state(), playbook, "diagnose", "timeline") == at(30)
+    assert checklist.item_evidence(fixed.state(), "start_known", playbook) == at(30)
 
 
-def test_temporary_fixes_removed(playbook):
+def test_timeline_reconstructed_is_not_ticked_by_known_times(playbook):
+    # Start and detection given at the declaration reconstruct nothing: the commander ticks it.
+    story = Story(started=2, detected=8)
+    story.log("alert", "5xx > 10%", 8)
+    assert not done(story.state(), playbook, "diagnose", "timeline")
+    story.tick("diagnose", "timeline", 40)
+    assert done(story.state(), playbook, "diagnose", "timeline")
+
+
+def test_temporary_fixes_removed_is_not_verified(playbook):
+    # Removing the last fix does not verify the system without it: only a tick does, and a
+    # tick does not count while a fix is in place.
     story = Story()
-    assert shown(story.state(), playbook, "fix", "temp_removed") is None
     fix = story.temp_fix("bypass the cache", 16)
     assert not done(story.state(), playbook, "fix", "temp_removed")
     fix.removed_at = at(60)
-    assert shown(story.state(), playbook, "fix", "temp_removed") == at(60)
+    assert not done(story.state(), playbook, "fix", "temp_removed")
+    assert checklist.item_evidence(story.state(), "temp_fixes_removed", playbook) == at(60)  # the word still reads it
+    story.tick("fix", "temp_removed", 70)
     assert done(story.state(), playbook, "fix", "temp_removed")
+    story.temp_fix("pin the pool size", 75)
+    assert not done(story.state(), playbook, "fix", "temp_removed")
+
+
+def test_reproduce_after_a_note_says_reproduced(playbook):
+    story = Story()
+    for kind, text in [
+        ("note", "could not reproduce in staging"),
+        ("note", "not reproducible yet"),
+        ("note", "reproduced?"),
+        ("hypothesis", "it would be reproduced with 500 pods"),
+        ("note", "reproduced in staging"),
+    ]:
+        assert shown(story.state(), playbook, "diagnose", "reproduce") is None
+        story.log(kind, text, 30, struck=text == "reproduced in staging")
+    assert shown(story.state(), playbook, "diagnose", "reproduce") is None  # struck
+    story.log("note", "Reproduced in staging with 500 pods", 31)
+    assert shown(story.state(), playbook, "diagnose", "reproduce") == at(31)
+
+
+def test_root_cause_identified_after_a_root_cause_line(playbook):
+    story = Story()
+    story.log("hypothesis", "root cause: the pool size", 30)
+    story.log("decision", "root cause: unknown", 31)
+    story.log("note", "Root cause: TBD", 31)
+    story.log("note", "root cause: not found yet", 31)
+    assert shown(story.state(), playbook, "fix", "root_cause") is None
+    story.log("decision", "root cause: pool size typo (5 → 500) in the config push", 32)
+    assert shown(story.state(), playbook, "fix", "root_cause") == at(32)
+
+
+def test_checklist_ticks_through_the_cli(cli, db_path, playbook):
+    # The new-user check: declared with start and detection, a note and a decision logged.
+    iid = cli("declare", "Search API timeouts", "--started", "-30m", "--detected", "-20m").out.strip()
+    assert cli("log", "--kind", "alert", "search p99 > 5s").code == 0
+
+    async def load():
+        store = await Store.open(db_path)
+        try:
+            return await store.load_state(iid)
+        finally:
+            await store.close()
+
+    state = asyncio.run(load())
+    assert not done(state, playbook, "diagnose", "timeline")
+    assert not done(state, playbook, "diagnose", "reproduce")
+    assert not done(state, playbook, "fix", "root_cause")
+    assert cli("log", "reproduced in staging").code == 0  # a note
+    # The entry line's `d: root cause: ...` is this decision.
+    assert cli("log", "--kind", "decision", "root cause: connection pool too small after the config push").code == 0
+    state = asyncio.run(load())
+    assert done(state, playbook, "diagnose", "reproduce")
+    assert done(state, playbook, "fix", "root_cause")
+    assert not done(state, playbook, "diagnose", "timeline")
 
 
 def test_postmortem_shared_when_copied(playbook):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from warroom.core.classify import is_rollback, is_rollback_started, triage_answer
+from warroom.core.classify import is_reproduced, is_rollback, is_rollback_started, root_cause_said, triage_answer
 from warroom.core.metrics import aware, detection, is_containment_decision, live_events
 from warroom.core.models import Event, IncidentState
 from warroom.core.playbook import Answered, Playbook
@@ -32,10 +32,14 @@ def item_evidence(
     - containment_action: an action or change logged at or after the first containment
       decision, or a rollback logged as started.
     - temp_fixes_ticketed / temp_fixes_removed: at least one temporary fix, and every one
-      has a ticket / none is still in place.
+      has a ticket / none is still in place (removed, not verified: an item that also asks
+      for verifying needs a person's tick).
     - hypothesis_logged: a hypothesis on the timeline.
+    - reproduced_logged: a note, action or decision saying it was reproduced ("reproduced in
+      staging"; not "could not reproduce", not a question).
     - start_known: when impact started is recorded, and detection is known (given or an alert).
-    - root_cause_written: the postmortem's root cause saved.
+    - root_cause_written: the postmortem's root cause saved, or a note or decision writing it
+      down on the timeline ("root cause: pool size typo"; not "root cause: unknown").
     - postmortem_written: its summary and root cause saved, and no sentence of it blames a
       person (warroom.core.review's blameless check, as the postmortem editor flags it).
     - actions_owned: action items, every one with an owner and a due date.
@@ -117,6 +121,17 @@ def _start_known(state: IncidentState, playbook: Playbook | None) -> datetime | 
     return max((aware(e.recorded_at) for e in said), default=aware(inc.declared_at))
 
 
+def _reproduced_logged(state: IncidentState, playbook: Playbook | None) -> datetime | None:
+    return _first(e for e in live_events(state) if is_reproduced(e))
+
+
+def _root_cause_written(state: IncidentState, playbook: Playbook | None) -> datetime | None:
+    non_answers = playbook.non_answers if playbook is not None else ()
+    logged = _first(e for e in live_events(state) if root_cause_said(e, non_answers) is not None)
+    written = _sections_written(state, ("root_cause",))
+    return min((t for t in (logged, written) if t is not None), default=None)
+
+
 def _sections_written(state: IncidentState, keys: tuple[str, ...]) -> datetime | None:
     prefix = "postmortem."
     if not all(state.postmortem.get(key, "").strip() for key in keys):
@@ -162,7 +177,8 @@ _EVIDENCE: dict[str, Callable[[IncidentState, Playbook | None], datetime | None]
     "temp_fixes_removed": _temp_fixes_removed,
     "hypothesis_logged": _hypothesis_logged,
     "start_known": _start_known,
-    "root_cause_written": lambda state, playbook: _sections_written(state, ("root_cause",)),
+    "reproduced_logged": _reproduced_logged,
+    "root_cause_written": _root_cause_written,
     "postmortem_written": _postmortem_written,
     "actions_owned": _actions_owned,
     "postmortem_shared": _postmortem_shared,

@@ -24,6 +24,18 @@ _DOING_KINDS = ("action", "decision")
 # Everything but letters and digits at either end of a triage answer ("None." is "none").
 _ANSWER_EDGES_RE = re.compile(r"^[\W_]+|[\W_]+$")
 
+# A finding that the failure was reproduced: "reproduced in staging", "repro'd with curl",
+# "reproduces on canary", "reproducible in staging".
+_REPRODUCED_RE = re.compile(r"\b(reproduced|reproduces|reproducible|repro(?:'|\u2019)?d)\b", re.IGNORECASE)
+# Words that turn a finding round ("could not reproduce", "not reproducible", "never reproduced").
+_NEGATION_RE = re.compile(
+    r"\b(not|no|never|cannot|unable|fail(?:ed|s)?|without|yet to)\b|n(?:'|\u2019)t\b", re.IGNORECASE
+)
+# The kinds in which a person writes down a finding (not a hypothesis, an alert or an update).
+_FINDING_KINDS = ("note", "action", "decision")
+# The prefix that writes down the root cause on the timeline: "root cause: pool size typo".
+ROOT_CAUSE_RE = re.compile(r"^\s*root[\s-]*cause\s*:\s*", re.IGNORECASE)
+
 # The containment situation a rollback answers (its key is `situation_key(BAD_DEPLOY)`).
 BAD_DEPLOY = "bad_deploy"
 
@@ -76,6 +88,39 @@ def is_fix_attempt(event: Event) -> bool:
     if ROLLBACK_RE.search(text):
         return False  # "try a rollback" is the advice, not the danger
     return bool(_HOTFIX_RE.search(text) or (_TRY_RE.search(text) and _FIX_RE.search(text)))
+
+
+def _clauses(text: str) -> list[str]:
+    return re.split(r"[.;!\n]|,\s*(?:but|however)\b", text)
+
+
+def is_reproduced(event: Event) -> bool:
+    """A note, action or decision saying the failure was reproduced ("reproduced in staging"),
+    not that it was not ("could not reproduce", "not reproducible yet") or a question
+    ("reproduced?"). When unsure it says no: the commander ticks."""
+    if event.struck or event.kind not in _FINDING_KINDS:
+        return False
+    for clause in _clauses(event.shown_text):
+        found = _REPRODUCED_RE.search(clause)
+        if found and not _NEGATION_RE.search(clause) and "?" not in clause:
+            return True
+    return False
+
+
+def root_cause_said(event: Event, non_answers: Iterable[str] = ()) -> str | None:
+    """The root cause a note or decision writes down ("root cause: pool size typo"), or None:
+    another kind (a hypothesis is not a cause found), another text, or a cause that says
+    nothing ("root cause: unknown", "root cause: TBD", a question)."""
+    if event.struck or event.kind not in _FINDING_KINDS:
+        return None
+    text = event.shown_text
+    prefix = ROOT_CAUSE_RE.match(text)
+    if prefix is None:
+        return None
+    cause = text[prefix.end() :].strip()
+    if is_non_answer(cause, non_answers) or cause.endswith("?") or _NEGATION_RE.match(cause):
+        return None
+    return cause
 
 
 def _normal_answer(text: str) -> str:

@@ -89,6 +89,7 @@ class ChecklistItem(Spec):
             "temp_fixes_ticketed",
             "temp_fixes_removed",
             "hypothesis_logged",
+            "reproduced_logged",
             "start_known",
             "root_cause_written",
             "postmortem_written",
