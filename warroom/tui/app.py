@@ -257,5 +257,8 @@ def build_app(
 
 def run(db_path: Path, playbook: Playbook, server: str | None = None) -> int:
     app = build_app(db_path, playbook, server=server)
+    from warroom.tui import paste  # Textual 8.2.8's parser breaks up a paste holding an ESC: see paste.py
+
+    paste.install()
     app.run()
     return app.return_code or 0
