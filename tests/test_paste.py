@@ -213,3 +213,27 @@ def test_a_paste_with_escape_sequences_is_logged_whole_in_a_terminal(tmp_path, d
         assert rows.fetchall() == [("note", "AAA\nB\x1b[31mBB\nCCC \x1b[0mok")]
     finally:
         conn.close()
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="entry.py: the open entry line (a Textual Input) draws its text raw, so a pasted escape "
+    "sequence reaches the terminal until Enter (the timeline shows it safely); remove this mark once fixed",
+)
+def test_a_pasted_escape_sequence_never_reaches_the_terminal(tmp_path, db_path):
+    from helpers_proc import PtyApp, declare_checkout_down, isolated_env
+
+    asyncio.run(declare_checkout_down(db_path))
+    app = PtyApp("--db", str(db_path), env=isolated_env(tmp_path / "home", db_path))
+    try:
+        assert app.wait_for("since start")
+        app.press_until("l", "backdates")
+        since = app.mark()
+        app.type(START + "title \x1b]2;PWNED\x07 set" + END)  # OSC 2 sets the terminal's title
+        assert app.wait_for("set", since)
+        with app._lock:
+            drawn = bytes(app.output[since:])
+        assert b"\x1b]2;PWNED" not in drawn
+    finally:
+        app.kill()
