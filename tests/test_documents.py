@@ -24,6 +24,7 @@ from warroom.core.demo import seed_demo
 from warroom.core.errors import InputError, PlaybookError
 from warroom.core.models import ALL_KINDS, ActionItem, Event, Incident, IncidentState
 from warroom.core.store import Store
+from warroom.core.timeutil import hm
 
 GOLDEN = Path(__file__).parent / "golden"
 UTC = UTC
@@ -291,6 +292,69 @@ def test_handoff_next_steps_leave_out_what_the_timeline_shows_done(playbook):
     steps = text.split("**Next steps**", 1)[1].split("**Contacts**", 1)[0]
     assert "Mitigation level set" not in steps and "Service restored" not in steps
     assert "Status page updated" in steps and "Temporary fixes documented" in steps
+
+
+def _section(text: str, start: str, end: str) -> str:
+    return text.split(start, 1)[1].split(end, 1)[0]
+
+
+def test_updates_list_the_alerts_logged_through_the_cli(cli, db_path, playbook):
+    # The new-user check: declared 30 minutes after the start, two alerts logged, nothing pinned.
+    assert cli("declare", "Search API timeouts", "--started", "-30m").code == 0
+    assert cli("log", "--kind", "alert", "search p99 latency > 5s", "--at", "-2m").code == 0
+    assert cli("log", "--kind", "alert", "search 502 rate 12%").code == 0
+    handoff, internal = (cli("doc", kind).out for kind in ("handoff", "internal"))
+    started, declared, now = (hm(FIXED_NOW - timedelta(minutes=m)) for m in (30, 0, 2))
+    happened = _section(handoff, "- What happened:\n", "- What we've tried:")
+    assert happened.splitlines() == [
+        f"  - {started} - Symptoms started",
+        f"  - {now} - search p99 latency > 5s",
+        f"  - {declared} - Incident declared",
+        f"  - {declared} - search 502 rate 12%",
+    ]
+    know = _section(internal, "**What we know**:\n", "**What we're doing**")
+    assert "Still assessing" not in know
+    assert f"- Started {started}" in know
+    assert f"- {now} - Alert: search p99 latency > 5s" in know and f"- {declared} - Alert: search 502 rate 12%" in know
+
+
+def test_what_we_know_says_which_change_it_started_after(playbook):
+    story = Story(started=2)
+    story.log("change", "Deploy v2.3.4 completed", 0)
+    story.log("change", "Unrelated flag flipped", -120)  # long before: not "started after"
+    know = _section(documents.render("internal", story.state(), playbook, at(20)), "**What we know**:\n", "**What")
+    assert "- Started 14:32, after the 14:30 change: Deploy v2.3.4 completed" in know
+    assert "Unrelated" not in know
+
+
+def test_many_alerts_are_told_as_the_first_a_count_and_the_latest(playbook):
+    story = Story(started=None, detected=None)
+    for n in range(20):
+        story.log("alert", f"5xx burst {n}", 13 + n)
+    story.log("alert", "pinned: checkout 5xx > 10%", 40).pinned = True
+    handoff = documents.render("handoff", story.state(), playbook, at(45))
+    happened = _section(handoff, "- What happened:\n", "- What we've tried:").splitlines()
+    assert happened == [
+        "  - 14:42 - Incident declared",
+        "  - 14:43 - 5xx burst 0",
+        "  - 14:44-14:59 - 16 more alerts",
+        "  - 15:00 - 5xx burst 17",
+        "  - 15:01 - 5xx burst 18",
+        "  - 15:02 - 5xx burst 19",
+    ]
+    # A pinned alert is what was learned, listed there once.
+    assert "checkout 5xx > 10%" in _section(handoff, "- What we learned:", "**Current hypothesis**")
+    assert "checkout 5xx > 10%" not in "\n".join(happened)
+
+
+def test_a_fresh_incident_still_says_what_it_knows(playbook):
+    story = Story(started=None, detected=None)
+    handoff = documents.render("handoff", story.state(), playbook, at(13))
+    assert _section(handoff, "- What happened:\n", "- What we've tried:").splitlines() == [
+        "  - 14:42 - Incident declared"
+    ]
+    internal = documents.render("internal", story.state(), playbook, at(13))
+    assert "- Still assessing; nothing confirmed yet" in internal
 
 
 # ----- numbering --------------------------------------------------------------------------

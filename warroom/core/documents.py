@@ -14,11 +14,16 @@ escaped for Markdown on output (warroom.core.markdown); filters return already-s
 human text: paragraphs kept, HTML escaped).
 
 Choices made here (the methodology leaves them open; facts.py has the rest):
+- Handoff "what happened": triage answers, then in time order when symptoms started, the
+  alerts and changes logged (pinned ones are "what we learned"), the declaration, and key
+  events (pinned, restored, resolved, reopened, severity changes).
 - What users see: with no service name, internal documents name the incident by its
   title (`service_or_title`); public ones (status, external) say "service disruption" —
   never the title, which may be internal, and never a literal "our service".
-- Internal update "what we know": triage answers, pinned note/alert/change/hypothesis
-  events and the current hypothesis (the latest live one, said once even if pinned);
+- Internal update "what we know": triage answers, when impact started (and the change
+  logged shortly before it), the alerts seen (the first, a count and the latest three when
+  there are more than five), pinned note/alert/change/hypothesis events and the current hypothesis
+  (the latest live one, said once even if pinned);
   "what we're doing": temporary fixes in place, then pinned action/decision events, else
   the last few actions/decisions since the previous internal update; when there are none
   since, the last few overall as context (`doing_is_context`), so an update read alone
@@ -126,6 +131,14 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
     for option in playbook.impacts:
         if option.key == inc.impact:
             impact_label = option.label
+    known = [e for e in pinned if e.kind in KNOW_KINDS and e is not hypothesis]
+    key_events = [
+        e
+        for e in events
+        if (e.pinned and e.kind not in LEARNED_KINDS and e.kind not in DOING_KINDS and e.kind != "hypothesis")
+        or e.kind in ("restored", "resolved", "reopened")
+        or (e.kind == "severity" and e.data.get("old") is not None)
+    ]
     phases, milestones = gantt(state, playbook, now)
     fixes = facts.temp_fixes(state)
     promised = facts.next_update_at(state, playbook, now)
@@ -174,18 +187,18 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
         "start": hm(start),
         "commander": inc.commander,
         # The current hypothesis has its own line; pinned, it is not repeated here.
-        "know": [facts.labelled(e) for e in pinned if e.kind in KNOW_KINDS and e is not hypothesis],
+        "know": [facts.labelled(e) for e in known],
         "doing": doing,
         "doing_is_pinned": bool(doing_pinned),
         "doing_is_context": doing_is_context,
         "last_update_number": inc.updates_sent,
-        "key_events": [
-            facts.with_time(e)
-            for e in events
-            if (e.pinned and e.kind not in LEARNED_KINDS and e.kind not in DOING_KINDS and e.kind != "hypothesis")
-            or e.kind in ("restored", "resolved", "reopened")
-            or (e.kind == "severity" and e.data.get("old") is not None)
-        ],
+        "key_events": [facts.with_time(e) for e in key_events],
+        # The handoff's "what happened": symptoms, alerts, changes, declaration, key events.
+        "happened": facts.happened(state, key_events),
+        # The internal update's "what we know": when it started (and after which change),
+        # and the alerts seen (pinned ones are in `know`).
+        "started_after": None if triage.get("started") else facts.started_after(state, playbook),
+        "seen": facts.seen(state, known),
         "tried": [facts.with_time(e) for e in events if e.kind in DOING_KINDS],
         "learned": [facts.with_time(e) for e in pinned if e.kind in LEARNED_KINDS],
         "hypothesis": facts.said(hypothesis) if hypothesis else None,

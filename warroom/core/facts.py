@@ -139,6 +139,78 @@ def labelled(event: Event) -> str:
     return f"{hm(event.ts)} - " + (f"Hypothesis: {text}" if event.kind == "hypothesis" else text)
 
 
+# At most this many alerts are listed one by one; more are told as the first, a count and
+# the latest few (a hook may log hundreds).
+ALERTS_LISTED = 5
+
+
+def alerts_seen(state: IncidentState, label: str = "") -> list[tuple[datetime, str]]:
+    """The alerts logged and not pinned (documents list pinned events already), in time
+    order, as `(when, "HH:MM - {label}text")`. More than ALERTS_LISTED: the first, how many
+    came between, and the latest."""
+    alerts = [e for e in live(state) if e.kind == "alert" and not e.pinned]
+
+    def line(event: Event) -> tuple[datetime, str]:
+        text = said(event)
+        named = not label or text.casefold().startswith(label.split(":")[0].strip().casefold())
+        return (event.ts, f"{hm(event.ts)} - {'' if named else label}{text}")
+
+    if len(alerts) <= ALERTS_LISTED:
+        return [line(e) for e in alerts]
+    between = alerts[1 : -(ALERTS_LISTED - 2)]
+    span = f"{hm(between[0].ts)}-{hm(between[-1].ts)}"
+    return [
+        line(alerts[0]),
+        (between[0].ts, f"{span} - {len(between)} more alerts"),
+        *(line(e) for e in alerts[-(ALERTS_LISTED - 2) :]),
+    ]
+
+
+def seen(state: IncidentState, pinned: list[Event]) -> list[str]:
+    """The internal update's facts seen, in time order: the `pinned` events (labelled) and
+    the alerts logged (`alerts_seen`, "Alert: " unless the text says so)."""
+    lines = [(e.ts, labelled(e)) for e in pinned] + alerts_seen(state, "Alert: ")
+    return [text for _, text in sorted(lines, key=lambda line: metrics_module.aware(line[0]))]
+
+
+def symptoms_started(state: IncidentState) -> tuple[datetime, str] | None:
+    """When impact started, when it is known: `(when, "HH:MM - Symptoms started")`."""
+    started = state.incident.started_at
+    return (started, f"{hm(started)} - Symptoms started") if started is not None else None
+
+
+def started_after(state: IncidentState, playbook: Playbook) -> str | None:
+    """When impact started, and the latest change logged shortly before it (the playbook's
+    recent_change_minutes), as the methodology's update says it: "14:32, after the 14:30
+    change: Deploy v2.3.4". None when the start is not known."""
+    started = metrics_module.aware(state.incident.started_at)
+    if started is None:
+        return None
+    window = timedelta(minutes=playbook.thresholds.recent_change_minutes)
+    aware = metrics_module.aware
+    changes = [e for e in live(state) if e.kind == "change" and started - window <= aware(e.ts) <= started]
+    if not changes:
+        return hm(started)
+    change = max(changes, key=lambda e: aware(e.ts))
+    return f"{hm(started)}, after the {hm(change.ts)} change: {said(change)}"
+
+
+def happened(state: IncidentState, key_events: list[Event]) -> list[str]:
+    """What happened, in time order: symptoms started, the alerts and changes logged (not
+    pinned: pinned ones are what was learned), the declaration and the `key_events`
+    (restored, resolved, severity changes...)."""
+    inc = state.incident
+    start = symptoms_started(state)
+    # At the same instant: the start, then the declaration, then what was logged.
+    lines = [start] if start is not None else []
+    lines.append((inc.declared_at, f"{hm(inc.declared_at)} - Incident declared"))
+    lines += alerts_seen(state)
+    lines += [(e.ts, with_time(e)) for e in live(state) if e.kind == "change" and not e.pinned]
+    lines += [(e.ts, with_time(e)) for e in key_events]
+    aware = metrics_module.aware
+    return [text for _, text in sorted(lines, key=lambda line: aware(line[0]))]
+
+
 def next_update_at(state: IncidentState, playbook: Playbook, now: datetime) -> datetime | None:
     """The next update an update sent now promises: now plus the severity's cadence, which
     is what sending it sets the timer to. Without a cadence, the incident's own timer."""
