@@ -261,7 +261,7 @@ def test_mitigate_first_refires_in_a_new_phase(playbook):
     story = Story()
     story.phase("diagnose", 15)
     first = fired(story.state(), playbook, at(20), "mitigate_first")[0].fingerprint
-    story.phase("fix", 25)
+    story.phase("postmortem", 25)
     second = fired(story.state(), playbook, at(30), "mitigate_first")[0].fingerprint
     assert first != second
 

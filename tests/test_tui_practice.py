@@ -140,7 +140,7 @@ async def test_the_seed_story_rollback_flag_fires_then_clears(story_db, playbook
         pane = screen.query_one(RedFlags)
         assert pane.has_class("-raised")
         shown = prompt_text(pane, 0)
-        assert "Let me understand the code first" in shown and "roll back first" in shown
+        assert "Let me understand the code first" in shown and "Rollback first" in shown
         assert "'Deploy v2.3.4 of checkout-api completed'" in shown and "no rollback yet" in shown
 
         # 14:48: still assessing, past the 5-minute time box; acknowledge that one.
@@ -153,7 +153,7 @@ async def test_the_seed_story_rollback_flag_fires_then_clears(story_db, playbook
         data = json.loads(ack["data"])
         assert (data["rule"], data["action"], ack["author"]) == ("timebox", "ack", "dana")
         assert data["fingerprint"].startswith("overrun:assess:")
-        assert "Time-box it and escalate" in ack["text"]
+        assert "Time-box, escalate" in ack["text"]
         assert shown_flags(screen) == ["rollback_first"]
 
         # Into Contain (a speed phase: asked once, then it goes), and log the containment.
@@ -439,7 +439,7 @@ async def test_acknowledge_a_flag(deploy_db, playbook):
         flag = events(deploy_db, "flag")[-1]
         data = json.loads(flag["data"])
         assert (data["rule"], data["action"], data["fingerprint"]) == ("rollback_first", "ack", prompt.fingerprint)
-        assert flag["text"].startswith("Red flag acknowledged: Recent deploy + new symptoms")
+        assert flag["text"].startswith("Red flag acknowledged: Rollback first: recent deploy + new symptoms")
         assert shown_flags(screen) == []
         assert screen.query_one(RedFlags).border_title == "Red flags"
         assert not screen.query_one(RedFlags).has_class("-raised")

@@ -215,6 +215,9 @@ class RedFlag(Spec):
     thought: str
     reality: str
     action: str
+    # Where the thought is quoted from ("methodology": a row of its Red Flags table, thought,
+    # reality and action as written there); empty: a prompt of warroom's own, not a quote.
+    source: str = ""
     # The phases in which the flag may fire (phase keys); empty means every phase.
     phases: list[str] = Field(default_factory=list)
 

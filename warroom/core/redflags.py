@@ -30,6 +30,8 @@ from warroom.core.timeutil import duration, hm
 
 Level = Literal["warning", "error"]
 
+# The role of the phase of the permanent fix.
+FIX_ROLE = "fix"
 # How much of an event's text a prompt quotes.
 QUOTE_CHARS = 60
 
@@ -171,6 +173,32 @@ def fix_before_restore(state: IncidentState, playbook: Playbook, now: datetime) 
     return Hit(
         f"{what} {_quote(latest)} logged {hm(latest.ts)}, service not restored yet",
         f"attempt:{latest.id}",
+        "error",
+    )
+
+
+def permanent_fix_before_restore(state: IncidentState, playbook: Playbook, now: datetime) -> Hit | None:
+    """Working on the permanent fix (in the playbook's fix phase, found by its role) while
+    service is not restored: a temporary mitigation would do, restore service first."""
+    if not _impact_active(state):
+        return None
+    span = state.current_phase_span()
+    phase = current_phase(state)
+    try:
+        if phase != playbook.phase_key(FIX_ROLE):
+            return None
+    except KeyError:
+        return None
+    since = f" since {hm(span.entered_at)}" if span is not None else ""
+    level = state.incident.mitigation
+    try:
+        mitigation = f"mitigation: {playbook.mitigation_level(level).name}" if level else "no mitigation recorded"
+    except KeyError:
+        mitigation = f"mitigation: {one_line(level or '', 30)}"
+    entered = _iso(span.entered_at) if span is not None else "-"
+    return Hit(
+        f"in {playbook.phase_name(phase)}{since}, service not restored ({mitigation})",
+        f"permanent:{phase}:{entered}",
         "error",
     )
 

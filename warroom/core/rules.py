@@ -36,6 +36,14 @@ class Prompt:
     detail: str
     fingerprint: str
     level: Level
+    # Where the thought is quoted from (the playbook's `source`); empty: not a quote.
+    source: str = ""
+
+    @property
+    def heading(self) -> str:
+        """The thought as a screen shows it: in quotation marks when it is a quote (from the
+        methodology's Red Flags table), as it is when the prompt is warroom's own."""
+        return f"“{self.thought}”" if self.source else self.thought
 
 
 Rule = Callable[[IncidentState, Playbook, datetime], Hit | None]
@@ -44,6 +52,7 @@ RULES: dict[str, Rule] = {
     "recent_change_no_rollback": redflags.recent_change_no_rollback,
     "diagnosing_unmitigated": redflags.diagnosing_unmitigated,
     "fix_before_restore": redflags.fix_before_restore,
+    "permanent_fix_before_restore": redflags.permanent_fix_before_restore,
     "speed_phase_overrun": redflags.speed_phase_overrun,
     "severity_lowered_while_impacted": redflags.severity_lowered_while_impacted,
     "status_update_overdue": redflags.status_update_overdue,
@@ -116,6 +125,7 @@ def check_all(
                     detail=hit.detail,
                     fingerprint=hit.fingerprint,
                     level=hit.level,
+                    source=flag.source,
                 )
             )
     prompts.sort(key=lambda p: p.level != "error")
