@@ -130,6 +130,19 @@ async def test_newer_schema_is_refused_untouched(db_path):
     assert db_path.read_bytes() == before
 
 
+def test_a_newer_warroom_migrating_meanwhile_is_not_stamped_older(db_path):
+    """`warroom log` checked the file (an old schema), then waited for the write lock while a
+    newer warroom migrated it: under the lock it finds the newer schema and refuses."""
+    db.prepare(db_path)
+    raw = sqlite3.connect(db_path, isolation_level=None)
+    raw.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION + 1}")  # what the newer one left
+    with pytest.raises(DatabaseError, match="newer warroom"):
+        db.migrate(raw, db_path, version=1)  # the version read before the lock
+    assert raw.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION + 1
+    assert not raw.in_transaction
+    raw.close()
+
+
 def test_file_modes(tmp_path):
     path = tmp_path / "new" / "deeper" / "w.db"
     db.prepare(path)

@@ -144,8 +144,11 @@ def migrate(conn: sqlite3.Connection, path: Path | str, fresh: bool = False, ver
         return
     conn.execute("BEGIN IMMEDIATE")
     try:
-        # Re-read under the write lock: another process may have migrated meanwhile.
+        # Re-read under the write lock: another process may have migrated meanwhile, maybe a
+        # newer warroom (stamping its file with our older version would make it migrate again).
         version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > schema.SCHEMA_VERSION:
+            raise DatabaseError(schema.newer_refusal(path, version))
         for step in range(version, schema.SCHEMA_VERSION):
             for statement in schema.split_sql(schema.MIGRATIONS[step]):
                 conn.execute(statement)

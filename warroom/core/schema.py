@@ -355,15 +355,16 @@ def identity_problem(conn: sqlite3.Connection, path: Path | str, fresh_ok: bool 
     return _problem(*_identity(conn), path, fresh_ok)
 
 
+def newer_refusal(path: Path | str, version: int) -> str:
+    return f"{path} was written by a newer warroom (schema {version}; this one knows {SCHEMA_VERSION}): upgrade warroom"
+
+
 def _problem(
     version: int, app_id: int, objects: set[tuple[str, str]], path: Path | str, fresh_ok: bool
 ) -> tuple[str, str] | None:
     if app_id == APPLICATION_ID:
         if version > SCHEMA_VERSION:
-            return "a newer warroom's file", (
-                f"{path} was written by a newer warroom (schema {version}; this one knows {SCHEMA_VERSION}): "
-                "upgrade warroom"
-            )
+            return "a newer warroom's file", newer_refusal(path, version)
         expected = expected_objects(version) if version >= 1 else frozenset({("table", "events")})
         missing = sorted(expected - objects)
         if missing:
