@@ -48,6 +48,7 @@ class Store:
         self.clock = clock
         self._host: str | None = None
         self.clock_behind: timedelta | None = None  # see _note_clock
+        self.written: Event | None = None  # append's last event: the live feed need not read it back
 
     # ----- opening -------------------------------------------------------------------
 
@@ -117,23 +118,27 @@ class Store:
         ref: str | None = None,
         data: dict | None = None,
         event_id: str | None = None,
+        mark_resolved: bool = False,
     ) -> Event:
-        """Append one event and commit. Returns the stored row (the existing one on a retry)."""
+        """Append one event and commit. Returns the stored row (the existing one on a retry).
+        `mark_resolved`: into a resolved incident, marked `after_resolution` (asked with the insert)."""
         now = self.clock()
 
         def write(conn: sqlite3.Connection) -> Event:
+            closed = mark_resolved and not sql.is_open(conn, incident_id)
+            payload = {**(data or {}), "after_resolution": True} if closed else data
             row = sql.append(
                 conn, self._host_of(conn), incident_id, kind, text, author,
-                now=now, at=at, ref=ref, data=data, event_id=event_id,
+                now=now, at=at, ref=ref, data=payload, event_id=event_id,
             )  # fmt: skip
             return reads.event_from_row(row)
 
-        return self._note_clock(await self._run(write), now)
+        self.written = event = self._note_clock(await self._run(write), now)
+        return event
 
     def _note_clock(self, event: Event, now: datetime) -> Event:
-        """Remember how far this machine's clock is behind the incident's order (a clock that
-        stepped back, or a laptop whose clock is behind the team's): the events keep their
-        order either way (the hlc), and the war room says so once."""
+        """How far this machine's clock is behind the incident's order (a clock stepped back, a
+        laptop behind the team's): events keep their order (the hlc); the war room says so once."""
         behind_ms = event.hlc // 1000 - sql.millis(now)
         self.clock_behind = timedelta(milliseconds=behind_ms) if behind_ms > CLOCK_SLACK_MS else None
         return event
@@ -303,16 +308,10 @@ class Store:
         return await self._change(incident_id, Kind.HANDOFF, text, author, {"from": old, "to": new_commander})
 
     async def record_update_sent(
-        self,
-        incident_id: str,
-        document: str,
-        text: str,
-        author: str,
-        next_update_at: datetime | None,
+        self, incident_id: str, document: str, text: str, author: str, next_update_at: datetime | None
     ) -> Event:
         """A copied update: logged as comms with its full text; the next-update timer restarts."""
         now = self.clock()
-
         row = await self._write(
             writes.update_sent, incident_id, document, text, author, now=now, next_update_at=next_update_at
         )

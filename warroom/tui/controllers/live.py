@@ -241,7 +241,9 @@ class LiveFeed:
             self.after_write()
         self._say_clock()
         async with self._lock:
-            events = await self.store.events_after(self.incident_id, self._last_seq)
+            events = self._own_write() if not reload_state else None
+            if events is None:
+                events = await self.store.events_after(self.incident_id, self._last_seq)
             if events:
                 self._last_seq = max(self._last_seq, events[-1].seq or 0)
             needs_keys = False
@@ -263,6 +265,16 @@ class LiveFeed:
                     self.show_draft(fresh.handoff_draft)
             elif events or reload_state:
                 self.request_state()
+
+    def _own_write(self) -> list[Event] | None:
+        """The event this window just appended, when it is the very next row after what the
+        feed has seen (nothing anyone wrote came between): no need to read it back, a thread
+        hop less between Enter and the frame. Anything written after it is read as ever: by
+        the next write's catch-up here, by the poll for other processes."""
+        own = getattr(self.store, "written", None)
+        if own is None or own.incident_id != self.incident_id or own.seq != self._last_seq + 1:
+            return None
+        return [own]
 
     def _say_clock(self) -> None:
         """Once: this machine's clock is behind the incident's order (the store notes it after
