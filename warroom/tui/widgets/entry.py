@@ -8,16 +8,26 @@ A multi-line paste (a stack trace) is kept whole: each line break shows as ⏎ o
 and is a line break again in what is submitted, so it becomes one event with its lines.
 A long one (more than PASTE_CONFIRM_LINES lines or PASTE_CONFIRM_CHARS characters) is
 confirmed first.
+
+Keys typed ahead keep their order (a terminal hands over fast typing, or typing during the
+start-up, all at once). Textual runs a focused Input's key bindings (Enter, Backspace, the
+arrows) only when the key has bubbled back up to the app, by which time the keys queued
+behind it are typed in: `abc⏎ldef⏎` logged `abcldef`. Here the input runs its own and the
+line's bindings as it takes each key, and Enter waits until the screen is done with the text
+(written, or refused), so the keys behind it go where the focus is then: after a write, to
+the pane the line was opened from (`l` opens the line again), after a refusal, to the text.
 """
 
 from __future__ import annotations
 
+import asyncio
+from functools import cache
 from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
@@ -72,15 +82,62 @@ class PasteConfirm(ChoiceScreen[bool | None, bool]):
         return Option(Text("Cancel: paste nothing"))
 
 
+# Enter typed before the app takes the keyboard (while the war room starts) arrives as ctrl+j:
+# the terminal's line discipline (ICRNL) has turned its \r into \n by then. Not a key of its
+# own (the help screen does not list it): the key it was.
+EARLY_KEYS = {"ctrl+j": "enter"}
+
+
+@cache
+def key_actions(widget: type[Widget]) -> dict[str, tuple[str, ...]]:
+    """A widget class's non-priority bindings, key -> actions, merged along its bases as
+    Textual merges their BINDINGS (warroom sets no keymap)."""
+    actions: dict[str, list[str]] = {}
+    for base in reversed(widget.__mro__):
+        own: list[BindingType] = base.__dict__.get("BINDINGS", [])
+        for binding in Binding.make_bindings(own):
+            if not binding.priority:
+                actions.setdefault(binding.key, []).append(binding.action)
+    return {key: tuple(found) for key, found in actions.items()}
+
+
 class EntryInput(Input):
-    """The entry line's input: a paste keeps every line (Input keeps only the first)."""
+    """The entry line's input: keys in the order typed; a paste keeps every line (Input keeps
+    only the first)."""
 
     PASTE_CONFIRM_LINES: ClassVar[int] = 20
     PASTE_CONFIRM_CHARS: ClassVar[int] = 4_000
 
+    @property
+    def line(self) -> EntryLine:
+        return self.query_ancestor(EntryLine)
+
+    async def _on_key(self, event: events.Key) -> None:
+        line = self.line
+        if not line.is_open:  # typed behind an Enter or Escape that closed the line: typed now
+            event.stop()
+            event.prevent_default()
+            self.app.post_message(events.Key(event.key, event.character).set_sender(self.app))
+            return
+        if not event.is_printable:  # the input's and the line's bindings, now (not on the way back)
+            name = EARLY_KEYS.get(event.key, event.key)
+            for node in (self, line):
+                for action in key_actions(type(node)).get(name, ()):
+                    if await self.app.run_action(action, node):
+                        event.stop()
+                        event.prevent_default()
+                        return
+        # Else Input's own handler types a printable key (Textual calls it after this one).
+
+    async def action_submit(self) -> None:
+        await self.line.submit(self.value)
+
     def _on_paste(self, event: events.Paste) -> None:
         event.prevent_default()  # not Input's own handler: it drops every line but the first
         event.stop()
+        if not self.line.is_open:  # pasted behind an Enter that closed the line
+            self.app.post_message(events.Paste(event.text).set_sender(self.app))
+            return
         text = event.text.replace("\r\n", "\n").replace("\r", "\n")
         if "\n" in text.strip("\n"):
             text = text.strip("\n")  # a copied block often ends with a line break: not a line
@@ -128,7 +185,8 @@ class EntryLine(Vertical):
         self.return_focus: Widget | None = None
         self.event_id = uuid7()
         self._open = False
-        self.busy = False  # a submit is being handled; the screen clears it when done
+        self._idle = asyncio.Event()  # no submit is being handled
+        self._idle.set()
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="entry-row"):
@@ -140,6 +198,18 @@ class EntryLine(Vertical):
     @property
     def is_open(self) -> bool:
         return self._open
+
+    @property
+    def busy(self) -> bool:
+        """A submit is being handled; the screen clears it when done (written, or refused)."""
+        return not self._idle.is_set()
+
+    @busy.setter
+    def busy(self, busy: bool) -> None:
+        if busy:
+            self._idle.clear()
+        else:
+            self._idle.set()
 
     @property
     def input(self) -> Input:
@@ -192,12 +262,21 @@ class EntryLine(Vertical):
         self.input.placeholder = IDLE_PLACEHOLDER
         self.input.value = ""
 
+    async def submit(self, value: str) -> None:
+        """Enter: hands the text to the screen and returns when the screen is done with it.
+        The keys typed behind the Enter wait meanwhile in the input's queue, in their order."""
+        self._submit(value)
+        await self._idle.wait()
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        self._submit(event.value)
+
+    def _submit(self, value: str) -> None:
         if self.busy:  # Enter again while the first one is still being written
             return
         self.busy = True
-        self.post_message(self.Submitted(self.mode, from_line(event.value), self.payload))
+        self.post_message(self.Submitted(self.mode, from_line(value), self.payload))
 
     def action_cancel(self) -> None:
         self.close()

@@ -1,0 +1,167 @@
+"""Keys typed ahead into the entry line keep their order: none is lost, none joins another entry.
+
+A terminal hands over fast typing (and whatever was typed while the war room started) all at
+once, so every key is queued before the first is handled: these tests post them that way, as
+the terminal's driver does (sent by the app). A slow disk holds the first write while the keys
+behind its Enter arrive. Real keys, then the database read back."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+
+import pytest
+from pilot import app_for, open_war_room, query, settle, wait_until
+from textual import events
+
+from warroom.tui.controllers.live import LiveFeed
+from warroom.tui.widgets.entry import EntryLine
+from warroom.tui.widgets.timeline import Timeline
+
+pytestmark = pytest.mark.tui
+
+SIZE = (140, 45)
+# Enter as the terminal delivers it when typed before the app takes the keyboard (ICRNL: \r -> \n).
+EARLY_ENTER = "ctrl+j"
+NAMES = {" ": "space", ",": "comma", ":": "colon", ">": "greater_than_sign"}
+CHARACTERS = {"enter": "\r", EARLY_ENTER: "\n"}
+
+
+def key(name: str) -> events.Key:
+    """A key as the terminal's driver posts it: a letter by its name, sent by the app."""
+    if len(name) == 1:
+        return events.Key(NAMES.get(name, name), name)
+    return events.Key(name, CHARACTERS.get(name))
+
+
+def type_ahead(app, keys: Iterable[str]) -> None:
+    """Every key queued at once, before the first is handled."""
+    for name in keys:
+        app.post_message(key(name).set_sender(app))
+
+
+def typed(text: str) -> list[str]:
+    return list(text)
+
+
+def notes(path) -> list[str]:
+    return [row["text"] for row in query(path, "SELECT text FROM events WHERE kind = 'note' ORDER BY seq")]
+
+
+class SlowDisk:
+    """The store's writes wait until `release`: the keys typed behind an Enter arrive meanwhile.
+    (No Pilot pause while they wait: Pilot waits for every widget's queue, and the entry
+    line's holds the keys typed behind the Enter until the write is done.)"""
+
+    def __init__(self, store) -> None:
+        self.store, self.gate, self.writing = store, asyncio.Event(), asyncio.Event()
+        self.real = store.append
+
+        async def append(*args, **kwargs):
+            self.writing.set()
+            await self.gate.wait()
+            return await self.real(*args, **kwargs)
+
+        store.append = append
+
+    async def release_when_writing(self) -> None:
+        async with asyncio.timeout(20):  # ends only a wait that would never end
+            await self.writing.wait()
+        self.gate.set()
+        self.store.append = self.real
+
+
+async def logged(pilot, path, before: list[str], count: int) -> list[str]:
+    await wait_until(pilot, lambda: len(notes(path)) >= len(before) + count, f"{count} new notes")
+    await settle(pilot)
+    return notes(path)[len(before) :]
+
+
+async def test_keys_typed_behind_enter_start_the_next_entry_not_join_the_last(demo_db, playbook):
+    """`l rolled back ⏎ l errors dropping ⏎` typed at once: two entries. Textual ran the
+    input's Enter binding only when the key came back up to the app, after the keys queued
+    behind it were typed in: `rolled backlerrors dropping`, once."""
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        before, disk = notes(demo_db), SlowDisk(app.store)
+        type_ahead(app, ["l", *typed("rolled back"), "enter", "l", *typed("errors dropping"), "enter"])
+        await disk.release_when_writing()
+        assert await logged(pilot, demo_db, before, 2) == ["rolled back", "errors dropping"]
+        entry = screen.query_one(EntryLine)
+        assert not entry.is_open and entry.input.value == "" and isinstance(app.focused, Timeline)
+
+
+async def test_keys_pressed_by_pilot_without_pauses_too(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_war_room(pilot)
+        before = notes(demo_db)
+        await pilot.press("l", *"one", "enter", "l", *"two", "enter", "l", *"three", "enter")
+        assert await logged(pilot, demo_db, before, 3) == ["one", "two", "three"]
+
+
+@pytest.mark.parametrize("enter", [EARLY_ENTER, "enter"])
+async def test_entries_typed_while_the_war_room_starts_are_logged(demo_db, playbook, monkeypatch, enter):
+    """Typed before the first frame: the text waited in the entry line but its Enter was lost,
+    because the terminal had turned it into ctrl+j before the app took the keyboard."""
+    load = LiveFeed.load
+
+    async def typed_while_loading(feed, *args, **kwargs):
+        type_ahead(feed.timeline.app, ["l", *typed("paged db team"), enter, "l", *typed("db on call"), enter])
+        return await load(feed, *args, **kwargs)
+
+    monkeypatch.setattr(LiveFeed, "load", typed_while_loading)
+    before = notes(demo_db)
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        assert await logged(pilot, demo_db, before, 2) == ["paged db team", "db on call"]
+        entry = app.screen.query_one(EntryLine)
+        assert not entry.is_open and isinstance(app.focused, Timeline)
+
+
+async def test_editing_keys_typed_ahead_edit_in_the_order_typed(demo_db, playbook):
+    """Backspace and Home are the input's bindings too: run late, Backspace ate the `d` typed
+    after it and the `>` typed after Home went to the end."""
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_war_room(pilot)
+        before = notes(demo_db)
+        type_ahead(app, ["l", *typed("abcx"), "backspace", "d", "home", ">", "enter"])
+        assert await logged(pilot, demo_db, before, 1) == [">abcd"]
+
+
+async def test_escape_typed_ahead_cancels_before_the_keys_behind_it(demo_db, playbook):
+    """Run late, Escape closed the line after `l def ⏎` were typed into it: nothing logged."""
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_war_room(pilot)
+        before = notes(demo_db)
+        type_ahead(app, ["l", *typed("never mind"), "escape", "l", *typed("def"), "enter"])
+        assert await logged(pilot, demo_db, before, 1) == ["def"]
+
+
+async def test_a_paste_behind_enter_is_the_next_entry(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_war_room(pilot)
+        before, disk = notes(demo_db), SlowDisk(app.store)
+        type_ahead(app, ["l", *typed("abc"), "enter", "l"])
+        app.post_message(events.Paste("Traceback:\n  at Checkout.pay").set_sender(app))
+        type_ahead(app, ["enter"])
+        await disk.release_when_writing()
+        assert await logged(pilot, demo_db, before, 2) == ["abc", "Traceback:\n  at Checkout.pay"]
+
+
+async def test_keys_behind_a_refused_enter_stay_with_its_text(demo_db, playbook):
+    """A refused entry stays open with its text; what was typed behind the Enter is added to
+    it (nothing lost), and nothing is logged."""
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        before = notes(demo_db)
+        type_ahead(app, ["l", *typed("25:99 c: x"), "enter", *typed("yz")])
+        entry = screen.query_one(EntryLine)
+        await wait_until(pilot, lambda: entry.input.value == "25:99 c: xyz", "the keys typed in")
+        await settle(pilot)
+        assert entry.is_open and not entry.busy and notes(demo_db) == before
