@@ -16,7 +16,7 @@ from warroom.tui.widgets.keybar import KeyBar
 
 def _about(prompt: Prompt) -> Text:
     text = Text()
-    text.append(f"“{one_line(prompt.thought)}” ", "bold")
+    text.append(f"{one_line(prompt.heading)} ", "bold")
     text.append(f"→ {one_line(prompt.action)}\n", "italic")
     text.append(one_line(prompt.detail, 300), "dim")
     return text

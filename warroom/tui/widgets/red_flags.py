@@ -117,7 +117,7 @@ def render_prompt(prompt: Prompt) -> Table:
     """Thought, reality, action and the detail (which quotes incident text: shown literally),
     each wrapped under its own first letter (a hanging indent), not back at the pane's edge."""
     error = prompt.level == "error"
-    body = _hanging(Text("⚑", "bold red" if error else "bold yellow"), Text(f"“{one_line(prompt.thought)}”", "bold"))
+    body = _hanging(Text("⚑", "bold red" if error else "bold yellow"), Text(one_line(prompt.heading), "bold"))
     body.add_row("", Text(one_line(prompt.reality)))
     body.add_row("", _hanging(Text("→", "italic"), Text(one_line(prompt.action), "italic")))
     if prompt.detail:
