@@ -374,6 +374,69 @@ async def test_quitting_with_everything_saved_asks_nothing(demo_db, playbook):
     assert draft.endswith("all good")
 
 
+async def _typed_not_sent(pilot, text: str, opener: str = "l"):
+    """The war room with `text` typed into the entry line (opened by `opener`), Enter not pressed."""
+    from warroom.tui.widgets.entry import EntryLine
+
+    screen = await open_war_room(pilot)
+    await pilot.press(opener, *text)
+    line = screen.query_one(EntryLine)
+    assert await wait_until(pilot, lambda: line.input.value == text)
+    return screen
+
+
+async def test_quitting_with_a_line_typed_and_not_sent_asks_and_staying_keeps_it(demo_db, playbook):
+    from warroom.tui.unsaved import UnsentEntryScreen
+    from warroom.tui.widgets.entry import EntryLine
+
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _typed_not_sent(pilot, "a: failing over the primary")
+        await pilot.press("ctrl+q")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, UnsentEntryScreen))
+        assert "failing over the primary" in str(app.screen.query_one("#unsent-box").border_title)
+        await pilot.press("enter")  # the first choice is to stay
+        assert await wait_until(pilot, lambda: app.screen is screen)
+        assert app.return_code is None
+        assert screen.query_one(EntryLine).input.value == "a: failing over the primary"
+    assert await logged(demo_db, screen.incident_id, "failing over the primary") == []
+
+
+async def test_quitting_can_send_the_line_first(demo_db, playbook):
+    from warroom.tui.unsaved import UnsentEntryScreen
+
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _typed_not_sent(pilot, "a: failing over the primary")
+        await pilot.press("ctrl+q")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, UnsentEntryScreen))
+        await pilot.press("2", "enter")  # send it, then quit
+        assert await wait_until(pilot, lambda: app.return_code is not None)
+    [event] = await logged(demo_db, screen.incident_id, "failing over the primary")
+    assert event.kind == "action"  # sent as Enter sends it: the a: prefix read
+
+
+async def test_quitting_without_the_line_when_asked_to(demo_db, playbook):
+    from warroom.tui.unsaved import UnsentEntryScreen
+
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _typed_not_sent(pilot, "half a thought")
+        await pilot.press("ctrl+q")
+        assert await wait_until(pilot, lambda: isinstance(app.screen, UnsentEntryScreen))
+        await pilot.press("q")
+        assert await wait_until(pilot, lambda: app.return_code is not None)
+    assert await logged(demo_db, screen.incident_id, "half a thought") == []
+
+
+async def test_a_search_typed_is_not_asked_about(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await _typed_not_sent(pilot, "latency", opener="/")
+        await pilot.press("ctrl+q")
+        assert await wait_until(pilot, lambda: app.return_code is not None)
+
+
 # ----- 3. SIGTERM and SIGHUP save before exiting (a real warroom on a pseudo-terminal) -----------
 
 SITECUSTOMIZE = """
@@ -394,8 +457,13 @@ for cls in (HandoffEditor, PostmortemScreen):
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "signum, where, close_terminal",
-    [(signal.SIGTERM, "handoff", False), (signal.SIGHUP, "handoff", True), (signal.SIGHUP, "postmortem", True)],
-    ids=["sigterm-handoff", "sighup-handoff-terminal-gone", "sighup-postmortem-terminal-gone"],
+    [
+        (signal.SIGTERM, "handoff", False),
+        (signal.SIGHUP, "handoff", True),
+        (signal.SIGHUP, "postmortem", True),
+        (signal.SIGHUP, "entry", True),
+    ],
+    ids=["sigterm-handoff", "sighup-handoff-terminal-gone", "sighup-postmortem-terminal-gone", "sighup-entry-line"],
 )
 def test_a_signal_saves_the_text_on_screen_before_exiting(tmp_path, db_path, signum, where, close_terminal):
     from helpers_proc import ROOT, PtyApp, declare_checkout_down, isolated_env
@@ -411,8 +479,10 @@ def test_a_signal_saves_the_text_on_screen_before_exiting(tmp_path, db_path, sig
         assert app.wait_for("since start")
         if where == "handoff":
             app.press_until("h", "esc Done", at=(app.lines, 1))  # the editor has the keys
-        else:
+        elif where == "postmortem":
             app.press_until("P", "Generated from the timeline")
+        else:  # the entry line: typed, Enter never pressed
+            app.type("l")
         since = app.mark()
         app.type("typed-before-the-signal")
         assert app.wait_for("typed-before-the-signal", since)
@@ -430,7 +500,9 @@ def test_a_signal_saves_the_text_on_screen_before_exiting(tmp_path, db_path, sig
             app.kill()
     assert code == 128 + signum  # it ran its own exit, not the signal's default
     draft, sections = asyncio.run(stored(db_path, incident))
-    if where == "handoff":
+    if where == "entry":  # sent as Enter would have sent it: nobody was there to ask
+        assert asyncio.run(logged(db_path, incident, "typed-before-the-signal"))
+    elif where == "handoff":
         assert "typed-before-the-signal" in draft
     else:
         assert any("typed-before-the-signal" in text for text in sections.values())

@@ -7,6 +7,10 @@ while typing goes on (`next_save_in`). What is still unsaved when the app is ask
 is written first (`save_everything`); text that cannot be written (a full disk) is never
 dropped without a question (`quit_after_saving`). A terminal that closes or an SSH session
 that drops sends SIGHUP, a service manager SIGTERM: both save, then exit (`save_on_signals`).
+
+A line typed into the entry line and not yet sent (Enter) is asked about before quitting:
+stay, log it then quit, or quit without it (`UnsentEntryScreen`). A signal has nobody to ask:
+the line is sent as Enter would send it, then everything is saved.
 """
 
 from __future__ import annotations
@@ -18,10 +22,18 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.widgets.option_list import Option
 
+from warroom.core.errorlog import report
+from warroom.core.safetext import one_line
 from warroom.tui.screens.modal import ChoiceScreen
 
 if TYPE_CHECKING:
     from textual.app import App
+
+    from warroom.tui.widgets.entry import EntryLine
+
+# What the entry line holds in these modes is the commander's words for the record (a search
+# is not: quitting drops it without a question).
+RECORD_MODES = ("log", "amend", "strike", "answer")
 
 # A signal's save gets this long; a store that hangs must not keep a closed terminal's process alive.
 SIGNAL_SAVE_SECONDS = 10.0
@@ -35,6 +47,27 @@ def next_save_in(unsaved_since: float, now: float, after: float, at_least_every:
     """Seconds until the next save of text that changed at `now` and has been unsaved since
     `unsaved_since`: the debounce `after`, cut short so no text waits past `at_least_every`."""
     return max(MIN_SAVE_DELAY, min(after, unsaved_since + at_least_every - now))
+
+
+def unsent_entry(app: App) -> EntryLine | None:
+    """The war room's entry line, when it holds words for the record not sent yet."""
+    from warroom.tui.widgets.entry import EntryLine
+
+    room = getattr(app, "war_room", None)
+    if room is None or not room.is_mounted:
+        return None
+    lines = room.query(EntryLine)
+    line = lines.first() if lines else None
+    if line is None or not line.is_open or line.mode not in RECORD_MODES or not line.input.value.strip():
+        return None
+    return line
+
+
+async def send_unsent(app: App) -> None:
+    """Send what the entry line holds, as Enter would (a signal's save: nobody to ask)."""
+    line = unsent_entry(app)
+    if line is not None:
+        await line.submit(line.input.value)
 
 
 async def save_everything(app: App) -> list[str]:
@@ -99,10 +132,65 @@ class LoseUnsavedScreen(ChoiceScreen[bool | None, bool]):
         self.dismiss(True)
 
 
-async def quit_after_saving(app: App) -> None:
-    """Save everything, then exit; if something would not save, ask first."""
-    if isinstance(app.screen, LoseUnsavedScreen):
+class UnsentEntryScreen(ChoiceScreen[str | None, str]):
+    """Quit with a line typed but not sent? Staying is first: Enter keeps the line."""
+
+    BINDINGS = [("q", "quit_anyway", "Quit without it")]
+    DEFAULT_CSS = """
+    UnsentEntryScreen { align: center middle; }
+    #unsent-box {
+        width: 90%; max-width: 100; height: auto;
+        border: round $warning; border-title-style: bold; background: $surface; padding: 0 1;
+    }
+    #unsent-list { height: auto; border: none; background: $surface; }
+    """
+
+    def __init__(self, mode: str, text: str) -> None:
+        super().__init__()
+        self.mode = mode
+        self.text = text
+        self.choices = ["stay", "send", "discard"]
+
+    def compose(self):
+        from warroom.tui.screens.modal import modal_box
+
+        title = f"Not sent yet: {self.mode} “{one_line(self.text, 60)}”"
+        with modal_box("unsent-box", title, "enter choose · q quit without it · escape stay"):
+            yield self.choice_list("unsent-list")
+
+    def option(self, n: int, choice: str) -> Option:
+        words = {
+            "stay": "Stay (the line stays as typed)",
+            "send": f"Send it ({self.mode}), then quit",
+            "discard": "Quit without it",
+        }
+        return Option(Text(f"{n}  {words[choice]}", "bold" if choice == "stay" else ""))
+
+    def action_cancel(self) -> None:
+        self.dismiss("stay")
+
+    def action_quit_anyway(self) -> None:
+        self.dismiss("discard")
+
+
+async def quit_after_saving(app: App, entry_settled: bool = False) -> None:
+    """Save everything, then exit; if something would not save, ask first. A line typed and
+    not sent is asked about first (`entry_settled`: it has been)."""
+    if isinstance(app.screen, LoseUnsavedScreen | UnsentEntryScreen):
         return  # already asking: the question's answer decides
+    line = None if entry_settled else unsent_entry(app)
+    if line is not None:
+
+        async def decided(choice: str | None) -> None:
+            if choice == "send":
+                await line.submit(line.input.value)
+                if unsent_entry(app) is not None:  # refused (its error is on screen): stay
+                    return
+            if choice in ("send", "discard"):
+                await quit_after_saving(app, entry_settled=True)
+
+        app.push_screen(UnsentEntryScreen(line.mode, line.input.value), decided)
+        return
     missing = await save_everything(app)
     if not missing:
         app.exit()
@@ -128,10 +216,11 @@ def save_on_signals(app: App) -> None:
     tasks: set[asyncio.Task] = set()
 
     async def save_then_exit(signum: int) -> None:
-        try:
-            await asyncio.wait_for(save_everything(app), SIGNAL_SAVE_SECONDS)
-        except Exception:  # exiting is what was asked; there is nothing to show an error on
-            pass
+        for step in (send_unsent, save_everything):  # the line typed, then the editors: each on its own
+            try:
+                await asyncio.wait_for(step(app), SIGNAL_SAVE_SECONDS)
+            except Exception as exc:  # exiting is what was asked: nothing to show it on, so the log file
+                report(exc, "saving before exiting on a signal")
         app.exit(return_code=128 + signum)
 
     def received(signum: int) -> None:
