@@ -93,14 +93,14 @@ async def test_new_rows_scroll_the_pane_and_bring_its_scrollbar(demo_db, playboo
 
 
 async def test_a_focus_change_styles_the_rows_as_a_full_restyle_does(demo_db, playbook):
-    """Focus restyles only the cursor's component style (Timeline.watch_has_focus): each row
-    style must still be what Textual's full restyle gives, focused and not, and the pane's
-    own look (its border) must still follow focus."""
+    """Focus restyles only the cursor's component style (Timeline.watch_has_focus) and rows keep
+    the others' rich styles (Timeline._row_style): each must still be what Textual's full
+    restyle gives, focused and not, and the pane's own look (its border) must follow focus."""
     app = app_for(demo_db, playbook)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_war_room(pilot)
         timeline = screen.query_one(Timeline)
-        names = sorted(Timeline.COMPONENT_CLASSES)
+        names = list(Timeline.ROW_STYLES)  # every component, in the order rows keep them
 
         def looks() -> tuple:
             return tuple(timeline.get_component_rich_style(name) for name in names), timeline.styles.border
@@ -114,6 +114,8 @@ async def test_a_focus_change_styles_the_rows_as_a_full_restyle_does(demo_db, pl
             await settle(pilot)
             assert timeline.has_focus == focused
             after_focus = looks()
+            timeline.render_lines(timeline.region.reset_offset)  # a frame: the rows' styles as drawn
+            assert timeline._look is not None and timeline._look[2] == after_focus[0]
             app.update_styles(timeline)  # Textual's own restyle of the pane, every component
             assert looks() == after_focus
             cursor.setdefault(focused, after_focus[0][names.index("timeline--cursor")])
