@@ -111,10 +111,12 @@ def interaction_rows(short: DemoDb, long: DemoDb, folder: Path, keypresses: int,
             "p99 ≤ 2×",
             c99 / b99 <= 2,
             note="Pilot: `l`, the text, Enter; timed from Enter to the moment the store's COMMIT returned"
-            " (Textual's key and message dispatch, the entry parser, the store's thread hop, the commit).",
+            " (Textual's key and message dispatch, the entry parser, the store's thread hop, the commit);"
+            f" p90 {ms(percentile(commit, 90))} vs raw {ms(percentile(raw, 90))}.",
         )
     )
     p50, p99 = median(entry), percentile(entry, 99)
+    cpu = big.get("entry_cpu") or [0.0]
     rows.append(
         Row(
             f"keypress to committed and shown, {long.events:,} events (p50 / p99)",
@@ -125,7 +127,10 @@ def interaction_rows(short: DemoDb, long: DemoDb, folder: Path, keypresses: int,
             p99 <= 0.050,
             note=f"Pilot: `l`, the text, Enter; timed from Enter to the first frame whose timeline shows the row;"
             f" {len(entry)} entries after 2 warm-ups, each followed by one raw insert; {big['committed']} of"
-            f" {big['typed']} typed rows found committed afterwards.",
+            f" {big['typed']} typed rows found committed afterwards. p90 {ms(percentile(entry, 90))}; the UI"
+            f" thread's own CPU time over the same span (time.thread_time: what other processes take from it on"
+            f" a loaded machine is not in it) p50 / p90 / p99 {ms(median(cpu))} / {ms(percentile(cpu, 90))} /"
+            f" {ms(percentile(cpu, 99))}.",
         )
     )
     found, store_part = big["search"], big["search_store"]

@@ -56,11 +56,14 @@ def _watchdog(seconds: float) -> None:
 
 
 class Watch:
-    """Waits for the first frame for which `shows(app)` is true; `at` is that frame's time."""
+    """Waits for the first frame for which `shows(app)` is true; `at` is that frame's time and
+    `cpu` the main thread's CPU time then (time.thread_time: what other processes on a loaded
+    machine take from it is not in it)."""
 
     def __init__(self, shows) -> None:
         self.shows = shows
         self.at: float | None = None
+        self.cpu: float | None = None
         self.seen = asyncio.Event()
 
 
@@ -116,7 +119,7 @@ SHADOW = Shadow()
 
 
 def _display(self, screen, renderable) -> None:
-    stamp = time.monotonic()
+    stamp, cpu = time.monotonic(), time.thread_time()
     _original_display(self, screen, renderable)
     if renderable is None:
         return
@@ -129,7 +132,7 @@ def _display(self, screen, renderable) -> None:
         except Exception:
             shown = False
         if shown:
-            watch.at = stamp
+            watch.at, watch.cpu = stamp, cpu
             watch.seen.set()
             WATCHES.remove(watch)
 
@@ -218,9 +221,9 @@ print(time.monotonic(), flush=True)
 """
 
 
-async def until(shows, action=None, timeout: float = 30) -> float:
+async def until(shows, action=None, timeout: float = 30, watch: Watch | None = None) -> float:
     """Register a watch, then run `action` (a coroutine), then wait for the frame. Returns its time."""
-    watch = Watch(shows)
+    watch = watch or Watch(shows)
     WATCHES.append(watch)
     if action is not None:
         await action
@@ -346,21 +349,23 @@ async def interact(
             return result
 
         app.store.append = stamped_append
-        entry_times, commit_times, raw_times, tokens = [], [], [], []
+        entry_times, entry_cpu, commit_times, raw_times, tokens = [], [], [], [], []
         for i in range(keypresses + 2):
             token = f"kp{i:04d}{uuid.uuid4().hex[:6]}"
             tokens.append(token)
             await pilot.press("l")  # the quick-entry key, through Pilot like a person
             await type_text(app, pilot, token)
-            t = time.monotonic()
+            t, cpu = time.monotonic(), time.thread_time()
             commits.clear()
-            shown_at = await until(row_shown(token), pilot.press("enter"))
+            shown = Watch(row_shown(token))
+            shown_at = await until(shown.shows, pilot.press("enter"), watch=shown)
             stamp = datetime.now(UTC).isoformat()
             r = time.perf_counter()
             raw.execute("INSERT INTO t (id, ts, text) VALUES (?, ?, ?)", (str(uuid.uuid4()), stamp, token))
             raw_elapsed = time.perf_counter() - r
             if i >= 2:  # the first two warm the caches
                 entry_times.append(shown_at - t)
+                entry_cpu.append((shown.cpu or cpu) - cpu)
                 commit_times.append(commits[0] - t)
                 raw_times.append(raw_elapsed)
         # Shown means committed (the screen shows only what the store returned); check it anyway.
@@ -368,7 +373,14 @@ async def interact(
         marks = ",".join("?" * len(tokens))
         committed = check.execute(f"SELECT count(*) FROM events WHERE text IN ({marks})", tokens).fetchone()[0]
         check.close()
-        result.update(entry=entry_times, commit=commit_times, raw=raw_times, committed=committed, typed=len(tokens))
+        result.update(
+            entry=entry_times,
+            entry_cpu=entry_cpu,
+            commit=commit_times,
+            raw=raw_times,
+            committed=committed,
+            typed=len(tokens),
+        )
 
         # Live: written by another process, until it is on screen.
         live_times = []
