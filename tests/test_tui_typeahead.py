@@ -165,3 +165,14 @@ async def test_keys_behind_a_refused_enter_stay_with_its_text(demo_db, playbook)
         await wait_until(pilot, lambda: entry.input.value == "25:99 c: xyz", "the keys typed in")
         await settle(pilot)
         assert entry.is_open and not entry.busy and notes(demo_db) == before
+
+
+async def test_quitting_behind_an_enter_still_being_written_ends_the_app(demo_db, playbook):
+    """Ctrl+Q (run as the app takes it) typed behind an Enter: the war room closes before it
+    answers the Enter, and the entry line stops waiting for that answer (it hung the quit)."""
+    app = app_for(demo_db, playbook)
+    async with asyncio.timeout(30):  # fails a quit that would never end
+        async with app.run_test(size=SIZE) as pilot:
+            await open_war_room(pilot)
+            type_ahead(app, ["l", *typed("abc"), "enter", "l", *typed("def"), "ctrl+q"])
+    assert not app.is_running

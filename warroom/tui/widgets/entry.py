@@ -30,6 +30,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.messages import Prune
 from textual.widget import Widget
 from textual.widgets import Input, Label
 from textual.widgets.option_list import Option
@@ -268,6 +269,11 @@ class EntryLine(Vertical):
         self._submit(value)
         await self._idle.wait()
 
+    def on_prune(self, event: Prune) -> None:
+        """Removed (the app quits, another incident opens): no screen will answer an Enter that
+        is waiting (its Submitted dropped on the way up), so the input stops waiting."""
+        self.busy = False
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self._submit(event.value)
@@ -276,7 +282,8 @@ class EntryLine(Vertical):
         if self.busy:  # Enter again while the first one is still being written
             return
         self.busy = True
-        self.post_message(self.Submitted(self.mode, from_line(value), self.payload))
+        if not self.post_message(self.Submitted(self.mode, from_line(value), self.payload)):
+            self.busy = False  # the line is closing (the app quits): no screen will answer
 
     def action_cancel(self) -> None:
         self.close()
