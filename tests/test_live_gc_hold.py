@@ -88,3 +88,12 @@ async def test_an_entry_is_written_with_the_collector_held_and_it_runs_again_aft
         assert seen == [False]
         assert gc.isenabled()
     assert query(demo_db, "SELECT count(*) FROM events WHERE text = 'held while written'")[0][0] == 1
+
+
+def test_released_without_a_screen_to_wait_on_it_is_on_again_at_once(collector_on):
+    def no_screen(callback) -> None:
+        raise RuntimeError("no screen")
+
+    release = live.hold_collector(no_screen)
+    release()
+    assert gc.isenabled()

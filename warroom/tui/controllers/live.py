@@ -76,9 +76,8 @@ def hold_collector(after_refresh: Callable[[Callable[[], None]], object]) -> Cal
         try:
             after_refresh(resume)
             asyncio.get_running_loop().call_later(HOLD_SECONDS, resume)
-        except Exception:
+        except Exception:  # no screen or loop to wait on (torn down): on again now
             resume()
-            raise
 
     return release
 
