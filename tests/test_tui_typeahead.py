@@ -176,3 +176,21 @@ async def test_quitting_behind_an_enter_still_being_written_ends_the_app(demo_db
             await open_war_room(pilot)
             type_ahead(app, ["l", *typed("abc"), "enter", "l", *typed("def"), "ctrl+q"])
     assert not app.is_running
+
+
+async def test_keys_handled_returns_once_the_keys_typed_before_are(demo_db, playbook):
+    """What a priority key (Ctrl+Q: run as the app takes it, ahead of the keys typed before it
+    that the input has not handled yet) awaits before asking whether a line is still unsent."""
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        entry, before, seen = screen.query_one(EntryLine), notes(demo_db), []
+
+        async def priority_key() -> None:  # in the app, after the keys before it were handed on
+            await entry.keys_handled()
+            seen.append((notes(demo_db)[len(before) :], entry.is_open))
+
+        type_ahead(app, ["l", *typed("abc"), "enter"])
+        app.call_later(priority_key)
+        await wait_until(pilot, lambda: seen, "the keys typed before handled")
+        assert seen == [(["abc"], False)]

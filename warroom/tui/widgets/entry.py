@@ -188,6 +188,7 @@ class EntryLine(Vertical):
         self._open = False
         self._idle = asyncio.Event()  # no submit is being handled
         self._idle.set()
+        self._waiting: set[asyncio.Event] = set()  # keys_handled calls
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="entry-row"):
@@ -269,10 +270,25 @@ class EntryLine(Vertical):
         self._submit(value)
         await self._idle.wait()
 
-    def on_prune(self, event: Prune) -> None:
+    async def keys_handled(self) -> None:
+        """Returns once the input has handled every key handed to it before now (an Enter among
+        them written or refused). For a priority key such as Ctrl+Q: the app runs it as it
+        takes it, ahead of the keys typed before it that the input has not handled yet."""
+        handled = asyncio.Event()
+        self._waiting.add(handled)
+        try:
+            if self.input.call_later(handled.set):  # runs after the keys queued before it
+                await handled.wait()
+        finally:
+            self._waiting.discard(handled)
+
+    async def on_prune(self, event: Prune) -> None:
         """Removed (the app quits, another incident opens): no screen will answer an Enter that
-        is waiting (its Submitted dropped on the way up), so the input stops waiting."""
+        is waiting (its Submitted dropped on the way up), and the input may never get to a
+        `keys_handled` call: nothing waits on them any more."""
         self.busy = False
+        for waiting in self._waiting:
+            waiting.set()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
