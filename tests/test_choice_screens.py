@@ -165,3 +165,35 @@ async def test_roles_digit_or_enter_moves_to_the_name():
         assert name.value == "4 Ana" and app.modal.role == list(ROLE_NAMES)[1]
         await pilot.press("enter")
     assert app.result == (list(ROLE_NAMES)[1], "4 Ana")
+
+
+def _type_ahead(app, *keys: str) -> None:
+    """Keys queued at once, as a terminal hands over fast typing (sent by the app's driver)."""
+    from textual import events
+
+    for name in keys:
+        app.post_message(events.Key(name, name if len(name) == 1 else "\r").set_sender(app))
+
+
+@pytest.mark.parametrize(
+    "make, keys, expected",
+    [
+        (lambda pb: SeverityChangeScreen(pb, 2), ("1", "enter"), lambda pb: 1),
+        (mitigation, ("3", "enter"), lambda pb: pb.mitigation[2]),
+        (lambda pb: ContainmentScreen(pb), ("2", "enter"), lambda pb: pb.containment[1]),
+    ],
+    ids=["severity", "mitigation", "containment"],
+)
+async def test_a_digit_and_enter_typed_at_once_pick_that_digit(playbook, make, keys, expected):
+    """Enter is a priority key on these modals (it confirms wherever the focus is), so it ran as
+    the app took it, before the digit queued ahead of it had moved the highlight: the level on
+    the screen before the digit was the one confirmed."""
+    app = Host(make(playbook))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        _type_ahead(app, *keys)
+        for _ in range(50):
+            if app.result is not UNSET:
+                break
+            await pilot.pause()
+    assert app.result == expected(playbook)

@@ -11,10 +11,18 @@ click picks; what picking does is the screen's (by default it dismisses with the
 Textual runs a message handler of every class in the MRO, so the screens built on
 `ChoiceScreen` do not define on_mount, on_key or on_option_list_option_selected: they give
 hooks (`first_choice`, `choice_index`, `picked`) instead.
+
+Keys typed at once keep their order. A modal's Enter is a priority key (it confirms wherever
+the focus is), and Textual runs a priority key as the app takes it, ahead of the keys already
+handed to the focused widget: `3` then Enter, typed fast, confirmed what was highlighted
+before the 3 (the wrong mitigation level, the wrong containment decision logged). So a
+priority Enter acts once the keys typed ahead of it have been taken, by the list or,
+bubbling up, by the screen (`CancelModal.after_keys_ahead`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar, Generic, TypeVar
 
 from rich.text import Text
@@ -36,6 +44,20 @@ class CancelModal(ModalScreen[ResultType]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def after_keys_ahead(self, action: Callable[[], object]) -> None:
+        """Run `action` (a priority key's) after the keys typed before it. Those are queued on
+        the focused widget, then bubble up node by node to the app (where a widget's own
+        bindings run): `action` follows them up the same way, queued behind them at each node."""
+        path = list((self.focused or self).ancestors_with_self)
+
+        def hop(at: int) -> None:
+            if at == len(path):
+                action()
+            else:
+                path[at].call_later(hop, at + 1)
+
+        hop(0)
 
 
 def modal_box(box_id: str, title: str | Text, keys: str, classes: str | None = None) -> Vertical:
@@ -86,7 +108,7 @@ class ChoiceScreen(CancelModal[ResultType], Generic[ResultType, ChoiceType]):
         return self.choices[index] if index is not None else None
 
     def action_choose(self) -> None:
-        self.picked(self.chosen)
+        self.after_keys_ahead(lambda: self.picked(self.chosen))
 
     def on_mount(self) -> None:
         listing = self.query_one(OptionList)

@@ -38,8 +38,11 @@ class SeverityChangeScreen(CancelModal[int | None]):
         self.query_one("#sevchange-summary", Static).update(text)
 
     def on_severity_guide_chosen(self, event: SeverityGuide.Chosen) -> None:
-        self.action_confirm()
+        self._confirm()
 
     def action_confirm(self) -> None:
+        self.after_keys_ahead(self._confirm)  # a digit typed just before Enter counts
+
+    def _confirm(self) -> None:
         level = self.query_one(SeverityGuide).selected
         self.dismiss(level if level != self._current else None)
