@@ -147,8 +147,9 @@ class Operations:
         """`event_id` (one per thing typed) makes a retry after a lost acknowledgement a no-op.
         Logged into a resolved incident, the event is marked as after resolution (as `warroom log`
         marks what a hook logs), so the timeline and the recurrence flag can tell."""
-        data = None if await self.store.is_open(incident_id) else {"after_resolution": True}
-        return await self.store.append(incident_id, kind, text, self.author, at=at, data=data, event_id=event_id)
+        return await self.store.append(  # whether it is resolved is asked with the insert: one hop
+            incident_id, kind, text, self.author, at=at, event_id=event_id, mark_resolved=True
+        )
 
     async def amend(self, event: Event, text: str) -> Event:
         return await self.store.amend(event, text, self.author)
