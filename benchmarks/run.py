@@ -8,6 +8,7 @@ import os
 import platform
 import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -15,9 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import cli_bench, store_bench, tui_bench
+from benchmarks import cli_bench, peers, store_bench, tui_bench
 from benchmarks.data import build_demo
-from benchmarks.stats import Row, markdown_table, text_table
+from benchmarks.procs import child_env
+from benchmarks.stats import Row, markdown_table, not_measured, text_table
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,14 @@ def main(argv: list[str] | None = None) -> int:
         if "tui" in groups:
             step("TUI")
             rows.extend(tui_bench.tui_rows(short, long, folder, sizes, step))
+            if peers.installed():
+                step("peers (Toolong, Harlequin)")
+                try:
+                    row = peers.peers_row(short, folder, sizes.tui_repeats, child_env(WARROOM_AUTHOR="bench"))
+                except (peers.PeerFailed, OSError, subprocess.SubprocessError) as exc:
+                    row = not_measured("peers: first screen showing what was opened", "context", str(exc)[-100:])
+                if row is not None:
+                    rows.append(row)
         step("done")
     finally:
         for name, value in saved.items():
