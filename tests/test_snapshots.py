@@ -52,3 +52,8 @@ def test_severity_change(snap_compare, demo_db, playbook):
 
 def test_incident_switcher(snap_compare, two_incidents, playbook):
     assert snap_compare(app_for(two_incidents, playbook), terminal_size=WIDE, run_before=press())
+
+
+def test_quit_with_a_line_not_sent(snap_compare, demo_db, playbook):
+    run_before = press("l", *"a: failing over the primary", "ctrl+q")
+    assert snap_compare(app_for(demo_db, playbook), terminal_size=WIDE, run_before=run_before)

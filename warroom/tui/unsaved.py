@@ -93,14 +93,6 @@ class LoseUnsavedScreen(ChoiceScreen[bool | None, bool]):
     """Quit with text that could not be saved? Staying is first: Enter keeps the text."""
 
     BINDINGS = [("q", "quit_anyway", "Quit, lose it")]
-    DEFAULT_CSS = """
-    LoseUnsavedScreen { align: center middle; }
-    #lose-unsaved-box {
-        width: 90%; max-width: 100; height: auto;
-        border: round $error; border-title-style: bold; background: $surface; padding: 0 1;
-    }
-    #lose-unsaved-list { height: auto; border: none; background: $surface; }
-    """
 
     def __init__(self, missing: list[str]) -> None:
         super().__init__()
@@ -110,7 +102,8 @@ class LoseUnsavedScreen(ChoiceScreen[bool | None, bool]):
     def compose(self):
         from warroom.tui.screens.modal import modal_box
 
-        with modal_box("lose-unsaved-box", "Not saved: quit anyway?", "enter choose · q quit, lose it · escape stay"):
+        keys = "enter choose · q quit, lose it · escape stay"
+        with modal_box("lose-unsaved-box", "Not saved: quit anyway?", keys, classes="question-box -error"):
             yield self.choice_list("lose-unsaved-list")
 
     def option(self, n: int, choice: bool) -> Option:
@@ -136,14 +129,6 @@ class UnsentEntryScreen(ChoiceScreen[str | None, str]):
     """Quit with a line typed but not sent? Staying is first: Enter keeps the line."""
 
     BINDINGS = [("q", "quit_anyway", "Quit without it")]
-    DEFAULT_CSS = """
-    UnsentEntryScreen { align: center middle; }
-    #unsent-box {
-        width: 90%; max-width: 100; height: auto;
-        border: round $warning; border-title-style: bold; background: $surface; padding: 0 1;
-    }
-    #unsent-list { height: auto; border: none; background: $surface; }
-    """
 
     def __init__(self, mode: str, text: str) -> None:
         super().__init__()
@@ -155,7 +140,7 @@ class UnsentEntryScreen(ChoiceScreen[str | None, str]):
         from warroom.tui.screens.modal import modal_box
 
         title = f"Not sent yet: {self.mode} “{one_line(self.text, 60)}”"
-        with modal_box("unsent-box", title, "enter choose · q quit without it · escape stay"):
+        with modal_box("unsent-box", title, "enter choose · q quit without it · escape stay", classes="question-box"):
             yield self.choice_list("unsent-list")
 
     def option(self, n: int, choice: str) -> Option:
