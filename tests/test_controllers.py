@@ -302,3 +302,41 @@ def test_a_generated_line_the_incident_no_longer_says_is_stale_a_renumbered_one_
     edited = generated + "\nWatch the gateway"
     fresh = "**Current severity**: SEV-1\n1. Who needs to know?"
     assert stale_lines(generated, edited, fresh) == ["**Current severity**: SEV-3", "1. Can we roll back?"]
+
+
+class _Pane:
+    def __init__(self) -> None:
+        self.shown: list[tuple[list, list]] = []
+
+    def show(self, prompts, failures) -> None:
+        self.shown.append((prompts, failures))
+
+    def show_flags(self, count: int) -> None:
+        self.shown.append(([count], []))
+
+
+async def test_flags_as_time_passes_are_shown_only_for_the_state_still_on_screen(playbook):
+    from builders import Story
+
+    pane = _Pane()
+    check = FlagCheck(playbook, pane, pane)  # type: ignore[arg-type]
+    state, later = Story().state(), FIXED_NOW + timedelta(hours=13)  # one commander for 13 hours
+    await check.show_off_loop(state, later, current=lambda: False)
+    assert pane.shown == []  # a newer state was shown meanwhile: this round is dropped
+    await check.show_off_loop(state, later, current=lambda: True)
+    (prompts, _), ([count], _) = pane.shown
+    assert [p.flag_id for p in prompts] == [p.flag_id for p in check.evaluate(state, later)[0]]
+    assert "hand_off" in [p.flag_id for p in prompts] and count == len(prompts)
+
+
+async def test_a_failure_showing_flags_off_the_loop_goes_to_the_log(playbook):
+    from builders import Story
+
+    class Gone(_Pane):
+        def show(self, prompts, failures) -> None:
+            raise RuntimeError("the pane was removed")
+
+    check = FlagCheck(playbook, Gone(), Gone())  # type: ignore[arg-type]
+    await check.show_off_loop(Story().state(), FIXED_NOW, current=lambda: True)
+    log = (data_dir() / "warroom.log").read_text()
+    assert "showing the red flags" in log and "the pane was removed" in log

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fixed_clock import FIXED_NOW
-from pilot import app_for, notifications, open_war_room, query, settle, type_text
+from pilot import app_for, notifications, open_war_room, query, settle, type_text, wait_until
 from textual.widgets import Input
 
 from warroom.core import db, schema
@@ -860,6 +860,22 @@ async def test_rows_get_their_date_when_midnight_passes(demo_db, playbook):
         now[0] = FIXED_NOW + timedelta(hours=10)  # 00:55 the next day (TZ=UTC in the tests)
         screen.tick()
         assert timeline.with_dates
+
+
+async def test_the_tick_shows_the_red_flags_as_time_passes(demo_db, playbook):
+    now = [FIXED_NOW.replace(second=0)]
+    app = build_app(demo_db, playbook, clock=lambda: now[0])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        await wait_until(pilot, lambda: screen.state is not None, "the state")
+        shown: list[int] = []
+        screen.flags.present = lambda prompts, failures: shown.append(len(prompts))  # type: ignore[method-assign]
+        now[0] += timedelta(seconds=1)  # not a multiple of evaluate_every_seconds: no round
+        screen.tick()
+        now[0] += timedelta(seconds=4)
+        screen.tick()  # second 5: a round, its rules on a thread
+        await wait_until(pilot, lambda: shown, "the red flags shown by the tick")
+        assert len(shown) == 1
 
 
 async def test_search_on_a_long_timeline_waits_for_every_key(demo_db, playbook, monkeypatch):

@@ -173,7 +173,9 @@ class WarRoomScreen(Screen[None]):
         self.query_one(SeverityPane).tick(now)
         self.query_one(Timeline).show_dates(spans_days(self.state, now))  # midnight passes too
         if now.second % max(1, int(self.playbook.thresholds.evaluate_every_seconds)) == 0:
-            self.flags.show(self.state, now)
+            shown = self.state
+            flags = self.flags.show_off_loop(shown, now, current=lambda: self.state is shown)
+            self.run_worker(flags, group="flags", exclusive=True, exit_on_error=False)
 
     # ----- keys: each to the controller that does it --------------------------------------------
 
