@@ -429,6 +429,17 @@ async def test_quitting_without_the_line_when_asked_to(demo_db, playbook):
     assert await logged(demo_db, screen.incident_id, "half a thought") == []
 
 
+async def test_an_enter_typed_just_before_ctrl_q_logs_the_line_and_asks_nothing(demo_db, playbook):
+    from test_tui_typeahead import type_ahead
+
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        type_ahead(app, ["l", *"sent before quitting", "enter", "ctrl+q"])  # one burst, as typed fast
+        assert await wait_until(pilot, lambda: app.return_code is not None)
+    assert await logged(demo_db, screen.incident_id, "sent before quitting")
+
+
 async def test_a_search_typed_is_not_asked_about(demo_db, playbook):
     app = app_for(demo_db, playbook)
     async with app.run_test(size=SIZE) as pilot:

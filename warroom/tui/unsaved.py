@@ -63,6 +63,16 @@ def unsent_entry(app: App) -> EntryLine | None:
     return line
 
 
+async def settle_entry(app: App) -> None:
+    """Wait until the entry line has handled every key typed before now."""
+    from warroom.tui.widgets.entry import EntryLine
+
+    room = getattr(app, "war_room", None)
+    if room is not None and room.is_mounted:
+        for line in room.query(EntryLine):
+            await line.keys_handled()
+
+
 async def send_unsent(app: App) -> None:
     """Send what the entry line holds, as Enter would (a signal's save: nobody to ask)."""
     line = unsent_entry(app)
@@ -163,6 +173,8 @@ async def quit_after_saving(app: App, entry_settled: bool = False) -> None:
     not sent is asked about first (`entry_settled`: it has been)."""
     if isinstance(app.screen, LoseUnsavedScreen | UnsentEntryScreen):
         return  # already asking: the question's answer decides
+    if not entry_settled:  # ctrl+q runs as the app takes it: an Enter typed before it goes first
+        await settle_entry(app)
     line = None if entry_settled else unsent_entry(app)
     if line is not None:
 
