@@ -108,3 +108,38 @@ async def test_closed_line_takes_its_idle_look_unless_opened_again_first(demo_db
         prompt, hint, lit, disabled = _look(entry)
         assert entry.is_open and prompt == "Log" and hint and lit and not disabled
         assert app.focused is entry.input and entry.input.value == ""
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["plain", "a\x1b[31mred\x1b[0m", "tab\there", "c1 \x9b2J", "zero\u200bwidth", "👨\u200d👩 family", "del\x7f", ""],
+)
+def test_each_visible_keeps_every_position_and_shows_no_control(text):
+    from warroom.core.safetext import _CONTROL, _EDITED, each_visible
+
+    shown = each_visible(text)
+    assert len(shown) == len(text)  # the cursor's index is the same on screen
+    assert not _CONTROL.search(shown) and "\t" not in shown and "\n" not in shown
+    # Only what would reach the terminal raw is replaced (a joiner inside an emoji is kept).
+    replaced = {match.start() for match in _EDITED.finditer(text)}
+    assert [i for i, (a, b) in enumerate(zip(text, shown)) if a != b] == sorted(replaced)
+
+
+@pytest.mark.tui
+async def test_a_pasted_escape_sequence_is_drawn_as_symbols_and_kept_exact(demo_db, playbook):
+    from pilot import app_for, open_war_room, settle
+    from textual import events
+
+    from warroom.tui.widgets.entry import EntryLine
+
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=(140, 45)) as pilot:
+        screen = await open_war_room(pilot)
+        entry = screen.query_one(EntryLine)
+        await pilot.press("l")
+        entry.input.post_message(events.Paste("deploy \x1b[31mfailed\x1b[0m"))
+        await settle(pilot)
+        assert entry.input.value == "deploy \x1b[31mfailed\x1b[0m"  # exact: what Enter logs
+        drawn = "".join(segment.text for segment in entry.input.render_line(0))
+        assert "deploy ␛[31mfailed␛[0m" in drawn and "\x1b" not in drawn
+        assert entry.input._cursor_offset == len("deploy ␛[31mfailed␛[0m") + 1  # after the last symbol

@@ -216,12 +216,8 @@ def test_a_paste_with_escape_sequences_is_logged_whole_in_a_terminal(tmp_path, d
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="entry.py: the open entry line (a Textual Input) draws its text raw, so a pasted escape "
-    "sequence reaches the terminal until Enter (the timeline shows it safely); remove this mark once fixed",
-)
 def test_a_pasted_escape_sequence_never_reaches_the_terminal(tmp_path, db_path):
+    """The open entry line draws it as visible symbols (safetext.each_visible), not raw."""
     from helpers_proc import PtyApp, declare_checkout_down, isolated_env
 
     asyncio.run(declare_checkout_down(db_path))
@@ -235,5 +231,6 @@ def test_a_pasted_escape_sequence_never_reaches_the_terminal(tmp_path, db_path):
         with app._lock:
             drawn = bytes(app.output[since:])
         assert b"\x1b]2;PWNED" not in drawn
+        assert "␛]2;PWNED␇ set" in app.screen_text(since)
     finally:
         app.kill()

@@ -34,6 +34,22 @@ def _visible(match: re.Match[str]) -> str:
     return f"<U+{code:04X}>"
 
 
+def _one_visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)
+    return "\u2421" if code == 0x7F else "\ufffd"  # ␡; �: a C1 control or an invisible character
+
+
+def each_visible(text: str) -> str:
+    """Text safe to print to a terminal, character for character (tabs too): for a line being
+    edited, where a position in the text must be the same position on screen."""
+    return _EDITED.sub(_one_visible, text)
+
+
+_EDITED = re.compile(rf"[\t\n]|{_CONTROL.pattern}")
+
+
 def plain(text: str) -> str:
     """Text safe to print to a terminal; tabs and newlines kept."""
     return _CONTROL.sub(_visible, text)

@@ -24,6 +24,7 @@ import asyncio
 from functools import cache
 from typing import Any, ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
@@ -36,6 +37,7 @@ from textual.widgets import Input, Label
 from textual.widgets.option_list import Option
 
 from warroom.core.ids import uuid7
+from warroom.core.safetext import each_visible
 from warroom.tui.screens.modal import ChoiceScreen, modal_box
 
 # What the closed line says (it must not mention backdating: tests wait for the open hint).
@@ -56,16 +58,7 @@ def from_line(value: str) -> str:
 
 
 class PasteConfirm(ChoiceScreen[bool | None, bool]):
-    """A long paste: take it whole into the entry line, or not at all."""
-
-    DEFAULT_CSS = """
-    PasteConfirm { align: center middle; }
-    #paste-box {
-        width: 90%; max-width: 100; height: auto;
-        border: round $warning; border-title-style: bold; background: $surface; padding: 0 1;
-    }
-    #paste-list { height: auto; border: none; background: $surface; }
-    """
+    """A long paste: take it whole into the entry line, or not at all (styled in dialogs.tcss)."""
 
     def __init__(self, lines: int, chars: int) -> None:
         super().__init__()
@@ -74,7 +67,7 @@ class PasteConfirm(ChoiceScreen[bool | None, bool]):
 
     def compose(self) -> ComposeResult:
         title = f"Paste {self.lines:,} lines ({self.chars:,} characters)?"
-        with modal_box("paste-box", title, "enter choose · escape cancels"):
+        with modal_box("paste-box", title, "enter choose · escape cancels", classes="question-box"):
             yield self.choice_list("paste-list")
 
     def option(self, n: int, choice: bool) -> Option:
@@ -112,6 +105,24 @@ class EntryInput(Input):
     @property
     def line(self) -> EntryLine:
         return self.query_ancestor(EntryLine)
+
+    # Shown character for character as safetext.each_visible has it: a pasted escape sequence
+    # would otherwise reach the terminal raw (Input draws its value as it is), and a control
+    # character (no width) would put the cursor off by one. The value itself stays exact.
+    @property
+    def _value(self) -> Text:
+        return Text(each_visible(self.value), no_wrap=True, overflow="ignore", end="")
+
+    def _position_to_cell(self, position: int) -> int:
+        return cell_len(each_visible(self.value[:position]))
+
+    def _cell_offset_to_index(self, offset: int) -> int:
+        wanted, reached = offset + self.scroll_offset.x, 0
+        for index, char in enumerate(each_visible(self.value)):
+            reached += cell_len(char)
+            if reached > wanted:
+                return index
+        return len(self.value)
 
     async def _on_key(self, event: events.Key) -> None:
         line = self.line
