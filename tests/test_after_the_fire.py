@@ -30,13 +30,15 @@ async def test_resolve_moves_to_the_postmortem_phase_in_the_same_write(db_path, 
         phase = [e for e in state.events if e.kind == "phase"][-1]
         assert phase.recorded_at == resolved.recorded_at and phase.hlc > resolved.hlc
         assert phase.data["old"] == "contain" and "Postmortem" in phase.text
-        # Reopen is explicit and logged; resolving again from the postmortem phase adds no phase event.
+        # Reopen is explicit and logged, and takes the phase back to Contain (changed on purpose: the
+        # fire is back); resolving again moves it to Postmortem again, in the same write.
         await ops.reopen(incident.id)
+        assert (await store.incident(incident.id)).phase == "contain"
         count = await store.count_events(incident.id)
         await ops.resolve(incident.id)
-        assert await store.count_events(incident.id) == count + 1
+        assert await store.count_events(incident.id) == count + 2
         state = await store.load_state(incident.id)
-        assert [e.kind for e in state.events][-4:] == ["resolved", "phase", "reopened", "resolved"]
+        assert [e.kind for e in state.events][-4:] == ["reopened", "phase", "resolved", "phase"]
     finally:
         await store.close()
 

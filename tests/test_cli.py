@@ -457,7 +457,8 @@ def test_resolve_and_reopen(cli, db_path, incident):
     reopened = cli("resolve", "--reopen", "--incident", incident[-4:])
     assert reopened.code == 0, reopened.err
     kinds = [e[2] for e in _events(db_path, incident)]
-    assert kinds[-3:] == ["resolved", "phase", "reopened"]  # resolving moved it to Postmortem
+    # Resolving moved it to Postmortem; reopening took it back (the fire is back).
+    assert kinds[-4:] == ["resolved", "phase", "reopened", "phase"]
     assert incident in cli("list").out
 
 

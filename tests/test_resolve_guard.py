@@ -37,3 +37,27 @@ def test_service_never_restored_is_named(playbook):
     story.temp_fix("Feature flag off", 22)
     notes = unfinished_at_resolve(story.state(), playbook)
     assert notes[:2] == ["1 temporary fix still in place", "service not restored"]
+
+
+async def test_reopening_takes_the_phase_back_from_where_resolving_moved_it(db_path, playbook, clock):
+    from warroom.core.operations import Operations
+    from warroom.core.store import Store
+
+    store = await Store.open(db_path, clock=clock)
+    try:
+        ops = Operations(store, playbook, "dana")
+        incident = await store.declare("Checkout down", 2, "dana", first_phase="assess")
+        await store.set_phase(incident.id, "diagnose", "dana")
+        await ops.resolve(incident.id)
+        assert (await store.incident(incident.id)).phase == "postmortem"
+        await ops.reopen(incident.id)
+        reopened = await store.incident(incident.id)
+        assert (reopened.status, reopened.phase) == ("open", "diagnose")  # the fire is back
+
+        await ops.resolve(incident.id)
+        await store.set_phase(incident.id, "fix", "dana")  # chosen after resolving: it stays
+        await store.set_phase(incident.id, "postmortem", "dana")
+        await ops.reopen(incident.id)
+        assert (await store.incident(incident.id)).phase == "postmortem"
+    finally:
+        await store.close()

@@ -116,6 +116,7 @@ class PhasePayload(TypedDict, total=False):
     old: str | None
     new: str
     base: list[str]
+    resolved: bool  # the move to Postmortem that resolving made (reopening takes it back)
 
 
 class ChecklistPayload(TypedDict, total=False):

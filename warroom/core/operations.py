@@ -130,14 +130,41 @@ class Operations:
             text = f"Phase {self.playbook.phase_name(old) if old else '?'} → {name} (resolved)"
             sql.append_change(
                 conn, host, incident_id, Kind.PHASE, text, author,
-                now=resolved.recorded_at, data={"old": old, "new": postmortem},
+                now=resolved.recorded_at, data={"old": old, "new": postmortem, "resolved": True},
             )  # fmt: skip
 
         # The store's one-transaction change with a follow-up write (store.resolve has no phase).
         return await self.store._change(incident_id, Kind.RESOLVED, "Incident resolved", author, {}, also=to_postmortem)
 
     async def reopen(self, incident_id: str) -> Event:
-        return await self.store.resolve(incident_id, self.author, reopen=True)
+        """Reopen, and in the same transaction take the phase back to where it was when resolving
+        moved it to Postmortem (the fire is back: its postmortem waits); a phase the commander
+        chose after resolving stays."""
+        postmortem = self.playbook.phase_key("postmortem")
+        author = self.author
+
+        def back_from_postmortem(conn, host: str, reopened: Event) -> None:
+            import json
+
+            from warroom.core import sql
+
+            heads = sql.heads(conn, incident_id, "phase")
+            rows = conn.execute(f"SELECT data FROM events WHERE id IN ({','.join('?' * len(heads))})", heads).fetchall()
+            moved = [json.loads(data) for (data,) in rows]
+            if len(moved) != 1 or moved[0].get("new") != postmortem or not moved[0].get("resolved"):
+                return
+            back = moved[0].get("old")
+            if not back:
+                return
+            text = f"Phase {self.playbook.phase_name(postmortem)} → {self.playbook.phase_name(back)} (reopened)"
+            sql.append_change(
+                conn, host, incident_id, Kind.PHASE, text, author,
+                now=reopened.recorded_at, data={"old": postmortem, "new": back},
+            )  # fmt: skip
+
+        return await self.store._change(
+            incident_id, Kind.REOPENED, "Incident reopened", author, {}, also=back_from_postmortem
+        )
 
     # ----- the timeline ------------------------------------------------------------------
 
