@@ -120,3 +120,18 @@ async def test_a_focus_change_styles_the_rows_as_a_full_restyle_does(demo_db, pl
             assert looks() == after_focus
             cursor.setdefault(focused, after_focus[0][names.index("timeline--cursor")])
         assert cursor[True] != cursor[False]  # the cursor's colour follows focus
+
+
+async def test_a_triage_answer_shows_the_question_it_answers(demo_db, playbook):
+    from pilot import query
+
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        timeline = screen.query_one(Timeline)
+        [first] = query(demo_db, "SELECT seq FROM events WHERE kind = 'triage' ORDER BY seq LIMIT 1")
+        timeline.move_to(timeline.keys.index(first["seq"]))
+        await settle(pilot)
+        rows = [row for row in shown(timeline) if " triage " in row]
+        assert rows and all("?" in row.split(" triage ", 1)[1] for row in rows)
+        assert any("What's broken? Checkout: payment step returns 500" in row for row in rows)

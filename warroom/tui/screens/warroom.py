@@ -78,15 +78,15 @@ class WarRoomScreen(Screen[None]):
     # ----- layout and wiring -------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        header, timeline = IncidentHeader(self.playbook, id="header"), Timeline(self.store.events_by_seq, id="timeline")
-        flags = RedFlags(id="red-flags", classes="side")
+        questions = {q.key: q.question for q in self.playbook.triage}  # shown before their answers
+        header = IncidentHeader(self.playbook, id="header")
+        timeline, flags = Timeline(self.store.events_by_seq, questions, id="timeline"), RedFlags(id="red-flags")
         fixes, entry = TempFixes(id="temp-fixes"), EntryLine(id="entry")
-        timeline.border_title = "Timeline"
         yield header
         with Grid(id="panes"):
             yield timeline
             yield Checklist(self.playbook, id="checklist", classes="side -shown")  # self.side's first value
-            yield flags
+            yield flags.set_class(True, "side")
             yield (first := HandoffFirst(id="handoff-first", classes="side"))  # the editor's place until it mounts
             yield SeverityPane(self.playbook, id="severity", classes="side")
         yield fixes

@@ -97,9 +97,12 @@ class Timeline(ScrollView, can_focus=True):
             super().__init__()
             self.event = event
 
-    def __init__(self, fetch: Fetch, **kwargs) -> None:
+    def __init__(self, fetch: Fetch, questions: dict[str, str] | None = None, **kwargs) -> None:
+        """`questions`: the triage questions by key, shown before their answers' rows."""
         super().__init__(**kwargs)
         self._fetch = fetch
+        self._questions = questions or {}
+        self.border_title = "Timeline"
         self.keys: list[int | None] = []  # None: a row whose key is not read yet
         self._cache: dict[int, Event] = {}
         # Rows as last drawn, by (seq, under the cursor), with the event they were drawn from,
@@ -457,5 +460,8 @@ class Timeline(ScrollView, can_focus=True):
         body = one_line(event.shown_text, 400)
         if event.data.get("after_resolution"):  # logged into a resolved incident (issue 11)
             text.append("after resolution · ", style("timeline--alert"))
+        question = self._questions.get(str(event.data.get("question"))) if event.kind == "triage" else None
+        if question:  # an answer alone ("-12m", "all EU customers") does not say what it answers
+            text.append(f"{question} ", style("timeline--author"))
         text.append(body, style("timeline--struck") if event.struck else None)
         return text
