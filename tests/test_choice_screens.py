@@ -197,3 +197,21 @@ async def test_a_digit_and_enter_typed_at_once_pick_that_digit(playbook, make, k
                 break
             await pilot.pause()
     assert app.result == expected(playbook)
+
+
+@pytest.mark.parametrize("keys", [("1", "enter", "enter"), ("escape", "enter")], ids=["enter-twice", "escape-enter"])
+async def test_keys_typed_at_once_after_the_choice_do_not_act_on_a_closed_modal(playbook, keys):
+    """A second Enter (or an Enter behind Escape) queued its action behind the first: it ran on
+    the dismissed modal and ended the app (no widgets to read)."""
+    app = Host(SeverityChangeScreen(playbook, 2))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        _type_ahead(app, *keys)
+        for _ in range(50):
+            if app.result is not UNSET:
+                break
+            await pilot.pause()
+        for _ in range(5):
+            await pilot.pause()
+        assert app.is_running  # an exception in the action ends the app
+    assert app.result == (1 if keys[0] == "1" else None)

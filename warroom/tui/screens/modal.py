@@ -41,6 +41,7 @@ class CancelModal(ModalScreen[ResultType]):
     """A modal that Escape cancels: it dismisses with None."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    _acting = False  # a priority key's action is on its way (after_keys_ahead)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -48,14 +49,22 @@ class CancelModal(ModalScreen[ResultType]):
     def after_keys_ahead(self, action: Callable[[], object]) -> None:
         """Run `action` (a priority key's) after the keys typed before it. Those are queued on
         the focused widget, then bubble up node by node to the app (where a widget's own
-        bindings run): `action` follows them up the same way, queued behind them at each node."""
+        bindings run): `action` follows them up the same way, queued behind them at each node.
+        One at a time: a second Enter typed before the first one's action ran (which dismisses
+        the modal) does nothing, and nothing runs once the modal is no longer in front."""
+        if self._acting:
+            return
+        self._acting = True
         path = list((self.focused or self).ancestors_with_self)
 
         def hop(at: int) -> None:
-            if at == len(path):
-                action()
-            else:
+            if at < len(path):
                 path[at].call_later(hop, at + 1)
+            elif self.is_attached and self.app.screen is self:
+                try:
+                    action()
+                finally:
+                    self._acting = False  # still in front (a choice refused): Enter works again
 
         hop(0)
 
