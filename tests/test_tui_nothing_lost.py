@@ -667,3 +667,30 @@ def test_a_signal_after_the_app_ended_does_what_it_always_does(tmp_path, db_path
     env = isolated_env(tmp_path / "home", db_path)
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, timeout=60)
     assert done.returncode == -signal.SIGTERM, done.stdout + done.stderr
+
+
+PASTED_SEQUENCE = "before \x1b]2;PWNED\x07 \x1b[31mred\x1b[0m after"
+
+
+async def test_a_paste_into_an_editor_shows_its_control_characters_as_symbols(demo_db, playbook):
+    """A paste keeps its escape sequences (tui/paste.py) and Textual's editors draw what they
+    hold raw: the app gives them visible symbols (the entry line takes the paste exact)."""
+    from textual import events
+
+    from warroom.tui.widgets.entry import EntryLine
+
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen, editor = await open_handoff(pilot)
+        app.post_message(events.Paste(PASTED_SEQUENCE))  # as the driver posts it
+        assert await wait_until(pilot, lambda: "PWNED" in editor.text)
+        assert "before ␛]2;PWNED␇ ␛[31mred␛[0m after" in editor.text and "\x1b" not in editor.text
+        drawn = "".join(segment.text for y in range(editor.size.height) for segment in editor.render_line(y))
+        assert "\x1b" not in drawn and "\x07" not in drawn
+
+        await pilot.press("escape", "l")
+        entry = screen.query_one(EntryLine)
+        assert await wait_until(pilot, lambda: entry.is_open)
+        app.post_message(events.Paste(PASTED_SEQUENCE))
+        assert await wait_until(pilot, lambda: "PWNED" in entry.input.value)
+        assert entry.input.value == PASTED_SEQUENCE  # exact: what Enter logs

@@ -50,6 +50,12 @@ def each_visible(text: str) -> str:
 _EDITED = re.compile(rf"[\t\n]|{_CONTROL.pattern}")
 
 
+def pasted(text: str) -> str:
+    """A paste for a text field that draws what it holds as it is (a TextArea, an Input): line
+    breaks made newlines, every other control or invisible character its visible symbol."""
+    return plain(text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def plain(text: str) -> str:
     """Text safe to print to a terminal; tabs and newlines kept."""
     return _CONTROL.sub(_visible, text)

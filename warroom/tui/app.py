@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 
@@ -95,6 +96,21 @@ class WarroomApp(App[None]):
         Every widget's and screen's notify() ends here, so one override covers them all.
         """
         super().notify(message, markup=False, **kwargs)
+
+    async def on_event(self, event: events.Event) -> None:
+        """A paste keeps its escape sequences (tui/paste.py), and Textual's text fields draw what
+        they hold raw: for them its control characters become visible symbols as it arrives.
+        The entry line takes it whole (it draws them safely and logs the text exact)."""
+        if (
+            isinstance(event, events.Paste)
+            and not event.is_forwarded
+            and not getattr(self.focused, "SAFE_PASTE", False)
+        ):
+            from warroom.core.safetext import pasted
+
+            if (text := pasted(event.text)) != event.text:
+                event = events.Paste(text)
+        await super().on_event(event)
 
     async def on_mount(self) -> None:
         from warroom.core.operations import Operations

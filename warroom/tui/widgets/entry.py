@@ -99,6 +99,7 @@ class EntryInput(Input):
     """The entry line's input: keys in the order typed; a paste keeps every line (Input keeps
     only the first)."""
 
+    SAFE_PASTE: ClassVar[bool] = True  # draws control characters as symbols (the app leaves its pastes exact)
     PASTE_CONFIRM_LINES: ClassVar[int] = 20
     PASTE_CONFIRM_CHARS: ClassVar[int] = 4_000
 
