@@ -170,12 +170,21 @@ async def test_keys_behind_a_refused_enter_stay_with_its_text(demo_db, playbook)
 async def test_quitting_behind_an_enter_still_being_written_ends_the_app(demo_db, playbook):
     """Ctrl+Q (run as the app takes it) typed behind an Enter: the war room closes before it
     answers the Enter, and the entry line stops waiting for that answer (it hung the quit)."""
+    from warroom.tui.unsaved import UnsentEntryScreen
+
     app = app_for(demo_db, playbook)
     async with asyncio.timeout(30):  # fails a quit that would never end
         async with app.run_test(size=SIZE) as pilot:
             await open_war_room(pilot)
+            before, disk = notes(demo_db), SlowDisk(app.store)
             type_ahead(app, ["l", *typed("abc"), "enter", "l", *typed("def"), "ctrl+q"])
+            await disk.release_when_writing()
+            # abc is written; def, typed behind it and never sent, is asked about (not lost).
+            await wait_until(pilot, lambda: isinstance(app.screen, UnsentEntryScreen), "the unsent-line question")
+            assert app.screen.text == "def"
+            await pilot.press("2", "enter")  # send it, then quit
     assert not app.is_running
+    assert notes(demo_db)[len(before) :] == ["abc", "def"]
 
 
 async def test_keys_handled_returns_once_the_keys_typed_before_are(demo_db, playbook):

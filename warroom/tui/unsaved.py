@@ -168,13 +168,21 @@ class UnsentEntryScreen(ChoiceScreen[str | None, str]):
         self.dismiss("discard")
 
 
-async def quit_after_saving(app: App, entry_settled: bool = False) -> None:
+async def quit_after_saving(app: App, entry_settled: bool = False, caught_up: bool = False) -> None:
     """Save everything, then exit; if something would not save, ask first. A line typed and
-    not sent is asked about first (`entry_settled`: it has been)."""
+    not sent is asked about first (`entry_settled`: it has been).
+
+    Ctrl+Q runs as the app takes it, ahead of the keys typed before it: those are handled
+    first (an Enter among them writes its line), and the quit goes on behind whatever they
+    handed back to the app meanwhile (`caught_up`): `l abc ⏎ l def ^Q` typed during a slow
+    write logs abc, then asks about def."""
     if isinstance(app.screen, LoseUnsavedScreen | UnsentEntryScreen):
         return  # already asking: the question's answer decides
-    if not entry_settled:  # ctrl+q runs as the app takes it: an Enter typed before it goes first
+    if not entry_settled:
         await settle_entry(app)
+        if not caught_up:
+            app.call_later(quit_after_saving, app, False, True)
+            return
     line = None if entry_settled else unsent_entry(app)
     if line is not None:
 
