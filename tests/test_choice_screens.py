@@ -167,12 +167,18 @@ async def test_roles_digit_or_enter_moves_to_the_name():
     assert app.result == (list(ROLE_NAMES)[1], "4 Ana")
 
 
-def _type_ahead(app, *keys: str) -> None:
-    """Keys queued at once, as a terminal hands over fast typing (sent by the app's driver)."""
+async def _typed_at_once(app, pilot, *keys: str) -> None:
+    """Keys queued at once, as a terminal hands over fast typing (sent by the app's driver); then
+    the app runs until the modal answered (or a while, if it never does)."""
     from textual import events
 
+    await pilot.pause()
     for name in keys:
         app.post_message(events.Key(name, name if len(name) == 1 else "\r").set_sender(app))
+    for _ in range(50):
+        if app.result is not UNSET:
+            break
+        await pilot.pause()
 
 
 @pytest.mark.parametrize(
@@ -190,12 +196,7 @@ async def test_a_digit_and_enter_typed_at_once_pick_that_digit(playbook, make, k
     the screen before the digit was the one confirmed."""
     app = Host(make(playbook))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        _type_ahead(app, *keys)
-        for _ in range(50):
-            if app.result is not UNSET:
-                break
-            await pilot.pause()
+        await _typed_at_once(app, pilot, *keys)
     assert app.result == expected(playbook)
 
 
@@ -205,12 +206,7 @@ async def test_keys_typed_at_once_after_the_choice_do_not_act_on_a_closed_modal(
     the dismissed modal and ended the app (no widgets to read)."""
     app = Host(SeverityChangeScreen(playbook, 2))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        _type_ahead(app, *keys)
-        for _ in range(50):
-            if app.result is not UNSET:
-                break
-            await pilot.pause()
+        await _typed_at_once(app, pilot, *keys)
         for _ in range(5):
             await pilot.pause()
         assert app.is_running  # an exception in the action ends the app
