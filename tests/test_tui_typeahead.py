@@ -203,3 +203,30 @@ async def test_keys_handled_returns_once_the_keys_typed_before_are(demo_db, play
         app.call_later(priority_key)
         await wait_until(pilot, lambda: seen, "the keys typed before handled")
         assert seen == [(["abc"], False)]
+
+
+@pytest.mark.parametrize(
+    "keys, kind, text",
+    [
+        (["M", "2", "enter"], "mitigation", "Mitigation: Partial restore"),
+        (["C", "2", "enter"], "decision", None),
+        (["s", "1", "enter"], "severity", "Severity SEV-2 → SEV-1"),
+    ],
+    ids=["mitigation", "containment", "severity"],
+)
+async def test_a_choice_typed_with_the_key_that_opens_its_dialog(demo_db, playbook, keys, kind, text):
+    """`M 2 ⏎` in one burst (over SSH, or typed fast): the 2 and the Enter reached the war room's
+    timeline before the dialog existed, and the Enter confirmed the dialog's first choice."""
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_war_room(pilot)
+        before = query(demo_db, "SELECT count(*) AS n FROM events")[0]["n"]
+        type_ahead(app, keys)
+
+        def written():
+            return query(demo_db, "SELECT kind, text FROM events WHERE seq > ? ORDER BY seq", (before,))
+
+        await wait_until(pilot, lambda: any(r["kind"] == kind for r in written()), f"the {kind} written")
+        row = next(r for r in written() if r["kind"] == kind)
+        expected = text or f"{playbook.containment[1].situation}:"
+        assert row["text"].startswith(expected), row["text"]

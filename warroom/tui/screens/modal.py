@@ -125,8 +125,9 @@ class ChoiceScreen(CancelModal[ResultType], Generic[ResultType, ChoiceType]):
         listing.focus()
 
     def on_key(self, event: events.Key) -> None:
-        # Only while the list has the focus: an Input on the screen keeps its typing.
-        if not event.character or not isinstance(self.focused, OptionList):
+        # While the list has the focus, or nothing has yet (a key typed with the one that opened
+        # the modal); an Input on the screen keeps its typing.
+        if not event.character or not isinstance(self.focused, OptionList | None):
             return
         index = self.choice_index(event.character)
         if index is None or not 0 <= index < len(self.choices):
