@@ -230,3 +230,20 @@ async def test_a_choice_typed_with_the_key_that_opens_its_dialog(demo_db, playbo
         row = next(r for r in written() if r["kind"] == kind)
         expected = text or f"{playbook.containment[1].situation}:"
         assert row["text"].startswith(expected), row["text"]
+
+
+async def test_a_title_typed_with_ctrl_s_declares_with_that_title(db_path, playbook):
+    """`Search down ^S` in one burst: ctrl+s (a priority key) ran before the title was typed in
+    and refused an empty title; the title then landed in the form."""
+    from pilot import settle
+
+    from warroom.tui.screens.declare import DeclareScreen
+    from warroom.tui.screens.warroom import WarRoomScreen
+
+    app = app_for(db_path, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, DeclareScreen)
+        type_ahead(app, [*typed("Search down"), "ctrl+s"])
+        await wait_until(pilot, lambda: isinstance(app.screen, WarRoomScreen), "the war room")
+    assert [r["title"] for r in query(db_path, "SELECT title FROM incidents")] == ["Search down"]

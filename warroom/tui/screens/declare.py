@@ -22,6 +22,7 @@ from warroom.core.playbook import Playbook
 from warroom.core.safetext import one_line
 from warroom.core.timeutil import duration, local, parse_at
 from warroom.tui.messages import OpenIncident, ShowIncidents
+from warroom.tui.screens.modal import after_keys_typed
 from warroom.tui.widgets.keybar import KeyBar
 from warroom.tui.widgets.severity_guide import SeverityGuide
 
@@ -154,7 +155,7 @@ class DeclareScreen(Screen[None]):
         self._summarise()
 
     def on_severity_guide_chosen(self, event: SeverityGuide.Chosen) -> None:
-        self.run_worker(self.action_declare())
+        self.run_worker(self._declare())
 
     def _impact(self):
         pressed = self.query_one("#impact", RadioSet).pressed_button if self.query("#impact") else None
@@ -169,7 +170,11 @@ class DeclareScreen(Screen[None]):
             text += " (suggested by impact)" if guide.selected == guide.suggested else " (overriding the suggestion)"
         self.query_one("#declare-summary", Static).update(text)
 
-    async def action_declare(self) -> None:
+    def action_declare(self) -> None:
+        # ctrl+s runs as the app takes it: the title typed right before it goes in first.
+        after_keys_typed(self, self._declare)
+
+    async def _declare(self) -> None:
         if self._busy:
             return
         title = self.query_one("#title", Input).value.strip()

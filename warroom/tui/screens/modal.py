@@ -22,6 +22,7 @@ bubbling up, by the screen (`CancelModal.after_keys_ahead`).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import ClassVar, Generic, TypeVar
 
@@ -29,7 +30,7 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -47,26 +48,42 @@ class CancelModal(ModalScreen[ResultType]):
         self.dismiss(None)
 
     def after_keys_ahead(self, action: Callable[[], object]) -> None:
-        """Run `action` (a priority key's) after the keys typed before it. Those are queued on
-        the focused widget, then bubble up node by node to the app (where a widget's own
-        bindings run): `action` follows them up the same way, queued behind them at each node.
+        """Run `action` (a priority key's) after the keys typed before it (`after_keys_typed`).
         One at a time: a second Enter typed before the first one's action ran (which dismisses
-        the modal) does nothing, and nothing runs once the modal is no longer in front."""
+        the modal) does nothing."""
         if self._acting:
             return
         self._acting = True
-        path = list((self.focused or self).ancestors_with_self)
 
-        def hop(at: int) -> None:
-            if at < len(path):
-                path[at].call_later(hop, at + 1)
-            elif self.is_attached and self.app.screen is self:
-                try:
-                    action()
-                finally:
-                    self._acting = False  # still in front (a choice refused): Enter works again
+        def once() -> None:
+            try:
+                action()
+            finally:
+                self._acting = False  # still in front (a choice refused): Enter works again
 
-        hop(0)
+        after_keys_typed(self, once, ended=lambda: setattr(self, "_acting", False))
+
+
+def after_keys_typed(screen: Screen, action: Callable[[], object], ended: Callable[[], object] | None = None) -> None:
+    """Run `action` (sync or async) after the keys typed before it. Those are queued on the
+    focused widget, then bubble up node by node to the app (where a widget's own bindings run):
+    `action` follows them up the same way, queued behind them at each node. Nothing runs once
+    `screen` is no longer the one in front (`ended` is told instead)."""
+    path = list((screen.focused or screen).ancestors_with_self)
+
+    async def hop(at: int) -> None:
+        if at < len(path):
+            if not path[at].call_later(hop, at + 1) and ended is not None:
+                ended()  # that node is gone: the screen went with it
+        elif screen.is_attached and screen.app.screen is screen:
+            result = action()
+            if inspect.isawaitable(result):
+                await result
+        elif ended is not None:
+            ended()
+
+    if not path[0].call_later(hop, 1) and ended is not None:
+        ended()
 
 
 def modal_box(box_id: str, title: str | Text, keys: str, classes: str | None = None) -> Vertical:
