@@ -52,6 +52,17 @@ def unfinished_at_resolve(state: IncidentState, playbook: Playbook) -> list[str]
     return notes
 
 
+def _phase_heads(conn, incident_id: str) -> list[dict]:
+    """The payloads of the phase events that stand (one, unless phases were set apart)."""
+    import json
+
+    from warroom.core import sql
+
+    heads = sql.heads(conn, incident_id, "phase")
+    rows = conn.execute(f"SELECT data FROM events WHERE id IN ({','.join('?' * len(heads))})", heads).fetchall()
+    return [json.loads(data) for (data,) in rows]
+
+
 def containment_text(row: Containment) -> str:
     """A containment decision's timeline text: the situation and the playbook's containment."""
     return f"{row.situation}: {row.action}"
@@ -113,17 +124,9 @@ class Operations:
         author = self.author
 
         def to_postmortem(conn, host: str, resolved: Event) -> None:
-            import json
-
             from warroom.core import sql
 
-            heads = sql.heads(conn, incident_id, "phase")
-            current = [
-                json.loads(row[0]).get("new")
-                for row in conn.execute(
-                    f"SELECT data FROM events WHERE id IN ({','.join('?' * len(heads))})", heads
-                ).fetchall()
-            ]
+            current = [data.get("new") for data in _phase_heads(conn, incident_id)]
             if current == [postmortem]:
                 return
             old = current[0] if len(current) == 1 else None
@@ -144,13 +147,9 @@ class Operations:
         author = self.author
 
         def back_from_postmortem(conn, host: str, reopened: Event) -> None:
-            import json
-
             from warroom.core import sql
 
-            heads = sql.heads(conn, incident_id, "phase")
-            rows = conn.execute(f"SELECT data FROM events WHERE id IN ({','.join('?' * len(heads))})", heads).fetchall()
-            moved = [json.loads(data) for (data,) in rows]
+            moved = _phase_heads(conn, incident_id)
             if len(moved) != 1 or moved[0].get("new") != postmortem or not moved[0].get("resolved"):
                 return
             back = moved[0].get("old")

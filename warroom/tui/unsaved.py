@@ -49,15 +49,18 @@ def next_save_in(unsaved_since: float, now: float, after: float, at_least_every:
     return max(MIN_SAVE_DELAY, min(after, unsaved_since + at_least_every - now))
 
 
-def unsent_entry(app: App) -> EntryLine | None:
-    """The war room's entry line, when it holds words for the record not sent yet."""
+def _entry_line(app: App) -> EntryLine | None:
+    """The war room's entry line, if a war room is on the screen stack."""
     from warroom.tui.widgets.entry import EntryLine
 
     room = getattr(app, "war_room", None)
-    if room is None or not room.is_mounted:
-        return None
-    lines = room.query(EntryLine)
-    line = lines.first() if lines else None
+    lines = room.query(EntryLine) if room is not None and room.is_mounted else None
+    return lines.first() if lines else None
+
+
+def unsent_entry(app: App) -> EntryLine | None:
+    """The war room's entry line, when it holds words for the record not sent yet."""
+    line = _entry_line(app)
     if line is None or not line.is_open or line.mode not in RECORD_MODES or not line.input.value.strip():
         return None
     return line
@@ -65,12 +68,9 @@ def unsent_entry(app: App) -> EntryLine | None:
 
 async def settle_entry(app: App) -> None:
     """Wait until the entry line has handled every key typed before now."""
-    from warroom.tui.widgets.entry import EntryLine
-
-    room = getattr(app, "war_room", None)
-    if room is not None and room.is_mounted:
-        for line in room.query(EntryLine):
-            await line.keys_handled()
+    line = _entry_line(app)
+    if line is not None:
+        await line.keys_handled()
 
 
 async def send_unsent(app: App) -> None:

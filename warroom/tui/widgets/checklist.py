@@ -17,6 +17,7 @@ from warroom.core.models import IncidentState
 from warroom.core.playbook import Playbook
 from warroom.core.safetext import one_line
 from warroom.core.timeutil import hm
+from warroom.tui.widgets.hanging import hanging
 
 
 class Checklist(OptionList):
@@ -75,8 +76,8 @@ class Checklist(OptionList):
                     line.append(f"  on the timeline {hm(recorded)}", "dim")
                 answer = mark.answer if mark and mark.answer else checklist.item_answer(state, item.done_when)
                 # ticked with an answer, or answered on the declare screen
-                said = Text(f"→ {one_line(answer, 200)}", "italic") if answer else None
-                options.append(Option(_hanging(box, line, said), id=f"{phase.key}:{item.id}"))
+                said = [Text(f"→ {one_line(answer, 200)}", "italic")] if answer else []
+                options.append(Option(hanging(box, line, *said, width=4), id=f"{phase.key}:{item.id}"))
         # Shown again after every write: rebuilding an unchanged list would redraw the pane.
         shown = tuple((o.id, _plain(o.prompt)) for o in options)
         if shown == self._shown:
@@ -114,17 +115,6 @@ class Checklist(OptionList):
 
     def action_answer(self) -> None:
         self._request(ask_answer=True)
-
-
-def _hanging(box: Text, line: Text, answer: Text | None) -> Table:
-    """The tick box, then the item wrapped under its own first letter (and its answer below)."""
-    grid = Table.grid()
-    grid.add_column(width=4, no_wrap=True)
-    grid.add_column(ratio=1)
-    grid.add_row(box, line)
-    if answer is not None:
-        grid.add_row("", answer)
-    return grid
 
 
 def _plain(prompt: object) -> str:

@@ -19,6 +19,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from warroom.core.safetext import one_line
+from warroom.tui.widgets.hanging import hanging
 
 if TYPE_CHECKING:
     from warroom.core.rules import Prompt
@@ -117,18 +118,7 @@ def render_prompt(prompt: Prompt) -> Table:
     """Thought, reality, action and the detail (which quotes incident text: shown literally),
     each wrapped under its own first letter (a hanging indent), not back at the pane's edge."""
     error = prompt.level == "error"
-    body = _hanging(Text("⚑", "bold red" if error else "bold yellow"), Text(one_line(prompt.heading), "bold"))
-    body.add_row("", Text(one_line(prompt.reality)))
-    body.add_row("", _hanging(Text("→", "italic"), Text(one_line(prompt.action), "italic")))
-    if prompt.detail:
-        body.add_row("", Text(one_line(prompt.detail, 300), "dim"))
-    return body
-
-
-def _hanging(mark: Text, text: Text) -> Table:
-    """`mark` and a space, then `text` wrapped under its own first letter."""
-    grid = Table.grid()
-    grid.add_column(width=2, no_wrap=True)
-    grid.add_column(ratio=1)
-    grid.add_row(mark, text)
-    return grid
+    action = hanging(Text("→", "italic"), Text(one_line(prompt.action), "italic"))
+    detail = [Text(one_line(prompt.detail, 300), "dim")] if prompt.detail else []
+    flag = Text("⚑", "bold red" if error else "bold yellow")
+    return hanging(flag, Text(one_line(prompt.heading), "bold"), Text(one_line(prompt.reality)), action, *detail)
