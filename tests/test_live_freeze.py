@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from pilot import app_for, open_war_room, settle
 
-from warroom.tui.controllers import live
+from warroom.tui import collector
 
 pytestmark = pytest.mark.tui
 SIZE = (140, 45)
@@ -15,8 +15,8 @@ SIZE = (140, 45)
 
 async def test_the_first_state_shown_freezes_once(demo_db, playbook, monkeypatch):
     frozen: list[int] = []
-    monkeypatch.setattr(live, "_frozen", False)
-    monkeypatch.setattr(live.gc, "freeze", lambda: frozen.append(1))
+    monkeypatch.setattr(collector, "_frozen", False)
+    monkeypatch.setattr(collector.gc, "freeze", lambda: frozen.append(1))
     app = app_for(demo_db, playbook)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_war_room(pilot)

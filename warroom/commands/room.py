@@ -26,7 +26,10 @@ def run_tui(path: Path, pb, server: str | None = None) -> int:
 
 def cmd_room(args: Namespace) -> int:
     """`warroom` alone: the war room, synced with --server when given."""
-    return run_tui(db_path(args.db), playbook(args.playbook), args.team_server)
+    from warroom.tui.collector import starting
+
+    with starting():  # no garbage collection until the first frame (the playbook's load included)
+        return run_tui(db_path(args.db), playbook(args.playbook), args.team_server)
 
 
 def cmd_demo(args: Namespace) -> int:

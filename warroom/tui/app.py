@@ -17,6 +17,7 @@ from warroom.core.errors import WarroomError
 from warroom.core.locations import styles_dir
 from warroom.core.playbook import Playbook
 from warroom.core.timeutil import now as system_now
+from warroom.tui.collector import first_frame_shown
 from warroom.tui.commands import BindingCommands, IncidentCommands
 from warroom.tui.messages import DeclareIncident, OpenIncident, ShowIncidents
 
@@ -177,6 +178,7 @@ class WarroomApp(App[None]):
             await self.switch_screen(screen)
         else:
             await self.push_screen(screen)
+            self.call_after_refresh(first_frame_shown)  # the garbage collector on again (collector.py)
 
     async def _open(self, incident_id: str, known: bool = False) -> None:
         """The war room on `incident_id` (or a unique end of it); `known`: an id just read from

@@ -18,8 +18,8 @@ from warroom.core.models import SYSTEM_KINDS, Event
 from warroom.core.operations import Operations
 from warroom.core.safetext import one_line
 from warroom.core.store import Store
+from warroom.tui.collector import hold_collector
 from warroom.tui.controllers.base import Notify, Writer
-from warroom.tui.controllers.live import hold_collector
 from warroom.tui.widgets.checklist import Checklist
 from warroom.tui.widgets.entry import EntryLine
 from warroom.tui.widgets.timeline import Timeline

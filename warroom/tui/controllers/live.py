@@ -9,7 +9,6 @@ read again, whole, and handed to `show` (never changed in place).
 from __future__ import annotations
 
 import asyncio
-import gc
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from time import monotonic
@@ -21,6 +20,7 @@ from warroom.core.errorlog import report
 from warroom.core.models import BULK_KINDS, HIDDEN_KINDS, MARKER_KINDS, Event, IncidentState
 from warroom.core.store import Store
 from warroom.core.timeutil import duration, local
+from warroom.tui.collector import freeze_long_lived, release_stale
 from warroom.tui.controllers.base import Notify
 from warroom.tui.widgets.timeline import Timeline
 
@@ -31,64 +31,6 @@ TAIL_ROWS = 200
 BIG_INCIDENT = 5_000
 # A state reload slower than this (100,000-event incidents) is not repeated back to back.
 SLOW_STATE_SECONDS = 0.2
-
-
-def freeze_long_lived() -> None:
-    """Once a process: what is alive when the first incident is on screen (Textual, pydantic,
-    the widgets, the first state) lives as long as the process, and is moved out of the cyclic
-    collector's sight (gc.freeze). Its full passes walked it all: 50-110 ms on one keystroke in
-    eight at 100,000 events (15-30 ms after)."""
-    global _frozen
-    if not _frozen:
-        _frozen = True
-        gc.freeze()
-
-
-_frozen = False
-
-# The longest the cyclic collector is held off for one keystroke (a frame that never comes,
-# a screen torn down): then it runs again anyway.
-HOLD_SECONDS = 1.0
-_held_at: float | None = None  # when the collector was turned off by hold_collector
-
-
-def hold_collector(after_refresh: Callable[[Callable[[], None]], object]) -> Callable[[], None]:
-    """No cyclic collection from a keystroke (Enter in the entry line) to the frame that shows
-    what it did. Textual's strips keep themselves in their own caches, so every frame leaves
-    cyclic garbage, and a collection fell inside one keystroke in two (gen1 2-3 ms; gen2 15-20
-    ms at 100,000 events, one keystroke in eight). Returns `release`: call it once the work is
-    handed to the screen; the collector runs again after the next frame (`after_refresh`), or
-    after HOLD_SECONDS at the latest, and collects what was put off then."""
-    global _held_at
-    release_stale()
-    if not gc.isenabled():  # held already, or turned off by someone else: theirs to turn on
-        return lambda: None
-    gc.disable()
-    _held_at = held = monotonic()
-
-    def resume() -> None:
-        global _held_at
-        if _held_at == held:  # not already resumed (by the frame, the deadline or release_stale)
-            _held_at = None
-            gc.enable()
-
-    def release() -> None:
-        try:
-            after_refresh(resume)
-            asyncio.get_running_loop().call_later(HOLD_SECONDS, resume)
-        except Exception:  # no screen or loop to wait on (torn down): on again now
-            resume()
-
-    return release
-
-
-def release_stale() -> None:
-    """The collector held off for longer than HOLD_SECONDS (its loop closed before the frame
-    came): on again."""
-    global _held_at
-    if _held_at is not None and monotonic() - _held_at > HOLD_SECONDS:
-        _held_at = None
-        gc.enable()
 
 
 def spans_days(state: IncidentState, now: datetime) -> bool:

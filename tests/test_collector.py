@@ -1,5 +1,5 @@
 """No cyclic collection between Enter in the entry line and the frame that shows what it wrote
-(live.hold_collector): Textual's frames leave cyclic garbage, and a collection inside a
+(collector.hold_collector): Textual's frames leave cyclic garbage, and a collection inside a
 keystroke's frame cost it 2-20 ms (measured in benchmarks, not here). The collector must come
 back on: after the frame, at a deadline, or when the next hold or poll finds it held too long."""
 
@@ -11,7 +11,7 @@ import gc
 import pytest
 from pilot import app_for, open_war_room, query, settle, type_text
 
-from warroom.tui.controllers import live
+from warroom.tui import collector
 
 SIZE = (140, 45)
 
@@ -26,7 +26,7 @@ def collector_on():
 
 async def test_held_until_the_frame_then_on_again(collector_on):
     frames: list = []
-    release = live.hold_collector(frames.append)
+    release = collector.hold_collector(frames.append)
     assert not gc.isenabled()
     release()  # the work is handed to the screen: still off until its frame
     assert not gc.isenabled() and len(frames) == 1
@@ -37,8 +37,8 @@ async def test_held_until_the_frame_then_on_again(collector_on):
 
 
 async def test_on_again_at_the_deadline_when_no_frame_comes(collector_on, monkeypatch):
-    monkeypatch.setattr(live, "HOLD_SECONDS", 0.01)
-    release = live.hold_collector(lambda callback: None)  # a screen torn down: never called
+    monkeypatch.setattr(collector, "HOLD_SECONDS", 0.01)
+    release = collector.hold_collector(lambda callback: None)  # a screen torn down: never called
     release()
     assert not gc.isenabled()
     for _ in range(200):
@@ -49,17 +49,17 @@ async def test_on_again_at_the_deadline_when_no_frame_comes(collector_on, monkey
 
 
 def test_a_hold_never_released_is_undone_by_the_next(collector_on, monkeypatch):
-    live.hold_collector(lambda callback: None)  # its loop closed before release: never released
+    collector.hold_collector(lambda callback: None)  # its loop closed before release: never released
     assert not gc.isenabled()
-    monkeypatch.setattr(live, "HOLD_SECONDS", 0.0)
-    live.release_stale()
+    monkeypatch.setattr(collector, "HOLD_SECONDS", 0.0)
+    collector.release_stale()
     assert gc.isenabled()
 
 
 def test_a_collector_turned_off_elsewhere_stays_off(collector_on):
     gc.disable()
     frames: list = []
-    release = live.hold_collector(frames.append)
+    release = collector.hold_collector(frames.append)
     release()
     for frame in frames:
         frame()
@@ -94,6 +94,50 @@ def test_released_without_a_screen_to_wait_on_it_is_on_again_at_once(collector_o
     def no_screen(callback) -> None:
         raise RuntimeError("no screen")
 
-    release = live.hold_collector(no_screen)
+    release = collector.hold_collector(no_screen)
     release()
     assert gc.isenabled()
+
+
+# ----- start-up: off from before the playbook's load to the first frame ------------------------
+
+
+def test_off_while_starting_then_frozen_and_on_at_the_first_frame(collector_on, monkeypatch):
+    frozen: list[int] = []
+    monkeypatch.setattr(collector.gc, "freeze", lambda: frozen.append(1))
+    with collector.starting():
+        assert not gc.isenabled()
+        collector.first_frame_shown()
+        assert gc.isenabled() and frozen == [1]
+        collector.first_frame_shown()  # a second screen's first frame: nothing again
+        assert frozen == [1]
+    assert gc.isenabled()
+
+
+def test_on_again_when_no_frame_ever_came(collector_on, monkeypatch):
+    frozen: list[int] = []
+    monkeypatch.setattr(collector.gc, "freeze", lambda: frozen.append(1))
+    with pytest.raises(RuntimeError), collector.starting():
+        assert not gc.isenabled()
+        raise RuntimeError("the database was refused before the screen")
+    assert gc.isenabled() and frozen == []
+    collector.first_frame_shown()  # a frame after the block (a test's app): changes nothing
+    assert frozen == []
+
+
+def test_starting_leaves_a_collector_turned_off_elsewhere_off(collector_on):
+    gc.disable()
+    with collector.starting():
+        collector.first_frame_shown()
+        assert not gc.isenabled()
+    assert not gc.isenabled()
+
+
+@pytest.mark.tui
+async def test_the_war_rooms_first_frame_turns_the_collector_on(demo_db, playbook, collector_on):
+    app = app_for(demo_db, playbook)
+    with collector.starting():
+        async with app.run_test(size=SIZE) as pilot:
+            await open_war_room(pilot)
+            await settle(pilot)
+            assert gc.isenabled()
