@@ -6,6 +6,7 @@ benchmarks/, never here)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -34,3 +35,49 @@ def test_the_war_room_screen_imports_nothing_its_first_frame_does_not_draw():
     loaded = set(proc.stdout.strip().split(","))
     assert "warroom.tui.screens.warroom" in loaded  # the probe imported what it meant to
     assert not LATER & loaded, sorted(LATER & loaded)
+
+
+# The CLI's war room, headless, to the moment its header first shows the incident (the frame
+# after it draws it): which modules are loaded then. The playbook comes from its cache (a first
+# run validates it: pydantic then, once per playbook file).
+_FIRST_FRAME_PROBE = """
+import sys
+import textual.app
+from warroom.tui.widgets.header import IncidentHeader
+
+run, show = textual.app.App.run, IncidentHeader.show
+
+def headless(self, **kwargs):
+    return run(self, headless=True, size=(140, 45))
+
+def shown(self, *args, **kwargs):
+    show(self, *args, **kwargs)
+    if not hasattr(sys, "loaded_at_first_frame"):
+        sys.loaded_at_first_frame = sorted(sys.modules)
+        self.app.exit()
+
+textual.app.App.run, IncidentHeader.show = headless, shown
+from warroom.cli import main
+main(["--db", sys.argv[1]])
+print(",".join(sys.loaded_at_first_frame))
+"""
+
+# What the first frame does without besides LATER: pydantic (the playbook comes unpickled from
+# its cache as plain dataclasses and the first rows are checked by hand: records.py), TOML.
+BEFORE_FIRST_FRAME_NEVER = LATER | {"pydantic", "pydantic_core", "annotated_types", "tomllib"}
+
+
+def test_the_war_rooms_first_frame_loads_no_pydantic(tmp_path, demo_db):
+    env = {**os.environ, "WARROOM_AUTHOR": "probe"}
+    for _ in range(2):  # the first run validates the playbook and caches it; the second is measured
+        proc = subprocess.run(
+            [sys.executable, "-c", _FIRST_FRAME_PROBE, str(demo_db)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+        )
+        assert proc.returncode == 0, proc.stderr[-2000:]
+    loaded = set(proc.stdout.strip().splitlines()[-1].split(","))
+    assert "warroom.tui.screens.warroom" in loaded and "warroom.core.playbook" in loaded
+    assert not BEFORE_FIRST_FRAME_NEVER & loaded, sorted(BEFORE_FIRST_FRAME_NEVER & loaded)

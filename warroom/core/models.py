@@ -1,14 +1,14 @@
-"""Pydantic models for every row warroom stores, and the incident state built from them.
+"""The records of every row warroom stores, and the incident state built from them: dataclasses
+that pydantic validates on demand (records.py).
 
 Domain layer: imports nothing from Textual.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated, Any, Literal
 
 from warroom.core.kinds import (  # noqa: F401  (re-exported for the domain modules)
     ALL_KINDS,
@@ -19,6 +19,7 @@ from warroom.core.kinds import (  # noqa: F401  (re-exported for the domain modu
     USER_KINDS,
     Kind,
 )
+from warroom.core.records import Record, limits
 
 ROLE_NAMES: dict[str, str] = {
     "commander": "Incident commander",
@@ -31,19 +32,15 @@ ROLE_NAMES: dict[str, str] = {
 BACKDATED_AFTER = timedelta(seconds=60)
 
 
-class Row(BaseModel):
-    # defer_build: a class builds its validator on first use, not at import (start-up).
-    model_config = ConfigDict(frozen=False, extra="forbid", defer_build=True)
-
-
-class Incident(Row):
+@dataclass(kw_only=True)
+class Incident(Record):
     id: str
     title: str
-    severity: int = Field(ge=1, le=4)
+    severity: Annotated[int, limits(ge=1, le=4)]
     phase: str
     status: Literal["open", "resolved"] = "open"
     commander: str
-    roles: dict[str, str] = Field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict)
     service: str | None = None
     impact: str | None = None
     impact_pct: float | None = None
@@ -57,7 +54,8 @@ class Incident(Row):
     updates_sent: int = 0
 
 
-class Event(Row):
+@dataclass(kw_only=True)
+class Event(Record):
     seq: int | None = None  # local arrival order (SQLite rowid); set by the store
     id: str
     incident_id: str
@@ -67,7 +65,7 @@ class Event(Row):
     text: str
     author: str
     ref: str | None = None  # the event an amend/strike/pin points at
-    data: dict[str, Any] = Field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
     hlc: int = 0  # the order the state is folded in (see warroom.core.sql)
     host: str = ""  # the file that wrote it
     # Folded in from marker events when read for display; never stored on the row.
@@ -84,11 +82,12 @@ class Event(Row):
         return self.amended_text if self.amended_text is not None else self.text
 
 
-# Rows read for the first frame are built without pydantic's validator when every value already
-# has the exact type validation would give (each is checked: a foreign or odd row is validated
-# as ever). A model's first validation builds its validator (defer_build) and, the first time in
-# a process, pydantic's schema machinery: 40-90 ms of the war room's start-up. The state, read
-# after the first frame, validates as always.
+# Rows read for the first frame are built without pydantic when every value already has the
+# exact type validation would give (each is checked: a foreign or odd row is validated as ever).
+# pydantic's import and its first validator would be 60-120 ms of the war room's start-up. The
+# state, read after the first frame, validates as always.
+_EVENT_FIELDS = frozenset(Event.field_names())
+_INCIDENT_FIELDS = frozenset(Incident.field_names())
 _EVENT_STR = ("id", "incident_id", "kind", "text", "author", "host")
 _INCIDENT_STR = ("id", "title", "phase", "commander")
 _INCIDENT_OPTIONAL_STR = ("service", "impact", "mitigation")
@@ -98,7 +97,7 @@ _INCIDENT_TIMES = ("started_at", "detected_at", "restored_at", "resolved_at", "n
 def trusted_event(fields: dict[str, Any]) -> Event:
     """An Event from these row values: constructed if their types are those validation gives."""
     plain = (
-        fields.keys() <= Event.model_fields.keys()
+        fields.keys() <= _EVENT_FIELDS
         and all(type(fields.get(k)) is str for k in _EVENT_STR)
         and type(fields.get("seq")) is int
         and type(fields.get("hlc")) is int
@@ -107,7 +106,7 @@ def trusted_event(fields: dict[str, Any]) -> Event:
         and type(fields.get("ts")) is datetime
         and type(fields.get("recorded_at")) is datetime
     )
-    return Event.model_construct(**fields) if plain else Event(**fields)
+    return Event(**fields) if plain else Event.model_validate(fields)
 
 
 def trusted_incident(fields: dict[str, Any]) -> Incident:
@@ -116,7 +115,7 @@ def trusted_incident(fields: dict[str, Any]) -> Incident:
     if type(fields.get("impact_pct")) is int:  # a whole percentage in JSON: validation's float
         fields = {**fields, "impact_pct": float(fields["impact_pct"])}
     plain = (
-        fields.keys() <= Incident.model_fields.keys()
+        fields.keys() <= _INCIDENT_FIELDS
         and all(type(fields.get(k)) is str for k in _INCIDENT_STR)
         and all(fields.get(k) is None or type(fields[k]) is str for k in _INCIDENT_OPTIONAL_STR)
         and type(fields.get("severity")) is int
@@ -129,16 +128,18 @@ def trusted_incident(fields: dict[str, Any]) -> Incident:
         and type(fields.get("declared_at")) is datetime
         and all(fields.get(k) is None or type(fields[k]) is datetime for k in _INCIDENT_TIMES)
     )
-    return Incident.model_construct(**fields) if plain else Incident(**fields)
+    return Incident(**fields) if plain else Incident.model_validate(fields)
 
 
-class PhaseSpan(Row):
+@dataclass(kw_only=True)
+class PhaseSpan(Record):
     phase: str
     entered_at: datetime
     exited_at: datetime | None = None
 
 
-class SeverityChange(Row):
+@dataclass(kw_only=True)
+class SeverityChange(Record):
     at: datetime
     old: int | None
     new: int
@@ -146,7 +147,8 @@ class SeverityChange(Row):
     reason: str = ""
 
 
-class ChecklistMark(Row):
+@dataclass(kw_only=True)
+class ChecklistMark(Record):
     phase: str
     item: str
     done: bool
@@ -155,7 +157,8 @@ class ChecklistMark(Row):
     answer: str = ""
 
 
-class FlagDecision(Row):
+@dataclass(kw_only=True)
+class FlagDecision(Record):
     rule: str
     action: Literal["ack", "dismiss", "snooze"]
     at: datetime
@@ -165,7 +168,8 @@ class FlagDecision(Row):
     fingerprint: str = ""  # the condition the decision was made about; a new one re-raises
 
 
-class TempFix(Row):
+@dataclass(kw_only=True)
+class TempFix(Record):
     id: str
     incident_id: str
     what: str
@@ -181,7 +185,8 @@ class TempFix(Row):
         return self.removed_at is None and not self.permanent
 
 
-class ActionItem(Row):
+@dataclass(kw_only=True)
+class ActionItem(Record):
     id: str
     incident_id: str
     action: str
@@ -191,7 +196,8 @@ class ActionItem(Row):
     created_at: datetime
 
 
-class IncidentState(Row):
+@dataclass(kw_only=True)
+class IncidentState(Record):
     """Everything the rules, clocks and documents need, read in one go.
 
     `events` is in time order with amend/strike/pin folded in. For very long incidents
@@ -200,26 +206,26 @@ class IncidentState(Row):
     """
 
     incident: Incident
-    events: list[Event] = Field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
     events_truncated: bool = False
     event_count: int = 0
-    phases: list[PhaseSpan] = Field(default_factory=list)
-    severity_history: list[SeverityChange] = Field(default_factory=list)
-    checklist: dict[str, ChecklistMark] = Field(default_factory=dict)  # "phase:item" -> latest mark
-    flags: list[FlagDecision] = Field(default_factory=list)
-    temp_fixes: list[TempFix] = Field(default_factory=list)
-    action_items: list[ActionItem] = Field(default_factory=list)
-    postmortem: dict[str, str] = Field(default_factory=dict)  # human-written postmortem sections
+    phases: list[PhaseSpan] = field(default_factory=list)
+    severity_history: list[SeverityChange] = field(default_factory=list)
+    checklist: dict[str, ChecklistMark] = field(default_factory=dict)  # "phase:item" -> latest mark
+    flags: list[FlagDecision] = field(default_factory=list)
+    temp_fixes: list[TempFix] = field(default_factory=list)
+    action_items: list[ActionItem] = field(default_factory=list)
+    postmortem: dict[str, str] = field(default_factory=dict)  # human-written postmortem sections
     handoff_draft: str = ""
-    handoffs: list[Event] = Field(default_factory=list)
+    handoffs: list[Event] = field(default_factory=list)
     last_comms_at: datetime | None = None
     # Changes made apart that a person must settle: register -> the competing events.
-    conflicts: dict[str, list[Event]] = Field(default_factory=dict)
+    conflicts: dict[str, list[Event]] = field(default_factory=dict)
     # A draft edited apart: its name -> every version still standing (the shown one first).
-    draft_versions: dict[str, list[Event]] = Field(default_factory=dict)
-    drafts: dict[str, str] = Field(default_factory=dict)  # every draft's shown text, by name
-    draft_heads: dict[str, list[str]] = Field(default_factory=dict)  # the revisions that stand, by name
-    drafts_at: dict[str, datetime] = Field(default_factory=dict)  # when each draft's shown text was saved
+    draft_versions: dict[str, list[Event]] = field(default_factory=dict)
+    drafts: dict[str, str] = field(default_factory=dict)  # every draft's shown text, by name
+    draft_heads: dict[str, list[str]] = field(default_factory=dict)  # the revisions that stand, by name
+    drafts_at: dict[str, datetime] = field(default_factory=dict)  # when each draft's shown text was saved
     host: str = ""  # the file this state was read from (its host id)
     declared_host: str = ""  # the file the incident was declared on
 

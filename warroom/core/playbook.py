@@ -4,11 +4,12 @@ The shipped file is `warroom/core/data/playbook.toml`. A team's own file (`--pla
 or `playbook.toml` in the user config folder) replaces it whole; a malformed one is
 refused with a message naming the file and the field. The models are in playbook_models.py.
 
-Validating costs more than anything else before the war room's first frame (pydantic builds
-every model's validator on first use), so a playbook that validated is kept, pickled, in the
-data folder's cache, keyed by its path and bytes, the shipped playbook's bytes (a team's
-documents are merged over it), the code that validates it and the versions of warroom,
-Python and pydantic. Any other bytes validate again; a bad playbook is never cached.
+Validating costs more than anything else before the war room's first frame (pydantic's import
+and every record's validator), so a playbook that validated is kept, pickled (plain dataclasses:
+unpickling it imports no pydantic), in the data folder's cache, keyed by its path and bytes, the
+shipped playbook's bytes (a team's documents are merged over it), the code that validates it
+and the versions of warroom, Python and pydantic. Any other bytes validate again; a bad playbook is
+never cached.
 """
 
 from __future__ import annotations
@@ -17,12 +18,8 @@ import hashlib
 import os
 import pickle
 import sys
-import tomllib
 from pathlib import Path
-
-from pydantic import ValidationError
-from pydantic.version import VERSION as PYDANTIC_VERSION
-from pydantic_core import ErrorDetails
+from typing import TYPE_CHECKING
 
 from warroom import __version__
 from warroom.core.errors import PlaybookError
@@ -51,6 +48,9 @@ from warroom.core.playbook_models import (
     role_of,
     shipped_documents,
 )
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 __all__ = [
     "ANSWERED",
@@ -81,11 +81,11 @@ __all__ = [
 ]
 
 # Bumped when what the cache holds changes shape in a way the key below would not notice.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: dataclasses (records.py), no longer pydantic models
 # How many validated playbooks the cache keeps (each a few kilobytes).
 CACHE_KEPT = 8
 # The code whose changes make a cached playbook stale (an edited checkout keeps its version).
-_VALIDATING_CODE = ("playbook.py", "playbook_models.py", "rules.py", "redflags.py")
+_VALIDATING_CODE = ("playbook.py", "playbook_models.py", "records.py", "rules.py", "redflags.py")
 
 
 def validate_roles(book: Playbook) -> None:
@@ -139,6 +139,10 @@ def load(path: Path | str | None = None) -> Playbook:
 
 
 def _validated(path: Path, data: bytes) -> Playbook:
+    import tomllib
+
+    from pydantic import ValidationError
+
     try:
         text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as read_text() reads it
         raw = tomllib.loads(text)
@@ -174,15 +178,26 @@ def cache_file(key: str) -> Path:
 def _cache_key(path: Path, data: bytes) -> str | None:
     """What a cached playbook must have been made from; None when the code cannot be read."""
     digest = hashlib.sha256()
-    for part in (str(CACHE_FORMAT), __version__, sys.version, PYDANTIC_VERSION, str(path)):
+    for part in (str(CACHE_FORMAT), __version__, sys.version, str(path)):
         digest.update(part.encode() + b"\0")
     here = Path(__file__).parent
     try:
-        for chunk in (data, SHIPPED.read_bytes(), *((here / name).read_bytes() for name in _VALIDATING_CODE)):
+        validating = (*(here / name for name in _VALIDATING_CODE), _pydantic_version_file())
+        for chunk in (data, SHIPPED.read_bytes(), *(file.read_bytes() for file in validating)):
             digest.update(len(chunk).to_bytes(8, "big") + chunk)
     except OSError:
         return None
     return digest.hexdigest()
+
+
+def _pydantic_version_file() -> Path:
+    """pydantic's version.py, found without importing pydantic (a newer one may validate otherwise)."""
+    from importlib.util import find_spec
+
+    spec = find_spec("pydantic")
+    if spec is None or spec.origin is None:
+        raise OSError("pydantic is not installed")
+    return Path(spec.origin).parent / "version.py"
 
 
 def _cached(key: str) -> Playbook | None:

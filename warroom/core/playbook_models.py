@@ -1,26 +1,18 @@
-"""The playbook's shape: pydantic models of the methodology as data, and the roles the code
-finds entries by. Loading, role checks and the validated-playbook cache are in playbook.py.
+"""The playbook's shape: the methodology as data (records that pydantic validates when a playbook
+file is read: records.py), and the roles the code finds entries by. Loading, role checks and the
+validated-playbook cache are in playbook.py.
 """
 
 from __future__ import annotations
 
 import re
-import tomllib
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Literal, get_args
-
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    field_validator,
-    model_serializer,
-    model_validator,
-)
+from typing import Annotated, Literal, get_args
 
 from warroom.core.errors import PlaybookError
+from warroom.core.records import Record, after, before, dumped_as, limits
 
 SHIPPED = Path(__file__).parent / "data" / "playbook.toml"
 
@@ -36,118 +28,138 @@ DOCUMENT_ROLES: tuple[str, ...] = ("status", "internal", "external", "handoff", 
 ANSWERED = "answered:"
 
 
-class Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+class Spec(Record):
+    """A part of the playbook: frozen once validated."""
+
+    __slots__ = ()
 
 
+@dataclass(frozen=True, kw_only=True)
 class Answered(Spec):
     """`done_when = "answered:KEY"`: done once triage question KEY has a real answer on the
     timeline (one of the playbook's `non_answers`, such as "unknown", does not count)."""
 
-    triage: str = Field(min_length=1)
-    # Copied from the playbook on load: the checklist pane hands checklist.item_evidence an
-    # item's done_when alone, so the words that mean "no answer" travel with it.
-    _non_answers: tuple[str, ...] = PrivateAttr(default=())
-    _asked: TriageQuestion | None = PrivateAttr(default=None)
+    triage: Annotated[str, limits(min_length=1)]
 
-    @model_validator(mode="before")
-    @classmethod
-    def _from_text(cls, data: object) -> object:
-        if isinstance(data, str) and data.startswith(ANSWERED):
-            return {"triage": data[len(ANSWERED) :].strip()}
-        return data
-
-    @model_serializer
-    def _as_text(self) -> str:
-        return f"{ANSWERED}{self.triage}"  # the form the TOML uses, so a dump loads again
+    # Copied from the playbook on load (Playbook.__post_init__; attributes, not fields): the
+    # checklist pane hands checklist.item_evidence an item's done_when alone, so the words that
+    # mean "no answer" travel with it.
+    def know(self, non_answers: tuple[str, ...], asked: TriageQuestion | None) -> None:
+        object.__setattr__(self, "_non_answers", non_answers)
+        object.__setattr__(self, "_asked", asked)
 
     @property
     def non_answers(self) -> tuple[str, ...]:
-        return self._non_answers
+        return self.__dict__.get("_non_answers", ())
 
     @property
     def asked(self) -> TriageQuestion | None:
         """The triage question answered (copied on load), for its own non-answer prefixes."""
-        return self._asked
+        return self.__dict__.get("_asked")
 
 
+# The fixed done_when words: done by the record itself, without a tick (e.g. a logged
+# containment decision).
+DoneWhenWord = Literal[
+    "containment_logged",
+    "mitigation_set",
+    "service_restored",
+    "update_sent",
+    "status_update_sent",
+    "rollback_logged",
+    "roles_and_update",
+    "containment_action",
+    "temp_fixes_ticketed",
+    "temp_fixes_removed",
+    "hypothesis_logged",
+    "reproduced_logged",
+    "start_known",
+    "root_cause_written",
+    "postmortem_written",
+    "actions_owned",
+    "postmortem_shared",
+]
+_DONE_WHEN_WORDS: tuple[str, ...] = get_args(DoneWhenWord)
+
+
+def _done_when(value: object) -> object:
+    """One of the words, or "answered:KEY" (read as Answered); one message naming every choice,
+    rather than one per shape done_when may take."""
+    if isinstance(value, str) and value.startswith(ANSWERED) and value[len(ANSWERED) :].strip():
+        return {"triage": value[len(ANSWERED) :].strip()}
+    if isinstance(value, str) and value not in _DONE_WHEN_WORDS:
+        known = ", ".join(_DONE_WHEN_WORDS)
+        raise ValueError(f"unknown done_when {value!r} (known: {known}, or {ANSWERED}QUESTION)")
+    return value
+
+
+def _done_when_text(value: DoneWhenWord | Answered | None) -> str | None:
+    return f"{ANSWERED}{value.triage}" if isinstance(value, Answered) else value  # as the TOML says it
+
+
+@dataclass(frozen=True, kw_only=True)
 class ChecklistItem(Spec):
     id: str
     text: str
     requires: Literal["no_temp_fixes"] | None = None
-    # Done by the record itself, without a tick: e.g. a logged containment decision.
-    done_when: (
-        Literal[
-            "containment_logged",
-            "mitigation_set",
-            "service_restored",
-            "update_sent",
-            "status_update_sent",
-            "rollback_logged",
-            "roles_and_update",
-            "containment_action",
-            "temp_fixes_ticketed",
-            "temp_fixes_removed",
-            "hypothesis_logged",
-            "reproduced_logged",
-            "start_known",
-            "root_cause_written",
-            "postmortem_written",
-            "actions_owned",
-            "postmortem_shared",
-        ]
-        | Answered
-        | None
-    ) = None
-
-    @field_validator("done_when", mode="before")
-    @classmethod
-    def _known_done_when(cls, value: object) -> object:
-        # One message naming every choice, rather than one per shape done_when may take.
-        answered = isinstance(value, str) and value.startswith(ANSWERED) and value[len(ANSWERED) :].strip()
-        if isinstance(value, str) and not answered and value not in _DONE_WHEN_WORDS:
-            known = ", ".join(_DONE_WHEN_WORDS)
-            raise ValueError(f"unknown done_when {value!r} (known: {known}, or {ANSWERED}QUESTION)")
-        return value
+    done_when: Annotated[DoneWhenWord | Answered | None, before(_done_when), dumped_as(_done_when_text)] = None
 
 
-# The fixed done_when words (the first shape of ChecklistItem.done_when).
-_DONE_WHEN_WORDS: tuple[str, ...] = get_args(get_args(ChecklistItem.model_fields["done_when"].annotation)[0])
-
-
+@dataclass(frozen=True, kw_only=True)
 class Phase(Spec):
     key: str
     name: str
     role: str | None = None  # one of PHASE_ROLES
     purpose: str
     mode: Literal["speed", "thoroughness"]
-    timebox_minutes: int | None = Field(default=None, gt=0)
+    timebox_minutes: Annotated[int | None, limits(gt=0)] = None
     items: list[ChecklistItem]
 
-    @model_validator(mode="after")
-    def _speed_has_timebox(self) -> Phase:
+    def __post_init__(self) -> None:  # run by pydantic after the fields validate
         if self.mode == "speed" and self.timebox_minutes is None:
             raise ValueError(f"speed phase {self.key!r} needs timebox_minutes")
-        return self
 
 
+@dataclass(frozen=True, kw_only=True)
 class Severity(Spec):
-    level: int = Field(ge=1, le=4)
+    level: Annotated[int, limits(ge=1, le=4)]
     impact: str
     scope: str
     response: str
     response_time: str
-    response_minutes: int = Field(ge=0)
+    response_minutes: Annotated[int, limits(ge=0)]
     who: str
-    update_every_minutes: int = Field(gt=0)
+    update_every_minutes: Annotated[int, limits(gt=0)]
 
 
+@dataclass(frozen=True, kw_only=True)
 class Impact(Spec):
     key: str
     label: str
-    severity: int = Field(ge=1, le=4)
+    severity: Annotated[int, limits(ge=1, le=4)]
 
 
+def _words_have_letters(words: list[str]) -> list[str]:
+    # A blank or punctuation-only entry would match every answer.
+    for word in words:
+        if not any(ch.isalnum() for ch in word):
+            raise ValueError(f"{word!r} has no letters or digits")
+    return words
+
+
+def _pattern_compiles(pattern: str | None) -> str | None:
+    if pattern is None:
+        return None
+    try:
+        compiled = re.compile(pattern, re.IGNORECASE)
+    except re.error as exc:
+        raise ValueError(f"not a valid regular expression: {exc}") from None
+    if compiled.search(""):
+        raise ValueError("matches empty text, so it would match every answer")
+    return pattern
+
+
+@dataclass(frozen=True, kw_only=True)
 class TriageQuestion(Spec):
     key: str
     question: str
@@ -159,37 +171,16 @@ class TriageQuestion(Spec):
     # An answer that begins with one of these phrases says nothing either ("Nothing
     # changed, no deploys today"), unless it goes on with one of `contrast_words`
     # ("no deploys, but a config push at 14:28"). Whole words, ignoring case and spacing.
-    non_answer_prefixes: list[str] = Field(default_factory=list)
-    contrast_words: list[str] = Field(default_factory=list)
+    non_answer_prefixes: Annotated[list[str], after(_words_have_letters)] = field(default_factory=list)
+    contrast_words: Annotated[list[str], after(_words_have_letters)] = field(default_factory=list)
     # For counts_as_change: the answer counts only if it names something a rollback can
     # undo, a word starting with one of `undoable_words` ("deploy" matches "Deployed") or
     # text matching `undoable_pattern` (a version). Neither given: every real answer counts.
-    undoable_words: list[str] = Field(default_factory=list)
-    undoable_pattern: str | None = None
-
-    @field_validator("non_answer_prefixes", "contrast_words", "undoable_words")
-    @classmethod
-    def _words_have_letters(cls, words: list[str]) -> list[str]:
-        # A blank or punctuation-only entry would match every answer.
-        for word in words:
-            if not any(ch.isalnum() for ch in word):
-                raise ValueError(f"{word!r} has no letters or digits")
-        return words
-
-    @field_validator("undoable_pattern")
-    @classmethod
-    def _pattern_compiles(cls, pattern: str | None) -> str | None:
-        if pattern is None:
-            return None
-        try:
-            compiled = re.compile(pattern, re.IGNORECASE)
-        except re.error as exc:
-            raise ValueError(f"not a valid regular expression: {exc}") from None
-        if compiled.search(""):
-            raise ValueError("matches empty text, so it would match every answer")
-        return pattern
+    undoable_words: Annotated[list[str], after(_words_have_letters)] = field(default_factory=list)
+    undoable_pattern: Annotated[str | None, after(_pattern_compiles)] = None
 
 
+@dataclass(frozen=True, kw_only=True)
 class Containment(Spec):
     key: str
     situation: str
@@ -197,6 +188,7 @@ class Containment(Spec):
     role: str | None = None  # one of SITUATION_ROLES
 
 
+@dataclass(frozen=True, kw_only=True)
 class Mitigation(Spec):
     key: str
     name: str
@@ -204,11 +196,13 @@ class Mitigation(Spec):
     restored: bool
 
 
+@dataclass(frozen=True, kw_only=True)
 class DataSource(Spec):
     source: str
     look_for: str
 
 
+@dataclass(frozen=True, kw_only=True)
 class RedFlag(Spec):
     id: str
     rule: str
@@ -219,32 +213,72 @@ class RedFlag(Spec):
     # reality and action as written there); empty: a prompt of warroom's own, not a quote.
     source: str = ""
     # The phases in which the flag may fire (phase keys); empty means every phase.
-    phases: list[str] = Field(default_factory=list)
+    phases: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True, kw_only=True)
 class PostmortemSection(Spec):
     key: str
     heading: str
     hint: str = ""
 
 
+@dataclass(frozen=True, kw_only=True)
 class DocumentSpec(Spec):
     """A generated document: its Jinja2 template (in the team's templates_dir, else shipped)."""
 
     key: str
     title: str
     template: str
-    copy_key: str = Field(default="", max_length=1)  # the TUI's copy key for it
+    copy_key: Annotated[str, limits(max_length=1)] = ""  # the TUI's copy key for it
     role: str | None = None  # one of DOCUMENT_ROLES; a team's own document needs none
 
 
+@dataclass(frozen=True, kw_only=True)
 class Thresholds(Spec):
-    recent_change_minutes: int = Field(gt=0)
-    commander_shift_hours: float = Field(gt=0)
-    evaluate_every_seconds: float = Field(gt=0)
-    snooze_minutes: list[int] = Field(min_length=1)
+    recent_change_minutes: Annotated[int, limits(gt=0)]
+    commander_shift_hours: Annotated[float, limits(gt=0)]
+    evaluate_every_seconds: Annotated[float, limits(gt=0)]
+    snooze_minutes: Annotated[list[int], limits(min_length=1)]
 
 
+def _over_shipped_documents(documents: list[DocumentSpec]) -> list[DocumentSpec]:
+    """A team's documents merged over the shipped ones. Roles doubled in the team's own list are
+    refused here, with the team's numbering: merged, the second would silently replace the first."""
+    seen: dict[str, int] = {}
+    for n, spec in enumerate(documents):
+        role = role_of(spec, DOCUMENT_ROLES)
+        if role is None:
+            continue
+        if role in seen:
+            first = documents[seen[role]].key
+            raise ValueError(
+                f"role {role!r} is given twice (documents.{seen[role]} {first!r} and documents.{n} {spec.key!r})"
+            )
+        seen[role] = n
+    merged = list(shipped_documents())
+    for spec in documents:
+        role = role_of(spec, DOCUMENT_ROLES)
+        at = next(
+            (
+                n
+                for n, old in enumerate(merged)
+                if old.key == spec.key or (role and role_of(old, DOCUMENT_ROLES) == role)
+            ),
+            None,
+        )
+        if at is None:
+            merged.append(spec)
+        else:
+            merged[at] = spec
+    keys = [spec.key for spec in merged]
+    doubled = next((key for key in keys if keys.count(key) > 1), None)
+    if doubled is not None:
+        raise ValueError(f"document key {doubled!r} is used twice")
+    return merged
+
+
+@dataclass(frozen=True, kw_only=True)
 class Playbook(Spec):
     name: str
     # The methodology's own words, for a screen or a team template to show; no rule reads
@@ -252,90 +286,47 @@ class Playbook(Spec):
     core_principle: str = ""
     golden_rule: str = ""
     thresholds: Thresholds
-    phases: list[Phase] = Field(min_length=1)
-    severities: list[Severity] = Field(min_length=4, max_length=4)
+    phases: Annotated[list[Phase], limits(min_length=1)]
+    severities: Annotated[list[Severity], limits(min_length=4, max_length=4)]
     impacts: list[Impact]
     triage: list[TriageQuestion]
     containment: list[Containment]
     rollback_rule: str
     mitigation: list[Mitigation]
     # Where to look while diagnosing (the methodology's table); optional, read by no rule.
-    data_sources: list[DataSource] = Field(default_factory=list)
+    data_sources: list[DataSource] = field(default_factory=list)
     # Accepted so that older playbooks still load, and not used: the Fix phase's checklist
     # items are the fix requirements, and the Assess phase's are the first five minutes.
-    fix_requirements: list[str] = Field(default_factory=list)
-    first_five_minutes: list[str] = Field(default_factory=list)
+    fix_requirements: list[str] = field(default_factory=list)
+    first_five_minutes: list[str] = field(default_factory=list)
     red_flags: list[RedFlag]
-    postmortem_sections: list[PostmortemSection] = Field(min_length=1)
+    postmortem_sections: Annotated[list[PostmortemSection], limits(min_length=1)]
     # The generated documents. The list lives once, in the shipped playbook; a team's
     # entries reword one (the entry with the same role, or key) or add their own, and a
     # team playbook without any keeps the shipped ones. templates_dir is relative to the
     # playbook file and searched before the shipped templates.
-    documents: list[DocumentSpec] = Field(default_factory=list)
+    documents: Annotated[list[DocumentSpec], after(_over_shipped_documents)] = field(default_factory=list)
     templates_dir: str | None = None
     # Triage answers that say there is nothing to tell ("none", "unknown"): they neither
     # tick a checklist item nor count as a change. Compared ignoring case, spacing and
     # surrounding punctuation.
-    non_answers: list[str] = Field(default_factory=list)
+    non_answers: list[str] = field(default_factory=list)
     source: str = ""  # the file it came from, for messages
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Playbook:
+    def __post_init__(self) -> None:  # run by pydantic after the fields validate
         levels = sorted(s.level for s in self.severities)
         if levels != [1, 2, 3, 4]:
             raise ValueError("severities must define levels 1, 2, 3 and 4 once each")
         keys = [p.key for p in self.phases]
         if len(set(keys)) != len(keys):
             raise ValueError("phase keys must be unique")
-        return self
-
-    @field_validator("documents", mode="after")
-    @classmethod
-    def _over_shipped_documents(cls, documents: list[DocumentSpec]) -> list[DocumentSpec]:
-        # Roles doubled in the team's own list are refused here, with the team's numbering:
-        # merged, the second would silently replace the first.
-        seen: dict[str, int] = {}
-        for n, spec in enumerate(documents):
-            role = role_of(spec, DOCUMENT_ROLES)
-            if role is None:
-                continue
-            if role in seen:
-                first = documents[seen[role]].key
-                raise ValueError(
-                    f"role {role!r} is given twice (documents.{seen[role]} {first!r} and documents.{n} {spec.key!r})"
-                )
-            seen[role] = n
-        merged = list(shipped_documents())
-        for spec in documents:
-            role = role_of(spec, DOCUMENT_ROLES)
-            at = next(
-                (
-                    n
-                    for n, old in enumerate(merged)
-                    if old.key == spec.key or (role and role_of(old, DOCUMENT_ROLES) == role)
-                ),
-                None,
-            )
-            if at is None:
-                merged.append(spec)
-            else:
-                merged[at] = spec
-        keys = [spec.key for spec in merged]
-        doubled = next((key for key in keys if keys.count(key) > 1), None)
-        if doubled is not None:
-            raise ValueError(f"document key {doubled!r} is used twice")
-        return merged
-
-    @model_validator(mode="after")
-    def _answers_know_non_answers(self) -> Playbook:
+        # Each answered-by item learns the words that mean "no answer" and its question.
         words = tuple(self.non_answers)
         questions = {q.key: q for q in self.triage}
         for phase in self.phases:
             for item in phase.items:
                 if isinstance(item.done_when, Answered):
-                    item.done_when._non_answers = words
-                    item.done_when._asked = questions.get(item.done_when.triage)
-        return self
+                    item.done_when.know(words, questions.get(item.done_when.triage))
 
     @cached_property
     def phase_keys(self) -> list[str]:
@@ -377,8 +368,8 @@ class Playbook(Spec):
     def _roles(self) -> dict[str, dict[str, str]]:
         """Field -> role -> key of the entry playing it (the first, if doubled)."""
         found: dict[str, dict[str, str]] = {}
-        for field, known, entries in self._role_tables():
-            table = found.setdefault(field, {})
+        for name, known, entries in self._role_tables():
+            table = found.setdefault(name, {})
             for entry in entries:
                 role = role_of(entry, known)
                 if role is not None:
@@ -446,6 +437,8 @@ class Playbook(Spec):
 @lru_cache(maxsize=1)
 def shipped_documents() -> tuple[DocumentSpec, ...]:
     """The documents of the shipped playbook: the one list of built-in documents."""
+    import tomllib
+
     raw = tomllib.loads(SHIPPED.read_text(encoding="utf-8"))
     return tuple(DocumentSpec.model_validate(entry) for entry in raw.get("documents", []))
 

@@ -1,4 +1,4 @@
-"""The store's reads: SQL that runs on its thread, and stored rows made into pydantic models.
+"""The store's reads: SQL that runs on its thread, and stored rows made into records (models.py).
 
 Each function takes the store's sqlite3 connection and runs whole on the store's thread
 (`Store._run`), as the write path in `warroom.core.sql` does: the timeline's keys and pages,
@@ -61,7 +61,7 @@ def event_from_row(row: Iterable[Any], trusted: bool = False) -> Event:
         hlc=hlc,
         host=host,
     )
-    return trusted_event(fields) if trusted else Event(**fields)
+    return trusted_event(fields) if trusted else Event.model_validate(fields)
 
 
 def incident_row(conn: sqlite3.Connection, incident_id: str) -> dict[str, Any] | None:

@@ -81,7 +81,7 @@ class _Fold:
         self.inc = row
         self.state = state
         # How what hangs off the state is built: validated, or constructed (fold_incident).
-        self.make: Callable[..., Any] = make or (lambda model, **fields: model(**fields))
+        self.make: Callable[..., Any] = make or (lambda model, **fields: model.model_validate(fields))
         self.changes: dict[str, list[Event]] = {}
         self.fixes: dict[str, TempFix] = {}
         self.items: dict[str, ActionItem] = {}
@@ -112,7 +112,7 @@ class _Fold:
             self.changes.setdefault(register, []).append(event)
         if "next_update_at" in event.data and event.kind in (Kind.DECLARED, Kind.SEVERITY, Kind.COMMS):
             self.inc["next_update_at"] = _dt(event.data["next_update_at"])
-        handler = self.handlers.get(event.kind)  # type: ignore[call-overload]
+        handler = self.handlers.get(event.kind)  # type: ignore[arg-type]
         if handler is not None:
             handler(event)
 
@@ -294,7 +294,7 @@ class _Fold:
         }
         state.drafts = {name: e.text for name, e in self.drafts.items()}
         state.drafts_at = {name: e.ts for name, e in self.drafts.items()}
-        state.incident = Incident(**self.inc)
+        state.incident = Incident.model_validate(self.inc)
 
 
 def fold(
@@ -312,7 +312,7 @@ def fold(
     ordered = sorted((e for e in events if not e.struck), key=fold_order)
     inc = _incident_fields(row)
     story = timeline if timeline is not None else [e for e in events if e.kind != Kind.DRAFT]
-    placeholder = Incident(**inc)
+    placeholder = Incident.model_validate(inc)
     state = IncidentState(
         incident=placeholder,
         events=story if timeline is not None else sorted(story, key=timeline_order),

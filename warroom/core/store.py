@@ -1,4 +1,4 @@
-"""The async store: every write is committed before it returns; reads return pydantic models.
+"""The async store: every write is committed before it returns; reads return records (models.py).
 
 The store owns one sqlite3 connection on one thread of its own: each call runs a whole
 function there (one hop, not one per statement), from `warroom.core.sql` (the one write path,

@@ -1,0 +1,106 @@
+"""Records: the playbook's and the store's types as plain dataclasses that pydantic validates
+on demand.
+
+The war room's first frame needs a playbook and a few rows, not a validator: pydantic's import
+and its model classes cost more than anything else before that frame (a fifth of its CPU time).
+So every model is a stdlib dataclass (cheap to build, to unpickle from the playbook cache and
+to read from SQLite), declared with the constraints and validators pydantic applies to
+dataclasses (`Annotated[int, limits(ge=1)]`, `before(...)`, `after(...)`, `__post_init__`).
+The annotations are text until pydantic reads them (`from __future__ import annotations`),
+so nothing of pydantic is imported until something is validated or dumped: a playbook file
+read for the first time, a row from elsewhere, an export.
+
+`Record` gives them the few pydantic methods the code uses, with pydantic's meaning:
+`model_validate` validates, `model_construct` and `model_copy` do not, `model_dump` serializes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields, replace
+from typing import TYPE_CHECKING, Any, Literal, Self
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from pydantic import TypeAdapter
+
+_adapters: dict[type, TypeAdapter[Any]] = {}
+
+
+def _adapter(cls: type) -> TypeAdapter[Any]:
+    """pydantic's validator and serializer for `cls`, built on first use (then kept)."""
+    adapter = _adapters.get(cls)
+    if adapter is None:
+        from pydantic import TypeAdapter
+
+        adapter = _adapters[cls] = TypeAdapter(cls)
+    return adapter
+
+
+class Record:
+    """The base of every model: a dataclass (each subclass is decorated) whose unknown fields
+    pydantic refuses, as it refused them of the BaseModels these were."""
+
+    __slots__ = ()
+    __pydantic_config__ = {"extra": "forbid"}  # a ConfigDict (a TypedDict: a plain dict)
+
+    @classmethod
+    def model_validate(cls, data: Any) -> Self:
+        """Validated (and converted: ISO text to a datetime, a dict to its record) by pydantic;
+        a pydantic ValidationError (a ValueError) when it is not one."""
+        result: Self = _adapter(cls).validate_python(data)
+        return result
+
+    @classmethod
+    def model_construct(cls, **values: Any) -> Self:
+        """Built from values already of the right types, without validation."""
+        return cls(**values)
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))  # type: ignore[arg-type]  # every subclass is a dataclass
+
+    def model_copy(self, update: dict[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy (shallow, or `deep`) with `update` applied, not validated (as pydantic's)."""
+        source = self
+        if deep:
+            from copy import deepcopy
+
+            source = deepcopy(self)
+        return replace(source, **(update or {}))  # type: ignore[type-var]  # every subclass is a dataclass
+
+    def model_dump(self, mode: Literal["python", "json"] = "python") -> dict[str, Any]:
+        """As pydantic dumps it; mode="json": only JSON types (times as ISO text)."""
+        result: dict[str, Any] = _adapter(type(self)).dump_python(self, mode=mode)
+        return result
+
+
+# ----- what annotations name: markers pydantic reads when it first validates --------------------
+
+
+def limits(**constraints: Any) -> Any:
+    """pydantic's Field constraints (ge, gt, le, min_length, max_length) for an Annotated field."""
+    from pydantic import Field
+
+    return Field(**constraints)
+
+
+def before(check: Callable[[Any], Any]) -> Any:
+    """A field's validator run on the raw input, before its type is checked."""
+    from pydantic import BeforeValidator
+
+    return BeforeValidator(check)
+
+
+def after(check: Callable[[Any], Any]) -> Any:
+    """A field's validator run on the checked value (raise ValueError to refuse it)."""
+    from pydantic import AfterValidator
+
+    return AfterValidator(check)
+
+
+def dumped_as(write: Callable[[Any], Any]) -> Any:
+    """How a field is written when dumped."""
+    from pydantic import PlainSerializer
+
+    return PlainSerializer(write)
