@@ -6,7 +6,7 @@ Domain layer: imports nothing from Textual.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -19,7 +19,7 @@ from warroom.core.kinds import (  # noqa: F401  (re-exported for the domain modu
     USER_KINDS,
     Kind,
 )
-from warroom.core.records import Record, limits
+from warroom.core.records import Record, limits, record
 
 ROLE_NAMES: dict[str, str] = {
     "commander": "Incident commander",
@@ -32,8 +32,10 @@ ROLE_NAMES: dict[str, str] = {
 BACKDATED_AFTER = timedelta(seconds=60)
 
 
-@dataclass(kw_only=True)
+@record
 class Incident(Record):
+    """The incident's own fields, as its declaration row and the events since make them."""
+
     id: str
     title: str
     severity: Annotated[int, limits(ge=1, le=4)]
@@ -54,8 +56,10 @@ class Incident(Record):
     updates_sent: int = 0
 
 
-@dataclass(kw_only=True)
+@record
 class Event(Record):
+    """One entry of the timeline (a row of `events`), with the markers folded in for display."""
+
     seq: int | None = None  # local arrival order (SQLite rowid); set by the store
     id: str
     incident_id: str
@@ -131,15 +135,19 @@ def trusted_incident(fields: dict[str, Any]) -> Incident:
     return Incident(**fields) if plain else Incident.model_validate(fields)
 
 
-@dataclass(kw_only=True)
+@record
 class PhaseSpan(Record):
+    """A phase the incident was in, from when to when (open while current)."""
+
     phase: str
     entered_at: datetime
     exited_at: datetime | None = None
 
 
-@dataclass(kw_only=True)
+@record
 class SeverityChange(Record):
+    """A change of severity: from `old` (None at the declaration) to `new`, by whom and why."""
+
     at: datetime
     old: int | None
     new: int
@@ -147,8 +155,10 @@ class SeverityChange(Record):
     reason: str = ""
 
 
-@dataclass(kw_only=True)
+@record
 class ChecklistMark(Record):
+    """The latest tick (or untick) of one checklist item, with its answer."""
+
     phase: str
     item: str
     done: bool
@@ -157,8 +167,10 @@ class ChecklistMark(Record):
     answer: str = ""
 
 
-@dataclass(kw_only=True)
+@record
 class FlagDecision(Record):
+    """What someone decided about a red flag: acknowledged, dismissed or snoozed."""
+
     rule: str
     action: Literal["ack", "dismiss", "snooze"]
     at: datetime
@@ -168,8 +180,10 @@ class FlagDecision(Record):
     fingerprint: str = ""  # the condition the decision was made about; a new one re-raises
 
 
-@dataclass(kw_only=True)
+@record
 class TempFix(Record):
+    """A temporary fix put in place while mitigating, until removed or made permanent."""
+
     id: str
     incident_id: str
     what: str
@@ -185,8 +199,10 @@ class TempFix(Record):
         return self.removed_at is None and not self.permanent
 
 
-@dataclass(kw_only=True)
+@record
 class ActionItem(Record):
+    """A postmortem action item: what, who owns it, by when, its status."""
+
     id: str
     incident_id: str
     action: str
@@ -196,7 +212,7 @@ class ActionItem(Record):
     created_at: datetime
 
 
-@dataclass(kw_only=True)
+@record
 class IncidentState(Record):
     """Everything the rules, clocks and documents need, read in one go.
 

@@ -6,13 +6,13 @@ validated-playbook cache are in playbook.py.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Annotated, Literal, get_args
 
 from warroom.core.errors import PlaybookError
-from warroom.core.records import Record, after, before, dumped_as, limits
+from warroom.core.records import FrozenRecord, after, before, dumped_as, limits, record
 
 SHIPPED = Path(__file__).parent / "data" / "playbook.toml"
 
@@ -28,13 +28,13 @@ DOCUMENT_ROLES: tuple[str, ...] = ("status", "internal", "external", "handoff", 
 ANSWERED = "answered:"
 
 
-class Spec(Record):
+class Spec(FrozenRecord):
     """A part of the playbook: frozen once validated."""
 
     __slots__ = ()
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class Answered(Spec):
     """`done_when = "answered:KEY"`: done once triage question KEY has a real answer on the
     timeline (one of the playbook's `non_answers`, such as "unknown", does not count)."""
@@ -97,16 +97,20 @@ def _done_when_text(value: DoneWhenWord | Answered | None) -> str | None:
     return f"{ANSWERED}{value.triage}" if isinstance(value, Answered) else value  # as the TOML says it
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class ChecklistItem(Spec):
+    """One item of a phase's checklist, and what marks it done."""
+
     id: str
     text: str
     requires: Literal["no_temp_fixes"] | None = None
     done_when: Annotated[DoneWhenWord | Answered | None, before(_done_when), dumped_as(_done_when_text)] = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class Phase(Spec):
+    """A phase of the response (Assess ... Postmortem): its purpose, mode and checklist."""
+
     key: str
     name: str
     role: str | None = None  # one of PHASE_ROLES
@@ -120,8 +124,10 @@ class Phase(Spec):
             raise ValueError(f"speed phase {self.key!r} needs timebox_minutes")
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class Severity(Spec):
+    """A severity level of the guide (SEV-1..4): its impact, scope, response and update rhythm."""
+
     level: Annotated[int, limits(ge=1, le=4)]
     impact: str
     scope: str
@@ -132,8 +138,10 @@ class Severity(Spec):
     update_every_minutes: Annotated[int, limits(gt=0)]
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class Impact(Spec):
+    """A kind of impact a triage answer may name, and the severity it suggests."""
+
     key: str
     label: str
     severity: Annotated[int, limits(ge=1, le=4)]
@@ -159,8 +167,10 @@ def _pattern_compiles(pattern: str | None) -> str | None:
     return pattern
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class TriageQuestion(Spec):
+    """A question of the first five minutes, and how its answers are read."""
+
     key: str
     question: str
     why: str
@@ -180,30 +190,38 @@ class TriageQuestion(Spec):
     undoable_pattern: Annotated[str | None, after(_pattern_compiles)] = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class Containment(Spec):
+    """A row of the containment table: in this situation, this action."""
+
     key: str
     situation: str
     action: str
     role: str | None = None  # one of SITUATION_ROLES
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class Mitigation(Spec):
+    """A mitigation level (full, partial, degraded, maintenance): does it restore the service?"""
+
     key: str
     name: str
     description: str
     restored: bool
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class DataSource(Spec):
+    """Where to look while diagnosing, and what for."""
+
     source: str
     look_for: str
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class RedFlag(Spec):
+    """A red flag: the rule that raises it, the thought, the reality and what to do."""
+
     id: str
     rule: str
     thought: str
@@ -216,14 +234,16 @@ class RedFlag(Spec):
     phases: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class PostmortemSection(Spec):
+    """A section of the postmortem: its heading and the hint shown while writing it."""
+
     key: str
     heading: str
     hint: str = ""
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class DocumentSpec(Spec):
     """A generated document: its Jinja2 template (in the team's templates_dir, else shipped)."""
 
@@ -234,8 +254,10 @@ class DocumentSpec(Spec):
     role: str | None = None  # one of DOCUMENT_ROLES; a team's own document needs none
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class Thresholds(Spec):
+    """The numbers the rules and clocks use."""
+
     recent_change_minutes: Annotated[int, limits(gt=0)]
     commander_shift_hours: Annotated[float, limits(gt=0)]
     evaluate_every_seconds: Annotated[float, limits(gt=0)]
@@ -278,8 +300,10 @@ def _over_shipped_documents(documents: list[DocumentSpec]) -> list[DocumentSpec]
     return merged
 
 
-@dataclass(frozen=True, kw_only=True)
+@record
 class Playbook(Spec):
+    """The whole methodology as data."""
+
     name: str
     # The methodology's own words, for a screen or a team template to show; no rule reads
     # them, so they are optional.

@@ -112,7 +112,7 @@ class _Fold:
             self.changes.setdefault(register, []).append(event)
         if "next_update_at" in event.data and event.kind in (Kind.DECLARED, Kind.SEVERITY, Kind.COMMS):
             self.inc["next_update_at"] = _dt(event.data["next_update_at"])
-        handler = self.handlers.get(event.kind)  # type: ignore[arg-type]
+        handler = self.handlers.get(event.kind)  # type: ignore[call-overload]
         if handler is not None:
             handler(event)
 
