@@ -1,0 +1,69 @@
+"""Records (warroom/core/records.py): plain dataclasses that pydantic validates on demand, with
+the pydantic methods the code uses and the meaning pydantic gave them."""
+
+from __future__ import annotations
+
+import pickle
+from dataclasses import FrozenInstanceError
+from datetime import UTC, datetime
+
+import pytest
+from pydantic import ValidationError
+
+from warroom.core.models import Event, Incident
+from warroom.core.playbook import load
+from warroom.core.playbook_models import Severity
+
+AT = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+
+
+def event(**changes) -> Event:
+    fields = dict(id="e1", incident_id="i1", ts=AT, recorded_at=AT, kind="note", text="hello", author="ann")
+    return Event(**{**fields, **changes})
+
+
+def test_validation_converts_and_refuses_as_pydantic_did():
+    validated = Event.model_validate(
+        dict(
+            id="e1", incident_id="i1", ts="2026-11-30T09:00:00+00:00", recorded_at=AT, kind="note", text="t", author="a"
+        )
+    )
+    assert validated.ts == AT and validated.data == {}
+    with pytest.raises(ValidationError, match="Unexpected keyword argument"):
+        Event.model_validate({**event().model_dump(), "colour": "red"})
+    with pytest.raises(ValidationError, match="less than or equal to 4"):
+        Incident.model_validate(dict(id="i", title="t", severity=5, phase="assess", commander="c", declared_at=AT))
+
+
+def test_equality_repr_and_copies_are_by_field():
+    one = event()
+    assert one == event() and one != event(text="other") and one != "not an event"
+    assert repr(one).startswith("Event(seq=None, id='e1', ") and "text='hello'" in repr(one)
+    copied = one.model_copy(update={"text": "changed"})
+    assert copied.text == "changed" and one.text == "hello" and copied.data is one.data  # shallow
+    deep = one.model_copy(deep=True)
+    assert deep == one and deep.data is not one.data
+    with pytest.raises(TypeError):
+        hash(one)  # a row is mutable: unhashable, as a dataclass with eq is
+
+
+def test_dump_as_json_writes_times_as_text():
+    assert event().model_dump(mode="json")["ts"] == "2026-11-30T09:00:00Z"
+
+
+def test_a_playbook_record_is_frozen_and_hashable_by_its_fields():
+    level = load().severity(1)
+    with pytest.raises(FrozenInstanceError):
+        level.level = 2  # type: ignore[misc]
+    with pytest.raises(FrozenInstanceError):
+        del level.who
+    again = Severity.model_validate(level.model_dump())
+    assert again == level and hash(again) == hash(level) and again is not level
+
+
+def test_a_playbook_pickles_whole_with_what_it_copied_on_load():
+    book = load()
+    back = pickle.loads(pickle.dumps(book))
+    assert back == book
+    answered = [i.done_when for p in back.phases for i in p.items if hasattr(i.done_when, "triage")]
+    assert answered and all(a.asked is not None and a.non_answers for a in answered)
