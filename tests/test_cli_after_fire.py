@@ -211,8 +211,16 @@ def test_help_still_lists_every_command(cli):
     assert "--started" in cli("declare", "--help").out and "--owner" in cli("actions", "--help").out
 
 
-# The usual `warroom log` is read without argparse (cli._plain_log): where it answers, it
-# must answer exactly as argparse does; anything less plain is left to argparse.
+# The usual `warroom log` and the war room's own command line are read without argparse
+# (cli._plain): where it answers, it must answer exactly as argparse does; anything less plain
+# is left to argparse.
+PLAIN_ROOM = [
+    [],
+    ["--db", "/tmp/w.db"],
+    ["--db=w.db", "--playbook", "p.toml"],
+    ["--server", "postgresql://h/db", "--db", "log"],
+    ["--db="],
+]
 PLAIN_LOG = [
     ["log"],
     ["log", "x"],
@@ -231,8 +239,12 @@ PLAIN_LOG = [
     ["--playbook", "p.toml", "--server", "postgresql://h/db", "log", "x"],
 ]
 NOT_PLAIN = [
-    [],
     ["--version"],
+    ["--help"],
+    ["--db", "a.db", "--db", "b.db"],
+    ["--db", "-x"],
+    ["w.db"],
+    ["--server"],
     ["log", "--help"],
     ["log", "-h"],
     ["log", "x", "y"],
@@ -264,11 +276,11 @@ def _argparse_reads(argv: list[str]):
     return {k: str(v) if k in ("db", "playbook") and v is not None else v for k, v in read.items()}
 
 
-@pytest.mark.parametrize("argv", PLAIN_LOG + NOT_PLAIN, ids=lambda argv: " ".join(argv) or "(none)")
-def test_the_plain_log_form_reads_as_argparse_does(argv, capsys):
+@pytest.mark.parametrize("argv", PLAIN_ROOM + PLAIN_LOG + NOT_PLAIN, ids=lambda argv: " ".join(argv) or "(none)")
+def test_the_plain_forms_read_as_argparse_does(argv, capsys):
     glued = cli_module._glue_at(argv)
-    fast = cli_module._plain_log(glued)
-    assert (fast is not None) == (argv in PLAIN_LOG)
+    fast = cli_module._plain(glued)
+    assert (fast is not None) == (argv in PLAIN_ROOM + PLAIN_LOG)
     if fast is not None:
         assert vars(fast) == _argparse_reads(glued)
 
@@ -290,11 +302,14 @@ _AFTER = ["x", "-", "", "log", "--at=", "--author=", "--db", "w.db", "--kind", "
           "--incident", "--incident=INC-1", "--author", "kim", "--", "-h", "--kin", "-5", "a b", "-a b"]  # fmt: skip
 
 
-@given(st.lists(st.sampled_from(_BEFORE), max_size=3), st.lists(st.sampled_from(_AFTER), max_size=6))
+@given(
+    st.lists(st.sampled_from(_BEFORE), max_size=3),
+    st.one_of(st.none(), st.lists(st.sampled_from(_AFTER), max_size=6)),
+)
 @settings(max_examples=300, deadline=None)
 def test_any_command_line_the_plain_reading_takes_argparse_reads_the_same(before, after):
-    glued = cli_module._glue_at([*before, "log", *after])
-    fast = cli_module._plain_log(glued)
+    glued = cli_module._glue_at([*before] if after is None else [*before, "log", *after])
+    fast = cli_module._plain(glued)
     if fast is not None:
         with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
             assert vars(fast) == _argparse_reads(glued)

@@ -3,7 +3,7 @@
 This module parses and dispatches; each command's body is in warroom.commands, imported only
 when chosen. Shell commands never import Textual, and `warroom log` (called from deploy scripts
 and alert hooks) imports no pydantic and, in its usual form, not even argparse or pathlib
-(_plain_log).
+(_plain).
 Exit codes: 0 success, 2 usage, 1 anything else with one `warroom: ...` line.
 """
 
@@ -177,24 +177,23 @@ _LOG_OPTIONS = {"--kind": "kind", "--at": "at", "--incident": "incident", "--aut
 _PATH_OPTIONS = ("db", "playbook")  # argparse: type=Path; the plain reading: their text
 
 
-def _plain_log(argv: list[str]):
-    """`warroom [--db PATH] log [TEXT] [--kind KIND] [--at TIME] [--incident ID] [--author NAME]`
-    read without argparse, which costs every call from a deploy script or an alert hook ~10 ms
-    (argparse, gettext, shutil, the parsers built). Gives what argparse would give (a test
-    compares them), the paths as text (str(Path(value)): pathlib and the re, fnmatch and
+def _plain(argv: list[str]):
+    """The two usual command lines read without argparse, which costs each ~3-10 ms (argparse,
+    gettext, shutil, the parsers built): `warroom [--db PATH] [--playbook PATH] [--server URL]`,
+    the war room, and `warroom [those] log [TEXT] [--kind KIND] [--at TIME] [--incident ID]
+    [--author NAME]`, called from deploy scripts and alert hooks. Gives what argparse would give
+    (a test compares them), the paths as text (str(Path(value)): pathlib and the re, fnmatch and
     urllib.parse it imports cost ~9 ms); None for anything less plain (help, an abbreviation,
     a repeated option, a value or a text starting with '-', an unknown kind, another command):
     argparse answers those, errors and all."""
-    values: dict[str, object] = {
-        "db": None, "playbook": None, "team_server": None, "command": "log",
-        "text": "-", "kind": "note", "at": None, "incident": None, "author": None,
-    }  # fmt: skip
+    values: dict[str, object] = {"db": None, "playbook": None, "team_server": None, "command": None}
     options = _GLOBAL_OPTIONS
     given: set[str] = set()
     args = iter(argv)
     for arg in args:
         if options is _GLOBAL_OPTIONS and arg == "log":
             options = _LOG_OPTIONS
+            values.update(command="log", text="-", kind="note", at=None, incident=None, author=None)
             continue
         name, glued, value = arg.partition("=")
         dest = options.get(name)
@@ -215,8 +214,6 @@ def _plain_log(argv: list[str]):
 
             value = path_text(value)
         values[dest] = value
-    if options is not _LOG_OPTIONS:
-        return None
     from types import SimpleNamespace
 
     return SimpleNamespace(**values)
@@ -289,7 +286,7 @@ def _inert(exc: BaseException) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     argv = _glue_at(sys.argv[1:] if argv is None else argv)
-    args = _plain_log(argv)
+    args = _plain(argv)
     if args is None:
         args = _parser(_chosen(argv)).parse_args(argv)  # one subcommand's parser, not all of them
     if not_utf8 := _not_utf8(args):  # a usage error, like any malformed argument: exit 2

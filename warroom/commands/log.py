@@ -37,7 +37,7 @@ def read_text(arg: str) -> str:
 def cmd_log(args) -> int:
     """Log args.text (or standard input, for "-") as args.kind; prints the event's id. `args`
     is argparse's Namespace or, for the usual form, warroom.cli's own reading of the command
-    line with the same fields (no argparse on this path: see cli._plain_log)."""
+    line with the same fields (no argparse on this path: see cli._plain)."""
     import sqlite3
 
     from warroom.core import db, sql
