@@ -351,7 +351,10 @@ async def test_the_incident_alone_is_the_whole_folds_incident(db_path, playbook,
     count, tail = await store.timeline_tail(iid, 5)
     keys = await store.timeline_keys(iid)
     trusted_rows, rows = await store.events_by_seq(keys, trusted=True), await store.events_by_seq(keys)
+    first = await store.first_screen(iid, 5)  # the same reads in one trip
+    separately = (await store.data_version(), await store.max_seq(), count, tail, await store.events_by_seq(tail))
     await store.close()
+    assert (*first[:4], first.newest) == separately and first.incident == whole
     assert alone == whole == first_frame and first_frame.model_dump() == whole.model_dump()
     assert trusted_rows == rows and [e.model_dump() for e in trusted_rows] == [e.model_dump() for e in rows]
     assert alone.severity == 1 and alone.phase == phases[0] and alone.commander == "sam"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from warroom.core import registers, sql
 from warroom.core.kinds import BULK_KINDS, HIDDEN_KINDS, MARKER_KINDS, Kind
@@ -235,6 +235,25 @@ def draft_heads(conn: sqlite3.Connection, incident_id: str) -> dict[str, Event]:
 
 
 # ----- the timeline -------------------------------------------------------------------
+
+
+class FirstScreen(NamedTuple):
+    """What the war room's first frame needs, read in one trip to the store's thread."""
+
+    data_version: int  # the live feed polls from here
+    last_seq: int
+    rows: int  # the timeline's rows in all
+    tail: list[int]  # the seqs of its newest rows, in display order
+    newest: list[Event]  # their events (trusted: see event_from_row)
+    incident: Incident | None  # folded for the header (trusted)
+
+
+def first_screen(conn: sqlite3.Connection, incident_id: str, limit: int) -> FirstScreen:
+    version = conn.execute("PRAGMA data_version").fetchone()[0]
+    last_seq = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+    rows, tail = timeline_tail(conn, incident_id, limit)
+    newest = events_by_seq(conn, tail, trusted=True) if tail else []
+    return FirstScreen(version, last_seq, rows, tail, newest, incident_of(conn, incident_id, trusted=True))
 
 
 def timeline_tail(conn: sqlite3.Connection, incident_id: str, limit: int) -> tuple[int, list[int]]:

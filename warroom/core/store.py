@@ -419,6 +419,11 @@ class Store:
             lambda conn: conn.execute("SELECT count(*) FROM events WHERE incident_id = ?", (incident_id,)).fetchone()[0]
         )
 
+    async def first_screen(self, incident_id: str, limit: int) -> reads.FirstScreen:
+        """The war room's first frame in one trip to the store's thread: the live feed's starting
+        point, the timeline's newest `limit` rows and the incident for the header."""
+        return await self._run(reads.first_screen, incident_id, limit)
+
     async def timeline_tail(self, incident_id: str, limit: int) -> tuple[int, list[int]]:
         """How many rows the timeline has, and the seqs of its last `limit` in display order:
         enough for the first frame of a long incident before every key is read."""
