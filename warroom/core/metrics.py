@@ -23,11 +23,12 @@ Struck events never count. Naive datetimes are taken as UTC.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, overload
 
 from warroom.core.models import Event, IncidentState
+from warroom.core.records import FrozenRecord, record
 
 if TYPE_CHECKING:
     from warroom.core.playbook import Playbook
@@ -39,8 +40,8 @@ CONTAIN_ROLE = "contain"
 _ZERO = timedelta(0)
 
 
-@dataclass(frozen=True)
-class Metrics:
+@record
+class Metrics(FrozenRecord):
     """Every clock and metric; None where the times it needs are not recorded."""
 
     since_start: timedelta | None

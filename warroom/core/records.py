@@ -1,5 +1,5 @@
-"""Records: the playbook's and the store's types as plain dataclasses that pydantic validates
-on demand.
+"""Records: the playbook's and the store's types (and the metrics computed from them) as plain
+dataclasses that pydantic validates on demand.
 
 The war room's first frame needs a playbook and a few rows, not a validator: pydantic's import
 and its model classes cost more than anything else before that frame (a fifth of its CPU time).

@@ -33,31 +33,33 @@ CORRECTABLE_SYSTEM = frozenset({"triage"})
 ENTRY_HINT = "  ".join(f"{k}: {v}" for k, v in KIND_KEYS.items()) + "  ·  14:30 / -12m backdates"
 
 
-@dataclass(frozen=True)
+# What the entry line was opened for, handed back with its text (never changed: not frozen, nor
+# compared, as dataclass() would compile three more methods for each at every start-up).
+@dataclass(eq=False)
 class LogRequest:
     """A new timeline line (`a: rolled back`, `14:30 c: deploy`); `event_id` makes a retry idempotent."""
 
     event_id: str
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class AmendRequest:
     event: Event
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class StrikeRequest:
     event: Event
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class AnswerRequest:
     """The answer a checklist item asks for (optional)."""
 
     tick: Checklist.TickRequested
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class SearchRequest:
     pass
 
