@@ -57,8 +57,12 @@ def shown(self, *args, **kwargs):
         self.app.exit()
 
 textual.app.App.run, IncidentHeader.show = headless, shown
+from warroom.core import db
+opened, open_db = [], db.open_db
+db.open_db = lambda *args, **kwargs: opened.append(args) or open_db(*args, **kwargs)
 from warroom.cli import main
 main(["--db", sys.argv[1]])
+print("opened", len(opened))
 print(",".join(sys.loaded_at_first_frame))
 """
 
@@ -67,7 +71,7 @@ print(",".join(sys.loaded_at_first_frame))
 BEFORE_FIRST_FRAME_NEVER = LATER | {"pydantic", "pydantic_core", "annotated_types", "tomllib"}
 
 
-def test_the_war_rooms_first_frame_loads_no_pydantic(tmp_path, demo_db):
+def test_the_war_rooms_first_frame_loads_no_pydantic_and_opens_the_file_once(tmp_path, demo_db):
     env = {**os.environ, "WARROOM_AUTHOR": "probe"}
     for _ in range(2):  # the first run validates the playbook and caches it; the second is measured
         proc = subprocess.run(
@@ -78,6 +82,10 @@ def test_the_war_rooms_first_frame_loads_no_pydantic(tmp_path, demo_db):
             env=env,
         )
         assert proc.returncode == 0, proc.stderr[-2000:]
-    loaded = set(proc.stdout.strip().splitlines()[-1].split(","))
+    *_, opened, modules = proc.stdout.strip().splitlines()
+    loaded = set(modules.split(","))
     assert "warroom.tui.screens.warroom" in loaded and "warroom.core.playbook" in loaded
     assert not BEFORE_FIRST_FRAME_NEVER & loaded, sorted(BEFORE_FIRST_FRAME_NEVER & loaded)
+    # The file is checked before the screen takes over and the store adopts that connection:
+    # opened (checked, migrated, probed) once, not twice.
+    assert opened == "opened 1"

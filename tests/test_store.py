@@ -403,3 +403,16 @@ async def test_rows_read_for_the_first_frame_are_validated_when_odd(db_path, pla
             await store.incident(incident.id)
     finally:
         await store.close()
+
+
+async def test_the_store_adopts_the_connection_prepare_opened(db_path, clock):
+    """The CLI checks the file before the war room takes over the terminal (db.prepare); the store
+    works on that connection, from its own thread, and closes it."""
+    prepared = db.prepare(db_path)
+    store = await Store.open(db_path, clock=clock, prepared=prepared)
+    assert store._conn is prepared
+    incident = await store.declare("Adopted", 2, "ann", first_phase="assess")
+    assert (await store.incident(incident.id)).title == "Adopted"
+    await store.close()
+    with pytest.raises(sqlite3.ProgrammingError):
+        prepared.execute("SELECT 1")

@@ -18,10 +18,10 @@ def run_tui(path: Path, pb, server: str | None = None) -> int:
     """Open the war room on `path`, after refusing a bad file before the screen takes over."""
     from warroom.core import db
 
-    db.prepare(path, create=True)
+    prepared = db.prepare(path, create=True)  # the store adopts it: the file is checked once
     from warroom.tui.app import run
 
-    return run(path, pb, server)
+    return run(path, pb, server, prepared)
 
 
 def cmd_room(args: Namespace) -> int:

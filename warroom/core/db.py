@@ -189,13 +189,16 @@ def _probe(conn: sqlite3.Connection) -> None:
     ).fetchone()
 
 
-def open_db(path: Path | str, create: bool = True, read_only: bool = False) -> sqlite3.Connection:
+def open_db(
+    path: Path | str, create: bool = True, read_only: bool = False, any_thread: bool = False
+) -> sqlite3.Connection:
     """Open (creating if asked) a warroom database, checked and migrated. Autocommit mode.
 
     read_only (the CLI's list, doc, export, actions and stats, which never change a byte of the
     file or of its -wal and -shm): nothing is created, migrated, switched or recovered; the
     connection refuses writes. When the file cannot be read as it is without a change (an
-    older schema, a journal left by a crash), it is read from a private copy instead."""
+    older schema, a journal left by a crash), it is read from a private copy instead.
+    any_thread: the connection may be handed to another thread (one at a time: the store's)."""
     path = path_text(path)
     if not filecheck.check_file(path, create and not read_only):
         _create(path)
@@ -215,7 +218,9 @@ def open_db(path: Path | str, create: bool = True, read_only: bool = False) -> s
         finally:
             replayed.discard()
     try:
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        conn = sqlite3.connect(
+            path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=not any_thread
+        )
     except sqlite3.Error as exc:
         raise describe_sqlite_error(path, exc) from None
     leftover.opened(path)
@@ -331,9 +336,12 @@ def _settle_file(conn: sqlite3.Connection, path: Path | str) -> None:
             pause = min(pause * 2, 0.25)
 
 
-def prepare(path: Path | str, create: bool = True) -> None:
-    """Check and migrate the file, then close it (the async store reopens it)."""
-    open_db(path, create).close()
+def prepare(path: Path | str, create: bool = True) -> sqlite3.Connection:
+    """The file checked and migrated before a screen takes over the terminal (a bad file is
+    refused on one line there), open for the store to adopt (Store.open(prepared=...)): a
+    second open would check, migrate and probe it all again (the probe alone reads every
+    table's ends: 20+ ms at 100,000 events)."""
+    return open_db(path, create, any_thread=True)
 
 
 FIND_INCIDENT = "SELECT id FROM incidents WHERE id = ? COLLATE NOCASE OR id LIKE ? ESCAPE '\\' COLLATE NOCASE"

@@ -54,13 +54,21 @@ class Store:
 
     @classmethod
     async def open(
-        cls, path: Path | str, create: bool = True, clock: Callable[[], datetime] = system_now, read_only: bool = False
+        cls,
+        path: Path | str,
+        create: bool = True,
+        clock: Callable[[], datetime] = system_now,
+        read_only: bool = False,
+        prepared: sqlite3.Connection | None = None,
     ) -> Store:
+        """The store on `path`; `prepared`: that file already opened by db.prepare (checked and
+        migrated), adopted instead of opened again, and closed with the store."""
         path = Path(path)
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warroom-store")
 
         def connect() -> sqlite3.Connection:
-            conn = db.open_db(path, create, read_only)  # checks, migrations; the connection lives on this thread
+            # Checks, migrations; the connection lives on this thread.
+            conn = prepared if prepared is not None else db.open_db(path, create, read_only)
             if not conn.execute("PRAGMA query_only").fetchone()[0]:
                 try:  # a writable file knows its host before anything is shown
                     sql.host_id(conn)
@@ -72,6 +80,8 @@ class Store:
             conn = await asyncio.get_running_loop().run_in_executor(executor, connect)
         except BaseException:
             executor.shutdown(wait=False)
+            if prepared is not None:
+                prepared.close()
             raise
         return cls(conn, executor, path, clock)
 

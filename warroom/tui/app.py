@@ -22,6 +22,8 @@ from warroom.tui.commands import BindingCommands, IncidentCommands
 from warroom.tui.messages import DeclareIncident, OpenIncident, ShowIncidents
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from warroom.core.operations import Operations
     from warroom.core.store import Store
 
@@ -63,8 +65,10 @@ class WarroomApp(App[None]):
         clock: Callable[[], datetime] = system_now,
         incident_id: str | None = None,
         server: str | None = None,
+        prepared: sqlite3.Connection | None = None,
     ) -> None:
         super().__init__(css_path=self.CSS_PATH[:FIRST_FRAME_STYLES])
+        self._prepared = prepared  # the file, checked and open (db.prepare): the store adopts it
         self._later_styles = list(self.CSS_PATH[FIRST_FRAME_STYLES:])
         from warroom.tui.controllers.team import TeamController
 
@@ -120,7 +124,8 @@ class WarroomApp(App[None]):
 
         save_on_signals(self)  # SIGTERM, SIGHUP: save what is typed, then exit
         try:
-            self._store = await Store.open(self.db_path, clock=self.clock)
+            prepared, self._prepared = self._prepared, None
+            self._store = await Store.open(self.db_path, clock=self.clock, prepared=prepared)
             self._ops = Operations(self._store, self.playbook, self.author)
             # Read only what decides the first screen, folding nothing: one open incident opens
             # at once (the war room folds it once, for its header).
@@ -268,15 +273,23 @@ def build_app(
     clock: Callable[[], datetime] | None = None,
     incident_id: str | None = None,
     server: str | None = None,
+    prepared: sqlite3.Connection | None = None,
 ) -> WarroomApp:
     """The one factory: the CLI, the tests and the benchmarks all build the app here."""
-    return WarroomApp(Path(db_path), playbook, clock or system_now, incident_id, server)
+    return WarroomApp(Path(db_path), playbook, clock or system_now, incident_id, server, prepared)
 
 
-def run(db_path: Path, playbook: Playbook, server: str | None = None) -> int:
-    app = build_app(db_path, playbook, server=server)
+def run(
+    db_path: Path, playbook: Playbook, server: str | None = None, prepared: sqlite3.Connection | None = None
+) -> int:
+    """The war room on `db_path`; `prepared`: the file opened by db.prepare, for the store."""
+    app = build_app(db_path, playbook, server=server, prepared=prepared)
     from warroom.tui import paste  # Textual 8.2.8's parser breaks up a paste holding an ESC: see paste.py
 
     paste.install()
-    app.run()
+    try:
+        app.run()
+    finally:
+        if app._prepared is not None:  # never adopted (the app stopped before it mounted)
+            app._prepared.close()
     return app.return_code or 0
