@@ -237,3 +237,10 @@ def test_playbooks_used_side_by_side_are_cached_side_by_side_and_the_oldest_go(t
     assert len(cached_files()) == 3  # the two first written went
     playbook_module.load(more[-1])
     assert seen == [str(path) for path in more]
+
+
+def test_an_unknown_key_is_refused_in_the_words_a_toml_writer_knows(tmp_path):
+    path = write(tmp_path, edited("snooze_minutes = [15, 30, 60]", "snooze_minutes = [15, 30, 60]\nsnoze = 5"))
+    with pytest.raises(PlaybookError) as caught:
+        playbook_module.load(path)
+    assert str(caught.value) == f"playbook {path}: field thresholds.snoze: Extra inputs are not permitted"

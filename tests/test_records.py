@@ -67,3 +67,28 @@ def test_a_playbook_pickles_whole_with_what_it_copied_on_load():
     assert back == book
     answered = [i.done_when for p in back.phases for i in p.items if hasattr(i.done_when, "triage")]
     assert answered and all(a.asked is not None and a.non_answers for a in answered)
+
+
+def test_copies_and_constructions_neither_validate_nor_check_as_pydantic_did():
+    book = load()
+    contain = book.phases[1]
+    assert contain.mode == "speed"
+    untimed = contain.model_copy(update={"timebox_minutes": None})  # __post_init__ would refuse it
+    assert untimed.timebox_minutes is None and contain.timebox_minutes is not None
+    renamed = book.model_copy(update={"non_answers": ["zzz"]})
+    answered = [i.done_when for p in book.phases for i in p.items if hasattr(i.done_when, "triage")]
+    assert renamed.non_answers == ["zzz"] and all(
+        "zzz" not in a.non_answers for a in answered
+    )  # the original's untouched
+    with pytest.raises(TypeError, match="no field 'colour'"):
+        contain.model_copy(update={"colour": "red"})
+    built = Event.model_construct(id="e", incident_id="i", ts=AT, recorded_at=AT, kind="note", text="t", author="a")
+    assert built.data == {} and built.seq is None and built.host == ""  # defaults, as __init__ gives
+    with pytest.raises(TypeError, match="needs 'incident_id'"):
+        Event.model_construct(id="e")
+
+
+def test_a_frozen_record_takes_no_new_attribute():
+    phase = load().phases[0]
+    with pytest.raises(FrozenInstanceError):
+        phase.timebox = 9  # type: ignore[attr-defined]  # a misspelt field is refused, not added

@@ -116,6 +116,11 @@ def validate_roles(book: Playbook) -> None:
             )
 
 
+# pydantic's words for a record (a dataclass) where they are Python's, in the words it uses for a
+# model (a team writing TOML knows no keyword arguments).
+_WORDED = {"unexpected_keyword_argument": "Extra inputs are not permitted"}
+
+
 def _field_path(error: ErrorDetails) -> str:
     return ".".join(str(part) for part in error["loc"]) or "(top level)"
 
@@ -155,7 +160,8 @@ def _validated(path: Path, data: bytes) -> Playbook:
     except ValidationError as exc:
         first = exc.errors()[0]
         more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
-        raise PlaybookError(f"playbook {path}: field {_field_path(first)}: {first['msg']}{more}") from None
+        said = _WORDED.get(first["type"], first["msg"])
+        raise PlaybookError(f"playbook {path}: field {_field_path(first)}: {said}{more}") from None
     from warroom.core import rules  # here, not at the top: rules imports this module
 
     validate_roles(book)  # every role the code needs is played once

@@ -16,7 +16,7 @@ read for the first time, a row from elsewhere, an export.
 
 from __future__ import annotations
 
-from dataclasses import FrozenInstanceError, dataclass, fields, replace
+from dataclasses import MISSING, FrozenInstanceError, dataclass, fields
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, dataclass_transform
 
 if TYPE_CHECKING:
@@ -73,17 +73,32 @@ class Record:
 
     @classmethod
     def model_construct(cls, **values: Any) -> Self:
-        """Built from values already of the right types, without validation."""
-        return cls(**values)
+        """Built from values already of the right types (the fields not given take their
+        defaults), without validation and without __post_init__'s checks, as pydantic's."""
+        built = cls.__new__(cls)
+        for field in fields(cls):  # type: ignore[arg-type]  # every subclass is a dataclass
+            if field.name in values:
+                value = values[field.name]
+            elif field.default is not MISSING:
+                value = field.default
+            elif field.default_factory is not MISSING:
+                value = field.default_factory()
+            else:
+                raise TypeError(f"{cls.__name__}.model_construct() needs {field.name!r}")
+            object.__setattr__(built, field.name, value)
+        return built
 
     def model_copy(self, update: dict[str, Any] | None = None, deep: bool = False) -> Self:
-        """A copy (shallow, or `deep`) with `update` applied, not validated (as pydantic's)."""
-        source = self
-        if deep:
-            from copy import deepcopy
+        """A copy (shallow, or `deep`) with `update` applied: not validated, no __post_init__,
+        whatever the record carries beside its fields kept (as pydantic's)."""
+        import copy
 
-            source = deepcopy(self)
-        return replace(source, **(update or {}))  # type: ignore[type-var]  # every subclass is a dataclass
+        copied = copy.deepcopy(self) if deep else copy.copy(self)
+        for name, value in (update or {}).items():
+            if name not in self.field_names():
+                raise TypeError(f"{type(self).__name__} has no field {name!r}")
+            object.__setattr__(copied, name, value)
+        return copied
 
     def model_dump(self, mode: Literal["python", "json"] = "python") -> dict[str, Any]:
         """As pydantic dumps it; mode="json": only JSON types (times as ISO text)."""
@@ -99,8 +114,8 @@ class FrozenRecord(Record):
     __slots__ = ()
 
     def __setattr__(self, name: str, value: object) -> None:
-        if name in self.__dict__:
-            raise FrozenInstanceError(f"cannot assign to field {name!r}")
+        if name in self.__dict__ or name not in self.__dataclass_fields__:  # type: ignore[attr-defined]
+            raise FrozenInstanceError(f"cannot assign to {name!r}")  # a field set, or no field
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:

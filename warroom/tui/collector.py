@@ -43,7 +43,9 @@ def starting() -> Iterator[None]:
 
 def first_frame_shown() -> None:
     """The first screen is on: what start-up built is moved out of the collector's sight
-    (gc.freeze: it lives as long as the process) and the collector runs again."""
+    (gc.freeze: it lives as long as the process) and the collector runs again. The cycles start-up
+    left (~3,000 objects, 0.3-0.6 MB) are frozen with it, once: collecting them first would cost
+    a full pass (20-30 ms) just as the first keys come."""
     global _starting
     if _starting:
         _starting = False
