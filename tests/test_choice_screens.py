@@ -33,7 +33,15 @@ BINDINGS = {
     MitigationScreen: [CANCEL, ("enter", "choose", "Set level", True)],
     SnoozeFlagScreen: [CANCEL, ("enter", "choose", "Snooze", True)],
     SeverityChangeScreen: [CANCEL, ("enter", "confirm", "Confirm", True)],
-    TempFixScreen: [CANCEL, ("ctrl+s", "save", "Save", True)],
+    # A form (FormModal): Tab, Shift+Tab and Enter move as the key arrives, so keys typed behind
+    # them reach the next field (Tab and Shift+Tab keep the place Textual's own took first).
+    TempFixScreen: [
+        ("tab", "move(1)", "Next field", True),
+        ("shift+tab", "move(-1)", "Previous field", True),
+        CANCEL,
+        ("enter", "submit_field", "Next field / save", True),
+        ("ctrl+s", "save", "Save", True),
+    ],
     DismissFlagScreen: [CANCEL],
     DocumentChooser: [CANCEL],
     RolesScreen: [CANCEL],

@@ -363,3 +363,29 @@ async def test_the_due_date_column_shows_the_whole_date(demo_db, playbook):
         lines = ["".join(seg.text for seg in table.render_line(y)) for y in range(table.size.height)]
         assert "Due Date" in lines[0]
         assert any("2026-03-24" in line and "alex" in line and "Add an end-to-end" in line for line in lines)
+
+
+async def test_enter_on_the_editors_buttons_is_the_buttons(demo_db, playbook):
+    """Enter moves between fields (a priority key), but on a focused button it presses it."""
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_postmortem(pilot)
+        before = screen.query_one("#pm-actions").row_count
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        await type_text(pilot, "Page the DB on-call for replica lag over 30s")
+        await pilot.press("tab", "tab", "tab", "tab", "tab")  # past status and Save: Cancel
+        await settle(pilot)
+        assert app.focused.id == "ai-cancel"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen and screen.query_one("#pm-actions").row_count == before  # cancelled
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        await type_text(pilot, "Page the DB on-call for replica lag over 30s")
+        await pilot.press("tab", "tab", "tab", "tab")  # Save
+        await settle(pilot)
+        assert app.focused.id == "ai-save"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen and screen.query_one("#pm-actions").row_count == before + 1

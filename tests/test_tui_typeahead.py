@@ -247,3 +247,42 @@ async def test_a_title_typed_with_ctrl_s_declares_with_that_title(db_path, playb
         type_ahead(app, [*typed("Search down"), "ctrl+s"])
         await wait_until(pilot, lambda: isinstance(app.screen, WarRoomScreen), "the war room")
     assert [r["title"] for r in query(db_path, "SELECT title FROM incidents")] == ["Search down"]
+
+
+async def test_a_temporary_fix_typed_in_one_burst_fills_each_field(demo_db, playbook):
+    """`T what2 ⏎ where2 ⏎ TICK-2 ⏎` typed fast: each Enter moved on only once the field's Input
+    handled it, after the keys behind it had reached that Input (all in What, found in a walk)."""
+    import json
+
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_war_room(pilot)
+        type_ahead(app, ["T", *typed("what2"), "enter", *typed("where2"), "enter", *typed("TICK-2"), "enter"])
+
+        def added():
+            rows = query(demo_db, "SELECT data FROM events WHERE kind = 'tempfix' ORDER BY seq")
+            return [json.loads(r["data"]) for r in rows if json.loads(r["data"]).get("what") == "what2"]
+
+        await wait_until(pilot, lambda: bool(added()), "the temporary fix written")
+        assert {k: added()[0][k] for k in ("what", "where", "ticket")} == {
+            "what": "what2",
+            "where": "where2",
+            "ticket": "TICK-2",
+        }
+
+
+async def test_an_action_item_typed_in_one_burst_fills_each_field(demo_db, playbook):
+    """ctrl+n, `abc` Tab `def` ctrl+s typed fast: the Tab reached the Action field behind the keys
+    and was lost (`abcdef` in Action); ctrl+s saved before the last keys were typed in."""
+    from test_tui_postmortem import action_items, open_postmortem
+
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_postmortem(pilot)
+        table = screen.query_one("#pm-actions")
+        before = table.row_count
+        type_ahead(app, ["ctrl+n", *typed("abc"), "tab", *typed("def"), "ctrl+s"])
+        await wait_until(pilot, lambda: table.row_count > before, "the action item saved")
+        assert app.screen is screen
+    typed_in = [(r["action"], r["owner"]) for r in await action_items(demo_db) if r["action"].startswith("abc")]
+    assert typed_in == [("abc", "def")]

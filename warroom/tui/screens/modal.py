@@ -2,6 +2,7 @@
 
 `CancelModal`: Escape dismisses with None. Its binding is merged before the screen's own,
 so the key bar, help and command palette list Escape first on every modal.
+`FormModal`: a modal of text fields filled one after another (Enter: next field, then save).
 `modal_box`: the bordered box a modal draws in, its title on the top border and its keys on
 the bottom one.
 `ChoiceScreen`: a modal around one OptionList of `choices`: ↑↓ move, a choice's key (1-9:
@@ -31,7 +32,7 @@ from textual import events
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import OptionList
+from textual.widgets import Button, OptionList
 from textual.widgets.option_list import Option
 
 ResultType = TypeVar("ResultType")
@@ -62,6 +63,46 @@ class CancelModal(ModalScreen[ResultType]):
                 self._acting = False  # still in front (a choice refused): Enter works again
 
         after_keys_typed(self, once, ended=lambda: setattr(self, "_acting", False))
+
+
+class FormModal(CancelModal[ResultType]):
+    """A modal of text fields (`FIELDS`: the Inputs' ids, in order) filled one after another:
+    Enter moves to the next field and saves from the last, Tab and Shift+Tab move, Ctrl+S saves
+    (the subclass's `save`). Keys typed at once land where they were meant: moving is done as the
+    key arrives (a priority binding), so what is typed after Enter or Tab goes to the next field,
+    not behind the first one's text (`what`, Enter, `where` typed fast all landed in What); a save
+    waits for the keys typed before it (`after_keys_ahead`), so the last field is saved whole.
+    On a button, Enter is the button's."""
+
+    FIELDS: ClassVar[tuple[str, ...]] = ()
+    BINDINGS = [
+        Binding("tab", "move(1)", "Next field", show=False, priority=True),
+        Binding("shift+tab", "move(-1)", "Previous field", show=False, priority=True),
+        Binding("enter", "submit_field", "Next field / save", show=False, priority=True),
+        Binding("ctrl+s", "save", "Save", priority=True),
+    ]
+
+    def save(self) -> None:
+        """Check the fields and dismiss with the result (or say what is wrong)."""
+        raise NotImplementedError(f"{type(self).__name__} must save its fields")
+
+    def action_save(self) -> None:
+        self.after_keys_ahead(self.save)
+
+    def action_move(self, step: int) -> None:
+        self.focus_next() if step > 0 else self.focus_previous()
+
+    def action_submit_field(self) -> None:
+        at = self.FIELDS.index(self.focused.id) if self.focused is not None and self.focused.id in self.FIELDS else -1
+        if 0 <= at < len(self.FIELDS) - 1:
+            self.set_focus(self.query_one(f"#{self.FIELDS[at + 1]}"))
+        else:
+            self.after_keys_ahead(self.save)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "submit_field":  # a focused button takes its own Enter
+            return not isinstance(self.focused, Button)
+        return True
 
 
 def after_keys_typed(screen: Screen, action: Callable[[], object], ended: Callable[[], object] | None = None) -> None:

@@ -18,7 +18,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Button, DataTable, Input, Label, Static, TextArea
 
@@ -31,6 +31,7 @@ from warroom.core.playbook import Playbook
 from warroom.core.safetext import one_line
 from warroom.core.store import POSTMORTEM_PREFIX, Store
 from warroom.core.timeutil import local
+from warroom.tui.screens.modal import FormModal
 from warroom.tui.unsaved import next_save_in
 from warroom.tui.widgets.keybar import KeyBar
 
@@ -43,19 +44,16 @@ ACTION_MIN_WIDTH = 16
 CHECK_ROOM = len("Check")  # its heading and "ok"; findings are listed under the table as well
 
 
-class ActionItemEditor(ModalScreen[ActionItem | None]):
+class ActionItemEditor(FormModal[ActionItem | None]):
     """Add or edit one action item: action, owner, due date, status.
 
     Enter moves to the next field and saves only from the last one, like the other dialogs:
     a commander types the action, Enter, the owner, Enter... and nothing lands behind the box.
+    Ctrl+S saves (a priority key: the postmortem's own Ctrl+S exports).
     """
 
     KEYS = "enter next field / save · ctrl+s save · escape cancels"
-    FIELDS = ("action", "owner", "due", "status")
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "save", "Save", priority=True),  # priority: the postmortem's ctrl+s exports
-    ]
+    FIELDS = ("ai-action", "ai-owner", "ai-due", "ai-status")  # enter, tab, ctrl+s, escape: FormModal
 
     def __init__(self, item: ActionItem, today: date) -> None:
         super().__init__()
@@ -91,13 +89,10 @@ class ActionItemEditor(ModalScreen[ActionItem | None]):
             out.append(issue + "\n")
         self.query_one("#ai-checks", Static).update(out or Text("✓ specific, owned and dated"))
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
     def _value(self, name: str) -> str:
         return self.query_one(f"#ai-{name}", Input).value.strip()
 
-    def _save(self) -> None:
+    def save(self) -> None:
         action = self._value("action")
         if not action:
             self.notify("An action item needs an action.", severity="warning")
@@ -114,23 +109,9 @@ class ActionItemEditor(ModalScreen[ActionItem | None]):
             )
         )
 
-    def action_save(self) -> None:
-        self._save()
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        name = (event.input.id or "").removeprefix("ai-")
-        at = self.FIELDS.index(name) if name in self.FIELDS else len(self.FIELDS) - 1
-        if at < len(self.FIELDS) - 1:
-            # At once, not on the next tick: fast typing must land in the next field.
-            self.set_focus(self.query_one(f"#ai-{self.FIELDS[at + 1]}", Input))
-        else:
-            self._save()
-
     @on(Button.Pressed, "#ai-save")
     def _save_pressed(self) -> None:
-        self._save()
+        self.save()
 
     @on(Button.Pressed, "#ai-cancel")
     def _cancel_pressed(self) -> None:
@@ -157,9 +138,11 @@ class ActionItemsTable(DataTable):
 class PostmortemScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back to the war room"),
-        Binding("ctrl+n", "add_item", "Add action item"),
-        # Not ctrl+e / ctrl+x: a focused TextArea takes those (end of line, cut).
-        Binding("ctrl+o", "edit_item", "Edit action item"),
+        # Priority keys, as the war room's dialog keys: what is typed right behind them reaches the
+        # editor they open, not the section being written. Not ctrl+e / ctrl+x: a focused TextArea
+        # takes those (end of line, cut).
+        Binding("ctrl+n", "add_item", "Add action item", priority=True),
+        Binding("ctrl+o", "edit_item", "Edit action item", priority=True),
         Binding("ctrl+s", "export", "Export postmortem-<id>.md"),
     ]
     # Each section is saved at most SAVE_AFTER_SECONDS after its last key and at least every

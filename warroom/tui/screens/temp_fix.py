@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import Input, Label, Static
 
 from warroom.core.entry import MAX_TEXT
-from warroom.tui.screens.modal import CancelModal, modal_box
+from warroom.tui.screens.modal import FormModal, modal_box
 from warroom.tui.widgets.keybar import KeyBar
 
 
@@ -20,9 +19,9 @@ class NewTempFix:
     ticket: str = ""
 
 
-class TempFixScreen(CancelModal[NewTempFix | None]):
+class TempFixScreen(FormModal[NewTempFix | None]):
     HELP_NAME = "temporary fix"
-    BINDINGS = [Binding("ctrl+s", "save", "Save", priority=True)]  # escape: CancelModal
+    FIELDS = ("tempfix-what", "tempfix-where", "tempfix-ticket")  # enter, tab, ctrl+s, escape: FormModal
 
     def __init__(self, draft: NewTempFix | None = None) -> None:
         super().__init__()
@@ -43,16 +42,6 @@ class TempFixScreen(CancelModal[NewTempFix | None]):
     def on_mount(self) -> None:
         self.query_one("#tempfix-what", Input).focus()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        order = ["tempfix-what", "tempfix-where", "tempfix-ticket"]
-        at = order.index(event.input.id) if event.input.id in order else len(order) - 1
-        if at < len(order) - 1:
-            # At once, not on the next tick: fast typing must land in the next field.
-            self.set_focus(self.query_one(f"#{order[at + 1]}", Input))
-        else:
-            self.action_save()
-
     @property
     def value(self) -> NewTempFix:
         def field(name: str) -> str:
@@ -60,7 +49,7 @@ class TempFixScreen(CancelModal[NewTempFix | None]):
 
         return NewTempFix(field("what"), field("where"), field("ticket"))
 
-    def action_save(self) -> None:
+    def save(self) -> None:
         fix = self.value
         problem = ""
         if not fix.what:
