@@ -79,9 +79,11 @@ class DeclareScreen(Screen[None]):
                                 yield RadioButton(f"{impact.label} → SEV-{impact.severity}", name=impact.key)
                         yield Input(placeholder="% affected (optional)", type="number", id="impact-pct")
                     continue
-                when = " (14:35, -10m or ISO)" if question.key == self._started else ""
-                yield Label(f"{question.question} — {question.why}{when}", classes="field-label")
-                yield Input(id=f"triage-{question.key}")
+                # The time's forms in the field itself: after the label's "why it matters" (the
+                # methodology's "What changed recently?") they read as that question's format.
+                when = "14:35, -10m or ISO" if question.key == self._started else ""
+                yield Label(f"{question.question} — {question.why}", classes="field-label")
+                yield Input(placeholder=when, id=f"triage-{question.key}")
                 if question.key == self._started:
                     reading = Static("", id="started-reading")
                     reading.display = False  # shown only when the time may be misread
