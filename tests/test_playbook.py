@@ -244,3 +244,12 @@ def test_an_unknown_key_is_refused_in_the_words_a_toml_writer_knows(tmp_path):
     with pytest.raises(PlaybookError) as caught:
         playbook_module.load(path)
     assert str(caught.value) == f"playbook {path}: field thresholds.snoze: Extra inputs are not permitted"
+
+
+def test_a_misspelt_key_is_named_before_the_field_it_leaves_missing(tmp_path):
+    path = write(tmp_path, edited('name = "Assess"', 'nmae = "Assess"'))
+    with pytest.raises(PlaybookError) as caught:
+        playbook_module.load(path)
+    assert str(caught.value) == (
+        f"playbook {path}: field phases.0.nmae: Extra inputs are not permitted (and 1 more problems)"
+    )

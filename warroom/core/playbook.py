@@ -158,7 +158,10 @@ def _validated(path: Path, data: bytes) -> Playbook:
     try:
         book = Playbook.model_validate({**raw, "source": str(path)})
     except ValidationError as exc:
-        first = exc.errors()[0]
+        errors = exc.errors()
+        # A misspelt key is two problems (an unknown key, a required one missing): the unknown key
+        # is the one to show, it names what the team wrote.
+        first = next((e for e in errors if e["type"] in _WORDED), errors[0])
         more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
         said = _WORDED.get(first["type"], first["msg"])
         raise PlaybookError(f"playbook {path}: field {_field_path(first)}: {said}{more}") from None
