@@ -13,7 +13,7 @@ from fixed_clock import FIXED_NOW
 from pilot import drawn, settle, type_text
 from pilot import query as rows
 from textual import events
-from textual.widgets import DataTable, Input, Label
+from textual.widgets import DataTable, Input
 
 from warroom.core.models import ActionItem
 from warroom.core.operations import Operations
@@ -64,8 +64,9 @@ async def resolved_one(ops: Operations, clock: Clock) -> str:
     return incident.id
 
 
-def label_text(screen, selector: str) -> str:
-    return str(screen.query_one(selector, Label).render())
+def header_part(screen, name: str) -> str:
+    """What one part of the war room's header shows (widgets/header.py)."""
+    return screen.query_one("#header").part(name).plain
 
 
 async def test_a_resolved_incident_says_resolved_and_its_clocks_stop(db_path, playbook):
@@ -75,10 +76,10 @@ async def test_a_resolved_incident_says_resolved_and_its_clocks_stop(db_path, pl
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, WarRoomScreen)
-        clocks = label_text(screen, "#hdr-clocks")
+        clocks = header_part(screen, "clocks")
         assert "RESOLVED 14:52" in clocks and "lasted 52m" in clocks
-        assert "since start" not in clocks and "next update" not in label_text(screen, "#hdr-update")
-        assert "Postmortem" in label_text(screen, "#hdr-phase")
+        assert "since start" not in clocks and "next update" not in header_part(screen, "update")
+        assert "Postmortem" in header_part(screen, "phase")
         severity = str(screen.query_one("#sev-body").render())
         assert "mitigate 30m" in severity and "resolve 52m" in severity
 
@@ -189,12 +190,12 @@ async def test_the_war_room_offers_the_earliest_alert_as_the_start_and_A_accepts
     app = build_app(db_path, playbook, clock=lambda: FIXED_NOW)
     async with app.run_test(size=SIZE) as pilot:
         room = await _room(pilot)
-        offer = label_text(room, "#hdr-update")
+        offer = header_part(room, "update")
         assert "start? alert at 14:32 logged before declaring" in offer
         await pilot.press("A")
         await settle(pilot)
-        assert "start?" not in label_text(room, "#hdr-update")
-        assert "since start 23m" in label_text(room, "#hdr-clocks")
+        assert "start?" not in header_part(room, "update")
+        assert "since start 23m" in header_part(room, "clocks")
         assert "declare 18m" in str(room.query_one("#sev-body").render())
         assert room.state.incident.started_at == FIXED_NOW - timedelta(minutes=23)
     assert rows(db_path, "SELECT count(*) AS n FROM events WHERE kind = 'details'")[0]["n"] == 1
@@ -230,7 +231,7 @@ async def test_recurrence_flag_offers_reopening_with_o(db_path, playbook):
         await pilot.press("o")
         await settle(pilot)
         assert room.state.incident.status == "open"
-        assert "RESOLVED" not in label_text(room, "#hdr-clocks")
+        assert "RESOLVED" not in header_part(room, "clocks")
     [incident] = rows(db_path, "SELECT status FROM incidents")
     assert incident["status"] == "open"
     assert rows(db_path, "SELECT count(*) AS n FROM events WHERE kind = 'reopened'")[0]["n"] == 1

@@ -257,7 +257,7 @@ async def test_mitigation_levels_and_the_restored_moment(story_db, playbook):
         incident = incident_row(story_db, STORY_ID)
         assert (incident.mitigation, incident.restored_at) == ("degraded", None)
         assert events(story_db, "mitigation")[-1]["text"] == "Mitigation: Degraded mode"
-        assert "Mitigation Degraded mode" in str(screen.query_one("#hdr-phase").render())
+        assert "Mitigation Degraded mode" in screen.query_one("#header").part("phase").plain
 
         clock.at(20)
         await pilot.press("M", "2", "enter")  # partial restore: service is back, time stamped
@@ -274,7 +274,7 @@ async def test_mitigation_levels_and_the_restored_moment(story_db, playbook):
             "partial",
             "full",
         ]
-        assert "Mitigation Full restore" in str(screen.query_one("#hdr-phase").render())
+        assert "Mitigation Full restore" in screen.query_one("#header").part("phase").plain
 
         # The same level again writes nothing.
         await pilot.press("M", "enter")

@@ -68,8 +68,8 @@ async def open_war_room(pilot) -> WarRoomScreen:
 
 
 def team_line(app) -> str:
-    found = list(app.screen.query("#hdr-team"))
-    return str(found[0].render()) if found else ""
+    found = list(app.screen.query("#header"))
+    return found[0].part("team").plain if found else ""
 
 
 def texts(app) -> list[str]:

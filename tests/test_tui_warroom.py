@@ -216,7 +216,7 @@ async def test_change_severity(demo_db, playbook):
         change = events(demo_db, "severity")[-1]
         assert '"old": 2' in change["data"] and '"new": 1' in change["data"]
         assert screen.state.incident.severity == 1
-        assert screen.query_one("#hdr-sev").has_class("sev-1")
+        assert screen.query_one("#header").severity == 1 and "SEV-1" in screen.query_one("#header").part("sev").plain
         assert any("SEV-2 → SEV-1" in n.message for n in notifications(app))
         # SEV-1 updates every 15 minutes: the next one moves from 15:16 up to 14:55 + 15m.
         assert (await incident_now(demo_db)).next_update_at == datetime(2026, 3, 10, 15, 10, tzinfo=UTC)
@@ -628,7 +628,7 @@ async def test_a_second_war_room_on_the_same_file_sees_the_first_live(demo_db, p
         assert decision["text"] == "freeze deploys"
         assert await wait_for(pilot_two, lambda: decision["seq"] in timeline.keys)
         assert await wait_for(pilot_two, lambda: watcher.state.incident.severity == 1)
-        assert await wait_for(pilot_two, lambda: watcher.query_one("#hdr-sev").has_class("sev-1"))
+        assert await wait_for(pilot_two, lambda: watcher.query_one("#header").severity == 1)
 
 
 @pytest.mark.parametrize("size", [SIZE, (80, 24)])
@@ -637,12 +637,13 @@ async def test_header_counts_red_flags_even_when_the_pane_is_hidden(demo_db, pla
     app = build_app(demo_db, playbook, clock=lambda: later)
     async with app.run_test(size=size) as pilot:
         screen = await open_war_room(pilot)
-        flags = screen.query_one("#hdr-flags")
-        assert flags.display and str(flags.render()) == "⚑ 1"
+        header = screen.query_one("#header")
+        assert header.part("flags").plain == "⚑ 1" and " ⚑ 1 " in header.render_line(0).text
     calm = app_for(demo_db, playbook)
     async with calm.run_test(size=size) as pilot:
         screen = await open_war_room(pilot)
-        assert not screen.query_one("#hdr-flags").display
+        assert screen.query_one("#header").part("flags").plain == ""
+        assert "⚑" not in screen.query_one("#header").render_line(0).text
 
 
 async def test_answering_a_checklist_item_keeps_the_cursor_in_the_checklist(demo_db, playbook):
@@ -1012,10 +1013,11 @@ async def test_narrow_header_keeps_the_overdue_countdown_whole_on_a_long_inciden
     app = build_app(demo_db, playbook, clock=lambda: later)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_war_room(pilot)
-        clocks = screen.query_one("#hdr-clocks")
-        shown = clocks.content.plain
+        header = screen.query_one("#header")
+        shown = header.part("clocks").plain
+        line = header.render_line(0).text
         assert "late 23h" in shown
-        assert clocks.region.right <= 80 and clocks.region.width >= len(shown), (clocks.region, shown)
+        assert len(line) == 80 and line.rstrip().endswith(shown), (line, shown)  # whole, at the right edge
 
 
 async def test_alerts_from_a_hook_on_a_long_incident_are_counted_and_drafts_still_arrive(

@@ -1,20 +1,20 @@
-"""The header line: incident id and title, a severity badge, phase, mitigation and clocks."""
+"""The header: incident id and title, a severity badge, phase, mitigation, clocks, roles, the
+next update, the team."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Label
+from textual.widget import Widget
 
 from warroom.core import metrics
 from warroom.core.models import IncidentState
 from warroom.core.playbook import Playbook
 from warroom.core.safetext import one_line
 from warroom.core.timeutil import duration, hm
-from warroom.tui.widgets.quiet import update_if_changed
 
 # How roles are abbreviated in the header (the severity and handoff texts use full names).
 ROLE_SHORT = {"commander": "IC", "comms": "Comms", "ops": "Ops", "scribe": "Scribe"}
@@ -73,35 +73,57 @@ def people(state: IncidentState, narrow: bool) -> Text:
     return text
 
 
-class IncidentHeader(Vertical):
+class IncidentHeader(Widget):
+    """Two lines (wide) or one (narrow), drawn by this one widget: the severity badge, the red
+    flags' count, id and title, phase (and mitigation), clocks; then who holds which role, the
+    update countdown (or the offered start) and the team's state. One widget, not nine labels
+    in rows: their styling, layout and drawing were a tenth of the war room's first frame.
+
+    `part(name)` is what a part shows (tests read it); the title and the people line take the
+    room the others leave and are cut with "…"."""
+
     # Styled by styles/warroom.tcss alone (no DEFAULT_CSS: one parse less before the first frame).
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "header--sev-1",
+        "header--sev-2",
+        "header--sev-3",
+        "header--sev-4",
+        "header--flags",
+    }
+    PARTS = ("sev", "flags", "title", "phase", "clocks", "people", "update", "team")
 
     def __init__(self, playbook: Playbook, **kwargs) -> None:
         super().__init__(**kwargs)
         self._playbook = playbook
         self._state: IncidentState | None = None
         self._now: datetime | None = None
+        self._parts: dict[str, Text] = {name: Text() for name in self.PARTS}
+        self.severity: int | None = None
+        self._team_error = False
 
-    def compose(self) -> ComposeResult:
-        # Wide: two lines (the people and the update countdown on the second);
-        # narrow: one line, the countdown folded into the clocks.
-        with Horizontal(id="hdr-main"):
-            yield Label("", id="hdr-sev", classes="sev-badge")
-            yield Label("", id="hdr-flags")
-            yield Label("", id="hdr-title")
-            yield Label("", id="hdr-phase")
-            yield Label("", id="hdr-clocks")
-        with Horizontal(id="hdr-more"):
-            yield Label("", id="hdr-people")
-            yield Label("", id="hdr-update")
+    def part(self, name: str) -> Text:
+        """What one part shows now (empty when it shows nothing)."""
+        return self._parts[name]
+
+    def _set(self, name: str, text: Text | str) -> None:
+        text = text if isinstance(text, Text) else Text(text)
+        if text != self._parts[name]:
+            self._parts[name] = text
+            self.refresh(layout=self.size.height != self._height())
+
+    def _height(self) -> int:
+        return 1 if self._narrow else 2
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        return self._height()
 
     def show(self, state: IncidentState, now: datetime) -> None:
+        if self.size.height != self._height():  # the screen turned narrow or wide
+            self.refresh(layout=True)
         self._state = state
         incident = state.incident
-        badge = self.query_one("#hdr-sev", Label)
-        update_if_changed(badge, f" SEV-{incident.severity} ")
-        for level in (1, 2, 3, 4):
-            badge.set_class(incident.severity == level, f"sev-{level}")
+        self.severity = incident.severity
+        self._set("sev", f" SEV-{incident.severity} ")
         title = Text(no_wrap=True, overflow="ellipsis")
         if not self._narrow:
             title.append(incident.id, "bold")
@@ -109,7 +131,7 @@ class IncidentHeader(Vertical):
         title.append(one_line(incident.title, TITLE_LIMIT))
         if incident.status != "open" and resolved_at(state) is None:
             title.append(f"  ({incident.status})", "italic")
-        update_if_changed(self.query_one("#hdr-title", Label), title)
+        self._set("title", title)
         phase = Text(no_wrap=True)
         if not self._narrow:  # at 80 columns the clocks and the overdue countdown need the room
             phase.append("Phase ", "dim")
@@ -121,45 +143,29 @@ class IncidentHeader(Vertical):
                 level = incident.mitigation
             phase.append("  Mitigation ", "dim")
             phase.append(level)
-        update_if_changed(self.query_one("#hdr-phase", Label), phase)
-        update_if_changed(self.query_one("#hdr-people", Label), people(state, self._narrow))
+        self._set("phase", phase)
+        self._set("people", people(state, self._narrow))
         self.tick(now)
 
     def show_flags(self, count: int) -> None:
         """How many red flags are raised: visible even when the red-flags pane is not."""
-        label = self.query_one("#hdr-flags", Label)
-        update_if_changed(label, f"⚑ {count}" if count else "")
-        label.display = count > 0
+        self._set("flags", f"⚑ {count}" if count else "")
 
     def show_team(self, line: str | None) -> None:
         """Where the team stands (warroom/tui/controllers/team.py): `team: live`, `team: offline
         since 14:32, 12 to send` or one error line; None: no server, nothing shown. At the end of
         the second line when wide, of the first when narrow (the second is hidden then)."""
-        rows = list(self.query("#hdr-main" if self._narrow else "#hdr-more"))
-        if not rows:  # not composed yet: the team controller paints again shortly
-            return
-        found = list(self.query("#hdr-team"))
-        label = found[0] if found else None
         if line is None:
-            if label is not None:
-                label.remove()
+            self._set("team", "")
             return
-        if label is None or label.parent is not rows[0]:
-            if label is not None:
-                label.remove()
-            label = Label("", id="hdr-team")
-            label.styles.width = "auto"
-            label.styles.margin = (0, 0, 0, 2)
-            rows[0].mount(label)
         error = not line.startswith(("team: live", "team: offline", "team: connecting"))
         if self._narrow and (error or "offline" in line):  # 80 columns: "offline · 12 to send", "team error"
             line = "team error" if error else "offline · " + line.rpartition(", ")[2]
-        text = Text(line, "bold red" if error else ("yellow" if "offline" in line else "dim"), no_wrap=True)
-        update_if_changed(label, text)
+        self._set("team", Text(line, "bold red" if error else ("yellow" if "offline" in line else "dim"), no_wrap=True))
 
     @property
     def _narrow(self) -> bool:
-        return self.screen.has_class("-narrow")
+        return self.is_attached and self.screen.has_class("-narrow")
 
     def tick(self, now: datetime) -> None:
         self._now = now
@@ -197,5 +203,52 @@ class IncidentHeader(Vertical):
         if self._narrow and countdown:
             text.append(" · ", "dim")
             text.append_text(countdown)
-        update_if_changed(self.query_one("#hdr-clocks", Label), text)
-        update_if_changed(self.query_one("#hdr-update", Label), countdown)
+        self._set("clocks", text)
+        self._set("update", countdown)
+
+    # ----- drawing ----------------------------------------------------------------------------
+
+    def render(self) -> Text:
+        width = self.size.width
+        badge = self._box(self._parts["sev"], f"header--sev-{self.severity}" if self.severity in (1, 2, 3, 4) else None)
+        flags = self._box(self._parts["flags"], "header--flags")
+        team = self._parts["team"]
+        first = [badge, flags, (self._parts["title"], FILLS), (self._parts["phase"], 1), (self._parts["clocks"], 1)]
+        if self._narrow:
+            first.append((team, 1))
+            return _line(first, width)
+        second = [(self._parts["people"], FILLS), (self._parts["update"], 1), (team, 1)]
+        return Text("\n").join([_line(first, width), _line(second, width)])
+
+    def _box(self, text: Text, component: str | None) -> tuple[Text, int]:
+        """A part drawn on its own colour, its margins coloured too (as a label's padding was)."""
+        if not text.plain:
+            return text, 0
+        boxed = Text(" ") + text + Text(" ")
+        if component is not None:
+            boxed.stylize(self.get_component_rich_style(component, partial=True) + Style(bold=True))
+        return boxed, 0
+
+
+# A part's margin: cells of room on either side (its own, uncoloured); FILLS: the part that takes
+# the room the others leave.
+FILLS = -1
+
+
+def _line(parts: list[tuple[Text, int]], width: int) -> Text:
+    """One header line of `width` cells, the parts that show something side by side, each with its
+    margin; the one that FILLS takes what the others leave (cut with "…", at least nothing), so
+    the last part ends at the right edge."""
+    shown = [(text, margin) for text, margin in parts if text.plain]
+    fixed = sum(text.cell_len + 2 * max(margin, 0) for text, margin in shown if margin != FILLS)
+    line = Text(no_wrap=True, end="")
+    for text, margin in shown:
+        pad = " " * (1 if margin == FILLS else margin)
+        if margin == FILLS:
+            text = text.copy()
+            text.truncate(max(0, width - fixed - 2), overflow="ellipsis", pad=True)
+        line.append(pad)
+        line.append_text(text)
+        line.append(pad)
+    line.truncate(width, overflow="ellipsis")
+    return line
