@@ -212,6 +212,8 @@ class IncidentHeader(Widget):
         width = self.size.width
         badge = self._box(self._parts["sev"], f"header--sev-{self.severity}" if self.severity in (1, 2, 3, 4) else None)
         flags = self._box(self._parts["flags"], "header--flags")
+        if flags[0].plain:  # a cell apart from the badge: both may share a colour (SEV-2, flags)
+            flags = (Text(" ") + flags[0], 0)
         team = self._parts["team"]
         first = [badge, flags, (self._parts["title"], FILLS), (self._parts["phase"], 1), (self._parts["clocks"], 1)]
         if self._narrow:
