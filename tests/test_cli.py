@@ -501,3 +501,24 @@ def test_read_commands_open_read_only_and_leave_later_opens_writable(cli, db_pat
             reader.execute("DELETE FROM events")
     finally:
         reader.close()
+
+
+@pytest.mark.parametrize(
+    "args, said",
+    [
+        (("--playbok", "team.toml"), "unknown option --playbok (did you mean --playbook?)"),
+        (("--playbok=team.toml", "list"), "unknown option --playbok (did you mean --playbook?)"),
+        (("--db", "w.db", "--sever", "postgresql://h/db"), "unknown option --sever (did you mean --server?)"),
+        (("--frobnicate",), "unknown option --frobnicate (warroom --help lists them)"),
+    ],
+)
+def test_a_misspelt_option_before_the_command_is_named(cli, db_path, args, said):
+    """argparse took the misspelt option's value for the command: "invalid choice: 'team.toml'"."""
+    result = cli(*args)
+    assert result.code == 2 and result.err == f"warroom: {said}\n"
+    assert not db_path.exists()
+
+
+def test_an_abbreviated_option_still_reads_as_argparse_reads_it(cli, db_path, tmp_path):
+    assert cli("declare", "Checkout down").code == 0
+    assert cli("--db", str(db_path), "--play", str(tmp_path / "missing.toml"), "list").code == 0  # --playbook

@@ -147,6 +147,32 @@ def _chosen(argv: list[str]) -> str | None:
     return None
 
 
+_GLOBAL_OPTIONS_ALL = (*_GLOBAL_WITH_VALUE, "--version", "--help")
+
+
+def _unknown_global(argv: list[str]) -> str | None:
+    """A misspelt option before the command (`--playbok p.toml`): argparse took its value for the
+    command and said "invalid choice: 'p.toml'". One line naming the option instead (an
+    abbreviation argparse accepts, `--play`, is not unknown)."""
+    args = iter(argv)
+    for arg in args:
+        if not arg.startswith("--") or arg == "--":
+            return None  # the command (or a positional): its own options are its parser's
+        name = arg.partition("=")[0]
+        if name in _GLOBAL_WITH_VALUE:
+            if "=" not in arg:
+                next(args, None)
+            continue
+        if not any(known.startswith(name) for known in _GLOBAL_OPTIONS_ALL):
+            from difflib import get_close_matches
+
+            close = get_close_matches(name, _GLOBAL_OPTIONS_ALL, n=1)
+            return f"unknown option {name}" + (
+                f" (did you mean {close[0]}?)" if close else " (warroom --help lists them)"
+            )
+    return None
+
+
 def _parser(only: str | None = None):
     """The whole command line (an argparse parser, imported here: not on the usual log path);
     with `only`, the global options and that one subcommand."""
@@ -277,7 +303,7 @@ def _command(name: str | None):
     return getattr(__import__(f"warroom.commands.{module}", fromlist=[function]), function)
 
 
-def _inert(exc: BaseException) -> str:
+def _inert(exc: BaseException | str) -> str:
     """An error on one line, its control characters visible (a --db path may hold ESC)."""
     from warroom.core.safetext import one_line
 
@@ -288,6 +314,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = _glue_at(sys.argv[1:] if argv is None else argv)
     args = _plain(argv)
     if args is None:
+        if unknown := _unknown_global(argv):  # a usage error: exit 2, as argparse's own
+            print(f"warroom: {_inert(unknown)}", file=sys.stderr)
+            return 2
         args = _parser(_chosen(argv)).parse_args(argv)  # one subcommand's parser, not all of them
     if not_utf8 := _not_utf8(args):  # a usage error, like any malformed argument: exit 2
         print(f"warroom: {not_utf8}; nothing was done", file=sys.stderr)
