@@ -143,3 +143,10 @@ async def test_a_pasted_escape_sequence_is_drawn_as_symbols_and_kept_exact(demo_
         drawn = "".join(segment.text for segment in entry.input.render_line(0))
         assert "deploy ␛[31mfailed␛[0m" in drawn and "\x1b" not in drawn
         assert entry.input._cursor_offset == len("deploy ␛[31mfailed␛[0m") + 1  # after the last symbol
+
+
+@pytest.mark.parametrize(
+    "line, clock", [("14:30 c: deploy", True), ("c: 14:30 deploy", True), ("-12m c: deploy", False), ("deploy", False)]
+)
+def test_an_entry_says_whether_its_time_was_a_clock_time(line, clock):
+    assert parse_entry(line, "note", NOW).clock is clock

@@ -107,6 +107,24 @@ async def test_backdated_entry_goes_to_its_time(demo_db, playbook):
         assert "↶" in timeline.row_text(shown).plain
 
 
+async def test_a_clock_time_later_than_now_logs_yesterday_and_says_so(demo_db, playbook):
+    """At 14:55, `15:30 a: ...` is yesterday's 15:30 (a slip, more often than not, mid-incident):
+    logged as typed, and said; a time ago or an earlier clock time says nothing."""
+    from pilot import notifications
+
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_war_room(pilot)
+        await log_line(pilot, "14:30 c: config push")
+        await log_line(pilot, "-20h a: paged the DB on-call")
+        assert not [n for n in notifications(app) if n.title == "Backdated to yesterday"]
+        await log_line(pilot, "15:30 a: restarted the gateway")
+        last = events(demo_db)[-1]
+        assert db_time(last["ts"]) == FIXED_NOW.replace(hour=15, minute=30) - timedelta(days=1)
+        said = [n for n in notifications(app) if n.title == "Backdated to yesterday"]
+        assert len(said) == 1 and "15:30 yesterday (03-09)" in said[0].message
+
+
 def db_time(text: str):
     from warroom.core.timeutil import from_db
 

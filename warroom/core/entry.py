@@ -36,12 +36,13 @@ class Entry:
     """One parsed entry line. A plain class: `warroom log` imports this module, and
     dataclasses alone would add ~6 ms to every call from a deploy script."""
 
-    __slots__ = ("at", "kind", "text")
+    __slots__ = ("at", "clock", "kind", "text")
 
-    def __init__(self, kind: str, text: str, at: datetime | None) -> None:
+    def __init__(self, kind: str, text: str, at: datetime | None, clock: bool = False) -> None:
         self.kind = kind
         self.text = text
         self.at = at  # None: now
+        self.clock = clock  # `at` was given as a clock time (14:30), not as a time ago (-12m)
 
 
 def clean_text(text: str) -> str:
@@ -61,13 +62,14 @@ def parse_entry(line: str, default_kind: str, current: datetime) -> Entry:
     time_re, kind_re = re.compile(_TIME_PATTERN), re.compile(_KIND_PATTERN)
     rest = line.strip()
     at = None
+    clock = False
     kind = None
     # Time and kind in either order: `14:30 c: deploy` and `c: 14:30 deploy` mean the same.
     for _ in range(2):
         if at is None and (m := time_re.match(rest)):
-            at = parse_at(m[1], current)
+            at, clock = parse_at(m[1], current), not m[1].startswith("-")
             rest = rest[m.end() :]
         elif kind is None and (m := kind_re.match(rest)) and m[1].lower() in KIND_PREFIXES:
             kind = KIND_PREFIXES[m[1].lower()]
             rest = rest[m.end() :]
-    return Entry(kind=kind or default_kind, text=clean_text(rest), at=at)
+    return Entry(kind=kind or default_kind, text=clean_text(rest), at=at, clock=clock)

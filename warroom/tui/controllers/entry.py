@@ -18,6 +18,7 @@ from warroom.core.models import SYSTEM_KINDS, Event
 from warroom.core.operations import Operations
 from warroom.core.safetext import one_line
 from warroom.core.store import Store
+from warroom.core.timeutil import local
 from warroom.tui.collector import hold_collector
 from warroom.tui.controllers.base import Notify, Writer
 from warroom.tui.widgets.checklist import Checklist
@@ -167,10 +168,21 @@ class EntryController:
                 return await self.search.run(value)
 
     async def _log(self, value: str, event_id: str) -> bool:
-        entry = parse_entry(value, "note", self.ops.now())
+        now = self.ops.now()
+        entry = parse_entry(value, "note", now)
         event = await self.write(self.ops.log(self.incident_id, entry.kind, entry.text, at=entry.at, event_id=event_id))
         if event is None:
             return False
+        if entry.clock and entry.at is not None and local(entry.at).date() < local(now).date():
+            # "14:30" typed at 10:19 is yesterday's 14:30 (a clock time later than now): said,
+            # since mid-incident it is more often a slip than a row meant for yesterday.
+            self.write.notify(
+                f"Logged at {local(entry.at):%H:%M} yesterday ({local(entry.at):%m-%d}): a clock time later than now"
+                " is yesterday's. Not meant? Strike it (x) and log it again.",
+                title="Backdated to yesterday",
+                severity="warning",
+                timeout=10,
+            )
         index = self.timeline.index_of(event.seq)
         if index is not None:
             self.timeline.move_to(index)
