@@ -43,9 +43,11 @@ _INCIDENT_EVENTS = (
 _NOT_MARKED = f"incident_id = ? AND kind NOT IN ({_MARKER_LIST}, 'draft')"
 
 
-def event_from_row(row: Iterable[Any], trusted: bool = False) -> Event:
-    """`trusted`: read for the first frame, built without pydantic's validator when the row's
-    values have the types validation gives (models.trusted_event); else validated."""
+def event_from_row(row: Iterable[Any]) -> Event:
+    """A stored row as an Event: built plainly when its values have the types validation gives
+    (each is checked: models.trusted_event), else validated by pydantic (a foreign or odd row,
+    refused if it is not an event). Every read and write of an event comes through here: the
+    state of a 100,000-event incident no longer runs each row through the validator."""
     seq, id_, incident_id, ts, recorded_at, kind, text, author, ref, data, hlc, host = tuple(row)
     fields = dict(
         seq=seq,
@@ -61,7 +63,7 @@ def event_from_row(row: Iterable[Any], trusted: bool = False) -> Event:
         hlc=hlc,
         host=host,
     )
-    return trusted_event(fields) if trusted else Event.model_validate(fields)
+    return trusted_event(fields)
 
 
 def incident_row(conn: sqlite3.Connection, incident_id: str) -> dict[str, Any] | None:
@@ -83,7 +85,7 @@ def incident_of(conn: sqlite3.Connection, incident_id: str, trusted: bool = Fals
     row = incident_row(conn, incident_id)
     if row is None:
         return None
-    events = read_events(conn, _INCIDENT_EVENTS, (incident_id, *INCIDENT_KINDS), trusted=trusted)
+    events = read_events(conn, _INCIDENT_EVENTS, (incident_id, *INCIDENT_KINDS))
     return fold_incident(row, events) if trusted else fold(row, events).incident
 
 
@@ -160,8 +162,8 @@ def search(conn: sqlite3.Connection, incident_id: str | None, query: str, limit:
     return read_events(conn, search_sql(incident_id is not None), [*params, limit])
 
 
-def read_events(conn: sqlite3.Connection, query: str, params: Iterable[Any] = (), trusted: bool = False) -> list[Event]:
-    events = [event_from_row(r, trusted) for r in conn.execute(query, tuple(params)).fetchall()]
+def read_events(conn: sqlite3.Connection, query: str, params: Iterable[Any] = ()) -> list[Event]:
+    events = [event_from_row(r) for r in conn.execute(query, tuple(params)).fetchall()]
     mark(conn, events)
     return events
 
@@ -244,7 +246,7 @@ class FirstScreen(NamedTuple):
     last_seq: int
     rows: int  # the timeline's rows in all
     tail: list[int]  # the seqs of its newest rows, in display order
-    newest: list[Event]  # their events (trusted: see event_from_row)
+    newest: list[Event]  # their events
     incident: Incident | None  # folded for the header (trusted)
 
 
@@ -252,7 +254,7 @@ def first_screen(conn: sqlite3.Connection, incident_id: str, limit: int) -> Firs
     version = conn.execute("PRAGMA data_version").fetchone()[0]
     last_seq = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
     rows, tail = timeline_tail(conn, incident_id, limit)
-    newest = events_by_seq(conn, tail, trusted=True) if tail else []
+    newest = events_by_seq(conn, tail) if tail else []
     return FirstScreen(version, last_seq, rows, tail, newest, incident_of(conn, incident_id, trusted=True))
 
 
@@ -290,13 +292,13 @@ def rows_after(conn: sqlite3.Connection, incident_id: str, seq: int) -> int | No
     ).fetchone()[0]
 
 
-def events_by_seq(conn: sqlite3.Connection, seqs: list[int], trusted: bool = False) -> list[Event]:
-    """The events with these seqs, marked, in the order asked (`trusted`: see event_from_row)."""
+def events_by_seq(conn: sqlite3.Connection, seqs: list[int]) -> list[Event]:
+    """The events with these seqs, marked, in the order asked."""
     found: dict[int, Event] = {}
     for start in range(0, len(seqs), 900):
         chunk = seqs[start : start + 900]
         rows = conn.execute(f"SELECT {_COLS} FROM events WHERE seq IN ({','.join('?' * len(chunk))})", chunk)
-        found.update((r[0], event_from_row(r, trusted)) for r in rows)
+        found.update((r[0], event_from_row(r)) for r in rows)
     events = [found[s] for s in seqs if s in found]
     mark(conn, events)
     return events

@@ -447,9 +447,9 @@ class Store:
         """How many timeline rows follow this one in display order (None: not on the timeline)."""
         return await self._run(reads.rows_after, incident_id, seq)
 
-    async def events_by_seq(self, seqs: list[int], trusted: bool = False) -> list[Event]:
-        """The events with these seqs, marked, in the order asked (trusted: reads.event_from_row)."""
-        return await self._run(reads.events_by_seq, seqs, trusted) if seqs else []
+    async def events_by_seq(self, seqs: list[int]) -> list[Event]:
+        """The events with these seqs, marked, in the order asked."""
+        return await self._run(reads.events_by_seq, seqs) if seqs else []
 
     async def events_after(self, incident_id: str, seq: int) -> list[Event]:
         """Events (markers and drafts included) written after `seq`: the live feed's increment."""
