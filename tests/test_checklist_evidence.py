@@ -346,3 +346,19 @@ async def test_done_when_items_are_done_by_the_timeline(db_path, playbook):
     assert after["mitigate"][0] == 3  # level set, status page updated, restored
     assert checklist.item_evidence(state, "service_restored") == state.incident.restored_at
     assert checklist.item_evidence(state, None) is None
+
+
+def test_what_changed_recently_is_answered_by_a_change_on_the_timeline(playbook):
+    """`c: deploy v9.1` (or `warroom log --kind change`) says what changed: "What changed recently?"
+    is done by it when no triage answer gave it (found in a new-user walk); a struck one is not."""
+    story = Story()
+    assert shown(story.state(), playbook, "assess", "changed") is None
+    story.log("change", "deploy v9.1 of payments-api", 12, struck=True)
+    story.log("note", "errors at 5%", 12.5)
+    assert shown(story.state(), playbook, "assess", "changed") is None
+    story.log("change", "config push to the gateway", 13)
+    assert shown(story.state(), playbook, "assess", "changed") == at(13)
+    spec = item(playbook, "assess", "changed")
+    assert checklist.item_answer(story.state(), spec.done_when) == "config push to the gateway"
+    # A question whose answer is no change ("Who's affected?") is not answered by one.
+    assert shown(story.state(), playbook, "assess", "broken") is None

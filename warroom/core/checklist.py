@@ -48,7 +48,7 @@ def item_evidence(
     if done_when is None:
         return None
     if isinstance(done_when, Answered):
-        answer = triage_answer(state, done_when.triage, done_when.non_answers, done_when.asked)
+        answer = _answering(state, done_when)
         return answer.ts if answer is not None else None
     if done_when == "service_restored":
         return state.incident.restored_at
@@ -189,8 +189,18 @@ def item_answer(state: IncidentState, done_when: str | Answered | None) -> str |
     """What the timeline answered for an `answered:KEY` item (shown under it), else None."""
     if not isinstance(done_when, Answered):
         return None
-    answer = triage_answer(state, done_when.triage, done_when.non_answers, done_when.asked)
+    answer = _answering(state, done_when)
     return answer.shown_text.strip() if answer is not None else None
+
+
+def _answering(state: IncidentState, done_when: Answered) -> Event | None:
+    """The event answering an `answered:KEY` item: the triage answer, else, for a question whose
+    answer counts as a change ("What changed?"), the first change logged on the timeline (a
+    deploy logged with `c:` or `warroom log --kind change` says what changed)."""
+    answer = triage_answer(state, done_when.triage, done_when.non_answers, done_when.asked)
+    if answer is None and done_when.asked is not None and done_when.asked.counts_as_change:
+        answer = next((e for e in state.events if e.kind == "change" and not e.struck), None)
+    return answer
 
 
 def item_done(
