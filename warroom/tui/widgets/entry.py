@@ -33,7 +33,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.messages import Prune
 from textual.widget import Widget
-from textual.widgets import Input, Label
+from textual.widgets import Input, Static
 from textual.widgets.option_list import Option
 
 from warroom.core.ids import uuid7
@@ -204,10 +204,12 @@ class EntryLine(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="entry-row"):
-            yield Label(IDLE_PROMPT, id="entry-prompt")
+            # Static, not Label: no other widget of the war room's first frame is a Label, and its
+            # style sheet was parsed for these two alone (widths: warroom.tcss).
+            yield Static(IDLE_PROMPT, id="entry-prompt")
             # Not select_on_focus: an amended text would be wiped by the first Backspace.
             yield EntryInput(id="entry-input", placeholder=IDLE_PLACEHOLDER, disabled=True, select_on_focus=False)
-        yield Label("", id="entry-hint")
+        yield Static("", id="entry-hint")
 
     @property
     def is_open(self) -> bool:
@@ -239,9 +241,9 @@ class EntryLine(Vertical):
         # land, finds the row already there instead of logging it twice.
         self.event_id = uuid7()
         # Text objects: a hint may quote the event being struck, which is never markup.
-        self.query_one("#entry-prompt", Label).update(Text(prompt))
+        self.query_one("#entry-prompt", Static).update(Text(prompt))
         # The hint's size is fixed (a whole line): new words need no layout of the screen.
-        self.query_one("#entry-hint", Label).update(Text(hint), layout=False)
+        self.query_one("#entry-hint", Static).update(Text(hint), layout=False)
         self._open = True
         self.add_class("-open")
         self.input.disabled = False
@@ -270,8 +272,8 @@ class EntryLine(Vertical):
         if self._open:  # opened again before the frame: it keeps its new look
             return
         self.remove_class("-open")
-        self.query_one("#entry-prompt", Label).update(IDLE_PROMPT)
-        self.query_one("#entry-hint", Label).update("", layout=False)
+        self.query_one("#entry-prompt", Static).update(IDLE_PROMPT)
+        self.query_one("#entry-hint", Static).update("", layout=False)
         self.input.disabled = True
         self.input.placeholder = IDLE_PLACEHOLDER
         self.input.value = ""
