@@ -74,9 +74,9 @@ def test_crlf_is_one_line_break():
 
 
 def _look(entry) -> tuple[str, str, bool, bool]:
-    from textual.widgets import Label
+    from textual.widgets import Static
 
-    prompt, hint = (str(entry.query_one(f"#entry-{part}", Label).content) for part in ("prompt", "hint"))
+    prompt, hint = (str(entry.query_one(f"#entry-{part}", Static).content) for part in ("prompt", "hint"))
     return prompt, hint, entry.has_class("-open"), entry.input.disabled
 
 
