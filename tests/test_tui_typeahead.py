@@ -286,3 +286,22 @@ async def test_an_action_item_typed_in_one_burst_fills_each_field(demo_db, playb
         assert app.screen is screen
     typed_in = [(r["action"], r["owner"]) for r in await action_items(demo_db) if r["action"].startswith("abc")]
     assert typed_in == [("abc", "def")]
+
+
+async def test_an_enter_right_behind_a_long_paste_answers_its_confirmation(demo_db, playbook):
+    """`l`, a 2,000-line paste, Enter, all at once: the Enter reached the line's input behind the
+    paste, after the input had put the confirmation in front, and was lost there (the dialog stayed
+    open; found in a new-user walk). It is the dialog's: Paste all, then Enter logs it whole."""
+    from warroom.tui.widgets.entry import EntryInput
+
+    big = "\n".join(f"line {i} of the stack trace" for i in range(2000))
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        type_ahead(app, ["l"])
+        app.post_message(events.Paste(big).set_sender(app))
+        type_ahead(app, ["enter"])
+        entry = screen.query_one(EntryInput)
+        await wait_until(pilot, lambda: app.screen is screen and entry.value.startswith("line 0"), "the paste taken")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: big in notes(demo_db), "the paste logged whole")
