@@ -172,10 +172,19 @@ async def test_a_write_that_fails_halfway_leaves_nothing(db_path, playbook, cloc
     with pytest.raises(Exception, match="disk I/O"):
         await _declare(store, playbook)
     monkeypatch.setattr(sql, "append", real_append)
-    assert await store.max_seq() == 0 and await store.incidents(include_resolved=True) == []
+    assert _max_seq(db_path) == 0 and await store.incidents(include_resolved=True) == []
     incident = await _declare(store, playbook)  # the connection is usable again
     await store.close()
     assert incident.title and calls[:3] == ["declared", "severity", "phase"]
+
+
+def _max_seq(path) -> int:
+    """The newest row's seq, as another connection reads the file."""
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+    finally:
+        conn.close()
 
 
 async def test_live_feed_increment_reads_only_new_rows(db_path, playbook, clock):
@@ -186,7 +195,7 @@ async def test_live_feed_increment_reads_only_new_rows(db_path, playbook, clock)
     store = await Store.open(db_path, clock=clock)
     one = await store.declare("One", 2, "dana", first_phase="assess")
     other = await store.declare("Other", 3, "dana", first_phase="assess")
-    before = await store.max_seq()
+    before = _max_seq(db_path)
     mine = await store.append(one.id, "note", "mine", "dana")
     await store.append(other.id, "note", "theirs", "dana")
     after = await store.events_after(one.id, before)
@@ -349,19 +358,19 @@ async def test_the_incident_alone_is_the_whole_folds_incident(db_path, playbook,
     await store.resolve(iid, "sam", reopen=True)
     alone, whole = await store.incident(iid), (await store.load_state(iid)).incident
     first_frame = await store.incident(iid, trusted=True)
-    count, tail = await store.timeline_tail(iid, 5)
     keys = await store.timeline_keys(iid)
+    count, tail = len(keys), keys[-5:]  # the timeline's rows, its newest five in display order
     rows = await store.events_by_seq(keys)
     validated = [Event.model_validate(e.model_dump()) for e in rows]  # what pydantic gives for the same rows
     first = await store.first_screen(iid, 5)  # the same reads in one trip
-    separately = (await store.data_version(), await store.max_seq(), count, tail, await store.events_by_seq(tail))
+    separately = (await store.data_version(), _max_seq(db_path), count, tail, await store.events_by_seq(tail))
     await store.close()
     assert (*first[:4], first.newest) == separately and first.incident == whole
     assert alone == whole == first_frame and first_frame.model_dump() == whole.model_dump()
     assert validated == rows and [e.model_dump() for e in validated] == [e.model_dump() for e in rows]
     assert alone.severity == 1 and alone.phase == phases[0] and alone.commander == "sam"
     assert alone.roles["comms"] == "lee" and alone.updates_sent == 1 and alone.status == "open"
-    assert count == len(keys)
+    assert first.rows == len(keys) and first.tail == keys[-5:]
 
 
 async def test_rows_read_for_the_first_frame_are_validated_when_odd(db_path, playbook, clock):

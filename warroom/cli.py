@@ -131,16 +131,22 @@ SUBCOMMANDS = {
 _GLOBAL_WITH_VALUE = ("--db", "--playbook", "--server")
 
 
+def _past_globals(argv: list[str]):
+    """Each argument but the global options that take a value (--db, --playbook, --server) and
+    their values: the command, its arguments, and any other option."""
+    args = iter(argv)
+    for arg in args:
+        if arg.partition("=")[0] in _GLOBAL_WITH_VALUE:
+            if "=" not in arg:
+                next(args, None)
+            continue
+        yield arg
+
+
 def _chosen(argv: list[str]) -> str | None:
     """The subcommand named in argv, found without building any parser (None: none, or help
     asked of the whole program): `warroom log` builds only the log parser."""
-    args = iter(argv)
-    for arg in args:
-        if arg in _GLOBAL_WITH_VALUE:
-            next(args, None)
-            continue
-        if arg.startswith(tuple(f"{o}=" for o in _GLOBAL_WITH_VALUE)):
-            continue
+    for arg in _past_globals(argv):
         if arg.startswith("-"):
             return None  # --help, --version, a typo: the whole parser answers
         return arg if arg in SUBCOMMANDS else None
@@ -154,15 +160,10 @@ def _unknown_global(argv: list[str]) -> str | None:
     """A misspelt option before the command (`--playbok p.toml`): argparse took its value for the
     command and said "invalid choice: 'p.toml'". One line naming the option instead (an
     abbreviation argparse accepts, `--play`, is not unknown)."""
-    args = iter(argv)
-    for arg in args:
+    for arg in _past_globals(argv):
         if not arg.startswith("--") or arg == "--":
             return None  # the command (or a positional): its own options are its parser's
         name = arg.partition("=")[0]
-        if name in _GLOBAL_WITH_VALUE:
-            if "=" not in arg:
-                next(args, None)
-            continue
         if not any(known.startswith(name) for known in _GLOBAL_OPTIONS_ALL):
             from difflib import get_close_matches
 

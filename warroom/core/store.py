@@ -434,11 +434,6 @@ class Store:
         point, the timeline's newest `limit` rows and the incident for the header."""
         return await self._run(reads.first_screen, incident_id, limit)
 
-    async def timeline_tail(self, incident_id: str, limit: int) -> tuple[int, list[int]]:
-        """How many rows the timeline has, and the seqs of its last `limit` in display order:
-        enough for the first frame of a long incident before every key is read."""
-        return await self._run(reads.timeline_tail, incident_id, limit)
-
     async def timeline_keys(self, incident_id: str) -> list[int]:
         """Every event's seq in timeline order; markers fold into their targets, drafts are not shown."""
         return await self._run(reads.timeline_keys, incident_id)
@@ -458,9 +453,6 @@ class Store:
     async def markers(self, event_id: str) -> list[Event]:
         """The amend/strike/pin/unpin events pointing at one event, oldest first."""
         return await self._run(reads.markers, event_id)
-
-    async def max_seq(self) -> int:
-        return await self._run(lambda conn: conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
 
     async def search(self, incident_id: str | None, query: str, limit: int = 200) -> list[Event]:
         """Full-text search (FTS5). The query is taken as words, never as FTS syntax."""
