@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Grid
-from textual.reactive import reactive
+from textual.reactive import Reactive, reactive
 from textual.screen import Screen
+from textual.widget import Widget
 
 from warroom.core.models import IncidentState
 from warroom.core.operations import Operations
@@ -57,6 +58,10 @@ class WarRoomScreen(Screen[None]):
     # The side pane shown when the screen is narrow (the composed panes start with its first
     # value shown: nothing to do at mount, when a query of every pane cost 1-3 ms of the first frame).
     side: reactive[str] = reactive("checklist", init=False)
+    # Textual's Screen.focused repaints the whole screen when the focus moves: 12-28 ms at 140x45
+    # between Enter and the frame that shows the row. The widgets that gain and lose the focus
+    # restyle (and so repaint) themselves; nothing else on this screen draws the focus.
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
 
     def __init__(self, playbook: Playbook, incident_id: str) -> None:
         super().__init__()
@@ -83,6 +88,7 @@ class WarRoomScreen(Screen[None]):
         questions = {q.key: q.question for q in self.playbook.triage}  # shown before their answers
         header = IncidentHeader(self.playbook, id="header")
         timeline, flags = Timeline(self.store.events_by_seq, questions, id="timeline"), RedFlags(id="red-flags")
+        self.timeline = timeline  # check_action asks for it per binding, each time the keys are collected
         fixes, entry = TempFixes(id="temp-fixes"), EntryLine(id="entry")
         yield header
         with Grid(id="panes"):
@@ -257,7 +263,7 @@ class WarRoomScreen(Screen[None]):
         await self.incident.resolve()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        selected = self.query_one(Timeline).selected_event if self.is_mounted else None
+        selected = self.timeline.selected_event if self.is_mounted else None
         return available(action, parameters, self.playbook, self.state, selected, self.search.matches, self.focused)
 
     # ----- messages from the panes -------------------------------------------------------------

@@ -68,18 +68,29 @@ class KeyBar(Widget, can_focus=False):
         self.tail: tuple[ShownKey, ...] = ()  # help and the palette, kept at the right
         # Where each drawn key sits on the line, for clicks: (start, end, key).
         self._spans: list[tuple[int, int, ShownKey]] = []
+        self._collect_asked = False
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
-        self._bindings_changed(self.screen)
+        self._recollect()  # the first frame shows the keys
+
+    def _bindings_changed(self, screen: Screen) -> None:
+        """Collected once for the changes of one turn: an entry's Enter moves the focus (the
+        screen signals), highlights the new row and ends the submit (each signals too), and each
+        collect asks check_action of every binding. The bar is drawn after them, in the same frame."""
+        if not self.is_attached or screen is not self.screen or self._collect_asked:
+            return
+        self._collect_asked = True
+        self.call_later(self._recollect)
 
     def on_unmount(self) -> None:
         self.screen.bindings_updated_signal.unsubscribe(self)
 
-    def _bindings_changed(self, screen: Screen) -> None:
-        if not self.is_attached or screen is not self.screen:
+    def _recollect(self) -> None:
+        self._collect_asked = False
+        if not self.is_attached:
             return
-        keys, tail = self._collect(screen)
+        keys, tail = self._collect(self.screen)
         if (keys, tail) != (self.keys, self.tail):
             self.keys, self.tail = keys, tail
             self.refresh()
