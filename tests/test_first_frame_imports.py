@@ -20,6 +20,8 @@ LATER = {
     "warroom.core.redflags",
     "pyperclip",  # copy to the clipboard
     "psycopg",  # the team server, when one is configured
+    "warroom.tui.screens.modal",  # dialogs: the quit's questions (screens/quit_questions.py) and the rest
+    "logging.handlers",  # the error log's file, opened when something is first logged
 }
 
 _PROBE = """

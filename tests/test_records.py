@@ -92,3 +92,70 @@ def test_a_frozen_record_takes_no_new_attribute():
     phase = load().phases[0]
     with pytest.raises(FrozenInstanceError):
         phase.timebox = 9  # type: ignore[attr-defined]  # a misspelt field is refused, not added
+
+
+def test_a_record_class_writes_its_init_when_first_called():
+    """dataclass() compiles each class's __init__; a record's is written at its first call, so
+    start-up (models imported, the playbook unpickled) compiles none. It is dataclass()'s own:
+    keyword fields, defaults, a fresh default per record, __post_init__, a subclass's fields."""
+    from dataclasses import field
+
+    from warroom.core.records import FrozenRecord, Record, _first_init, record
+
+    @record
+    class Base(Record):
+        """A test record."""
+
+        name: str
+        tags: list[str] = field(default_factory=list)
+
+    @record
+    class Child(Base):
+        """A record with one field more, checked after it is built."""
+
+        size: int = 1
+
+        def __post_init__(self) -> None:
+            if self.size < 0:
+                raise ValueError("size below 0")
+
+    @record
+    class Frozen(FrozenRecord):
+        """A frozen record."""
+
+        name: str
+
+    assert Base.__dict__["__init__"] is _first_init and Child.__dict__["__init__"] is _first_init
+    one, two = Base(name="a"), Base(name="b", tags=["x"])
+    assert Base.__dict__["__init__"] is not _first_init  # written once, then kept
+    assert (one.name, one.tags, two.tags) == ("a", [], ["x"]) and Base(name="c").tags is not one.tags
+    assert Child.__dict__["__init__"] is _first_init  # its own, not its base's
+    child = Child(name="c", size=3)
+    assert (child.name, child.tags, child.size) == ("c", [], 3)
+    with pytest.raises(ValueError, match="size below 0"):
+        Child(name="c", size=-1)
+    with pytest.raises(TypeError, match="missing 1 required keyword-only argument: 'name'"):
+        Child(size=2)
+    with pytest.raises(TypeError):
+        Base("positional")  # type: ignore[misc]
+    frozen = Frozen(name="f")
+    with pytest.raises(FrozenInstanceError):
+        frozen.name = "g"  # type: ignore[misc]
+
+
+def test_loading_the_playbook_builds_no_record_by_calling_it():
+    """The cached playbook is unpickled and a fresh one validated by pydantic: neither calls a
+    record's __init__, so neither pays for writing one (a fresh interpreter: other tests here
+    build records)."""
+    import subprocess
+    import sys
+
+    code = (
+        "from warroom.core.playbook import load; import warroom.core.models as m, warroom.core.playbook_models as p;"
+        "from warroom.core.records import Record, _first_init; load(); load();"
+        "records = [c for mod in (m, p) for c in vars(mod).values() if isinstance(c, type) and issubclass(c, Record)"
+        " and '__dataclass_fields__' in c.__dict__];"
+        "print(len(records), sorted(c.__name__ for c in records if c.__dict__['__init__'] is not _first_init))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split(" ", 1)
+    assert int(out[0]) >= 20 and out[1].strip() == "[]", out

@@ -321,7 +321,7 @@ def full_disk(app, monkeypatch) -> None:
 
 
 async def test_quitting_with_an_unsaved_handoff_asks_before_losing_it(demo_db, playbook, monkeypatch):
-    from warroom.tui.unsaved import LoseUnsavedScreen
+    from warroom.tui.screens.quit_questions import LoseUnsavedScreen
 
     app = app_for(demo_db, playbook)
     async with app.run_test(size=SIZE) as pilot:
@@ -344,7 +344,7 @@ async def test_quitting_with_an_unsaved_handoff_asks_before_losing_it(demo_db, p
 
 
 async def test_quitting_anyway_after_the_question(demo_db, playbook, monkeypatch):
-    from warroom.tui.unsaved import LoseUnsavedScreen
+    from warroom.tui.screens.quit_questions import LoseUnsavedScreen
 
     app = app_for(demo_db, playbook)
     async with app.run_test(size=SIZE) as pilot:
@@ -386,7 +386,7 @@ async def _typed_not_sent(pilot, text: str, opener: str = "l"):
 
 
 async def test_quitting_with_a_line_typed_and_not_sent_asks_and_staying_keeps_it(demo_db, playbook):
-    from warroom.tui.unsaved import UnsentEntryScreen
+    from warroom.tui.screens.quit_questions import UnsentEntryScreen
     from warroom.tui.widgets.entry import EntryLine
 
     app = app_for(demo_db, playbook)
@@ -403,7 +403,7 @@ async def test_quitting_with_a_line_typed_and_not_sent_asks_and_staying_keeps_it
 
 
 async def test_quitting_can_send_the_line_first(demo_db, playbook):
-    from warroom.tui.unsaved import UnsentEntryScreen
+    from warroom.tui.screens.quit_questions import UnsentEntryScreen
 
     app = app_for(demo_db, playbook)
     async with app.run_test(size=SIZE) as pilot:
@@ -417,7 +417,7 @@ async def test_quitting_can_send_the_line_first(demo_db, playbook):
 
 
 async def test_quitting_without_the_line_when_asked_to(demo_db, playbook):
-    from warroom.tui.unsaved import UnsentEntryScreen
+    from warroom.tui.screens.quit_questions import UnsentEntryScreen
 
     app = app_for(demo_db, playbook)
     async with app.run_test(size=SIZE) as pilot:
@@ -561,7 +561,8 @@ async def test_a_pasted_stack_trace_is_logged_whole_as_one_event(demo_db, playbo
 
 
 async def test_a_long_paste_is_confirmed_first(demo_db, playbook):
-    from warroom.tui.widgets.entry import EntryInput, PasteConfirm
+    from warroom.tui.screens.paste_confirm import PasteConfirm
+    from warroom.tui.widgets.entry import EntryInput
 
     long_trace = "\n".join(f"  at frame {n} (Checkout.java:{n})" for n in range(EntryInput.PASTE_CONFIRM_LINES + 5))
     app = app_for(demo_db, playbook)

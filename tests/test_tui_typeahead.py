@@ -170,7 +170,7 @@ async def test_keys_behind_a_refused_enter_stay_with_its_text(demo_db, playbook)
 async def test_quitting_behind_an_enter_still_being_written_ends_the_app(demo_db, playbook):
     """Ctrl+Q (run as the app takes it) typed behind an Enter: the war room closes before it
     answers the Enter, and the entry line stops waiting for that answer (it hung the quit)."""
-    from warroom.tui.unsaved import UnsentEntryScreen
+    from warroom.tui.screens.quit_questions import UnsentEntryScreen
 
     app = app_for(demo_db, playbook)
     async with asyncio.timeout(30):  # fails a quit that would never end

@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from warroom.core.errors import WarroomError
@@ -30,15 +29,20 @@ MESSAGE_CHARS = 120
 
 logger = logging.getLogger("warroom")
 _lock = threading.Lock()
-_handler: _PrivateRotatingHandler | None = None
+_handler: logging.FileHandler | None = None
 
 
-class _PrivateRotatingHandler(RotatingFileHandler):
-    """A rotating file that only its owner can read: every file it opens is created 0600."""
+def _private_rotating_handler(path: Path) -> logging.FileHandler:
+    """A rotating file that only its owner can read: every file it opens is created 0600.
+    (logging.handlers is imported here, when something is first logged: not at every start-up.)"""
+    from logging.handlers import RotatingFileHandler
 
-    def _open(self):  # type: ignore[override]
-        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        return open(fd, self.mode, encoding=self.encoding, errors=self.errors)
+    class PrivateRotatingHandler(RotatingFileHandler):
+        def _open(self):  # type: ignore[override]
+            fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            return open(fd, self.mode, encoding=self.encoding, errors=self.errors)
+
+    return PrivateRotatingHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
 
 
 def log_path() -> Path:
@@ -60,7 +64,7 @@ def _attach(path: Path) -> None:
     if _handler is not None and Path(_handler.baseFilename) == path.absolute():
         return
     make_private_dirs(path.parent)
-    handler = _PrivateRotatingHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+    handler = _private_rotating_handler(path)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     if _handler is not None:
         logger.removeHandler(_handler)

@@ -6,8 +6,9 @@ Each payload is a `TypedDict`; `PAYLOADS` maps a kind to its payload type, so a 
 that nothing writes or a payload field that nothing reads shows up in one place.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: the payloads' annotations are plain builtin types,
+# evaluated as the classes are made; as strings, TypedDict compiled each one (63 compiles, ~2 ms
+# of every start-up).
 from enum import StrEnum
 from typing import TypedDict
 

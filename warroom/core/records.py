@@ -133,8 +133,27 @@ T = TypeVar("T")
 @dataclass_transform(kw_only_default=True)
 def record(cls: type[T]) -> type[T]:
     """The dataclass of a record (a Record or a FrozenRecord): its fields given by name, its repr,
-    equality and frozenness from the base."""
-    return dataclass(kw_only=True, repr=False, eq=False)(cls)
+    equality and frozenness from the base, its __init__ written when it is first called."""
+    made = dataclass(kw_only=True, repr=False, eq=False, init=False)(cls)
+    made.__init__ = _first_init  # type: ignore[method-assign]  # its own: a subclass's fields are not its base's
+    return made
+
+
+def _first_init(self: Any, **values: Any) -> None:
+    """The first record of a class built by calling it: dataclass()'s __init__ for the class is
+    written now and kept. dataclass() compiles it (~0.4 ms a class): the two dozen records cost
+    ~10 ms of every start-up that way, when most are only unpickled (the playbook) or built by
+    pydantic (which sets the fields and runs __post_init__ itself) until a command needs them."""
+    cls = type(self)
+    if cls.__dict__.get("__init__") is not _first_init:
+        raise TypeError(f"{cls.__qualname__} is not a record (decorate it with @record)")
+    shadow: type = dataclass(kw_only=True, repr=False, eq=False)(
+        type(cls.__name__, (cls,), {"__module__": cls.__module__})
+    )
+    init = shadow.__dict__["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    cls.__init__ = init
+    init(self, **values)
 
 
 # ----- what annotations name: markers pydantic reads when it first validates --------------------

@@ -9,7 +9,8 @@ dropped without a question (`quit_after_saving`). A terminal that closes or an S
 that drops sends SIGHUP, a service manager SIGTERM: both save, then exit (`save_on_signals`).
 
 A line typed into the entry line and not yet sent (Enter) is asked about before quitting:
-stay, log it then quit, or quit without it (`UnsentEntryScreen`). A signal has nobody to ask:
+stay, log it then quit, or quit without it (warroom/tui/screens/quit_questions.py, imported
+when a quit asks: not part of the war room's start-up). A signal has nobody to ask:
 the line is sent as Enter would send it, then everything is saved.
 """
 
@@ -19,12 +20,7 @@ import asyncio
 import signal
 from typing import TYPE_CHECKING
 
-from rich.text import Text
-from textual.widgets.option_list import Option
-
 from warroom.core.errorlog import report
-from warroom.core.safetext import one_line
-from warroom.tui.screens.modal import ChoiceScreen
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -99,75 +95,6 @@ async def save_everything(app: App) -> list[str]:
     return missing
 
 
-class LoseUnsavedScreen(ChoiceScreen[bool | None, bool]):
-    """Quit with text that could not be saved? Staying is first: Enter keeps the text."""
-
-    BINDINGS = [("q", "quit_anyway", "Quit, lose it")]
-
-    def __init__(self, missing: list[str]) -> None:
-        super().__init__()
-        self.missing = missing
-        self.choices = [False, True]
-
-    def compose(self):
-        from warroom.tui.screens.modal import modal_box
-
-        keys = "enter choose · q quit, lose it · escape stay"
-        with modal_box("lose-unsaved-box", "Not saved: quit anyway?", keys, classes="question-box -error"):
-            yield self.choice_list("lose-unsaved-list")
-
-    def option(self, n: int, choice: bool) -> Option:
-        text = Text()
-        if choice:
-            text.append("Quit and lose it: ", "bold")
-            text.append(", ".join(self.missing))
-        else:
-            text.append("Stay (the text stays on screen; free some space, then quit again)", "bold")
-        return Option(text)
-
-    def picked(self, choice: bool | None) -> None:
-        self.dismiss(bool(choice))
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)
-
-    def action_quit_anyway(self) -> None:
-        self.dismiss(True)
-
-
-class UnsentEntryScreen(ChoiceScreen[str | None, str]):
-    """Quit with a line typed but not sent? Staying is first: Enter keeps the line."""
-
-    BINDINGS = [("q", "quit_anyway", "Quit without it")]
-
-    def __init__(self, mode: str, text: str) -> None:
-        super().__init__()
-        self.mode = mode
-        self.text = text
-        self.choices = ["stay", "send", "discard"]
-
-    def compose(self):
-        from warroom.tui.screens.modal import modal_box
-
-        title = f"Not sent yet: {self.mode} “{one_line(self.text, 60)}”"
-        with modal_box("unsent-box", title, "enter choose · q quit without it · escape stay", classes="question-box"):
-            yield self.choice_list("unsent-list")
-
-    def option(self, n: int, choice: str) -> Option:
-        words = {
-            "stay": "Stay (the line stays as typed)",
-            "send": f"Send it ({self.mode}), then quit",
-            "discard": "Quit without it",
-        }
-        return Option(Text(f"{n}  {words[choice]}", "bold" if choice == "stay" else ""))
-
-    def action_cancel(self) -> None:
-        self.dismiss("stay")
-
-    def action_quit_anyway(self) -> None:
-        self.dismiss("discard")
-
-
 async def quit_after_saving(app: App, entry_settled: bool = False, caught_up: bool = False) -> None:
     """Save everything, then exit; if something would not save, ask first. A line typed and
     not sent is asked about first (`entry_settled`: it has been).
@@ -176,6 +103,8 @@ async def quit_after_saving(app: App, entry_settled: bool = False, caught_up: bo
     first (an Enter among them writes its line), and the quit goes on behind whatever they
     handed back to the app meanwhile (`caught_up`): `l abc ⏎ l def ^Q` typed during a slow
     write logs abc, then asks about def."""
+    from warroom.tui.screens.quit_questions import LoseUnsavedScreen, UnsentEntryScreen
+
     if isinstance(app.screen, LoseUnsavedScreen | UnsentEntryScreen):
         return  # already asking: the question's answer decides
     if not entry_settled:

@@ -34,11 +34,9 @@ from textual.message import Message
 from textual.messages import Prune
 from textual.widget import Widget
 from textual.widgets import Input, Static
-from textual.widgets.option_list import Option
 
 from warroom.core.ids import uuid7
 from warroom.core.safetext import each_visible
-from warroom.tui.screens.modal import ChoiceScreen, modal_box
 
 # What the closed line says (it must not mention backdating: tests wait for the open hint).
 IDLE_PROMPT = "›"
@@ -55,25 +53,6 @@ def to_line(text: str) -> str:
 def from_line(value: str) -> str:
     """What the entry line holds, with its line breaks back."""
     return value.replace(LINE_BREAK, "\n")
-
-
-class PasteConfirm(ChoiceScreen[bool | None, bool]):
-    """A long paste: take it whole into the entry line, or not at all (styled in dialogs.tcss)."""
-
-    def __init__(self, lines: int, chars: int) -> None:
-        super().__init__()
-        self.lines, self.chars = lines, chars
-        self.choices = [True, False]
-
-    def compose(self) -> ComposeResult:
-        title = f"Paste {self.lines:,} lines ({self.chars:,} characters)?"
-        with modal_box("paste-box", title, "enter choose · escape cancels", classes="question-box"):
-            yield self.choice_list("paste-list")
-
-    def option(self, n: int, choice: bool) -> Option:
-        if choice:
-            return Option(Text(f"Paste all {self.lines:,} lines: Enter then logs them as one entry"))
-        return Option(Text("Cancel: paste nothing"))
 
 
 # Enter typed before the app takes the keyboard (while the war room starts) arrives as ctrl+j:
@@ -169,6 +148,8 @@ class EntryInput(Input):
             def answered(take: bool | None) -> None:
                 if take:
                     self._insert(text)
+
+            from warroom.tui.screens.paste_confirm import PasteConfirm  # a dialog: not part of start-up
 
             self.app.push_screen(PasteConfirm(lines, len(text)), answered)
             return
