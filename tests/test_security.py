@@ -42,10 +42,11 @@ def _files(root: Path) -> list[str]:
 
 def _home_files(home: Path) -> list[str]:
     """What a child wrote in its HOME (isolated_env: every user folder is in there), leaving out
-    what warroom keeps there on purpose, the validated playbooks' cache in the data folder
-    (cache/playbook-<key>.pickle), which must be private."""
+    what warroom keeps there on purpose, its caches in the data folder (the validated playbooks,
+    cache/playbook-<key>.pickle, and Textual's parsed style sheets, cache/textual-css.pickle),
+    which must be private."""
     cache = home / "warroom-data" / "cache"
-    kept = sorted(cache.glob("playbook-*.pickle"))
+    kept = sorted([*cache.glob("playbook-*.pickle"), *cache.glob("textual-css.pickle")])
     for path in kept:
         assert _mode(path) == 0o600 and _mode(cache) == 0o700, path
     return [name for name in _files(home) if home / name not in kept]

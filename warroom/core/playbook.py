@@ -15,13 +15,12 @@ never cached.
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from warroom import __version__
+from warroom.core import cachefile
 from warroom.core.errors import PlaybookError
 from warroom.core.playbook_models import (
     ANSWERED,
@@ -211,38 +210,15 @@ def _pydantic_version_file() -> Path:
 
 def _cached(key: str) -> Playbook | None:
     """The playbook cached under `key`, or None (no file, another key, not ours, unreadable)."""
-    try:
-        with open(cache_file(key), "rb") as file:
-            info = os.fstat(file.fileno())
-            if info.st_uid != os.getuid() or info.st_mode & 0o022:  # only what we alone could write
-                return None
-            if file.read(len(key) + 1) != key.encode() + b"\n":
-                return None
-            book = pickle.load(file)
-    except Exception:  # a cache: anything wrong with it (torn, another version's classes) means validating again
-        return None
+    book = cachefile.read(cache_file(key), key.encode())
     return book if isinstance(book, Playbook) else None
 
 
 def _remember(key: str, book: Playbook) -> None:
-    """Cache a validated playbook (atomically, private); a folder we cannot write is no error."""
-    from warroom.core.locations import make_private_dirs
-
+    """Cache a validated playbook; a folder we cannot write is no error."""
     target = cache_file(key)
-    scratch = target.with_name(f".{target.name}.{os.getpid()}")
-    try:
-        make_private_dirs(target.parent)
-        fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as file:
-            file.write(key.encode() + b"\n")
-            pickle.dump(book, file, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(scratch, target)
+    if cachefile.write(target, key.encode(), book):
         _prune(target)
-    except (OSError, pickle.PicklingError):
-        try:
-            scratch.unlink(missing_ok=True)
-        except OSError:  # the folder itself could not be made
-            pass
 
 
 def _prune(written: Path) -> None:

@@ -287,9 +287,13 @@ def run(
     from warroom.tui import paste  # Textual 8.2.8's parser breaks up a paste holding an ESC: see paste.py
 
     paste.install()
+    from warroom.tui import css_cache  # Textual's parsed style sheets, kept between runs
+
+    css_cache.install(css_cache.cache_path())
     try:
         app.run()
     finally:
+        css_cache.save()
         if app._prepared is not None:  # never adopted (the app stopped before it mounted)
             app._prepared.close()
     return app.return_code or 0

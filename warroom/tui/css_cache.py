@@ -1,0 +1,107 @@
+"""Parsed style sheets kept between runs of the war room.
+
+Textual parses every style sheet at start-up: ours (styles/*.tcss) and each widget class's
+DEFAULT_CSS, about 20 sources before the war room's first frame, 25 ms of it on our 2-core
+machine, more than anything else Textual does for that frame. The rules parsed depend only on
+the CSS text, where it came from, and the theme's variables, so the war room keeps them in the
+data folder's cache (warroom/core/cachefile.py: private, checked, made again when anything is
+wrong with it) and Textual's parser is asked only for CSS it has not seen with these variables.
+
+One file per Textual and Python version (their classes are what is pickled). It holds the
+rules this run used, written when the app ends; with another theme's variables nothing is
+taken from it. Wraps Textual's private `Stylesheet._parse_rules` (textual is pinned `<8.3`;
+tests/test_css_cache.py checks the rules read back draw the same screen).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from textual import __version__ as textual_version
+from textual.css.stylesheet import Stylesheet
+
+from warroom.core import cachefile
+
+FORMAT = 1
+HEADER = f"warroom css {FORMAT} textual {textual_version} python {sys.version}".encode()
+
+
+class ParsedCss:
+    """The rules read from the cache file, and those this run used (written back at the end)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        cached = cachefile.read(path, HEADER)
+        valid = isinstance(cached, tuple) and len(cached) == 2 and isinstance(cached[1], dict)
+        self.variables: dict[str, str] | None = cached[0] if valid else None
+        self.rules: dict[tuple, Any] = cached[1] if valid else {}
+        self.used: dict[tuple, Any] = {}
+        self._same: dict[str, str] | None = None  # the variables last found equal to ours
+
+    def matches(self, variables: dict[str, str]) -> bool:
+        """Whether rules parsed under these variables (the theme's) are kept: the variables the
+        cache was written under, or if this run starts with others, this run's first."""
+        if variables is self._same:  # the same dict as last time: no comparison of 200 items
+            return True
+        if variables != self.variables:
+            if self.used:
+                return False  # the theme changed while running: Textual parses, nothing is kept
+            self.variables, self.rules = dict(variables), {}  # another theme than the cache's
+        self._same = variables
+        return True
+
+    def save(self) -> bool:
+        """Write the rules this run used, when it had to parse some (a run that used fewer than
+        the file holds leaves it as it is)."""
+        if not self.used.keys() - self.rules.keys():
+            return False
+        return cachefile.write(self.path, HEADER, (self.variables, self.used))
+
+
+_parsed: ParsedCss | None = None
+_parse_rules = Stylesheet._parse_rules
+
+
+def _cached_parse_rules(
+    self: Stylesheet,
+    css: str,
+    read_from: Any,
+    is_default_rules: bool = False,
+    tie_breaker: int = 0,
+    scope: str = "",
+) -> Any:
+    parsed = _parsed
+    if parsed is None or not parsed.matches(self._variables):
+        return _parse_rules(self, css, read_from, is_default_rules, tie_breaker, scope)
+    key = (css, read_from, is_default_rules, tie_breaker, scope)
+    rules = parsed.rules.get(key)
+    if rules is None:
+        rules = _parse_rules(self, css, read_from, is_default_rules, tie_breaker, scope)
+        if any(rule.errors for rule in rules):
+            return rules  # Textual reports it; never kept
+    parsed.used[key] = rules
+    self._parse_cache[key] = rules  # as Textual's own parse keeps it for this style sheet
+    return rules
+
+
+def install(path: Path) -> None:
+    """Use (and keep at `save`) the rules cached in `path` for the app about to run."""
+    global _parsed
+    _parsed = ParsedCss(path)
+    Stylesheet._parse_rules = _cached_parse_rules  # type: ignore[method-assign]
+
+
+def save() -> bool:
+    """Write the rules this run used (if any were new) and stop using the cache."""
+    global _parsed
+    parsed, _parsed = _parsed, None
+    Stylesheet._parse_rules = _parse_rules  # type: ignore[method-assign]
+    return parsed.save() if parsed is not None else False
+
+
+def cache_path() -> Path:
+    from warroom.core.locations import data_dir
+
+    return data_dir() / "cache" / "textual-css.pickle"
