@@ -85,7 +85,7 @@ def append_rows(db: DemoDb, folder: Path, samples: int) -> list[Row]:
         f"{p50 / s50:.2f}× / {p99 / s99:.2f}×",
         "report (the store layer's own cost)",
         None,
-        note="the store's thread hop and building the pydantic Event; the schema's cost is in the baseline.",
+        note="the store's thread hop and building the Event it returns; the schema's cost is in the baseline.",
     )
     return [goal, layer]
 

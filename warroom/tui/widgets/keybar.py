@@ -77,7 +77,7 @@ class KeyBar(Widget, can_focus=False):
     def _bindings_changed(self, screen: Screen) -> None:
         """Collected once for the changes of one turn: an entry's Enter moves the focus (the
         screen signals), highlights the new row and ends the submit (each signals too), and each
-        collect asks check_action of every binding. The bar is drawn after them, in the same frame."""
+        collect asks check_action of every binding. The new keys are drawn in the frame that follows."""
         if not self.is_attached or screen is not self.screen or self._collect_asked:
             return
         self._collect_asked = True
