@@ -83,3 +83,21 @@ def test_css_with_errors_is_never_kept(tmp_path):
     finally:
         assert not css_cache.save()
     assert Stylesheet._parse_rules is css_cache._parse_rules  # Textual's own again
+
+
+def test_saving_keeps_other_screens_rules_and_only_the_newest_text_of_a_source(tmp_path):
+    from warroom.core import cachefile
+
+    path = tmp_path / "textual-css.pickle"
+    variables = {"accent": "red"}
+    old = {
+        ("A {}", ("war.tcss", ""), False, 0, ""): ["old war"],
+        ("B {}", ("dialog.tcss", ""), False, 0, ""): ["dialog"],
+    }
+    assert cachefile.write(path, css_cache.HEADER, (variables, old))
+    parsed = css_cache.ParsedCss(path)
+    assert parsed.matches(variables)
+    parsed.used[("A2 {}", ("war.tcss", ""), False, 0, "")] = ["new war"]  # the war room's sheet, edited
+    assert parsed.save()
+    kept = css_cache.ParsedCss(path).rules
+    assert sorted(kept.values()) == [["dialog"], ["new war"]]

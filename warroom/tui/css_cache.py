@@ -7,9 +7,9 @@ the CSS text, where it came from, and the theme's variables, so the war room kee
 data folder's cache (warroom/core/cachefile.py: private, checked, made again when anything is
 wrong with it) and Textual's parser is asked only for CSS it has not seen with these variables.
 
-One file per Textual and Python version (their classes are what is pickled). It holds the
-rules this run used, written when the app ends; with another theme's variables nothing is
-taken from it. Wraps Textual's private `Stylesheet._parse_rules` (textual is pinned `<8.3`;
+One file per Textual and Python version (their classes are what is pickled), written when the
+app ends if it parsed something new: the rules this run used and those of sources it did not
+meet (one text per source, the newest); with another theme's variables nothing is taken from it. Wraps Textual's private `Stylesheet._parse_rules` (textual is pinned `<8.3`;
 tests/test_css_cache.py checks the rules read back draw the same screen).
 """
 
@@ -53,11 +53,13 @@ class ParsedCss:
         return True
 
     def save(self) -> bool:
-        """Write the rules this run used, when it had to parse some (a run that used fewer than
-        the file holds leaves it as it is)."""
+        """When this run had to parse something: write what it used, and what the file held for
+        sources it did not use (another screen's), but not an older text of a source it used."""
         if not self.used.keys() - self.rules.keys():
             return False
-        return cachefile.write(self.path, HEADER, (self.variables, self.used))
+        used_sources = {key[1] for key in self.used}
+        kept = {key: rules for key, rules in self.rules.items() if key[1] not in used_sources}
+        return cachefile.write(self.path, HEADER, (self.variables, {**kept, **self.used}))
 
 
 _parsed: ParsedCss | None = None
