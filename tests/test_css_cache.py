@@ -89,15 +89,49 @@ def test_saving_keeps_other_screens_rules_and_only_the_newest_text_of_a_source(t
     from warroom.core import cachefile
 
     path = tmp_path / "textual-css.pickle"
+    war, dialog = tmp_path / "war.tcss", tmp_path / "dialog.tcss"
+    war.write_text("")
+    dialog.write_text("")
     variables = {"accent": "red"}
     old = {
-        ("A {}", ("war.tcss", ""), False, 0, ""): ["old war"],
-        ("B {}", ("dialog.tcss", ""), False, 0, ""): ["dialog"],
+        ("A {}", (str(war), ""), False, 0, ""): ["old war"],
+        ("B {}", (str(dialog), ""), False, 0, ""): ["dialog"],
     }
     assert cachefile.write(path, css_cache.HEADER, (variables, old))
     parsed = css_cache.ParsedCss(path)
     assert parsed.matches(variables)
-    parsed.used[("A2 {}", ("war.tcss", ""), False, 0, "")] = ["new war"]  # the war room's sheet, edited
+    parsed.used[("A2 {}", (str(war), ""), False, 0, "")] = ["new war"]  # the war room's sheet, edited
     assert parsed.save()
     kept = css_cache.ParsedCss(path).rules
     assert sorted(kept.values()) == [["dialog"], ["new war"]]
+
+
+def test_saving_drops_rules_of_sources_that_are_gone(tmp_path):
+    """Keys name their source's path: a removed checkout's or virtualenv's rules are not kept."""
+    from warroom.core import cachefile
+
+    path, there = tmp_path / "textual-css.pickle", tmp_path / "there.py"
+    there.write_text("")
+    variables = {"accent": "red"}
+    held = {
+        ("A {}", (str(there), "A.DEFAULT_CSS"), True, 0, ""): ["kept"],
+        ("B {}", (str(tmp_path / "gone.py"), "B.DEFAULT_CSS"), True, 0, ""): ["gone"],
+    }
+    assert cachefile.write(path, css_cache.HEADER, (variables, held))
+    parsed = css_cache.ParsedCss(path)
+    assert parsed.matches(variables)
+    parsed.used[("C {}", ("app.tcss", ""), False, 0, "")] = ["new"]
+    assert parsed.save()
+    assert sorted(css_cache.ParsedCss(path).rules.values()) == [["kept"], ["new"]]
+
+
+def test_a_cache_file_is_never_written_through_a_link_planted_at_its_scratch_name(tmp_path):
+    import os
+
+    from warroom.core import cachefile
+
+    target, victim = tmp_path / "textual-css.pickle", tmp_path / "victim"
+    victim.write_text("precious")
+    (tmp_path / f".{target.name}.{os.getpid()}").symlink_to(victim)
+    assert not cachefile.write(target, b"header", {"a": 1})
+    assert victim.read_text() == "precious" and not target.exists()

@@ -143,6 +143,36 @@ def test_a_record_class_writes_its_init_when_first_called():
         frozen.name = "g"  # type: ignore[misc]
 
 
+def test_a_plain_subclass_inherits_its_records_init_and_a_written_init_stays():
+    """As with dataclass(): a subclass not decorated is built by its base record's __init__ (even
+    when built first), and an __init__ written by hand is the class's."""
+    from warroom.core.records import Record, _first_init, record
+
+    @record
+    class Base(Record):
+        """A test record."""
+
+        name: str
+
+    class Plain(Base):
+        """Not a record of its own."""
+
+    built = Plain(name="p")  # before any Base
+    assert built.name == "p" and isinstance(built, Plain)
+    assert Base.__dict__["__init__"] is not _first_init and "__init__" not in Plain.__dict__
+
+    @record
+    class Hand(Record):
+        """Built its own way."""
+
+        name: str
+
+        def __init__(self, word: str) -> None:
+            self.name = word.upper()
+
+    assert Hand("quiet").name == "QUIET"
+
+
 def test_loading_the_playbook_builds_no_record_by_calling_it():
     """The cached playbook is unpickled and a fresh one validated by pydantic: neither calls a
     record's __init__, so neither pays for writing one (a fresh interpreter: other tests here

@@ -35,7 +35,8 @@ def write(path: Path, header: bytes, value: Any) -> bool:
     scratch = path.with_name(f".{path.name}.{os.getpid()}")
     try:
         make_private_dirs(path.parent)
-        fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        # A new file of our own: never one planted at this name (a link to truncate) in a shared folder.
+        fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         with os.fdopen(fd, "wb") as file:
             file.write(header + b"\n")
             pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)

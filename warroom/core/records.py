@@ -135,7 +135,8 @@ def record(cls: type[T]) -> type[T]:
     """The dataclass of a record (a Record or a FrozenRecord): its fields given by name, its repr,
     equality and frozenness from the base, its __init__ written when it is first called."""
     made = dataclass(kw_only=True, repr=False, eq=False, init=False)(cls)
-    made.__init__ = _first_init  # type: ignore[method-assign]  # its own: a subclass's fields are not its base's
+    if "__init__" not in cls.__dict__:  # one written by hand stays, as dataclass() leaves it
+        made.__init__ = _first_init  # type: ignore[method-assign]  # its own: a subclass's fields are not its base's
     return made
 
 
@@ -143,16 +144,16 @@ def _first_init(self: Any, **values: Any) -> None:
     """The first record of a class built by calling it: dataclass()'s __init__ for the class is
     written now and kept. dataclass() compiles it (~0.4 ms a class): the two dozen records cost
     ~10 ms of every start-up that way, when most are only unpickled (the playbook) or built by
-    pydantic (which sets the fields and runs __post_init__ itself) until a command needs them."""
-    cls = type(self)
-    if cls.__dict__.get("__init__") is not _first_init:
-        raise TypeError(f"{cls.__qualname__} is not a record (decorate it with @record)")
+    pydantic (which sets the fields and runs __post_init__ itself) until a command needs them.
+    The class written for is the record whose __init__ this is (a plain subclass of a record
+    inherits its base's, as with dataclass())."""
+    owner = next(cls for cls in type(self).__mro__ if "__init__" in cls.__dict__)
     shadow: type = dataclass(kw_only=True, repr=False, eq=False)(
-        type(cls.__name__, (cls,), {"__module__": cls.__module__})
+        type(owner.__name__, (owner,), {"__module__": owner.__module__})
     )
     init = shadow.__dict__["__init__"]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
-    cls.__init__ = init
+    init.__qualname__ = f"{owner.__qualname__}.__init__"
+    setattr(owner, "__init__", init)  # noqa: B010  (a class, not an instance: mypy reads it as one)
     init(self, **values)
 
 

@@ -293,7 +293,10 @@ def run(
     try:
         app.run()
     finally:
-        css_cache.save()
         if app._prepared is not None:  # never adopted (the app stopped before it mounted)
             app._prepared.close()
+        try:
+            css_cache.save()
+        except Exception as exc:  # a cache: never the reason a run fails, but never silent either
+            report(exc, "keeping the parsed style sheets")
     return app.return_code or 0

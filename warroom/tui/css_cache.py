@@ -25,6 +25,9 @@ from textual.css.stylesheet import Stylesheet
 from warroom.core import cachefile
 
 FORMAT = 1
+# Sources the file keeps beyond those a run used (the run's own are always kept): about 30 are
+# met in a whole session, so this only bounds a file that would otherwise grow.
+KEPT_LIMIT = 120
 HEADER = f"warroom css {FORMAT} textual {textual_version} python {sys.version}".encode()
 
 
@@ -58,8 +61,18 @@ class ParsedCss:
         if not self.used.keys() - self.rules.keys():
             return False
         used_sources = {key[1] for key in self.used}
-        kept = {key: rules for key, rules in self.rules.items() if key[1] not in used_sources}
-        return cachefile.write(self.path, HEADER, (self.variables, {**kept, **self.used}))
+        kept = {
+            key: rules
+            for key, rules in self.rules.items()
+            if key[1] not in used_sources and _exists(key[1][0])  # not a removed checkout's or venv's
+        }
+        room = max(0, KEPT_LIMIT - len(self.used))
+        kept = dict(list(kept.items())[:room])
+        return cachefile.write(self.path, HEADER, (self.variables, {**self.used, **kept}))
+
+
+def _exists(path: object) -> bool:
+    return not path or Path(str(path)).exists()
 
 
 _parsed: ParsedCss | None = None

@@ -80,8 +80,7 @@ class KeyBar(Widget, can_focus=False):
         collect asks check_action of every binding. The new keys are drawn in the frame that follows."""
         if not self.is_attached or screen is not self.screen or self._collect_asked:
             return
-        self._collect_asked = True
-        self.call_later(self._recollect)
+        self._collect_asked = self.call_later(self._recollect)  # False: the bar is closing
 
     def on_unmount(self) -> None:
         self.screen.bindings_updated_signal.unsubscribe(self)
