@@ -9,7 +9,8 @@ wrong with it) and Textual's parser is asked only for CSS it has not seen with t
 
 One file per Textual and Python version (their classes are what is pickled), written when the
 app ends if it parsed something new: the rules this run used and those of sources it did not
-meet (one text per source, the newest); with another theme's variables nothing is taken from it. Wraps Textual's private `Stylesheet._parse_rules` (textual is pinned `<8.3`;
+meet (one text per source, the newest); with another theme's variables nothing is taken from
+it. Wraps Textual's private `Stylesheet._parse_rules` (textual is pinned `<8.3`;
 tests/test_css_cache.py checks the rules read back draw the same screen).
 """
 
