@@ -38,10 +38,10 @@ def _adapter(cls: type) -> TypeAdapter[Any]:
 
 
 class Record:
-    """The base of every model: a dataclass (each subclass is decorated with `record`) whose unknown fields pydantic refuses, as it refused them of the BaseModels these
-    were. Its repr and equality are the dataclass ones, written once here rather than generated
-    for each class (dataclass() compiles each method it writes: ~0.2 ms a method a class, paid
-    at every start-up)."""
+    """The base of every model: a dataclass (each subclass is decorated with `record`) whose
+    unknown fields pydantic refuses, as it refused them of the BaseModels these were. Its repr and
+    equality are the dataclass ones, written once here rather than generated for each class
+    (dataclass() compiles each method it writes: ~0.2 ms a method a class, paid at every start-up)."""
 
     __slots__ = ()
     __pydantic_config__ = {"extra": "forbid"}  # a ConfigDict (a TypedDict: a plain dict)

@@ -106,14 +106,10 @@ class EntryInput(Input):
 
     async def _on_key(self, event: events.Key) -> None:
         line = self.line
-        if self.app.screen is not self.screen:
-            # Typed behind a paste whose confirmation is now in front (or another dialog): the
-            # dialog's key, not this line's (an Enter right behind a long paste was lost here).
-            event.stop()
-            event.prevent_default()
-            self.app.post_message(events.Key(event.key, event.character).set_sender(self.app))
-            return
-        if not line.is_open:  # typed behind an Enter or Escape that closed the line: typed now
+        # Typed behind an Enter or Escape that closed the line, or behind a paste whose
+        # confirmation (or another dialog) is now in front: the key is handed back to the app, for
+        # whatever has the focus now (an Enter right behind a long paste was lost here).
+        if not line.is_open or self.app.screen is not self.screen:
             event.stop()
             event.prevent_default()
             self.app.post_message(events.Key(event.key, event.character).set_sender(self.app))
