@@ -4,6 +4,8 @@ CSS with errors are never taken from it."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from pilot import app_for, open_war_room, settle
 from textual.css.stylesheet import Stylesheet
@@ -135,3 +137,18 @@ def test_a_cache_file_is_never_written_through_a_link_planted_at_its_scratch_nam
     (tmp_path / f".{target.name}.{os.getpid()}").symlink_to(victim)
     assert not cachefile.write(target, b"header", {"a": 1})
     assert victim.read_text() == "precious" and not target.exists()
+
+
+def test_textuals_version_is_read_from_its_folder_as_importlib_metadata_says():
+    from importlib.metadata import version
+
+    assert css_cache.textual_version() == version("textual")
+
+
+def test_textuals_version_asks_importlib_metadata_when_its_folder_is_not_plain(monkeypatch):
+    from importlib.metadata import version
+
+    real = os.listdir
+    stale = lambda path: [*real(path), "textual-0.1.0.dist-info"]  # noqa: E731 (a leftover install)
+    monkeypatch.setattr(css_cache.os, "listdir", stale)
+    assert css_cache.textual_version() == version("textual")

@@ -69,8 +69,9 @@ print(",".join(sys.loaded_at_first_frame))
 """
 
 # What the first frame does without besides LATER: pydantic (the playbook comes unpickled from
-# its cache as plain dataclasses and the first rows are checked by hand: records.py), TOML.
-BEFORE_FIRST_FRAME_NEVER = LATER | {"pydantic", "pydantic_core", "annotated_types", "tomllib"}
+# its cache as plain dataclasses and the first rows are checked by hand: records.py), TOML,
+# importlib.metadata (Textual's version, for the style-sheet cache, read from its folder's name).
+BEFORE_FIRST_FRAME_NEVER = LATER | {"pydantic", "pydantic_core", "annotated_types", "tomllib", "importlib.metadata"}
 
 
 def test_the_war_rooms_first_frame_loads_no_pydantic_and_opens_the_file_once(tmp_path, demo_db):

@@ -16,11 +16,12 @@ tests/test_css_cache.py checks the rules read back draw the same screen).
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from textual import __version__ as textual_version
+import textual
 from textual.css.stylesheet import Stylesheet
 
 from warroom.core import cachefile
@@ -29,7 +30,27 @@ FORMAT = 1
 # Sources the file keeps beyond those a run used (the run's own are always kept): about 30 are
 # met in a whole session, so this only bounds a file that would otherwise grow.
 KEPT_LIMIT = 120
-HEADER = f"warroom css {FORMAT} textual {textual_version} python {sys.version}".encode()
+
+
+def textual_version() -> str:
+    """Textual's version, from the name of its dist-info folder beside the package: what
+    importlib.metadata reads, without importing it (`textual.__version__` costs 13-17 ms of
+    every start-up here). Anything less plain (none or two such folders, another layout) asks
+    importlib.metadata."""
+    site = os.path.dirname(os.path.dirname(textual.__file__ or ""))
+    prefix, suffix = "textual-", ".dist-info"
+    try:
+        found = [name for name in os.listdir(site) if name.startswith(prefix) and name.endswith(suffix)]
+    except OSError:
+        found = []
+    if len(found) == 1:
+        return found[0][len(prefix) : -len(suffix)]
+    from importlib.metadata import version
+
+    return version("textual")
+
+
+HEADER = f"warroom css {FORMAT} textual {textual_version()} python {sys.version}".encode()
 
 
 class ParsedCss:
