@@ -338,17 +338,28 @@ async def interact(
         await pilot.press("end")
         result.update(search=search_times, search_store=search_store)
 
-        # Keypress to committed and shown, alternating with the raw baseline. The store's
-        # append is wrapped to stamp the moment its COMMIT returned.
-        commits: list[float] = []
-        real_append = app.store.append
+        # Keypress to committed and shown, alternating with the raw baseline. Stamped on the way:
+        # the store's append called (the screen's side), the INSERT begun and returned committed
+        # (on the store's thread: the figure), and the screen's side resumed with the row.
+        from warroom.core import sql as sql_module
+
+        stamps: dict[str, float] = {}
+        real_append, real_insert = app.store.append, sql_module.append
 
         async def stamped_append(*args, **kwargs):
+            stamps.setdefault("called", time.monotonic())
             result = await real_append(*args, **kwargs)
-            commits.append(time.monotonic())
+            stamps.setdefault("resumed", time.monotonic())
             return result
 
-        app.store.append = stamped_append
+        def stamped_insert(*args, **kwargs):
+            stamps.setdefault("begun", time.monotonic())
+            row = real_insert(*args, **kwargs)
+            stamps.setdefault("committed", time.monotonic())
+            return row
+
+        app.store.append, sql_module.append = stamped_append, stamped_insert
+        steps: dict[str, list[float]] = {"called": [], "begun": [], "resumed": []}
         entry_times, entry_cpu, commit_times, raw_times, tokens = [], [], [], [], []
         for i in range(keypresses + 2):
             token = f"kp{i:04d}{uuid.uuid4().hex[:6]}"
@@ -356,7 +367,7 @@ async def interact(
             await pilot.press("l")  # the quick-entry key, through Pilot like a person
             await type_text(app, pilot, token)
             t, cpu = time.monotonic(), time.thread_time()
-            commits.clear()
+            stamps.clear()
             shown = Watch(row_shown(token))
             shown_at = await until(shown.shows, pilot.press("enter"), watch=shown)
             stamp = datetime.now(UTC).isoformat()
@@ -366,7 +377,9 @@ async def interact(
             if i >= 2:  # the first two warm the caches
                 entry_times.append(shown_at - t)
                 entry_cpu.append((shown.cpu or cpu) - cpu)
-                commit_times.append(commits[0] - t)
+                commit_times.append(stamps["committed"] - t)
+                for step, times in steps.items():
+                    times.append(stamps[step] - t)
                 raw_times.append(raw_elapsed)
         # Shown means committed (the screen shows only what the store returned); check it anyway.
         check = sqlite3.connect(db_path)
@@ -377,6 +390,7 @@ async def interact(
             entry=entry_times,
             entry_cpu=entry_cpu,
             commit=commit_times,
+            commit_steps=steps,
             raw=raw_times,
             committed=committed,
             typed=len(tokens),
