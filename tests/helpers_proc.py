@@ -85,9 +85,10 @@ def run_cli(
     return Result(proc.returncode, proc.stdout, proc.stderr)
 
 
-def assert_one_line_error(result: Result, *needles: str) -> None:
-    """Exit 1, nothing on stdout, exactly one `warroom: ...` line on stderr, no traceback."""
-    assert result.code == 1, (result.code, result.err)
+def assert_one_line_error(result: Result, *needles: str, code: int = 1) -> None:
+    """Exit `code` (1; 2 for a malformed argument), nothing on stdout, exactly one `warroom: ...`
+    line on stderr, no traceback."""
+    assert result.code == code, (result.code, result.err)
     assert result.stdout == b"", result.out
     lines = result.err.splitlines()
     assert len(lines) == 1, result.err

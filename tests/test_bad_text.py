@@ -225,7 +225,7 @@ def test_one_megabyte_paste(cli, db_path, incident):
 def test_absurd_at_is_refused(cli, db_path, incident, at):
     before = _count(db_path)
     result = cli("log", "x", "--at", at)
-    assert_one_line_error(result, "nothing was logged")
+    assert_one_line_error(result, "--at: ", "nothing was logged", code=2)  # a malformed argument
     assert repr(at.strip()) in result.err or "not a time" in result.err
     assert _count(db_path) == before
 

@@ -243,7 +243,7 @@ def test_log_at_refuses_a_skipped_or_repeated_local_time(cli, db_path, now, at, 
     cli.env(WARROOM_NOW=now, TZ="America/New_York")
     assert cli("declare", "x").code == 0
     before = len(_events(db_path))
-    assert_one_line_error(cli("log", "backdated", "--at", at), needle, "nothing was logged")
+    assert_one_line_error(cli("log", "backdated", "--at", at), needle, "nothing was logged", code=2)
     assert len(_events(db_path)) == before
 
 

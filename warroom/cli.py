@@ -13,7 +13,7 @@ import os
 import sys
 
 from warroom import __version__
-from warroom.core.errors import WarroomError
+from warroom.core.errors import UsageError, WarroomError
 
 # What `warroom log --kind` accepts: warroom.core.kinds.USER_KINDS as plain strings (a test
 # keeps them equal). Importing kinds builds its Enum and TypedDicts: ~5-20 ms of every log.
@@ -339,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
         return 141  # 128 + SIGPIPE
     except WarroomError as exc:
         print(f"warroom: {_inert(exc)}", file=sys.stderr)
-        return 1
+        return 2 if isinstance(exc, UsageError) else 1
     except KeyboardInterrupt:
         print("warroom: interrupted", file=sys.stderr)
         return 130

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 
 from warroom.commands.common import author, db_text
-from warroom.core.errors import WarroomError
+from warroom.core.errors import UsageError, WarroomError
 
 
 def read_text(arg: str) -> str:
@@ -47,10 +47,13 @@ def cmd_log(args) -> int:
     path = db_text(args.db)
     try:
         text = clean_text(read_text(args.text))
-        current = now()
-        at = parse_at(args.at, current) if args.at else current
     except ValueError as exc:
         raise WarroomError(f"{exc}; nothing was logged") from None
+    current = now()
+    try:
+        at = parse_at(args.at, current) if args.at else current
+    except ValueError as exc:  # --at 25:99: a malformed argument
+        raise UsageError(f"--at: {exc}; nothing was logged") from None
     conn = db.open_db(path, create=False)
     try:
         data: dict[str, object] = {"source": "cli"}

@@ -15,3 +15,7 @@ class PlaybookError(WarroomError):
 
 class InputError(WarroomError):
     """Text or a time the user gave cannot be taken as it is."""
+
+
+class UsageError(WarroomError):
+    """A malformed command-line argument (the CLI exits 2 for it, as for argparse's own)."""
