@@ -77,6 +77,7 @@ class RedFlags(OptionList):
             return  # evaluated every few seconds: leave the highlight and scroll alone
         self._shown = (prompts, tuple(failures))
         keep = self.highlighted_option.id if self.highlighted_option else None
+        place = self.highlighted or 0
         broken = [Option(Text(f"⚠ {one_line(line, 300)}", "italic"), disabled=True) for line in failures]
         if not prompts:
             self.set_options([*broken] or [Option(Text(EMPTY, "dim"), disabled=True)])
@@ -88,7 +89,9 @@ class RedFlags(OptionList):
             options.append(Option(render_prompt(prompt), id=prompt.flag_id))
         self.set_options([*options, *broken])
         ids = [p.flag_id for p in prompts]
-        self.highlighted = ids.index(keep) if keep in ids else 0
+        # The highlighted flag stays highlighted; when it went (acknowledged, dismissed), the one
+        # that took its place is (the pane does not jump back to the first).
+        self.highlighted = ids.index(keep) if keep in ids else min(place, len(ids) - 1)
 
     def unavailable(self, why: str) -> None:
         self.border_title = "Red flags"
