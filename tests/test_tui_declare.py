@@ -172,6 +172,35 @@ async def test_build_app_opens_the_incident_asked_for(db_path, playbook):
         assert isinstance(app.screen, WarRoomScreen) and app.screen.incident_id == first
 
 
+def test_a_start_given_back_from_now_is_kept_with_the_time_it_means():
+    from warroom.tui.screens.declare import started_from, stated_start
+
+    def kept(answer: str) -> str:
+        return stated_start(answer, started_from(answer, FIXED_NOW), FIXED_NOW)
+
+    assert kept("-20m") == "14:35 (-20m)"  # FIXED_NOW is 14:55 UTC, TZ is UTC here
+    assert kept("-20m, right after the deploy") == "14:35 (-20m), right after the deploy"
+    assert kept("-2d") == "2026-03-08 14:55 (-2d)"
+    assert kept("14:32, right after the deploy") == "14:32, right after the deploy"
+    assert kept("after lunch") == "after lunch"
+    assert kept("-2y") == "-2y"  # not read as the start: kept as typed
+
+
+async def test_a_relative_start_is_logged_with_its_time(db_path, playbook):
+    app = build_app(db_path, playbook, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_text(pilot, "Checkout down")
+        await pilot.press("enter", "enter", "enter")  # past what's broken and who's affected
+        await pilot.press(*"-20m", "enter")  # when did it start
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, WarRoomScreen)
+    [incident] = rows(db_path, "SELECT * FROM incidents")
+    assert from_db(incident["started_at"]) == FIXED_NOW - timedelta(minutes=20)
+    assert [r["text"] for r in rows(db_path, "SELECT text FROM events WHERE kind = 'triage'")] == ["14:35 (-20m)"]
+
+
 def test_started_from_reads_a_leading_time():
     from warroom.tui.screens.declare import started_from
 

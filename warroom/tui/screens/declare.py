@@ -202,6 +202,8 @@ class DeclareScreen(Screen[None]):
         severity = self.query_one(SeverityGuide).selected
         ops = self.app.ops  # type: ignore[attr-defined]
         started_at = started_from(triage.get(self._started, ""), ops.now())
+        if self._started in triage:
+            triage[self._started] = stated_start(triage[self._started], started_at, ops.now())
         detected_text = self.query_one("#detected", Input).value.strip()
         detected_at = None
         if detected_text:
@@ -257,6 +259,18 @@ def started_from(answer: str, declared: datetime) -> datetime | None:
         return parse_at(token, declared)
     except ValueError:
         return None
+
+
+def stated_start(answer: str, start: datetime | None, declared: datetime) -> str:
+    """The answer as the timeline keeps it: a start given back from now ("-20m, after the
+    deploy") also says the time it means ("14:35 (-20m), after the deploy"), as the row is
+    read long after the declaration; one on another day says that day too. Others as typed."""
+    token = _start_token(answer)
+    if start is None or not token.startswith("-"):
+        return answer
+    at = local(start)
+    when = f"{at:%H:%M}" if at.date() == local(declared).date() else f"{at:%Y-%m-%d %H:%M}"
+    return answer.replace(token, f"{when} ({token})", 1)
 
 
 def start_reading(answer: str, declared: datetime) -> Text:
