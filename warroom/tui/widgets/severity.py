@@ -60,7 +60,8 @@ class SeverityPane(VerticalScroll, can_focus=True):
             else:
                 every = update_cadence(self._playbook, incident.severity)
                 body.append(
-                    f"due in {duration(left)}" + (f" (then every {every // timedelta(minutes=1)}m)\n" if every else "\n")
+                    f"due in {duration(left)}"
+                    + (f" (then every {every // timedelta(minutes=1)}m)\n" if every else "\n")
                 )
         body.append_text(response_times(measured))
         history = self._state.severity_history
