@@ -23,6 +23,9 @@ from warroom.core.stats import MEASURES, SEVERITIES, Summary, render_text, weekl
 # (RGB: plotext's named colours follow the terminal theme, which drew SEV-3 and SEV-4 alike.)
 SEV_COLORS = ((220, 50, 47), (240, 140, 30), (230, 200, 60), (90, 140, 220))
 MEASURE_COLORS = {"detect": (80, 200, 220), "mitigate": (200, 90, 200), "resolve": (110, 200, 90)}
+# The charts span at least this many weeks, the newest at the right: one week's bar is one bar
+# among empty weeks, not the whole chart under its legend.
+CHART_WEEKS = 8
 
 
 def week_labels(summary: Summary) -> list[str]:
@@ -100,6 +103,9 @@ class StatsScreen(Screen[None]):
                     color=MEASURE_COLORS[measure],
                 )
         times.xticks(xs, labels)
+        shown = max(len(labels), CHART_WEEKS)
+        for plt in (counts, times):  # the weeks sit at x = 1..n (plotext's places for the bars)
+            plt.xlim(len(labels) - shown + 0.5, len(labels) + 0.5)
         times.ylabel("minutes")
         if not drawn:
             times.title("no times recorded yet")
