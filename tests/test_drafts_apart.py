@@ -50,6 +50,7 @@ def test_two_template_texts_apart_are_not_versions(tmp_path, playbook, fixed_now
     state = _apart(tmp_path, playbook, fixed_now, ("SEV-1 handoff", True), ("SEV-3 handoff", True))
     assert not state.draft_versions
     assert state.handoff_draft == "SEV-3 handoff"  # the latest
+    assert state.generated_drafts == ["handoff"]  # the template's: the pane goes on following it
 
 
 def test_typed_text_beside_a_template_text_stands_even_when_older(tmp_path, playbook, fixed_now):
@@ -57,6 +58,7 @@ def test_typed_text_beside_a_template_text_stands_even_when_older(tmp_path, play
     assert not state.draft_versions
     assert state.handoff_draft == "dana's own words"
     assert state.drafts["handoff"] == "dana's own words"
+    assert state.generated_drafts == []  # the shown text is typed: nothing follows the template
 
 
 def test_two_typed_texts_apart_stand_as_versions(tmp_path, playbook, fixed_now):

@@ -474,3 +474,53 @@ def test_a_renumbered_step_is_not_an_out_of_date_line():
 
     assert _unnumbered("2. Who needs to know?") == _unnumbered("1. Who needs to know?") == "Who needs to know?"
     assert _unnumbered("**Current severity**: SEV-2") == "**Current severity**: SEV-2"
+
+
+def handoff_revisions(path) -> list[tuple[str, bool]]:
+    rows = query(path, "SELECT data FROM events WHERE kind = 'draft' ORDER BY seq")
+    return [(d["name"], bool(d.get("generated"))) for d in (json.loads(r["data"]) for r in rows)]
+
+
+async def test_a_followed_handoff_is_one_revision_per_change_and_keeps_following_after_a_restart(db_path, playbook):
+    """Following the incident writes the draft once per change (marked generated: no second
+    record of the template's text); the first save of the commander's own words keeps the
+    template text it began from, once, for the stale-line warning after a restart too."""
+    await declare_search_is_slow(db_path)
+    app = app_for(db_path, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        pane = screen.query_one("#handoff")
+        await wait_until(pilot, lambda: "SEV-3" in pane.text, "the pane prefilled from the template")
+        await pilot.press("s", "2", "enter")
+        await wait_until(pilot, lambda: "SEV-2" in pane.text, "the untouched pane followed to SEV-2")
+    assert handoff_revisions(db_path) == [("handoff", True), ("handoff", True)]
+
+    app = app_for(db_path, playbook)  # reopened: the pane still follows the incident
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        pane = screen.query_one("#handoff")
+        await wait_until(pilot, lambda: "SEV-2" in pane.text, "the stored draft shown")
+        await pilot.press("s", "1", "enter")
+        await wait_until(pilot, lambda: "SEV-1" in pane.text, "the untouched pane followed to SEV-1")
+        await pilot.press("h", "end")
+        await type_text(pilot, " (checked by sam)")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: "(checked by sam)" in (_saved_handoff(db_path) or ""), "the edit saved")
+    revisions = handoff_revisions(db_path)
+    assert revisions[:3] == [("handoff", True)] * 3
+    assert revisions[3:4] == [("handoff.generated", False)]  # the template text the edit began from, once
+    assert set(revisions[4:]) == {("handoff", False)}
+
+    app = app_for(db_path, playbook)  # reopened: the typed text stays; its stale lines are still told
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        pane = screen.query_one("#handoff")
+        await wait_until(pilot, lambda: "(checked by sam)" in pane.text, "the typed draft shown")
+        await pilot.press("s", "2", "enter")
+        await wait_until(pilot, lambda: screen.state.incident.severity == 2, "SEV-2 read back")
+        await settle(pilot)
+        assert "(checked by sam)" in pane.text and "SEV-1" in pane.text  # the commander's words stay
+        await pilot.press("H")
+        await settle(pilot)
+        warnings = [n.message for n in notifications(app) if n.title == "Handoff out of date"]
+        assert warnings and "SEV-1" in warnings[0]

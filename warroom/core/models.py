@@ -240,6 +240,7 @@ class IncidentState(Record):
     # A draft edited apart: its name -> every version still standing (the shown one first).
     draft_versions: dict[str, list[Event]] = field(default_factory=dict)
     drafts: dict[str, str] = field(default_factory=dict)  # every draft's shown text, by name
+    generated_drafts: list[str] = field(default_factory=list)  # those whose shown text the template wrote
     draft_heads: dict[str, list[str]] = field(default_factory=dict)  # the revisions that stand, by name
     drafts_at: dict[str, datetime] = field(default_factory=dict)  # when each draft's shown text was saved
     host: str = ""  # the file this state was read from (its host id)

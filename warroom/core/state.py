@@ -293,6 +293,7 @@ class _Fold:
             if name.startswith(POSTMORTEM_PREFIX)
         }
         state.drafts = {name: e.text for name, e in self.drafts.items()}
+        state.generated_drafts = sorted(name for name, e in self.drafts.items() if e.data.get("generated"))
         state.drafts_at = {name: e.ts for name, e in self.drafts.items()}
         state.incident = Incident.model_validate(self.inc)
 

@@ -26,7 +26,10 @@ from warroom.tui.controllers.base import Notify, PushScreen, StateSource, Writer
 if TYPE_CHECKING:
     from warroom.tui.widgets.handoff import HandoffEditor
 
-HANDOFF_GENERATED = HANDOFF_DRAFT + ".generated"  # what the template last produced
+# The template text a typed handoff was edited from (the stale-line warning compares with it,
+# after a restart too): written when the commander's first edit of it is saved, and by ctrl+t.
+# A text that follows the incident untouched is the draft itself, marked `generated`.
+HANDOFF_GENERATED = HANDOFF_DRAFT + ".generated"
 # Documents that are records rather than messages to people (by role): copying them does
 # not restart the update clock or go on the timeline (a handoff is logged by handing off).
 RECORD_ROLES = ("handoff", "postmortem", "timeline")
@@ -77,6 +80,7 @@ class CommsController:
         # The handoff text last generated from the template; while the pane still holds exactly
         # it (nobody edited it), it follows the incident instead of going stale.
         self.generated: str | None = None
+        self._generated_kept: str | None = None  # the HANDOFF_GENERATED this file holds
         self._seen_state: object = None
         # The handoff revisions the pane's text was made from (state.draft_heads, or only the
         # version shown when it was edited apart): each save names them as its base, so an edit
@@ -178,6 +182,9 @@ class CommsController:
     async def save_draft(self, text: str) -> None:
         """The handoff pane's autosave."""
         try:
+            if self.generated is not None and self.generated != self._generated_kept:
+                await self.ops.save_draft(self.incident_id, HANDOFF_GENERATED, self.generated)
+                self._generated_kept = self.generated
             self.base = await self.ops.save_draft(self.incident_id, HANDOFF_DRAFT, text, base=self.base)
         except Exception as exc:
             self.editor.save_failed()
@@ -197,7 +204,8 @@ class CommsController:
             return False
         self.editor.replace(text, (0, 0), self.editor.document.end)
         self.generated = text  # untouched from here on, it follows the incident again
-        await self.write(self.ops.save_draft(self.incident_id, HANDOFF_GENERATED, text))
+        if await self.write(self.ops.save_draft(self.incident_id, HANDOFF_GENERATED, text)) is not None:
+            self._generated_kept = text
         return True
 
     async def hand_off(self) -> None:
@@ -262,7 +270,12 @@ class CommsController:
             self.notify(report(exc, "reading the handoff draft"), severity="error")
             return
         if HANDOFF_DRAFT in saved or self.editor.text:
-            self.generated = saved.get(HANDOFF_GENERATED)
+            self._generated_kept = saved.get(HANDOFF_GENERATED)
+            state = self.state()
+            if state is not None and HANDOFF_DRAFT in state.generated_drafts:
+                self.generated = state.handoff_draft  # the template's text, followed untouched
+            else:
+                self.generated = self._generated_kept
             return
         text = await self.render(self.handoff_doc)
         if text is None or self.editor.text:
@@ -277,7 +290,6 @@ class CommsController:
         if heads is None:
             return
         self.base = heads
-        await self.write(self.ops.save_draft(self.incident_id, HANDOFF_GENERATED, text))
         self.generated = text
 
     async def _follow(self) -> None:
