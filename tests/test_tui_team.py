@@ -284,3 +284,32 @@ async def test_a_clock_behind_the_incident_is_said_once(tmp_path, playbook, monk
             "first from the slow clock",
             "second from the slow clock",
         ]
+
+
+async def test_only_incidents_declared_on_another_laptop_are_news_from_the_team(tmp_path, pg_url, playbook):
+    a, b, incident = await in_thread(two_laptops, tmp_path, pg_url)
+    app = build_app(b, playbook, server=pg_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_war_room(pilot)
+        await until(pilot, lambda: team_line(app) == "team: live", "the team live")
+        await pilot.press("D")  # declared here, after the war room started
+        await settle(pilot)
+        await type_text(pilot, "Search latency")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await until(
+            pilot,
+            lambda: app.screen.state is not None and app.screen.state.incident.title == "Search latency",
+            "b's own incident open",
+        )
+        # Laptop a logs on the first incident, then declares one of its own: rows come in.
+        await in_thread(cli, a, "log", "--incident", incident, "from laptop A")
+        theirs = await in_thread(cli, a, "declare", "Payments down")
+        await in_thread(sync, a, pg_url)
+
+        def told() -> list[str]:
+            return [n.message for n in notifications(app) if n.title == "Team"]
+
+        await until(pilot, lambda: any("Payments down" in m for m in told()), "a's incident offered")
+        assert any(theirs.strip() in m for m in told())
+        assert not any("Search latency" in m for m in told())  # declared here: not news

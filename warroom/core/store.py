@@ -225,6 +225,16 @@ class Store:
 
         return await self._run(read)
 
+    async def declared_here(self) -> set[str]:
+        """The incidents declared on this file (their declaration carries its host), not by a
+        teammate whose file the sync brought in."""
+
+        def read(conn: sqlite3.Connection) -> set[str]:
+            rows = conn.execute("SELECT incident_id FROM events WHERE kind = 'declared' AND host = ?", (self._host_of(conn),))
+            return {r[0] for r in rows}
+
+        return await self._run(read)
+
     async def is_open(self, incident_id: str) -> bool:
         return await self._run(sql.is_open, incident_id)
 

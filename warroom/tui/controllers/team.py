@@ -60,7 +60,8 @@ class TeamController:
             return
         try:
             self._incidents = {i.id for i in await self.app.store.incidents(include_resolved=True)}  # type: ignore[attr-defined]
-        except Exception:
+        except Exception as exc:  # the list of incidents is offered again with the next rows pulled
+            report(exc, "reading the incidents")
             self._incidents = set()
         self.engine = SyncEngine(db_path, url, on_status=self._status)
         self._show(self.engine.status.line())
@@ -115,9 +116,11 @@ class TeamController:
             await room.live.poll()
         try:
             incidents = await self.app.store.incidents(include_resolved=True)  # type: ignore[attr-defined]
-        except Exception:
+            here = await self.app.store.declared_here()  # type: ignore[attr-defined]
+        except Exception as exc:  # offered with the next rows pulled
+            report(exc, "reading the incidents")
             return
-        known = self._incidents or set()
+        known = (self._incidents or set()) | here  # one declared here since the start is not news
         new = [i for i in incidents if i.id not in known]
         self._incidents = {i.id for i in incidents}
         if not new:
