@@ -786,3 +786,31 @@ def test_any_text_renders_every_document_without_raw_html(playbook, title, rows,
     actions = documents.render("postmortem", state, playbook, FIXED_NOW).split("## Action Items", 1)[1]
     row = actions.split("\n")[3]
     assert len(re.findall(r"(?<!\\)\|", row)) == 5, row
+
+
+def test_postmortem_says_the_level_the_service_came_back_at_and_the_one_after():
+    from warroom.core.playbook import load
+
+    playbook = load()
+    story = Story(severity=2)
+    story.mitigate("partial", 29)  # restored here, partially
+    story.mitigate("full", 31)
+    summary = documents.render("postmortem", story.state(), playbook, at(40)).split("## Summary\n", 1)[1]
+    assert "Service was restored at 14:59 (Partial restore); Full restore since 15:01." in summary
+    story = Story(severity=2)
+    story.mitigate("full", 29)
+    summary = documents.render("postmortem", story.state(), playbook, at(40)).split("## Summary\n", 1)[1]
+    assert "Service was restored at 14:59 (Full restore).\n" in summary
+
+
+def test_an_update_logged_by_hand_keeps_its_words_in_the_story_and_the_timeline():
+    from warroom.core.playbook import load
+    from warroom.core.story import story_text, timeline_line
+
+    playbook = load()
+    story = Story(severity=2)
+    typed = story.log("comms", "posted in #incidents channel", 20)  # m: posted in #incidents channel
+    copied = story.log("comms", "## Status ...", 21, document="status")
+    assert story_text(typed, playbook) == "Update sent: posted in #incidents channel"
+    assert "Update sent: posted in #incidents channel" in timeline_line(typed, playbook)
+    assert story_text(copied, playbook) == "Status page updated"

@@ -108,6 +108,12 @@ def environment(team_dir: str | None = None) -> SandboxedEnvironment:
     return env
 
 
+def _level_name(playbook: Playbook, key: str | None) -> str | None:
+    """A mitigation level by the playbook's name for it; one it does not know, as stored."""
+    names = {x.key: x.name for x in playbook.mitigation}
+    return names.get(key, key) if key else None
+
+
 def context(state: IncidentState, playbook: Playbook, now: datetime, number: int | None = None) -> dict[str, Any]:
     """Everything a template may use. Plain strings are escaped when printed."""
     inc = state.incident
@@ -140,6 +146,9 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
         or (e.kind == "severity" and e.data.get("old") is not None)
     ]
     phases, milestones = gantt(state, playbook, now)
+    # The level the service came back at, and the one in force now when it changed after.
+    levels = [e for e in events if e.kind == "mitigation"]
+    at_restore = [e for e in levels if inc.restored_at is not None and e.ts <= inc.restored_at]
     fixes = facts.temp_fixes(state)
     promised = facts.next_update_at(state, playbook, now)
     return {
@@ -157,11 +166,9 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
         "restored": inc.restored_at is not None,
         "status": facts.status_word(state, playbook),
         "current_state": facts.current_state(state, playbook),
-        "mitigation": (
-            playbook.mitigation_level(inc.mitigation).name
-            if inc.mitigation in {x.key for x in playbook.mitigation}
-            else inc.mitigation
-        ),
+        "mitigation": _level_name(playbook, inc.mitigation),
+        "restored_as": _level_name(playbook, str(at_restore[-1].data.get("level"))) if at_restore else None,
+        "mitigation_since": hm(levels[-1].ts) if levels else None,
         "triage": triage,
         "service": service,
         "service_or_title": service or inc.title,  # internal documents only: a title may be internal

@@ -230,7 +230,9 @@ class Store:
         teammate whose file the sync brought in."""
 
         def read(conn: sqlite3.Connection) -> set[str]:
-            rows = conn.execute("SELECT incident_id FROM events WHERE kind = 'declared' AND host = ?", (self._host_of(conn),))
+            rows = conn.execute(
+                "SELECT incident_id FROM events WHERE kind = 'declared' AND host = ?", (self._host_of(conn),)
+            )
             return {r[0] for r in rows}
 
         return await self._run(read)

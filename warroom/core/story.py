@@ -57,6 +57,8 @@ def story_text(event: Event, playbook: Playbook) -> str | None:
     if kind == "handoff":
         return f"Incident command handed over to {data.get('to') or 'a new commander'}"
     if kind == "comms":
+        if not data.get("document"):  # logged by hand (m: posted in #incidents): the commander's words
+            return f"Update sent: {text}"
         label = COMMS_LABELS.get(playbook.document_role(str(data.get("document"))) or "", "Update sent")
         return label.format(number=data.get("label", data.get("number", "")))
     return None  # phase changes (in the chart), checklist ticks, flags, roles, triage
