@@ -522,6 +522,8 @@ def test_an_alert_after_resolution_raises_recurrence(playbook):
     assert not recurrence(story.state(), playbook, at(50))
     story.log("note", "postmortem notes", 45)  # a person writing later is not a recurrence
     assert not recurrence(story.state(), playbook, at(50))
+    story.log("note", "typed in the war room", 46, after_resolution=True)  # marked so, still a person's
+    assert not recurrence(story.state(), playbook, at(50))
     story.log("alert", "checkout 5xx > 10%", 60, author="alertmanager")
     (prompt,) = recurrence(story.state(), playbook, at(61))
     assert prompt.level == "error" and "after the resolution at 15:10" in prompt.detail

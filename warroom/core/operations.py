@@ -172,7 +172,8 @@ class Operations:
     ) -> Event:
         """`event_id` (one per thing typed) makes a retry after a lost acknowledgement a no-op.
         Logged into a resolved incident, the event is marked as after resolution (as `warroom log`
-        marks what a hook logs), so the timeline and the recurrence flag can tell."""
+        marks what a hook logs), so the timeline can tell (the recurrence flag asks about alerts
+        and what scripts log, not a person's notes)."""
         return await self.store.append(  # whether it is resolved is asked with the insert: one hop
             incident_id, kind, text, self.author, at=at, event_id=event_id, mark_resolved=True
         )

@@ -325,6 +325,13 @@ def _written(event: Event) -> tuple[datetime, int]:
     return (aware(event.recorded_at), event.hlc)
 
 
+def _from_a_script(e: Event) -> bool:
+    """Written into the resolved incident by `warroom log` (a hook, a deploy script). A note a
+    person types in a war room after the resolution is marked too, but it is not a sign of
+    the incident coming back (a postmortem note); an alert is, whoever logs it."""
+    return bool(e.data.get("after_resolution")) and e.data.get("source") == "cli"
+
+
 def logged_after_resolution(state: IncidentState, playbook: Playbook, now: datetime) -> Hit | None:
     """A resolved incident with something logged after its latest resolution: an event a
     script or hook wrote into it (`after_resolution`), or an alert. It may be coming back.
@@ -338,13 +345,13 @@ def logged_after_resolution(state: IncidentState, playbook: Playbook, now: datet
     resolutions = [e for e in events if e.kind == "resolved"]
     if resolutions:
         since = max(_written(e) for e in resolutions)
-        late = [e for e in events if (e.data.get("after_resolution") or e.kind == "alert") and _written(e) > since]
+        late = [e for e in events if (_from_a_script(e) or e.kind == "alert") and _written(e) > since]
     else:  # a state without its resolution event: its resolved_at
         resolved_at = aware(inc.resolved_at)
         late = [
             e
             for e in events
-            if e.data.get("after_resolution")
+            if _from_a_script(e)
             or (e.kind == "alert" and resolved_at is not None and aware(e.recorded_at) > resolved_at)
         ]
     if not late:
