@@ -24,6 +24,7 @@ from helpers_proc import assert_one_line_error, isolated_env, run_cli
 from warroom.core import db, filecheck, schema
 from warroom.core.errors import DatabaseError
 from warroom.core.store import Store
+from warroom.tui.app import NO_TERMINAL
 
 COMMANDS = {
     "declare": ("declare", "Another outage"),
@@ -863,3 +864,15 @@ def test_expected_objects_read_from_the_migrations_match_sqlite(version):
     conn.close()
     shadow = {(t, n) for t, n in made if t == "table" and n.startswith("events_fts_")}  # FTS5 makes them
     assert schema.expected_objects(version) == made - shadow
+
+
+def test_the_war_room_without_a_terminal_says_so_and_ends(tmp_path, good_db, env):
+    """Keys from a pipe (a script, cron, `< /dev/null`): Textual's input thread would spin on
+    the end of the file for ever. One line, exit 2, the file untouched."""
+    before = _digest(good_db)
+    result = run_cli("--db", str(good_db), env=env, timeout=30)
+    assert result.code == 2, result.err
+    assert result.stdout == b""
+    assert result.err.splitlines()[-1].endswith(NO_TERMINAL), result.err[-300:]
+    assert "Traceback" not in result.err
+    assert _digest(good_db) == before
