@@ -295,6 +295,14 @@ async def test_checklist_tick_with_answer_and_toggle(demo_db, playbook):
         await settle(pilot)
         assert not screen.state.checklist["diagnose:isolate"].done
 
+        # Ticked by the timeline (a hypothesis is logged): space writes nothing and says why.
+        before = len(events(demo_db, "checklist"))
+        await pilot.press("c", "down", "space")
+        await settle(pilot)
+        assert screen.query_one("#checklist").highlighted_option.id == "diagnose:hypothesize"
+        assert len(events(demo_db, "checklist")) == before
+        assert any(n.title == "Ticked by the timeline" for n in notifications(app))
+
 
 async def test_handoff_autosaves_and_is_restored(demo_db, playbook):
     app = app_for(demo_db, playbook)

@@ -104,6 +104,15 @@ class Checklist(OptionList):
         phase_key, item_id = option.id.split(":", 1)
         item = next(i for i in self._playbook.phase(phase_key).items if i.id == item_id)
         mark = self._state.checklist.get(option.id)
+        recorded = None if ask_answer else checklist.item_evidence(self._state, item.done_when, self._playbook)
+        if recorded is not None:  # a tick (or untick) here would change nothing the box shows
+            self.notify(
+                f"{item.text!r} is ticked by what the timeline shows ({hm(recorded)}): space changes nothing."
+                " If that row is wrong, strike it (x).",
+                title="Ticked by the timeline",
+                timeout=8,
+            )
+            return
         was_done = bool(mark and mark.done)
         done = True if ask_answer else not was_done
         self.post_message(
