@@ -219,6 +219,8 @@ class WarRoomScreen(Screen[None]):
         if pane in SIDE_PANES:
             self.side = pane
         target = self.query_one(f"#{pane}")
+        if isinstance(target, RedFlags) and not target.has_focus:
+            target.from_the_top()  # not a flag highlighted before a new one came above it
         target.focus()
         if target is self.handoff.editor:  # type below what is there, not into its heading
             target.move_cursor(target.document.end)

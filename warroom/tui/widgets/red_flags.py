@@ -93,6 +93,11 @@ class RedFlags(OptionList):
         # that took its place is (the pane does not jump back to the first).
         self.highlighted = ids.index(keep) if keep in ids else min(place, len(ids) - 1)
 
+    def from_the_top(self) -> None:
+        """Coming to the pane (f): the first flag highlighted, the one a decision acts on."""
+        if self._prompts:
+            self.highlighted = 0
+
     def unavailable(self, why: str) -> None:
         self.border_title = "Red flags"
         self.border_subtitle = ""
