@@ -59,10 +59,7 @@ class SeverityPane(VerticalScroll, can_focus=True):
                 body.append(f"overdue by {duration(-left)}\n", f"bold {self.app.theme_variables['error']}")
             else:
                 every = update_cadence(self._playbook, incident.severity)
-                body.append(
-                    f"due in {duration(left)}"
-                    + (f" (then every {every // timedelta(minutes=1)}m)\n" if every else "\n")
-                )
+                body.append(f"due in {duration(left)}" + (f" (then every {cadence(every)})\n" if every else "\n"))
         body.append_text(response_times(measured))
         history = self._state.severity_history
         if history:
@@ -70,6 +67,12 @@ class SeverityPane(VerticalScroll, can_focus=True):
             steps = [f"{hm(c.at)} SEV-{c.new}" if c.old is None else f"{hm(c.at)} {c.old}→{c.new}" for c in history]
             body.append(one_line(", ".join(steps)))
         update_if_changed(self.query_one("#sev-body", Static), body)
+
+
+def cadence(every: timedelta) -> str:
+    """An update cadence as people say it: 30m, 2h (90m stays 90m)."""
+    minutes = every // timedelta(minutes=1)
+    return f"{minutes // 60}h" if minutes >= 60 and minutes % 60 == 0 else f"{minutes}m"
 
 
 def duration_minutes(minutes: int) -> str:

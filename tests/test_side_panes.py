@@ -1,5 +1,6 @@
-"""The red-flags pane's highlight across evaluations (warroom/tui/widgets/red_flags.py): it
-follows its flag while the flag fires, and takes the flag that took its place when it went."""
+"""The side panes' own behaviour, widget by widget: the red-flags pane's highlight across
+evaluations (it follows its flag while the flag fires, and falls to the flag that took its
+place when it went); the severity pane's update cadence as people say it."""
 
 from __future__ import annotations
 
@@ -43,3 +44,18 @@ async def test_the_highlight_follows_its_flag_and_falls_to_the_next_when_it_goes
         assert highlighted(pane) is None
         pane.show([prompt("x"), prompt("y")])  # from none: the first
         assert highlighted(pane) == "x"
+
+
+def test_an_update_cadence_reads_as_people_say_it():
+    from datetime import timedelta
+
+    from warroom.tui.widgets.severity import cadence
+
+    assert [cadence(timedelta(minutes=m)) for m in (15, 30, 60, 90, 120, 240)] == [
+        "15m",
+        "30m",
+        "1h",
+        "90m",
+        "2h",
+        "4h",
+    ]
