@@ -246,6 +246,9 @@ async def test_hand_off_logs_new_commander_and_offers_the_text(demo_db, playbook
         await pilot.press("enter")
         await settle(pilot)
         assert app.clipboard == text.strip()
+        timeline = app.screen.query_one("#timeline")
+        row = timeline.row_text(timeline.selected_event).plain  # the row says who took over
+        assert "handoff" in row and "to Morgan: ## Incident Handoff" in row
     row = await incident_row(demo_db)
     assert row["commander"] == "Morgan" and row["roles"]["commander"] == "Morgan"
     handoffs = query(demo_db, "SELECT * FROM events WHERE kind = 'handoff'")

@@ -463,5 +463,7 @@ class Timeline(ScrollView, can_focus=True):
         question = self._questions.get(str(event.data.get("question"))) if event.kind == "triage" else None
         if question:  # an answer alone ("-12m", "all EU customers") does not say what it answers
             text.append(f"{question} ", style("timeline--author"))
+        if event.kind == "handoff" and event.data.get("to"):  # the row says who took over, then the notes
+            text.append(f"to {one_line(str(event.data['to']), AUTHOR_WIDTH)}: ", style("timeline--author"))
         text.append(body, style("timeline--struck") if event.struck else None)
         return text
