@@ -285,7 +285,7 @@ def test_a_failing_rule_names_itself_once_logged_and_the_others_still_fire(monke
     check = FlagCheck(playbook, None, None)  # type: ignore[arg-type]
     state = Story().state()
     for _ in range(3):  # the war room evaluates every few seconds
-        prompts, failures = check.evaluate(state, FIXED_NOW)
+        prompts, failures, _snoozed = check.evaluate(state, FIXED_NOW)
         assert "hand_off" in [p.flag_id for p in prompts]
         assert failures == [
             f"red-flag rule update_due failed (ZeroDivisionError: division by zero): see {data_dir() / 'warroom.log'}"
@@ -308,7 +308,7 @@ class _Pane:
     def __init__(self) -> None:
         self.shown: list[tuple[list, list]] = []
 
-    def show(self, prompts, failures) -> None:
+    def show(self, prompts, failures, snoozed=()) -> None:
         self.shown.append((prompts, failures))
 
     def show_flags(self, count: int) -> None:
@@ -333,7 +333,7 @@ async def test_a_failure_showing_flags_off_the_loop_goes_to_the_log(playbook):
     from builders import Story
 
     class Gone(_Pane):
-        def show(self, prompts, failures) -> None:
+        def show(self, prompts, failures, snoozed=()) -> None:
             raise RuntimeError("the pane was removed")
 
     check = FlagCheck(playbook, Gone(), Gone())  # type: ignore[arg-type]

@@ -640,6 +640,9 @@ def test_snooze_without_an_end_lasts_the_shortest_snooze(playbook):
     story.decide("rollback_first", "snooze", 12.6)
     assert min(playbook.thresholds.snooze_minutes) == 15
     assert "rollback_first" not in shown_ids(story.state(), playbook, at(27))
+    snoozed: list = []  # the screen counts them: asked for, the snoozed ones come back with their end
+    rules.evaluate(story.state(), playbook, at(27), snoozed=snoozed)
+    assert [(p.flag_id, until) for p, until in snoozed] == [("rollback_first", at(27.6))]
     assert "rollback_first" in shown_ids(story.state(), playbook, at(27.6))
 
 

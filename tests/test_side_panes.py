@@ -59,3 +59,20 @@ def test_an_update_cadence_reads_as_people_say_it():
         "2h",
         "4h",
     ]
+
+
+async def test_snoozed_flags_are_counted_not_hidden_without_a_word():
+    from datetime import UTC, datetime
+
+    app = FlagsApp()
+    async with app.run_test():
+        pane = app.query_one(RedFlags)
+        until = datetime(2026, 3, 10, 14, 43, tzinfo=UTC)
+        pane.show([], (), [(prompt("a"), until)])
+        assert pane.border_title == "Red flags · 1 snoozed"
+        shown = str(pane.get_option_at_index(0).prompt)
+        assert shown.startswith("No red flags right now.") and "1 snoozed until" in shown
+        pane.show([prompt("b")], (), [(prompt("a"), until)])
+        assert pane.border_title == "Red flags (1) · 1 snoozed"
+        pane.show([prompt("b")])
+        assert pane.border_title == "Red flags (1)"

@@ -148,23 +148,35 @@ def is_quiet(decision: FlagDecision | None, prompt: Prompt, playbook: Playbook, 
     if decision.action in ("ack", "dismiss"):
         return decision.fingerprint == prompt.fingerprint
     if decision.action == "snooze":
-        until = decision.until
-        if until is None:  # a snooze written without an end lasts the shortest snooze
-            until = decision.at + timedelta(minutes=min(playbook.thresholds.snooze_minutes))
-        return aware(now) < aware(until)
+        return aware(now) < aware(snooze_end(decision, playbook))
     return False
 
 
+def snooze_end(decision: FlagDecision, playbook: Playbook) -> datetime:
+    """When a snooze ends (one written without an end lasts the shortest snooze)."""
+    if decision.until is not None:
+        return decision.until
+    return decision.at + timedelta(minutes=min(playbook.thresholds.snooze_minutes))
+
+
 def evaluate(
-    state: IncidentState, playbook: Playbook, now: datetime, on_error: Callable[[str, Exception], None] | None = None
+    state: IncidentState,
+    playbook: Playbook,
+    now: datetime,
+    on_error: Callable[[str, Exception], None] | None = None,
+    snoozed: list[tuple[Prompt, datetime]] | None = None,
 ) -> list[Prompt]:
-    """The prompts to show now: firing, and not silenced by the commander's decisions."""
+    """The prompts to show now: firing, and not silenced by the commander's decisions.
+    `snoozed` (when given) gets those firing but snoozed, with when each snooze ends."""
     shown = []
     for prompt in check_all(state, playbook, now, on_error):
+        decision = decision_for(state, prompt)
         try:
-            quiet = is_quiet(decision_for(state, prompt), prompt, playbook, now)
+            quiet = is_quiet(decision, prompt, playbook, now)
         except Exception:
             quiet = False  # when in doubt, show the flag
         if not quiet:
             shown.append(prompt)
+        elif snoozed is not None and decision is not None and decision.action == "snooze":
+            snoozed.append((prompt, snooze_end(decision, playbook)))
     return shown

@@ -16,6 +16,9 @@ if TYPE_CHECKING:  # the rules are imported when the first state is read, after 
     from warroom.tui.widgets.header import IncidentHeader
     from warroom.tui.widgets.red_flags import RedFlags
 
+# The prompts to show, the failed rules' lines, the snoozed prompts with when each snooze ends.
+Evaluated = tuple[list["Prompt"], list[str], list[tuple["Prompt", datetime]]]
+
 
 class FlagCheck:
     """Runs the playbook's red-flag rules; each failure is logged once, and named every time."""
@@ -33,21 +36,24 @@ class FlagCheck:
             self._said[key] = report(exc, what)
         return self._said[key]
 
-    def evaluate(self, state: IncidentState, now: datetime) -> tuple[list[Prompt], list[str]]:
-        """The prompts to show, and one line for each rule that failed this round."""
+    def evaluate(self, state: IncidentState, now: datetime) -> Evaluated:
+        """The prompts to show, one line for each rule that failed this round, and the prompts
+        snoozed (with when each snooze ends)."""
         from warroom.core import rules
 
         failures: list[str] = []
+        snoozed: list[tuple[Prompt, datetime]] = []
         try:
             prompts = rules.evaluate(
                 state,
                 self.playbook,
                 now,
                 on_error=lambda flag, exc: failures.append(self._failed(f"red-flag rule {flag}", exc)),
+                snoozed=snoozed,
             )
         except Exception as exc:
-            return [], [self._failed("the red-flag rules", exc)]
-        return prompts, failures
+            return [], [self._failed("the red-flag rules", exc)], []
+        return prompts, failures, snoozed
 
     def show(self, state: IncidentState, now: datetime) -> None:
         self.present(*self.evaluate(state, now))
@@ -63,6 +69,6 @@ class FlagCheck:
         except Exception as exc:  # a worker's error would end unseen: the log file has it
             report(exc, "showing the red flags")
 
-    def present(self, prompts: list[Prompt], failures: list[str]) -> None:
-        self.pane.show(prompts, failures)
+    def present(self, prompts: list[Prompt], failures: list[str], snoozed: list[tuple[Prompt, datetime]]) -> None:
+        self.pane.show(prompts, failures, snoozed)
         self.header.show_flags(len(prompts))  # seen even when the pane is not

@@ -9,6 +9,7 @@ evaluation.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from rich.table import Table
@@ -19,6 +20,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from warroom.core.safetext import one_line
+from warroom.core.timeutil import hm
 from warroom.tui.widgets.hanging import hanging
 
 if TYPE_CHECKING:
@@ -49,7 +51,7 @@ class RedFlags(OptionList):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._prompts: tuple[Prompt, ...] = ()
-        self._shown: tuple[tuple[Prompt, ...], tuple[str, ...]] | None = None
+        self._shown: tuple[tuple[Prompt, ...], tuple[str, ...], tuple[datetime, ...]] | None = None
 
     def on_mount(self) -> None:
         self.border_title = "Red flags"
@@ -65,22 +67,33 @@ class RedFlags(OptionList):
             return None
         return next((p for p in self._prompts if p.flag_id == option.id), None)
 
-    def show(self, prompts: Sequence[Prompt], failures: Sequence[str] = ()) -> None:
-        """The prompts firing now; `failures` names each rule that could not be checked."""
+    def show(
+        self, prompts: Sequence[Prompt], failures: Sequence[str] = (), snoozed: Sequence[tuple[Prompt, datetime]] = ()
+    ) -> None:
+        """The prompts firing now; `failures` names each rule that could not be checked;
+        `snoozed`, those firing but snoozed (with when each snooze ends), are counted."""
         prompts = tuple(prompts)
-        self.border_title = f"Red flags ({len(prompts)})" if prompts else "Red flags"
+        asleep = f"{len(snoozed)} snoozed" if snoozed else ""
+        self.border_title = " · ".join(
+            part for part in (f"Red flags ({len(prompts)})" if prompts else "Red flags", asleep) if part
+        )
         recurrence = any(p.rule == RECURRENCE_RULE for p in prompts)
         self.border_subtitle = ("o reopen · " if recurrence else "") + "a ack · d dismiss · z snooze" if prompts else ""
         self.set_class(bool(prompts), "-raised")
         self._prompts = prompts
-        if (prompts, tuple(failures)) == self._shown:
+        ends = sorted(until for _, until in snoozed)
+        if (prompts, tuple(failures), tuple(ends)) == self._shown:
             return  # evaluated every few seconds: leave the highlight and scroll alone
-        self._shown = (prompts, tuple(failures))
+        self._shown = (prompts, tuple(failures), tuple(ends))
         keep = self.highlighted_option.id if self.highlighted_option else None
         place = self.highlighted or 0
         broken = [Option(Text(f"⚠ {one_line(line, 300)}", "italic"), disabled=True) for line in failures]
         if not prompts:
-            self.set_options([*broken] or [Option(Text(EMPTY, "dim"), disabled=True)])
+            empty = EMPTY
+            if ends:
+                until = f" until {hm(ends[0])}" if len(ends) == 1 else f", the first until {hm(ends[0])}"
+                empty += f" {asleep}{until}."
+            self.set_options([*broken] or [Option(Text(empty, "dim"), disabled=True)])
             return
         options: list[Option | None] = []
         for prompt in prompts:
