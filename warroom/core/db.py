@@ -200,8 +200,10 @@ def open_db(
     older schema, a journal left by a crash), it is read from a private copy instead.
     any_thread: the connection may be handed to another thread (one at a time: the store's)."""
     path = path_text(path)
-    if not filecheck.check_file(path, create and not read_only):
+    if not filecheck.check_file(path, create and not read_only, write=not read_only):
         _create(path)
+    if read_only and not filecheck.writable(path):  # SQLite could not even keep its -shm beside it
+        return _file_copy(path)
     journals = leftover.left_behind(path)
     replayed = None
     if journals:
@@ -284,6 +286,35 @@ def _backup_copy(conn: sqlite3.Connection, path: str) -> sqlite3.Connection:
         finally:
             target.close()
         return _open_copy(copy, path)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _file_copy(path: str) -> sqlite3.Connection:
+    """A file warroom cannot write (a read-only mount, an immutable file), for a command that
+    only reads: its bytes and its -wal copied to a private folder, the -wal's commits taken in
+    there, then opened as a private copy. The file itself is only read."""
+    import shutil  # here, not at the top: the log path never reads a private copy
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(tempfile.mkdtemp(prefix="warroom-read-"))
+    try:
+        copy = folder / "copy.db"
+        shutil.copyfile(path, copy)
+        if os.path.exists(path + "-wal"):
+            shutil.copyfile(path + "-wal", str(copy) + "-wal")
+        taken = sqlite3.connect(copy, isolation_level=None)
+        try:
+            taken.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the -wal's commits into the copy
+            schema.check_identity(taken, path)  # a foreign or newer file is refused as it is elsewhere
+        finally:
+            taken.close()
+        return _open_copy(copy, path)
+    except sqlite3.Error as exc:
+        raise describe_sqlite_error(path, exc) from None
+    except OSError as exc:
+        raise DatabaseError(f"cannot read {path} ({exc.strerror}); copy it somewhere warroom can write") from None
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

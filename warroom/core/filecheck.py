@@ -33,9 +33,10 @@ def _stat(path: str, follow: bool = True) -> os.stat_result | None:
         return None
 
 
-def check_file(path: str, create: bool) -> bool:
+def check_file(path: str, create: bool, write: bool = True) -> bool:
     """Refuse, with one line saying what to do, a path warroom cannot use; True when a file
-    is there to open, False when none is and `create` says the caller makes one."""
+    is there to open, False when none is and `create` says the caller makes one. `write`
+    False (a command that only reads): a file warroom could not write is not refused."""
     found = _stat(path)
     if found is not None and stat.S_ISDIR(found.st_mode):
         raise DatabaseError(f"{path} is a folder, not a database file: pass a file path with --db")
@@ -62,20 +63,27 @@ def check_file(path: str, create: bool) -> bool:
             f"{path} is an empty file (0 bytes), not a warroom database; delete it to start a new one there, "
             "or choose another --db"
         )
-    if not os.access(path, os.W_OK):
+    if write and not os.access(path, os.W_OK):
         raise DatabaseError(f"{path} is read-only: warroom must write to it; fix its permissions or copy it")
     folder = parent_text(path)
-    if not os.access(folder, os.W_OK | os.X_OK):
+    if write and not os.access(folder, os.W_OK | os.X_OK):
         raise DatabaseError(
             f"cannot write in {folder} (SQLite keeps its journal beside {os.path.basename(path)}); "
             "fix the folder's permissions"
         )
-    _check_side_files(path)
+    _check_side_files(path, write)
     return True
 
 
-def _check_side_files(path: str) -> None:
-    """The -wal, -shm and -journal SQLite keeps beside the file must be files it can use."""
+def writable(path: str) -> bool:
+    """Whether SQLite could write the file and its journals beside it (not so on a read-only
+    mount, an immutable file, a folder without write permission)."""
+    return os.access(path, os.W_OK) and os.access(parent_text(path), os.W_OK | os.X_OK)
+
+
+def _check_side_files(path: str, write: bool = True) -> None:
+    """The -wal, -shm and -journal SQLite keeps beside the file must be files it can use
+    (read, for a command that only reads)."""
     real = leftover.real_text(path)
     for suffix in leftover.SIDE_FILES:
         extra = leftover.side_text(real, suffix)
@@ -88,7 +96,7 @@ def _check_side_files(path: str) -> None:
                 f"{extra}, {what} SQLite keeps beside {path}, is not a regular file; move it out of the folder "
                 "(warroom left both as they are)"
             )
-        if not os.access(extra, os.R_OK | os.W_OK):
+        if not os.access(extra, os.R_OK | (os.W_OK if write else 0)):
             raise DatabaseError(
                 f"cannot open {extra}, {what} SQLite keeps beside {path}: permission denied; give it the owner "
                 f"and permissions of {os.path.basename(path)} (warroom left both as they are)"
