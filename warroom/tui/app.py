@@ -295,6 +295,9 @@ def run(
     from warroom.tui import paste  # Textual 8.2.8's parser breaks up a paste holding an ESC: see paste.py
 
     paste.install()
+    from warroom.tui import output  # Textual 8.2.8's writer thread when the terminal is gone: see output.py
+
+    output.install()
     from warroom.tui import css_cache  # Textual's parsed style sheets, kept between runs
 
     css_cache.install(css_cache.cache_path())
