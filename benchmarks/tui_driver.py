@@ -168,6 +168,9 @@ def first_frame(shows, start) -> None:
         return original_run(self, **kwargs)
 
     textual_app.App.run = headless_run
+    from warroom.commands import room
+
+    room.has_terminal = lambda: True  # headless: the terminal the war room would need is not used
 
     def shows_then_exit(app) -> bool:
         if shows(app):

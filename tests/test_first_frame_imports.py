@@ -59,6 +59,8 @@ def shown(self, *args, **kwargs):
         self.app.exit()
 
 textual.app.App.run, IncidentHeader.show = headless, shown
+from warroom.commands import room
+room.has_terminal = lambda: True  # headless: no terminal needed
 from warroom.core import db
 opened, open_db = [], db.open_db
 db.open_db = lambda *args, **kwargs: opened.append(args) or open_db(*args, **kwargs)

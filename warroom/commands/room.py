@@ -4,14 +4,24 @@ commands that open the screen or the team's server (Textual and psycopg, loaded 
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from warroom.commands.common import db_path, playbook, with_store
-from warroom.core.errors import WarroomError
+from warroom.core.errors import UsageError, WarroomError
 
 if TYPE_CHECKING:
     from argparse import Namespace
+
+
+NO_TERMINAL = "the war room needs a terminal; scripts use warroom log, doc or export"
+
+
+def has_terminal() -> bool:
+    """Keys on stdin and the screen on stderr (where Textual draws) are both a terminal. From a
+    pipe or /dev/null, Textual's input thread would spin on the end of the file for ever."""
+    return all(f is not None and f.isatty() for f in (sys.__stdin__, sys.__stderr__))
 
 
 def run_tui(path: Path, pb, server: str | None = None) -> int:
@@ -19,6 +29,9 @@ def run_tui(path: Path, pb, server: str | None = None) -> int:
     from warroom.core import db
 
     prepared = db.prepare(path, create=True)  # the store adopts it: the file is checked once
+    if not has_terminal():  # a bad file is said first: it is the same with a terminal
+        prepared.close()
+        raise UsageError(NO_TERMINAL)
     from warroom.tui.app import run
 
     return run(path, pb, server, prepared)
@@ -38,6 +51,8 @@ def cmd_demo(args: Namespace) -> int:
     from warroom.core.demo import seed_demo
     from warroom.core.timeutil import now
 
+    if not args.no_tui and not has_terminal():  # before a demo file is made for nothing
+        raise UsageError(f"{NO_TERMINAL} (warroom demo --no-tui makes the file only)")
     pb = playbook(args.playbook)
     path = args.db or Path(tempfile.mkdtemp(prefix="warroom-demo-")) / "demo.db"
     if path.exists():

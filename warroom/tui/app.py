@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -41,7 +40,6 @@ STYLES = (
     "event_detail.tcss",
     "after_fire.tcss",
 )
-NO_TERMINAL = "warroom: the war room needs a terminal; scripts use warroom log, doc or export"
 FIRST_FRAME_STYLES = 2
 
 
@@ -124,12 +122,6 @@ class WarroomApp(App[None]):
         from warroom.core.store import Store
         from warroom.tui.unsaved import save_on_signals
 
-        screen_out = sys.__stderr__
-        if not self.is_headless and not (sys.stdin.isatty() and screen_out is not None and screen_out.isatty()):
-            # Keys from a pipe or /dev/null (Textual's input thread would spin on its end of
-            # file), or the screen (Textual draws on stderr) into a file.
-            self.exit(return_code=2, message=NO_TERMINAL)
-            return
         save_on_signals(self)  # SIGTERM, SIGHUP: save what is typed, then exit
         try:
             prepared, self._prepared = self._prepared, None
