@@ -903,3 +903,36 @@ def test_the_war_room_without_a_terminal_says_so_and_ends(tmp_path, good_db, env
     result = run_cli(*db_args, *args, env=env, timeout=30)
     assert_one_line_error(result, NO_TERMINAL, code=2)
     assert _digest(good_db) == before
+
+
+@pytest.mark.parametrize("command", ["list", "doc", "export"])
+def test_a_wal_that_does_not_belong_is_refused_on_a_read_only_mount_too(
+    tmp_path, good_db, cli, mounts, other_wal, warroom_wal, command
+):
+    """The private copy a read-only file is read from gets every check a crash's journal gets."""
+    source = tmp_path / "rw"
+    source.mkdir()
+    shutil.copy(good_db, source / "war.db")
+    shutil.copy(warroom_wal, source / "war.db-wal")
+    path = mounts.read_only_view(source, tmp_path / "ro") / "war.db"
+    result = _run(command, path, cli)
+    assert_one_line_error(result, f"{path}-wal does not belong to {path}")
+
+
+def test_a_link_to_a_read_only_file_is_read_with_the_commits_in_its_wal(tmp_path, good_db, cli, mounts):
+    source = tmp_path / "rw"
+    source.mkdir()
+    shutil.copy(good_db, source / "war.db")
+    writer = sqlite3.connect(source / "war.db", isolation_level=None)  # a commit left in the -wal
+    writer.execute("PRAGMA wal_autocheckpoint = 0")
+    [incident] = [r[0] for r in writer.execute("SELECT id FROM incidents")]
+    sql.append(writer, sql.host_id(writer), incident, "note", "only in the wal", "dana", now=datetime.now(UTC))
+    view = mounts.read_only_view(source, tmp_path / "ro")
+    link = tmp_path / "war-link.db"  # in a writable folder; SQLite's journals are beside the real file
+    link.symlink_to(view / "war.db")
+    try:
+        result = cli("--db", str(link), "export")
+    finally:
+        writer.close()
+    assert result.code == 0, result.err
+    assert "only in the wal" in result.out

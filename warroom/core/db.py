@@ -292,31 +292,21 @@ def _backup_copy(conn: sqlite3.Connection, path: str) -> sqlite3.Connection:
 
 def _file_copy(path: str) -> sqlite3.Connection:
     """A file warroom cannot write (a read-only mount, an immutable file), for a command that
-    only reads: its bytes and its -wal copied to a private folder, the -wal's commits taken in
-    there, then opened as a private copy. The file itself is only read."""
-    import shutil  # here, not at the top: the log path never reads a private copy
-    import tempfile
-    from pathlib import Path
-
-    folder = Path(tempfile.mkdtemp(prefix="warroom-read-"))
-    try:
-        copy = folder / "copy.db"
-        shutil.copyfile(path, copy)
-        if os.path.exists(path + "-wal"):
-            shutil.copyfile(path + "-wal", str(copy) + "-wal")
-        taken = sqlite3.connect(copy, isolation_level=None)
+    only reads: the file and its journals copied to a private folder and replayed there with
+    every check a crash's journal gets (leftover.replay_on_copy: a -wal that is not the file's
+    own is refused), then opened as a private copy. The file itself is only read."""
+    for _ in range(3):  # a writer on a writable view of the file may checkpoint while it is copied
+        journals = leftover.journals_beside(path)
         try:
-            taken.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the -wal's commits into the copy
-            schema.check_identity(taken, path)  # a foreign or newer file is refused as it is elsewhere
+            replayed = leftover.replay_on_copy(path, journals, lambda conn: schema.identity_problem(conn, path))
+        except leftover.JournalGone:
+            continue
+        try:
+            if replayed.unchanged(leftover.real_text(path)):
+                return _open_copy(replayed.copy, path)
         finally:
-            taken.close()
-        return _open_copy(copy, path)
-    except sqlite3.Error as exc:
-        raise describe_sqlite_error(path, exc) from None
-    except OSError as exc:
-        raise DatabaseError(f"cannot read {path} ({exc.strerror}); copy it somewhere warroom can write") from None
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+            replayed.discard()
+    raise DatabaseError(f"{path} kept changing while warroom copied it to read it; try again")
 
 
 def _open_copy(copy: Path, path: str) -> sqlite3.Connection:

@@ -78,7 +78,8 @@ def check_file(path: str, create: bool, write: bool = True) -> bool:
 def writable(path: str) -> bool:
     """Whether SQLite could write the file and its journals beside it (not so on a read-only
     mount, an immutable file, a folder without write permission)."""
-    return os.access(path, os.W_OK) and os.access(parent_text(path), os.W_OK | os.X_OK)
+    real = leftover.real_text(path)  # SQLite writes beside the file a link points to
+    return os.access(real, os.W_OK) and os.access(parent_text(real), os.W_OK | os.X_OK)
 
 
 def _check_side_files(path: str, write: bool = True) -> None:

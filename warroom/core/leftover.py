@@ -74,8 +74,10 @@ def opened(path: str | os.PathLike[str]) -> None:
     _opened_here.add((st.st_dev, st.st_ino))
 
 
-def left_behind(path: str | os.PathLike[str]) -> list[Path]:
-    """The journals beside `path` that SQLite would replay and no open connection owns."""
+def journals_beside(path: str | os.PathLike[str]) -> list[Path]:
+    """The journals beside `path` that hold something for SQLite to replay, in use or not."""
+    from pathlib import Path
+
     real = real_text(path)
     found = []
     for suffix in JOURNALS:
@@ -85,12 +87,16 @@ def left_behind(path: str | os.PathLike[str]) -> list[Path]:
         except OSError:
             continue
         if size > (WAL_HEADER if suffix == "-wal" else 0):
-            found.append(journal)
-    if not found or in_use(real):
-        return []
-    from pathlib import Path
+            found.append(Path(journal))
+    return found
 
-    return [Path(journal) for journal in found]
+
+def left_behind(path: str | os.PathLike[str]) -> list[Path]:
+    """The journals beside `path` that SQLite would replay and no open connection owns."""
+    found = journals_beside(path)
+    if not found or in_use(real_text(path)):
+        return []
+    return found
 
 
 def in_use(real: str | os.PathLike[str]) -> bool:
