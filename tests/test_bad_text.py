@@ -453,3 +453,11 @@ def test_invisible_characters_escaped_in_every_export(cli, db_path, incident):
         assert shown.code == 0, (args, shown.err)
         assert RAW_INVISIBLE.search(shown.out) is None, args
     assert "<U+202E>" in cli("doc", "timeline").out.replace("\\<", "<")
+
+
+def test_a_bad_warroom_now_is_one_plain_line(cli, db_path, incident):
+    before = _count(db_path)
+    cli.env(WARROOM_NOW="yesterday-ish")
+    result = cli("log", "x")
+    assert_one_line_error(result, "WARROOM_NOW", "nothing was logged")
+    assert _count(db_path) == before

@@ -45,3 +45,35 @@ def test_install_puts_the_workaround_in_textuals_writer(monkeypatch):
     monkeypatch.setattr(WriterThread, "run", WriterThread.run)  # undone after the test
     output.install()
     assert WriterThread.run is output._run
+
+
+class FlushFails:
+    """Writes are taken; the flush, when the queue is empty, fails (a buffered stream)."""
+
+    def __init__(self) -> None:
+        self.written: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.written.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        raise OSError(5, "Input/output error")
+
+    def fileno(self) -> int:
+        return -1
+
+
+def test_a_failing_flush_is_logged_and_stop_still_returns(monkeypatch):
+    from warroom.core.locations import data_dir
+
+    monkeypatch.setattr(WriterThread, "run", output._run)
+    terminal = FlushFails()
+    writer = WriterThread(terminal)  # type: ignore[arg-type]
+    writer.start()
+    writer.write("first frame")
+    stopped = threading.Event()
+    threading.Thread(target=lambda: (writer.stop(), stopped.set()), daemon=True).start()
+    assert stopped.wait(timeout=30), "stop() waited for ever"
+    assert terminal.written == ["first frame"]
+    assert "drawing the screen" in (data_dir() / "warroom.log").read_text()

@@ -47,9 +47,9 @@ def cmd_log(args) -> int:
     path = db_text(args.db)
     try:
         text = clean_text(read_text(args.text))
+        current = now()  # WARROOM_NOW, when set, is read here: a bad one is said as plainly
     except ValueError as exc:
         raise WarroomError(f"{exc}; nothing was logged") from None
-    current = now()
     try:
         at = parse_at(args.at, current) if args.at else current
     except ValueError as exc:  # --at 25:99: a malformed argument

@@ -74,11 +74,8 @@ def opened(path: str | os.PathLike[str]) -> None:
     _opened_here.add((st.st_dev, st.st_ino))
 
 
-def journals_beside(path: str | os.PathLike[str]) -> list[Path]:
-    """The journals beside `path` that hold something for SQLite to replay, in use or not."""
-    from pathlib import Path
-
-    real = real_text(path)
+def _journal_texts(real: str) -> list[str]:
+    """The journals beside the real file that hold something for SQLite to replay."""
     found = []
     for suffix in JOURNALS:
         journal = side_text(real, suffix)
@@ -87,16 +84,26 @@ def journals_beside(path: str | os.PathLike[str]) -> list[Path]:
         except OSError:
             continue
         if size > (WAL_HEADER if suffix == "-wal" else 0):
-            found.append(Path(journal))
+            found.append(journal)
     return found
+
+
+def journals_beside(path: str | os.PathLike[str]) -> list[Path]:
+    """The journals beside `path` that hold something for SQLite to replay, in use or not."""
+    from pathlib import Path
+
+    return [Path(journal) for journal in _journal_texts(real_text(path))]
 
 
 def left_behind(path: str | os.PathLike[str]) -> list[Path]:
     """The journals beside `path` that SQLite would replay and no open connection owns."""
-    found = journals_beside(path)
-    if not found or in_use(real_text(path)):
+    real = real_text(path)
+    found = _journal_texts(real)
+    if not found or in_use(real):
         return []
-    return found
+    from pathlib import Path  # only after a crash: `warroom log` never loads pathlib
+
+    return [Path(journal) for journal in found]
 
 
 def in_use(real: str | os.PathLike[str]) -> bool:

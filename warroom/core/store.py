@@ -230,8 +230,10 @@ class Store:
         teammate whose file the sync brought in."""
 
         def read(conn: sqlite3.Connection) -> set[str]:
-            rows = conn.execute(
-                "SELECT incident_id FROM events WHERE kind = 'declared' AND host = ?", (self._host_of(conn),)
+            rows = conn.execute(  # per incident through the (incident_id, kind) index, not every event
+                "SELECT id FROM incidents i WHERE EXISTS (SELECT 1 FROM events e"
+                " WHERE e.incident_id = i.id AND e.kind = 'declared' AND e.host = ?)",
+                (self._host_of(conn),),
             )
             return {r[0] for r in rows}
 

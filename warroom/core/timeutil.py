@@ -23,7 +23,10 @@ def now() -> datetime:
     """The current time in UTC; WARROOM_NOW pins it (tests, snapshots, demos)."""
     pinned = os.environ.get("WARROOM_NOW")
     if pinned:
-        return parse_iso(pinned)
+        try:
+            return parse_iso(pinned)
+        except ValueError:
+            raise ValueError(f"WARROOM_NOW={pinned!r} is not an ISO time (2026-03-10T14:55:00Z)") from None
     return datetime.now(UTC)
 
 

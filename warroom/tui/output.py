@@ -8,8 +8,9 @@ so (found after a team walk: two of them were still running half an hour after t
 sessions were killed, stuck in the shutdown that follows saving on SIGHUP) never exits, and
 one stuck before the SIGHUP arrives cannot even save what was typed.
 
-`install()` makes the thread, once its terminal fails, go on taking what is queued and drop
-it: nothing waits on a full queue, SIGHUP's save-then-exit (warroom.tui.unsaved) runs to the
+`install()` gives the thread Textual's loop with one change: once its terminal fails (the
+failure logged once), it goes on taking what is queued and drops it: nothing waits on a full
+queue, a flush that fails at the end does not strand `stop()`, SIGHUP's save-then-exit (warroom.tui.unsaved) runs to the
 end, and the process ends. `warroom.tui.app.run` calls it. Remove it when Textual's writer
 thread survives a write that fails.
 """
@@ -18,15 +19,28 @@ from __future__ import annotations
 
 from textual.drivers._writer_thread import WriterThread
 
-_textual_run = WriterThread.run
+from warroom.core.errorlog import report
 
 
 def _run(self: WriterThread) -> None:
-    try:
-        _textual_run(self)
-    except OSError:  # the terminal is gone: take the rest and drop it, until told to stop
-        while self._queue.get() is not None:
-            pass
+    """Textual's loop (take, write, flush when the queue is empty), with writes dropped once the
+    terminal has failed; ends at the None that `stop()` puts."""
+    gone = False
+    while (text := self._queue.get()) is not None:
+        if gone:
+            continue
+        try:
+            self._file.write(text)
+            if self._queue.qsize() == 0:
+                self._file.flush()
+        except OSError as exc:  # the terminal is gone (EIO): drop the rest, so no write waits
+            gone = True
+            report(exc, "drawing the screen (the terminal is gone?)")
+    if not gone:
+        try:
+            self._file.flush()
+        except OSError as exc:
+            report(exc, "drawing the screen (the terminal is gone?)")
 
 
 def install() -> None:
