@@ -269,12 +269,14 @@ def test_mitigate_first_refires_in_a_new_phase(playbook):
 # ----- untested fix -----------------------------------------------------------------------
 
 
-def test_seed_story_hypothesis_before_restore_fires_then_clears(playbook):
+def test_seed_story_a_hypothesis_is_not_a_fix_a_fix_tried_before_restore_fires_then_clears(playbook):
     story = seed_story(13.1)
     story.log("hypothesis", "New payment client in v2.3.4 times out against the gateway", 13.2, author="alex")
-    (prompt,) = fired(story.state(), playbook, at(14), "untested_fix")
+    assert not fired(story.state(), playbook, at(14), "untested_fix")  # naming a cause tries nothing
+    story.log("action", "Trying a fix: raise the client timeout to 10s", 14.5, author="alex")
+    (prompt,) = fired(story.state(), playbook, at(15), "untested_fix")
     assert prompt.detail == (
-        "hypothesis 'New payment client in v2.3.4 times out against the gateway' logged 14:43, service not restored yet"
+        "fix 'Trying a fix: raise the client timeout to 10s' logged 14:44, service not restored yet"
     )
     story.mitigate("full", 20)
     assert not fired(story.state(), playbook, at(21), "untested_fix")
@@ -304,17 +306,17 @@ def test_other_events_are_not_fix_attempts(playbook, kind, text):
     assert not fired(story.state(), playbook, at(15), "untested_fix")
 
 
-def test_a_struck_hypothesis_does_not_count(playbook):
+def test_a_struck_attempt_does_not_count(playbook):
     story = Story()
-    story.log("hypothesis", "DNS", 14, struck=True)
+    story.log("action", "Trying a fix for DNS", 14, struck=True)
     assert not fired(story.state(), playbook, at(15), "untested_fix")
 
 
 def test_untested_fix_fingerprint_changes_with_a_new_attempt(playbook):
     story = Story()
-    story.log("hypothesis", "DNS", 14)
+    story.log("action", "Trying a fix for DNS", 14)
     first = fired(story.state(), playbook, at(15), "untested_fix")[0].fingerprint
-    story.log("hypothesis", "TLS", 16)
+    story.log("action", "Trying a fix for TLS", 16)
     assert fired(story.state(), playbook, at(17), "untested_fix")[0].fingerprint != first
 
 
@@ -655,7 +657,7 @@ def test_the_latest_decision_wins(playbook):
 
 def test_evaluate_is_check_all_without_the_silenced(playbook):
     story, prompt = _rollback_story()
-    story.log("hypothesis", "TLS", 12.4)
+    story.log("action", "Trying a fix for TLS", 12.4)
     story.decide("rollback_first", "ack", 12.6, fingerprint=prompt.fingerprint)
     state = story.state()
     everything = [p.flag_id for p in rules.check_all(state, playbook, at(12.7))]

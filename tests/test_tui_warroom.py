@@ -896,7 +896,7 @@ async def test_the_tick_shows_the_red_flags_as_time_passes(demo_db, playbook):
         screen = await open_war_room(pilot)
         await wait_until(pilot, lambda: screen.state is not None, "the state")
         shown: list[int] = []
-        screen.flags.present = lambda prompts, failures: shown.append(len(prompts))  # type: ignore[method-assign]
+        screen.flags.present = lambda prompts, failures, snoozed: shown.append(len(prompts))  # type: ignore[method-assign]
         now[0] += timedelta(seconds=1)  # not a multiple of evaluate_every_seconds: no round
         screen.tick()
         now[0] += timedelta(seconds=4)

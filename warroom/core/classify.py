@@ -77,12 +77,9 @@ def is_rollback_started(event: Event) -> bool:
 
 
 def is_fix_attempt(event: Event) -> bool:
-    """A hypothesis, or an action/decision saying a fix is being tried."""
-    if event.struck:
-        return False
-    if event.kind == "hypothesis":
-        return True
-    if event.kind not in _DOING_KINDS:
+    """An action/decision saying a fix is being tried. A hypothesis alone is not one: naming a
+    cause is Diagnose's work (and the methodology's "This fix might work" is about trying it)."""
+    if event.struck or event.kind not in _DOING_KINDS:
         return False
     text = event.shown_text
     if ROLLBACK_RE.search(text):

@@ -162,16 +162,15 @@ def diagnosing_unmitigated(state: IncidentState, playbook: Playbook, now: dateti
 
 
 def fix_before_restore(state: IncidentState, playbook: Playbook, now: datetime) -> Hit | None:
-    """A hypothesis or a fix being tried while service is not yet restored."""
+    """A fix being tried while service is not yet restored."""
     if not _impact_active(state):
         return None
     attempts = [e for e in live_events(state) if is_fix_attempt(e)]
     if not attempts:
         return None
     latest = max(attempts, key=lambda e: aware(e.ts))
-    what = "hypothesis" if latest.kind == "hypothesis" else "fix"
     return Hit(
-        f"{what} {_quote(latest)} logged {hm(latest.ts)}, service not restored yet",
+        f"fix {_quote(latest)} logged {hm(latest.ts)}, service not restored yet",
         f"attempt:{latest.id}",
         "error",
     )
