@@ -44,6 +44,9 @@ async def test_the_highlight_follows_its_flag_and_falls_to_the_next_when_it_goes
         assert highlighted(pane) is None
         pane.show([prompt("x"), prompt("y")])  # from none: the first
         assert highlighted(pane) == "x"
+        pane.show([prompt("x"), prompt("new"), prompt("y")])
+        pane.to_the_newest()  # f from another pane: the one that began firing last
+        assert highlighted(pane) == "new"
 
 
 def test_an_update_cadence_reads_as_people_say_it():
@@ -71,7 +74,8 @@ async def test_snoozed_flags_are_counted_not_hidden_without_a_word():
         pane.show([], (), [(prompt("a"), until)])
         assert pane.border_title == "Red flags · 1 snoozed"
         shown = str(pane.get_option_at_index(0).prompt)
-        assert shown.startswith("No red flags right now.") and "1 snoozed until" in shown
+        assert shown.startswith("No red flags right now.") and "Snoozed until" in shown
+        assert "thought a" in shown  # which one is asleep, not only how many
         pane.show([prompt("b")], (), [(prompt("a"), until)])
         assert pane.border_title == "Red flags (1) · 1 snoozed"
         pane.show([prompt("b")])

@@ -125,7 +125,7 @@ async def log_line(pilot, text: str) -> None:
 # ----- the seed's story, walked through the UI -------------------------------------------------
 
 
-async def test_coming_to_the_flags_pane_highlights_the_first_flag(story_db, playbook):
+async def test_coming_to_the_flags_pane_highlights_the_newest_flag(story_db, playbook):
     clock = Clock(T0 + timedelta(minutes=12, seconds=30))
     app = build_app(story_db, playbook, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -135,12 +135,12 @@ async def test_coming_to_the_flags_pane_highlights_the_first_flag(story_db, play
         await log_line(pilot, "-16m !: Error rate increased 5% → 20%")
         assert shown_flags(screen) == ["rollback_first", "timebox"]
         pane = screen.query_one(RedFlags)
-        await pilot.press("f", "down")
+        await pilot.press("f")  # the flag that began firing last, wherever it is listed
         assert pane.selected_prompt.flag_id == "timebox"
-        await pilot.press("f")  # already here: the highlight stays
-        assert pane.selected_prompt.flag_id == "timebox"
-        await pilot.press("t", "f")  # away and back: from the top, where a new flag would be
-        assert pane.has_focus and pane.selected_prompt.flag_id == "rollback_first"
+        await pilot.press("up", "f")  # already here: the highlight stays
+        assert pane.selected_prompt.flag_id == "rollback_first"
+        await pilot.press("t", "f")  # away and back: the newest again
+        assert pane.has_focus and pane.selected_prompt.flag_id == "timebox"
 
 
 async def test_the_seed_story_rollback_flag_fires_then_clears(story_db, playbook):
@@ -165,7 +165,7 @@ async def test_the_seed_story_rollback_flag_fires_then_clears(story_db, playbook
         clock.at(18)
         await log_line(pilot, "-16m !: Error rate increased 5% → 20%")
         assert shown_flags(screen) == ["rollback_first", "timebox"]
-        await pilot.press("f", "down", "a")
+        await pilot.press("f", "a")  # f highlights the flag that began firing last: the time box
         await settle(pilot)
         ack = events(story_db, "flag")[-1]
         data = json.loads(ack["data"])

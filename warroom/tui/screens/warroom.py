@@ -220,7 +220,7 @@ class WarRoomScreen(Screen[None]):
             self.side = pane
         target = self.query_one(f"#{pane}")
         if isinstance(target, RedFlags) and not target.has_focus:
-            target.from_the_top()  # not a flag highlighted before a new one came above it
+            target.to_the_newest()  # not a flag highlighted before a new one came
         target.focus()
         if target is self.handoff.editor:  # type below what is there, not into its heading
             target.move_cursor(target.document.end)

@@ -51,7 +51,9 @@ class RedFlags(OptionList):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._prompts: tuple[Prompt, ...] = ()
-        self._shown: tuple[tuple[Prompt, ...], tuple[str, ...], tuple[datetime, ...]] | None = None
+        self._shown: tuple[tuple[Prompt, ...], tuple[str, ...], tuple[tuple[str, datetime], ...]] | None = None
+        self._rounds = 0  # how many times show() was called
+        self._since: dict[str, int] = {}  # each flag firing now: the round it began firing in
 
     def on_mount(self) -> None:
         self.border_title = "Red flags"
@@ -73,6 +75,8 @@ class RedFlags(OptionList):
         """The prompts firing now; `failures` names each rule that could not be checked;
         `snoozed`, those firing but snoozed (with when each snooze ends), are counted."""
         prompts = tuple(prompts)
+        self._rounds += 1
+        self._since = {p.flag_id: self._since.get(p.flag_id, self._rounds) for p in prompts}
         asleep = f"{len(snoozed)} snoozed" if snoozed else ""
         self.border_title = " · ".join(
             part for part in (f"Red flags ({len(prompts)})" if prompts else "Red flags", asleep) if part
@@ -81,18 +85,19 @@ class RedFlags(OptionList):
         self.border_subtitle = ("o reopen · " if recurrence else "") + "a ack · d dismiss · z snooze" if prompts else ""
         self.set_class(bool(prompts), "-raised")
         self._prompts = prompts
-        ends = sorted(until for _, until in snoozed)
-        if (prompts, tuple(failures), tuple(ends)) == self._shown:
+        asleep_now = tuple(sorted((p.flag_id, until) for p, until in snoozed))
+        if (prompts, tuple(failures), asleep_now) == self._shown:
             return  # evaluated every few seconds: leave the highlight and scroll alone
-        self._shown = (prompts, tuple(failures), tuple(ends))
+        self._shown = (prompts, tuple(failures), asleep_now)
         keep = self.highlighted_option.id if self.highlighted_option else None
         place = self.highlighted or 0
         broken = [Option(Text(f"⚠ {one_line(line, 300)}", "italic"), disabled=True) for line in failures]
         if not prompts:
             empty = EMPTY
-            if ends:
-                until = f" until {hm(ends[0])}" if len(ends) == 1 else f", the first until {hm(ends[0])}"
-                empty += f" {asleep}{until}."
+            if snoozed:
+                first, until = min(snoozed, key=lambda pair: pair[1])
+                others = f" (and {len(snoozed) - 1} more)" if len(snoozed) > 1 else ""
+                empty += f" Snoozed until {hm(until)}: {one_line(first.heading, 60)}{others}."
             self.set_options([*broken] or [Option(Text(empty, "dim"), disabled=True)])
             return
         options: list[Option | None] = []
@@ -106,10 +111,12 @@ class RedFlags(OptionList):
         # that took its place is (the pane does not jump back to the first).
         self.highlighted = ids.index(keep) if keep in ids else min(place, len(ids) - 1)
 
-    def from_the_top(self) -> None:
-        """Coming to the pane (f): the first flag highlighted, the one a decision acts on."""
+    def to_the_newest(self) -> None:
+        """Coming to the pane (f): the flag that began firing last highlighted (of several that
+        began together, the first listed), not one highlighted before it came."""
         if self._prompts:
-            self.highlighted = 0
+            newest = max(self._since.values())
+            self.highlighted = next(i for i, p in enumerate(self._prompts) if self._since[p.flag_id] == newest)
 
     def unavailable(self, why: str) -> None:
         self.border_title = "Red flags"
