@@ -125,6 +125,28 @@ async def log_line(pilot, text: str) -> None:
 # ----- the seed's story, walked through the UI -------------------------------------------------
 
 
+async def test_a_triage_question_answered_in_the_checklist_is_its_answer_in_the_updates(story_db, playbook):
+    from warroom.core import documents
+
+    clock = Clock(T0 + timedelta(minutes=12, seconds=30))
+    app = build_app(story_db, playbook, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        await pilot.press("c")
+        checklist = screen.query_one(Checklist)
+        assert checklist.highlighted_option.id == "assess:broken"
+        await pilot.press("enter")
+        await type_text(pilot, "payment step returns 500")
+        await pilot.press("enter")
+        await settle(pilot)
+        [answer] = events(story_db, "triage")
+        assert answer["text"] == "payment step returns 500" and json.loads(answer["data"])["question"] == "broken"
+        assert events(story_db, "checklist") == []  # the item ticks itself from the answer
+        state = await asyncio.to_thread(folded, story_db, STORY_ID)
+        assert "payment step returns 500" in documents.render("internal", state, playbook, clock())
+        assert "on the timeline" in drawn(checklist.get_option_at_index(checklist.highlighted).prompt)
+
+
 async def test_coming_to_the_flags_pane_highlights_the_newest_flag(story_db, playbook):
     clock = Clock(T0 + timedelta(minutes=12, seconds=30))
     app = build_app(story_db, playbook, clock=clock)

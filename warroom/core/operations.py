@@ -216,7 +216,23 @@ class Operations:
         return await self.store.close_temp_fix(fix, self.author, permanent)
 
     async def tick(self, incident_id: str, phase: str, item: str, label: str, done: bool, answer: str = "") -> Event:
+        """Tick or untick an item. An item that is a triage question ("What's broken?", done when
+        it is answered) answered here is that question's answer, as on the declare form: logged
+        as one (the updates, the handoff and the postmortem read those; the item ticks itself)."""
+        question = self._triage_question(phase, item)
+        if done and question is not None and answer.strip():
+            return await self.store.append(
+                incident_id, Kind.TRIAGE, answer.strip(), self.author, data={"question": question}
+            )
         return await self.store.tick(incident_id, phase, item, label, done, self.author, answer)
+
+    def _triage_question(self, phase: str, item: str) -> str | None:
+        from warroom.core.playbook_models import Answered
+
+        for spec in self.playbook.phase(phase).items:
+            if spec.id == item and isinstance(spec.done_when, Answered):
+                return spec.done_when.triage
+        return None
 
     async def decide_flag(
         self,
