@@ -527,3 +527,30 @@ async def test_a_followed_handoff_is_one_revision_per_change_and_keeps_following
         await settle(pilot)
         warnings = [n.message for n in notifications(app) if n.title == "Handoff out of date"]
         assert warnings and "SEV-1" in warnings[0]
+
+
+async def test_a_pane_following_the_incident_follows_on_after_another_war_room_wrote_the_template(db_path, playbook):
+    """Another war room on the file (a teammate's, through the sync) writes the template's text
+    for a change: this one shows it, and goes on following, rather than taking it as words
+    someone typed and freezing on it."""
+    from warroom.core.operations import Operations
+
+    await declare_search_is_slow(db_path)
+    app = app_for(db_path, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        pane = screen.query_one("#handoff")
+        await wait_until(pilot, lambda: "SEV-3" in pane.text, "the pane prefilled from the template")
+        other = await Store.open(db_path, clock=lambda: FIXED_NOW)
+        try:
+            ops = Operations(other, playbook, "sam")
+            await ops.set_severity("INC-20260310-aaaa", 1, None)
+            await ops.save_draft(
+                "INC-20260310-aaaa", "handoff", "## Incident Handoff\\n\\nSEV-1 (sam's room)", generated=True
+            )
+            await wait_until(pilot, lambda: "sam's room" in pane.text or "SEV-1" in pane.text, "the change seen here")
+            await ops.set_severity("INC-20260310-aaaa", 2, None)  # a later change, nothing written for it
+        finally:
+            await other.close()
+        await wait_until(pilot, lambda: "**Current severity**: SEV-2" in pane.text, "the pane followed on to SEV-2")
+        assert "sam's room" not in pane.text

@@ -295,10 +295,13 @@ class CommsController:
     async def _follow(self) -> None:
         """Regenerate an untouched handoff draft when the incident changed."""
         state = self.state()
-        if state is None or state is self._seen_state or self.generated is None:
+        if state is None or state is self._seen_state:
             return
         self._seen_state = state
-        if self.editor.has_focus or self.editor.text != self.generated:
+        others = HANDOFF_DRAFT in state.generated_drafts  # the shown draft is the template's
+        if others and self.editor.text == state.handoff_draft and not self.editor.unsaved:
+            self.generated = state.handoff_draft  # written by another war room: followed here too
+        if self.generated is None or self.editor.has_focus or self.editor.text != self.generated:
             return  # the commander's words win
         from warroom.core import documents
 
@@ -307,9 +310,13 @@ class CommsController:
         except Exception as exc:
             self.notify(f"Cannot write the handoff ({report(exc, 'rendering')})", severity="error", timeout=10)
             return
-        if fresh != self.generated:
+        if fresh == self.generated:
+            return
+        if others and fresh == state.handoff_draft:  # another war room wrote this text already
+            self.generated = fresh
+        else:
             await self._save_generated(fresh)
-            self.editor.show(fresh)
+        self.editor.show(fresh)
 
     # ----- edited or changed apart (team sync, or two war rooms on one file) -------------------
 
