@@ -106,9 +106,13 @@ class Checklist(OptionList):
         mark = self._state.checklist.get(option.id)
         recorded = None if ask_answer else checklist.item_evidence(self._state, item.done_when, self._playbook)
         if recorded is not None:  # a tick (or untick) here would change nothing the box shows
+            state, playbook = self._state, self._playbook
+            if checklist.item_done(state, phase_key, item_id, item.requires, item.done_when, playbook):
+                why = f"is ticked by what the timeline shows ({hm(recorded)})"
+            else:  # done on the timeline, held back by what it requires (a temporary fix in place)
+                why = f"is done on the timeline ({hm(recorded)}) and ticks once what it waits for is done"
             self.notify(
-                f"{item.text!r} is ticked by what the timeline shows ({hm(recorded)}): space changes nothing."
-                " If that row is wrong, strike it (x).",
+                f"{item.text!r} {why}: space changes nothing. If that row is wrong, strike it (x).",
                 title="Ticked by the timeline",
                 timeout=8,
             )
