@@ -680,3 +680,19 @@ async def test_declare_screen_answers_show_under_their_assess_items(db_path, pla
         assert prompts["assess:broken"].startswith("[x] What's broken?")
         assert "→ payment step returns 500" in prompts["assess:broken"]
         assert prompts["assess:changed"].startswith("[ ]") and "→" not in prompts["assess:changed"]
+
+
+async def test_a_key_sent_with_the_pane_key_goes_to_that_pane(story_db, playbook):
+    """`c` and Enter in one read (tmux send-keys, a paste of keys): Enter answers the checklist's
+    item, not the timeline's row (Textual's focus() takes effect a turn later)."""
+    from textual import events as textual_events
+
+    app = build_app(story_db, playbook, clock=Clock(T0 + timedelta(minutes=12, seconds=30)))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        for key in ("c", "enter"):  # both queued before either is handled
+            app._driver.send_message(textual_events.Key(key, "c" if key == "c" else "\r").set_sender(app))
+        await settle(pilot)
+        assert isinstance(app.screen, WarRoomScreen)  # not the timeline row's detail
+        assert screen.query_one("#entry").is_open and screen.query_one(Checklist).has_focus is False
+        assert "What's broken?" in drawn(screen.query_one("#entry-hint").render())

@@ -221,7 +221,9 @@ class WarRoomScreen(Screen[None]):
         target = self.query_one(f"#{pane}")
         if isinstance(target, RedFlags) and not target.has_focus:
             target.to_the_newest()  # not a flag highlighted before a new one came
-        target.focus()
+        # At once, not at the next turn as Widget.focus() does: a key that came in the same
+        # read (c then Enter, sent together by tmux or a paste) goes to the pane it was typed for.
+        self.set_focus(target)
         if target is self.handoff.editor:  # type below what is there, not into its heading
             target.move_cursor(target.document.end)
 
