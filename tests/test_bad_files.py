@@ -415,18 +415,24 @@ def test_read_only_file_every_command_that_writes(tmp_path, good_db, cli, mounts
     assert _digest(path) == before
 
 
+def _read_only_with_a_commit_in_its_wal(tmp_path, good_db, mounts) -> tuple[sqlite3.Connection, str, Path]:
+    """war.db seen through a read-only mount (the folder returned), a commit of 'only in the wal'
+    left in its -wal by a writer on the writable side: close the writer after reading."""
+    source = tmp_path / "rw"
+    source.mkdir()
+    shutil.copy(good_db, source / "war.db")
+    writer = sqlite3.connect(source / "war.db", isolation_level=None)
+    writer.execute("PRAGMA wal_autocheckpoint = 0")
+    [incident] = [r[0] for r in writer.execute("SELECT id FROM incidents")]
+    sql.append(writer, sql.host_id(writer), incident, "note", "only in the wal", "dana", now=datetime.now(UTC))
+    return writer, incident, mounts.read_only_view(source, tmp_path / "ro")
+
+
 @pytest.mark.parametrize("command", ["list", "export", "doc"])
 def test_read_only_file_is_read_by_the_commands_that_only_read(tmp_path, good_db, cli, mounts, command):
     """A file on a read-only mount (a backup, an evidence copy): list, export and doc read it
     (a private copy of its bytes and its -wal's commits), and change nothing."""
-    source = tmp_path / "rw"
-    source.mkdir()
-    shutil.copy(good_db, source / "war.db")
-    writer = sqlite3.connect(source / "war.db", isolation_level=None)  # a commit left in the -wal
-    writer.execute("PRAGMA wal_autocheckpoint = 0")
-    [incident] = [r[0] for r in writer.execute("SELECT id FROM incidents")]
-    sql.append(writer, sql.host_id(writer), incident, "note", "only in the wal", "dana", now=datetime.now(UTC))
-    view = mounts.read_only_view(source, tmp_path / "ro")
+    writer, incident, view = _read_only_with_a_commit_in_its_wal(tmp_path, good_db, mounts)
     path = view / "war.db"
     before = _digest(path)
     try:
@@ -920,14 +926,7 @@ def test_a_wal_that_does_not_belong_is_refused_on_a_read_only_mount_too(
 
 
 def test_a_link_to_a_read_only_file_is_read_with_the_commits_in_its_wal(tmp_path, good_db, cli, mounts):
-    source = tmp_path / "rw"
-    source.mkdir()
-    shutil.copy(good_db, source / "war.db")
-    writer = sqlite3.connect(source / "war.db", isolation_level=None)  # a commit left in the -wal
-    writer.execute("PRAGMA wal_autocheckpoint = 0")
-    [incident] = [r[0] for r in writer.execute("SELECT id FROM incidents")]
-    sql.append(writer, sql.host_id(writer), incident, "note", "only in the wal", "dana", now=datetime.now(UTC))
-    view = mounts.read_only_view(source, tmp_path / "ro")
+    writer, _incident, view = _read_only_with_a_commit_in_its_wal(tmp_path, good_db, mounts)
     link = tmp_path / "war-link.db"  # in a writable folder; SQLite's journals are beside the real file
     link.symlink_to(view / "war.db")
     try:

@@ -479,6 +479,14 @@ def test_a_renumbered_step_is_not_an_out_of_date_line():
     assert _unnumbered("**Current severity**: SEV-2") == "**Current severity**: SEV-2"
 
 
+async def prefilled_handoff(pilot):
+    """The war room on 'Search is slow' (SEV-3), once its handoff pane is prefilled from the template."""
+    screen = await open_war_room(pilot)
+    pane = screen.query_one("#handoff")
+    await wait_until(pilot, lambda: "SEV-3" in pane.text, "the pane prefilled from the template")
+    return screen, pane
+
+
 def handoff_revisions(path) -> list[tuple[str, bool]]:
     rows = query(path, "SELECT data FROM events WHERE kind = 'draft' ORDER BY seq")
     return [(d["name"], bool(d.get("generated"))) for d in (json.loads(r["data"]) for r in rows)]
@@ -491,9 +499,7 @@ async def test_a_followed_handoff_is_one_revision_per_change_and_keeps_following
     await declare_search_is_slow(db_path)
     app = app_for(db_path, playbook)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_war_room(pilot)
-        pane = screen.query_one("#handoff")
-        await wait_until(pilot, lambda: "SEV-3" in pane.text, "the pane prefilled from the template")
+        screen, pane = await prefilled_handoff(pilot)
         await pilot.press("s", "2", "enter")
         await wait_until(pilot, lambda: "SEV-2" in pane.text, "the untouched pane followed to SEV-2")
     assert handoff_revisions(db_path) == [("handoff", True), ("handoff", True)]
@@ -538,9 +544,7 @@ async def test_a_pane_following_the_incident_follows_on_after_another_war_room_w
     await declare_search_is_slow(db_path)
     app = app_for(db_path, playbook)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_war_room(pilot)
-        pane = screen.query_one("#handoff")
-        await wait_until(pilot, lambda: "SEV-3" in pane.text, "the pane prefilled from the template")
+        screen, pane = await prefilled_handoff(pilot)
         other = await Store.open(db_path, clock=lambda: FIXED_NOW)
         try:
             ops = Operations(other, playbook, "sam")
