@@ -1171,5 +1171,12 @@ async def test_an_entry_gives_the_focus_back_without_redrawing_the_whole_screen(
         assert screen.focused is screen.query_one(Timeline)
         assert screen.query_one(Timeline).selected_event.text == "focus back without a full frame"
         assert full_frames == []
-        assert len(signals) >= 3 and len(collects) <= len(signals) - 2, (signals, collects)
+        assert len(signals) >= 3 and len(collects) <= len(signals), (signals, collects)
         assert bar.render().plain.startswith("l Log")
+        # Signals in one turn are collected once (how many turns Enter's signals span depends
+        # on the machine's speed: asserted here without it).
+        collects.clear()
+        for _ in range(3):
+            bar._bindings_changed(screen)
+        await settle(pilot)
+        assert len(collects) == 1
