@@ -1180,3 +1180,24 @@ async def test_an_entry_gives_the_focus_back_without_redrawing_the_whole_screen(
             bar._bindings_changed(screen)
         await settle(pilot)
         assert len(collects) == 1
+
+
+async def test_a_log_line_closed_with_esc_is_back_with_the_next_l(demo_db, playbook):
+    """A stray Esc under pressure is not a delete: the next l opens the line on the text it
+    closed (once; ctrl+u clears it), and Enter then logs it once."""
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        line = screen.query_one(EntryLine)
+        await pilot.press("l")
+        await type_text(pilot, "n: half typed before the page")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not line.is_open
+        await pilot.press("l")
+        assert line.input.value == "n: half typed before the page"
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("l")  # logged: nothing set aside any more
+        assert line.input.value == ""
+    assert [e["text"] for e in events(demo_db, "note")].count("half typed before the page") == 1

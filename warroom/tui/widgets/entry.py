@@ -162,6 +162,11 @@ class EntryInput(Input):
             self.notify(f"Pasted {lines:,} lines: {LINE_BREAK} marks each line break; Enter keeps them as one entry.")
 
 
+# The mode whose text Esc sets aside rather than drops: a log line (an amend, a strike or an
+# answer opens on its own text again; a search is quickly typed again).
+SET_ASIDE_MODE = "log"
+
+
 class EntryLine(Vertical):
     BINDINGS = [Binding("escape", "cancel", "Cancel", show=True)]
 
@@ -185,6 +190,7 @@ class EntryLine(Vertical):
         self._idle = asyncio.Event()  # no submit is being handled
         self._idle.set()
         self._waiting: set[asyncio.Event] = set()  # keys_handled calls
+        self._set_aside = ""  # a log line Esc closed: back in the line when l opens it again
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="entry-row"):
@@ -219,6 +225,9 @@ class EntryLine(Vertical):
         focused = self.screen.focused
         if focused is not self.input:  # where the commander was: focus goes back there after
             self.return_focus = focused
+        if mode == SET_ASIDE_MODE and not value and self._set_aside:  # Esc is not a delete
+            value, self._set_aside = self._set_aside, ""
+            hint = "what Esc closed, back · ctrl+u clears it · " + hint
         self.mode = mode
         self.payload = payload
         # One id per thing typed: a second Enter, or a retry after an error whose write did
@@ -300,5 +309,7 @@ class EntryLine(Vertical):
             self.busy = False  # the line is closing (the app quits): no screen will answer
 
     def action_cancel(self) -> None:
+        if self.mode == SET_ASIDE_MODE and self.input.value.strip():  # a stray Esc under pressure
+            self._set_aside = self.input.value
         self.close()
         self.post_message(self.Cancelled())
