@@ -1182,9 +1182,10 @@ async def test_an_entry_gives_the_focus_back_without_redrawing_the_whole_screen(
         assert len(collects) == 1
 
 
-async def test_a_log_line_closed_with_esc_is_back_with_the_next_l(demo_db, playbook):
-    """A stray Esc under pressure is not a delete: the next l opens the line on the text it
-    closed (once; ctrl+u clears it), and Enter then logs it once."""
+async def test_a_log_line_closed_with_esc_comes_back_with_up(demo_db, playbook):
+    """A stray Esc under pressure is not a delete: ↑ in the next empty log line brings back the
+    text it closed (once), and Enter then logs it once. Not put back by itself (a new entry
+    typed right behind l would land after the old words: test_tui_typeahead)."""
     app = app_for(demo_db, playbook)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_war_room(pilot)
@@ -1195,9 +1196,11 @@ async def test_a_log_line_closed_with_esc_is_back_with_the_next_l(demo_db, playb
         await settle(pilot)
         assert not line.is_open
         await pilot.press("l")
+        assert line.input.value == ""
+        await pilot.press("up")
         assert line.input.value == "n: half typed before the page"
         await pilot.press("enter")
         await settle(pilot)
-        await pilot.press("l")  # logged: nothing set aside any more
+        await pilot.press("l", "up")  # logged: nothing set aside any more
         assert line.input.value == ""
     assert [e["text"] for e in events(demo_db, "note")].count("half typed before the page") == 1

@@ -168,7 +168,10 @@ SET_ASIDE_MODE = "log"
 
 
 class EntryLine(Vertical):
-    BINDINGS = [Binding("escape", "cancel", "Cancel", show=True)]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", show=True),
+        Binding("up", "recall", "Bring back what Esc closed", show=False),
+    ]
 
     class Submitted(Message):
         def __init__(self, mode: str, value: str, payload: Any) -> None:
@@ -190,7 +193,7 @@ class EntryLine(Vertical):
         self._idle = asyncio.Event()  # no submit is being handled
         self._idle.set()
         self._waiting: set[asyncio.Event] = set()  # keys_handled calls
-        self._set_aside = ""  # a log line Esc closed: back in the line when l opens it again
+        self._set_aside = ""  # a log line Esc closed: ↑ in the next empty log line brings it back
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="entry-row"):
@@ -226,8 +229,7 @@ class EntryLine(Vertical):
         if focused is not self.input:  # where the commander was: focus goes back there after
             self.return_focus = focused
         if mode == SET_ASIDE_MODE and not value and self._set_aside:  # Esc is not a delete
-            value, self._set_aside = self._set_aside, ""
-            hint = "what Esc closed, back · ctrl+u clears it · " + hint
+            hint = "↑ brings back what Esc closed · " + hint
         self.mode = mode
         self.payload = payload
         # One id per thing typed: a second Enter, or a retry after an error whose write did
@@ -307,6 +309,13 @@ class EntryLine(Vertical):
         self.busy = True
         if not self.post_message(self.Submitted(self.mode, from_line(value), self.payload)):
             self.busy = False  # the line is closing (the app quits): no screen will answer
+
+    def action_recall(self) -> None:
+        """↑ in an empty log line: the text Esc closed, back (typing goes on from its end). Not
+        put back by itself: a new entry typed right behind l must not land after old words."""
+        if self.mode == SET_ASIDE_MODE and not self.input.value and self._set_aside:
+            self.input.value, self._set_aside = self._set_aside, ""
+            self.input.cursor_position = len(self.input.value)
 
     def action_cancel(self) -> None:
         if self.mode == SET_ASIDE_MODE and self.input.value.strip():  # a stray Esc under pressure
