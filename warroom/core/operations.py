@@ -14,6 +14,7 @@ from warroom.core.checklist import phase_progress
 from warroom.core.kinds import Kind
 from warroom.core.models import ActionItem, Event, Incident, IncidentState, TempFix
 from warroom.core.playbook import Containment, Mitigation, Playbook
+from warroom.core.playbook_models import Answered
 from warroom.core.store import Store
 
 FLAG_VERBS = {"ack": "acknowledged", "dismiss": "dismissed", "snooze": "snoozed", "confirm": "confirmed"}
@@ -227,8 +228,6 @@ class Operations:
         return await self.store.tick(incident_id, phase, item, label, done, self.author, answer)
 
     def _triage_question(self, phase: str, item: str) -> str | None:
-        from warroom.core.playbook_models import Answered
-
         for spec in self.playbook.phase(phase).items:
             if spec.id == item and isinstance(spec.done_when, Answered):
                 return spec.done_when.triage

@@ -170,8 +170,9 @@ def evaluate(
     `snoozed` (when given) gets those firing but snoozed, with when each snooze ends."""
     shown = []
     for prompt in check_all(state, playbook, now, on_error):
-        decision = decision_for(state, prompt)
+        decision = None
         try:
+            decision = decision_for(state, prompt)
             quiet = is_quiet(decision, prompt, playbook, now)
         except Exception:
             quiet = False  # when in doubt, show the flag
