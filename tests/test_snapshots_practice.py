@@ -159,3 +159,9 @@ def test_dismiss_flag_modal(snap_compare, flags_db, playbook):
 
 def test_snooze_flag_modal(snap_compare, flags_db, playbook):
     assert shot(snap_compare, flags_db, playbook, 18, "f", "down", "z")
+
+
+def test_details_modal(snap_compare, flags_db, playbook):
+    """The details form with what does not read said under it (the impact typed, a bad time)."""
+    keys = ("I", *"Some users", "tab", *"30", "tab", "tab", "ctrl+u", *"25:00", "ctrl+s")
+    assert shot(snap_compare, flags_db, playbook, 18, *keys)

@@ -25,17 +25,6 @@ def _time_option(name: str, spec: str | None, current):
         raise WarroomError(f"--{name}: {exc}; nothing was done") from None
 
 
-def _impact(pb, text: str | None) -> str | None:
-    """--impact: a playbook impact given by key or label is stored as its key, else the words."""
-    if text is None:
-        return None
-    said = " ".join(text.split())
-    for option in pb.impacts:
-        if said.casefold() in (option.key.casefold(), option.label.casefold()):
-            return option.key
-    return said or None
-
-
 def _details(args: Namespace, pb, current) -> dict:
     """The times, service and impact given on the command line (only those given)."""
     details: dict = {}
@@ -50,7 +39,9 @@ def _details(args: Namespace, pb, current) -> dict:
     if args.service is not None:
         details["service"] = " ".join(args.service.split()) or None
     if args.impact is not None:
-        details["impact"] = _impact(pb, args.impact)
+        from warroom.core.details import impact_key
+
+        details["impact"] = impact_key(pb, args.impact)
     return details
 
 

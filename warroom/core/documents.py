@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from warroom.core import facts
+from warroom.core import details, facts
 from warroom.core import metrics as metrics_module
 from warroom.core.errors import InputError, PlaybookError
 from warroom.core.markdown import finalize, md_block, md_cell, md_inline
@@ -133,10 +133,7 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
     start = m.start or inc.declared_at
     impact_end = inc.restored_at or inc.resolved_at
     # A playbook impact by its label; the commander's own words (`declare --impact`) as they are.
-    impact_label = inc.impact.strip() or None if inc.impact else None
-    for option in playbook.impacts:
-        if option.key == inc.impact:
-            impact_label = option.label
+    impact_label = details.impact_label(playbook, inc.impact) or None
     known = [e for e in pinned if e.kind in KNOW_KINDS and e is not hypothesis]
     key_events = [
         e

@@ -114,8 +114,12 @@ class Operations:
         )
 
     async def set_details(self, incident_id: str, **details: object) -> Event:
-        """Correct when impact started or was detected, the service or the impact (logged)."""
-        return await self.store.set_details(incident_id, self.author, **details)
+        """Correct when impact started or was detected, the service or the impact (logged; a
+        playbook impact by its label)."""
+        from warroom.core.details import impact_label
+
+        shown = {"impact": impact_label(self.playbook, str(details["impact"]))} if details.get("impact") else {}
+        return await self.store.set_details(incident_id, self.author, shown=shown, **details)
 
     async def resolve(self, incident_id: str) -> Event:
         """Resolve, and in the same transaction move the phase to the playbook's postmortem

@@ -298,8 +298,11 @@ class Store:
             return await self._change(incident_id, Kind.REOPENED, "Incident reopened", author, {})
         return await self._change(incident_id, Kind.RESOLVED, "Incident resolved", author, {})
 
-    async def set_details(self, incident_id: str, author: str, **details: Any) -> Event:
-        """Correct when impact started or was detected, the service or the impact."""
+    async def set_details(
+        self, incident_id: str, author: str, *, shown: dict[str, str] | None = None, **details: Any
+    ) -> Event:
+        """Correct when impact started or was detected, the service or the impact. `shown`: a
+        value as the timeline says it (a playbook impact's label for its key)."""
         allowed = {"started_at", "detected_at", "service", "impact", "impact_pct"}
         if not details or set(details) - allowed:
             raise InputError(f"only {', '.join(sorted(allowed))} can be set")
@@ -308,17 +311,20 @@ class Store:
         def said(value: Any) -> str:
             if isinstance(value, datetime):  # the commander's local time, with its zone and day
                 return local(value).strftime("%H:%M %Z, %Y-%m-%d")
+            if isinstance(value, float):
+                return f"{value:g}"
             return "not known" if value in (None, "") else str(value)
 
         names = {"started_at": "Impact started", "detected_at": "Detected", "impact_pct": "Impact %"}
-        text = "; ".join(f"{names.get(k, k.capitalize())}: {said(v)}" for k, v in details.items())
+        shown = shown or {}
+        text = "; ".join(f"{names.get(k, k.capitalize())}: {shown.get(k) or said(v)}" for k, v in details.items())
         return await self.append(incident_id, Kind.DETAILS, text, author, data=data)
 
     async def set_times(self, incident_id: str, author: str, **times: datetime) -> Event:
         """Correct when it started or was detected (both are reconstructed after the fact)."""
         if not times or set(times) - {"started_at", "detected_at"}:
             raise InputError("only started_at and detected_at can be set")
-        return await self.set_details(incident_id, author, **times)
+        return await self.set_details(incident_id, author, shown=None, **times)
 
     async def set_role(self, incident_id: str, role: str, name: str, author: str) -> Event:
         old = (await self._current(incident_id)).roles.get(role)

@@ -1,4 +1,4 @@
-"""The incident's own keys: pin a row, severity, phase and resolve or reopen.
+"""The incident's own keys: pin a row, severity, phase, its details, and resolve or reopen.
 
 Each asks what it must (a picker, a second press), then hands one write to `Operations`;
 the state read after it updates the panes, so nothing is shown done before it is committed.
@@ -67,6 +67,33 @@ class IncidentController:
                 await self.write(write, f"Severity SEV-{current} → SEV-{level}")
 
         self.push_screen(SeverityChangeScreen(self.playbook, current), chosen)
+
+    def details(self) -> None:
+        """The details form: service, impact, % affected, started, detected; what changed is
+        written as one event (as `warroom set` does)."""
+        from warroom.core import details
+        from warroom.tui.screens.details import DetailsScreen  # when first asked for
+
+        state = self.state()
+        if state is None:
+            return
+        incident, playbook, now = state.incident, self.playbook, self.ops.now()
+        shown = details.as_text(incident, playbook, now)
+
+        def read(typed: dict[str, str]) -> dict[str, object]:
+            current = self.state()  # the times checked against what is recorded now
+            recorded = current.incident if current is not None else incident
+            return details.changes(recorded, playbook, shown, typed, self.ops.now())
+
+        async def chosen(changes: dict[str, object] | None) -> None:
+            if changes == {}:
+                self.notify("Nothing changed")
+            elif changes:
+                said = "; ".join(details.NAMES[name] for name in changes)
+                await self.write(self.ops.set_details(self.incident_id, **changes), f"Details saved: {said}")
+
+        labels = [option.label for option in playbook.impacts]
+        self.push_screen(DetailsScreen(shown, labels, read), chosen)
 
     async def phase(self, step: int) -> None:
         state = self.state()

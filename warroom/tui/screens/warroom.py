@@ -201,6 +201,9 @@ class WarRoomScreen(Screen[None]):
     def action_severity(self) -> None:
         self.incident.severity()
 
+    def action_details(self) -> None:
+        self.incident.details()
+
     async def action_phase(self, step: int) -> None:
         await self.incident.phase(step)
 

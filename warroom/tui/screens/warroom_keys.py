@@ -22,6 +22,7 @@ BINDINGS: list[BindingType] = [
     Binding("x", "strike", "Strike"),
     Binding("p", "pin", "Pin"),
     Binding("s", "severity", "Severity", priority=True),
+    Binding("I", "details", "Details", priority=True),
     Binding("right_square_bracket", "phase(1)", "Next phase", key_display="]"),
     Binding("left_square_bracket", "phase(-1)", "Prev phase", key_display="[", show=False),
     Binding("slash", "search", "Search", key_display="/", priority=True),
@@ -50,7 +51,7 @@ BINDINGS: list[BindingType] = [
 
 # The priority letter keys (see above): letters again in a text field.
 TYPED_AHEAD = frozenset(
-    ("log", "search", "severity", "copy_document", "roles", "hand_off", "postmortem")
+    ("log", "search", "severity", "details", "copy_document", "roles", "hand_off", "postmortem")
     + ("containment", "mitigation", "add_temp_fix")
 )
 
@@ -70,6 +71,7 @@ KEYBAR_FIRST = (
     "strike",
     "pin",
     "roles",
+    "details",
 )
 
 
