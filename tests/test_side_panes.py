@@ -64,6 +64,24 @@ def test_an_update_cadence_reads_as_people_say_it():
     ]
 
 
+def test_the_severity_pane_names_the_incidents_own_impact_when_recorded(playbook):
+    from datetime import UTC, datetime
+
+    from warroom.core.models import Incident
+    from warroom.tui.widgets.severity import incident_impact
+
+    def rows(**fields):
+        incident = Incident(
+            id="INC-1", title="t", severity=2, phase="assess", commander="dana", declared_at=datetime.now(UTC), **fields
+        )
+        return incident_impact(playbook, incident)
+
+    assert rows() == []
+    assert rows(impact="some", impact_pct=12.5) == [("Impact", "Some users (12.5% affected)")]
+    assert rows(impact="EU only") == [("Impact", "EU only")]
+    assert rows(impact_pct=0.0, service="checkout") == [("Impact", "0% affected"), ("Service", "checkout")]
+
+
 async def test_snoozed_flags_are_counted_not_hidden_without_a_word():
     from datetime import UTC, datetime
 

@@ -61,6 +61,8 @@ async def test_the_form_shows_the_details_and_saves_what_changed(details_db, pla
         await settle(pilot)
         form = app.screen
         assert isinstance(form, DetailsScreen)
+        pane = str(screen.query_one("#sev-body").render())
+        assert "Impact   Many users\n" in pane and "Service  checkout\n" in pane
         assert form.typed == {
             "service": "checkout",
             "impact": "Many users",
@@ -81,6 +83,9 @@ async def test_the_form_shows_the_details_and_saves_what_changed(details_db, pla
         ]
         assert (screen.state.incident.impact, screen.state.incident.impact_pct) == ("all", 80.0)
         assert any(n.message == "Details saved: Impact; % affected" for n in notifications(app))
+        # The severity pane says it beside the level's own words, to compare.
+        pane = str(screen.query_one("#sev-body").render())
+        assert "Impact   All users (80% affected)" in pane and "Service  checkout" in pane
         # The updates say it: the internal update's impact line reads the new level.
         internal = render("internal", screen.state, playbook, FIXED_NOW)
         assert "**Impact**: All users (80%)" in internal

@@ -9,7 +9,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from warroom.core import metrics
-from warroom.core.models import IncidentState
+from warroom.core.details import impact_label
+from warroom.core.models import Incident, IncidentState
 from warroom.core.operations import update_cadence
 from warroom.core.playbook import Playbook
 from warroom.core.safetext import one_line
@@ -41,6 +42,9 @@ class SeverityPane(VerticalScroll, can_focus=True):
         body = Text()
         body.append(f"SEV-{incident.severity} ", "bold")
         body.append(f"{guide.impact}\n")
+        for label, value in incident_impact(self._playbook, incident):  # what this incident's is (I corrects it)
+            body.append(f"{label:<9}", "dim")
+            body.append(f"{one_line(value)}\n")
         for label, value in (("Response", guide.response), ("Within", guide.response_time), ("Who", guide.who)):
             body.append(f"{label:<9}", "dim")
             body.append(f"{value}\n")
@@ -67,6 +71,18 @@ class SeverityPane(VerticalScroll, can_focus=True):
             steps = [f"{hm(c.at)} SEV-{c.new}" if c.old is None else f"{hm(c.at)} {c.old}→{c.new}" for c in history]
             body.append(one_line(", ".join(steps)))
         update_if_changed(self.query_one("#sev-body", Static), body)
+
+
+def incident_impact(playbook: Playbook, incident: Incident) -> list[tuple[str, str]]:
+    """The incident's own impact and service, when recorded: beside the level's, to compare."""
+    rows = []
+    impact = impact_label(playbook, incident.impact)
+    if impact or incident.impact_pct is not None:
+        pct = f"{incident.impact_pct:g}% affected" if incident.impact_pct is not None else ""
+        rows.append(("Impact", f"{impact} ({pct})" if impact and pct else impact or pct))
+    if incident.service:
+        rows.append(("Service", incident.service))
+    return rows
 
 
 def cadence(every: timedelta) -> str:
