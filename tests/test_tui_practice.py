@@ -648,13 +648,40 @@ async def test_resolve_asks_once_then_resolves_and_reopens(demo_db, playbook):
         assert app.screen.state.incident.status == "resolved"
         severity_pane = str(app.screen.query_one("#sev-body").render())
         assert "Update" not in severity_pane and "Declared" in severity_pane  # no update is owed now
-        await pilot.press("ctrl+r")  # a resolved incident reopens at once
+        await pilot.press("ctrl+r")  # reopening asks once too: a third press of an impatient
+        await settle(pilot)  # double-tap does not undo the resolution
+        assert folded(demo_db).incident.status == "resolved"
+        assert [n.message for n in notifications(app) if n.title == "Reopen?"] == [
+            "Press ctrl+r again to reopen the incident."
+        ]
+        await pilot.press("ctrl+r")
         await settle(pilot)
     # Drafts are events now (hidden from the timeline): the handoff saved on the way is not what is checked.
     kinds = [r["kind"] for r in rows(demo_db, "SELECT kind FROM events WHERE kind != 'draft' ORDER BY seq")]
     # Resolving also moves the phase to Postmortem (changed on purpose): its phase event comes with it.
     assert kinds[-4:] == ["resolved", "phase", "reopened", "phase"]  # reopening takes the phase back
     assert folded(demo_db).incident.status == "open"
+
+
+async def test_a_resolve_asked_before_a_change_asks_again_after_it(demo_db, playbook):
+    """ctrl+r asked over the incident as it was; a write since (here a note) voids the question:
+    the next ctrl+r asks again, with what is unfinished then, and only the one after resolves."""
+    app = build_app(demo_db, playbook, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        await pilot.press("l")
+        await type_text(pilot, "n: checking the dashboards")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert folded(demo_db).incident.status == "open"
+        assert len([n for n in notifications(app) if n.title == "Resolve?"]) == 2
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert folded(demo_db).incident.status == "resolved"
 
 
 async def test_declare_screen_answers_show_under_their_assess_items(db_path, playbook):

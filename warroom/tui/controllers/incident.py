@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from warroom.core import checklist, metrics
-from warroom.core.models import Event
+from warroom.core.models import Event, IncidentState
 from warroom.core.operations import Operations, unfinished_at_resolve
 from warroom.core.playbook import Playbook
 from warroom.core.timeutil import hm
@@ -21,6 +21,12 @@ def phase_target(playbook: Playbook, current: str, step: int) -> str | None:
     keys = playbook.phase_keys
     index = (keys.index(current) if current in keys else 0) + step
     return keys[index] if 0 <= index < len(keys) else None
+
+
+def as_of(state: IncidentState) -> tuple[int, str | None]:
+    """What a question asked over the incident was asked over: how many events it had, and the
+    last in time order (a backdated one lands earlier, but counts)."""
+    return state.event_count, state.events[-1].id if state.events else None
 
 
 class IncidentController:
@@ -104,7 +110,7 @@ class IncidentController:
         if new is None or new == old:
             return
         warning = checklist.advance_warning(state, self.playbook, new) if step > 0 else None
-        if warning and not self.press_again(("phase", new)):
+        if warning and not self.press_again(("phase", new, as_of(state))):
             # Fix and Postmortem (thoroughness phases) say it more firmly.
             firm = old in self.playbook.phase_keys and self.playbook.phase(old).mode == "thoroughness"
             self.notify(
@@ -120,14 +126,19 @@ class IncidentController:
         )
 
     async def resolve(self) -> None:
-        """Resolve the incident (asks once: press again), or reopen a resolved one."""
+        """Resolve the incident, or reopen a resolved one: each asks once (press again)."""
         state = self.state()
         if state is None:
             return
         if state.incident.status == "resolved":
+            if not self.press_again(("reopen", as_of(state))):
+                self.notify("Press ctrl+r again to reopen the incident.", title="Reopen?", severity="warning")
+                return
             await self.write(self.ops.reopen(self.incident_id), "Incident reopened")
             return
-        if not self.press_again("resolve"):
+        # Asked over what the incident was then: anything written since (a mitigation level, a
+        # tick) asks again, with what is still unfinished now.
+        if not self.press_again(("resolve", as_of(state))):
             unfinished = unfinished_at_resolve(state, self.ops.playbook)
             said = "; ".join(unfinished)
             warning = f"{said[:1].upper()}{said[1:]}. " if said else ""
