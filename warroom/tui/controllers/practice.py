@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from warroom.core.errorlog import report
 from warroom.core.operations import Operations, containment_text
 from warroom.core.safetext import one_line
-from warroom.tui.controllers.base import Notify, PushScreen, StateSource, Writer
+from warroom.tui.controllers.base import Notify, PressAgain, PushScreen, StateSource, Writer
 
 if TYPE_CHECKING:  # the pickers and forms are imported when a key opens one, after the first frame
     from warroom.core.models import TempFix
@@ -51,6 +51,7 @@ class PracticeController:
         self.push_screen = push_screen
         self.reload = reload  # read everything again (someone else changed what we showed)
         self.fixes_pane = fixes_pane
+        self._confirm = PressAgain()  # r and k on a fix ask once
 
     # ----- containment ---------------------------------------------------------------------
 
@@ -130,6 +131,11 @@ class PracticeController:
         if fix is None or not fix.in_place:  # someone else closed it meanwhile
             self.notify("That temporary fix is no longer in place")
             await self.reload()
+            return
+        # Asks once, naming the fix: a removed fix cannot be put back, and its reminder goes quiet.
+        if not self._confirm(("fix", fix.id, permanent)):
+            key, done = ("k", "keep it as permanent") if permanent else ("r", "mark it removed")
+            self.notify(f"{one_line(fix.what, 60)}: press {key} again to {done}.", title="Temporary fix")
             return
         verb = "made permanent" if permanent else "removed"
         await self.write(self.ops.close_temp_fix(fix, permanent), f"Temporary fix {verb}: {one_line(fix.what, 60)}")

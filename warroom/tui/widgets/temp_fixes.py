@@ -62,12 +62,17 @@ class TempFixes(OptionList):
         self.border_subtitle = "r remove · k keep (permanent) · T add" if in_place else "T add"
         if fixes == self._shown:
             return
+        option = self.highlighted_option  # the highlighted fix as last shown
+        was = next((f for f in self._shown or [] if option is not None and f.id == option.id), None)
         self._shown = [f.model_copy() for f in fixes]
-        keep = self.highlighted_option.id if self.highlighted_option else None
         self.set_options([Option(render_fix(f), id=f.id) for f in fixes])
         ids = [f.id for f in fixes]
         if ids:
-            self.highlighted = ids.index(keep) if keep in ids else 0
+            # The highlight stays on its fix, unless that fix was just closed: it moves below the
+            # ones in place, and the highlight stays up with them (the first one in place).
+            now = next((f for f in fixes if was is not None and f.id == was.id), None)
+            stays = now is not None and was is not None and now.in_place == was.in_place
+            self.highlighted = ids.index(now.id) if stays and now is not None else 0
 
     def action_close(self, permanent: bool) -> None:
         fix = self.selected_fix
