@@ -260,6 +260,18 @@ def test_log_incident_by_full_id_and_suffix(cli, db_path, incident):
     assert rows[latest.out.strip()] == second
     assert rows[by_full.out.strip()] == incident
     assert rows[by_suffix.out.strip()] == incident
+    # Two open: the one without --incident says where it went, and which others are open (a
+    # deploy hook's line may belong to the SEV-1 declared first); the named ones say nothing.
+    assert latest.err == (
+        f"warroom: 2 incidents are open; logged to {second}, the latest declared (also open: {incident}); "
+        "--incident ID names one\n"
+    )
+    assert by_full.err == by_suffix.err == ""
+
+
+def test_log_with_one_incident_open_says_nothing(cli, incident):
+    result = cli("log", "deploy v2")
+    assert result.code == 0 and result.err == ""
 
 
 def test_log_unknown_and_ambiguous_incident(cli, db_path, incident):

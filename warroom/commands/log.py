@@ -61,6 +61,9 @@ def cmd_log(args) -> int:
         if not still_open:
             data["after_resolution"] = True
             print(f"warroom: {incident_id} is resolved; logged as after resolution", file=sys.stderr)
+        # A hook without --incident goes to the latest declared: said when others are open too, as
+        # it may not be the one being worked (a SEV-3 declared after the SEV-1).
+        others = sql.open_incidents(conn) if still_open and args.incident is None else []
         row = sql.append(
             conn, sql.host_id(conn), incident_id, args.kind, text, author(args.author), now=current, at=at, data=data
         )
@@ -68,5 +71,13 @@ def cmd_log(args) -> int:
         raise db.describe_sqlite_error(path, exc) from None
     finally:
         conn.close()
+    if len(others) > 1:
+        also = [i for i in others if i != incident_id]
+        named = ", ".join(also[:3]) + (f" and {len(also) - 3} more" if len(also) > 3 else "")
+        print(
+            f"warroom: {len(others)} incidents are open; logged to {incident_id}, the latest declared "
+            f"(also open: {named}); --incident ID names one",
+            file=sys.stderr,
+        )
     print(row[1])
     return 0

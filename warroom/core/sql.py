@@ -242,17 +242,23 @@ def wire_row(row: tuple) -> dict[str, Any]:
 
 # ----- reading ----------------------------------------------------------------------------
 
-LATEST_OPEN_INCIDENT = """
+OPEN_INCIDENTS = """
 SELECT i.id FROM incidents i
 WHERE coalesce((SELECT e.kind FROM events e WHERE e.incident_id = i.id AND e.kind IN ('resolved', 'reopened')
                 ORDER BY e.hlc DESC, e.id DESC LIMIT 1), 'reopened') = 'reopened'
-ORDER BY i.declared_at DESC, i.rowid DESC LIMIT 1
+ORDER BY i.declared_at DESC, i.rowid DESC
 """
+LATEST_OPEN_INCIDENT = OPEN_INCIDENTS + " LIMIT 1"
 
 
 def latest_open(conn: sqlite3.Connection) -> str | None:
     row = conn.execute(LATEST_OPEN_INCIDENT).fetchone()
     return row[0] if row else None
+
+
+def open_incidents(conn: sqlite3.Connection) -> list[str]:
+    """Every open incident's id, the latest declared first."""
+    return [row[0] for row in conn.execute(OPEN_INCIDENTS)]
 
 
 def find_incident(conn: sqlite3.Connection, wanted: str | None, path: Path | str) -> str:
