@@ -195,6 +195,8 @@ async def test_amend_strike_pin_the_selected_event(demo_db, playbook):
         strike = events(demo_db, "strike")[-1]
         assert (strike["ref"], strike["text"]) == (target.id, "wrong incident")
         assert timeline.selected_event.struck
+        # Said in words as well as struck through (a terminal without strikethrough shows neither).
+        assert "struck · TLS handshake timeouts" in timeline.row_text(timeline.selected_event).plain
 
         await pilot.press("p")
         await settle(pilot)

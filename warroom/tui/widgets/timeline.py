@@ -465,5 +465,7 @@ class Timeline(ScrollView, can_focus=True):
             text.append(f"{question} ", style("timeline--author"))
         if event.kind == "handoff" and event.data.get("to"):  # the row says who took over, then the notes
             text.append(f"to {one_line(str(event.data['to']), AUTHOR_WIDTH)}: ", style("timeline--author"))
+        if event.struck:  # said in words too: a terminal without strikethrough shows it as live
+            text.append("struck · ", style("timeline--system"))
         text.append(body, style("timeline--struck") if event.struck else None)
         return text
