@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fixed_clock import FIXED_NOW
-from pilot import drawn, settle, type_text
+from pilot import drawn, notifications, settle, type_text
 from pilot import query as rows
 from textual import events
 from textual.widgets import DataTable, Input
@@ -371,3 +371,42 @@ async def test_enter_on_a_follow_up_opens_its_incident(db_path, playbook):
         await pilot.press("enter")  # the overdue item, from the resolved incident
         await settle(pilot)
         assert isinstance(app.screen, WarRoomScreen) and app.screen.incident_id == first
+
+
+async def test_alerts_and_declarations_in_other_incidents_are_said(db_path, playbook):
+    """The war room shows one incident; a hook's alert into another (here the resolved one: a
+    recurrence?) and an incident declared from a shell are said as they come, once each."""
+
+    async def two(ops, clock):
+        old = await resolved_one(ops, clock)
+        clock.now = FIXED_NOW - timedelta(minutes=5)
+        worked = await ops.declare("Login failures", 1)
+        return old, worked.id
+
+    old, worked = await seed(db_path, playbook, two)
+    app = build_app(db_path, playbook, clock=lambda: FIXED_NOW, incident_id=worked)
+    async with app.run_test(size=SIZE) as pilot:
+        room = await _room(pilot)
+        await room.live.poll()
+        assert not [n for n in notifications(app) if "another incident" in n.title.lower()]  # nothing new yet
+
+        async def elsewhere(ops, clock):  # another process: its own connection to the file
+            clock.now = FIXED_NOW
+            await ops.store.append(old, "alert", "checkout 5xx again [b]30%[/b]", "hook", data={"source": "cli"})
+            await ops.store.append(worked, "note", "ours: not said", "sam")
+            await ops.declare("Search slow", 3)
+
+        await seed(db_path, playbook, elsewhere)
+        await room.live.poll()
+        await settle(pilot)
+        said = [
+            (n.title, n.message)
+            for n in notifications(app)
+            if n.title in ("Alert in another incident", "Another incident")
+        ]
+        [(_, alert), (_, declared)] = said
+        assert alert == f"{old} Checkout 502s (resolved): checkout 5xx again [b]30%[/b] · i switches"
+        assert declared.endswith(": Incident declared: Search slow (SEV-3) · i switches")
+        assert "ours: not said" in room.query_one(Timeline).row_text(room.timeline.selected_event).plain
+        await room.live.poll()  # said once: nothing new, nothing again
+        assert len([n for n in notifications(app) if n.title in ("Alert in another incident", "Another incident")]) == 2

@@ -258,6 +258,30 @@ def first_screen(conn: sqlite3.Connection, incident_id: str, limit: int) -> Firs
     return FirstScreen(version, last_seq, rows, tail, newest, incident_of(conn, incident_id, trusted=True))
 
 
+class Elsewhere(NamedTuple):
+    """An alert or a declaration in another incident of the same file (the war room says so)."""
+
+    incident_id: str
+    title: str
+    kind: str  # "alert" or "declared"
+    text: str
+    open: bool  # the incident is open (an alert into a resolved one: a recurrence?)
+
+
+NEWS_ELSEWHERE_SQL = """
+SELECT e.incident_id, i.title, e.kind, e.text FROM events e JOIN incidents i ON i.id = e.incident_id
+WHERE e.seq > ? AND e.incident_id != ? AND e.kind IN ('alert', 'declared') ORDER BY e.seq LIMIT ?
+"""
+
+
+def news_elsewhere(conn: sqlite3.Connection, incident_id: str, seq: int, limit: int) -> tuple[int, list[Elsewhere]]:
+    """The alerts and declarations written into other incidents after `seq` (at most `limit`),
+    and the newest seq of all to look from next time."""
+    newest = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+    rows = conn.execute(NEWS_ELSEWHERE_SQL, (seq, incident_id, limit)).fetchall()
+    return newest, [Elsewhere(row[0], row[1], row[2], row[3], sql.is_open(conn, row[0])) for row in rows]
+
+
 def timeline_tail(conn: sqlite3.Connection, incident_id: str, limit: int) -> tuple[int, list[int]]:
     """How many rows the timeline has, and the seqs of its last `limit` in display order."""
     # Every row less the hidden ones: each count a range of an index, without testing the

@@ -470,6 +470,10 @@ class Store:
         """Events (markers and drafts included) written after `seq`: the live feed's increment."""
         return await self._run(reads.events_after, incident_id, seq)
 
+    async def news_elsewhere(self, incident_id: str, seq: int, limit: int) -> tuple[int, list[reads.Elsewhere]]:
+        """Alerts and declarations in other incidents written after `seq`, and the newest seq."""
+        return await self._run(reads.news_elsewhere, incident_id, seq, limit)
+
     async def markers(self, event_id: str) -> list[Event]:
         """The amend/strike/pin/unpin events pointing at one event, oldest first."""
         return await self._run(reads.markers, event_id)

@@ -18,6 +18,7 @@ from textual.worker import Worker
 
 from warroom.core.errorlog import report
 from warroom.core.models import BULK_KINDS, HIDDEN_KINDS, MARKER_KINDS, Event, IncidentState
+from warroom.core.safetext import one_line
 from warroom.core.store import Store
 from warroom.core.timeutil import duration, local
 from warroom.tui.collector import freeze_long_lived, release_stale
@@ -31,6 +32,8 @@ TAIL_ROWS = 200
 BIG_INCIDENT = 5_000
 # A state reload slower than this (100,000-event incidents) is not repeated back to back.
 SLOW_STATE_SECONDS = 0.2
+# Alerts and declarations in other incidents said at once, one notice each; beyond, a count.
+NEWS_SHOWN = 3
 
 
 def spans_days(state: IncidentState, now: datetime) -> bool:
@@ -69,6 +72,7 @@ class LiveFeed:
         self.state_loading = False
         self._state_dirty = False
         self._last_seq = 0
+        self._seen_elsewhere: int | None = None  # the newest seq looked at for other incidents' news
         self._version: int | None = None
         self._lock = asyncio.Lock()
         self._keys: Worker[Any] | None = None
@@ -87,6 +91,7 @@ class LiveFeed:
             # where they have the types it gives: its import waits until after the first frame.
             first = await self.store.first_screen(self.incident_id, TAIL_ROWS)
             self._version, self._last_seq = first.data_version, first.last_seq
+            self._seen_elsewhere = first.last_seq
             count, tail, newest, incident = first.rows, first.tail, first.newest, first.incident
             # Header and rows in the same frame: the slow reads below start after it.
             self.timeline.load_tail(count, newest)
@@ -234,6 +239,24 @@ class LiveFeed:
         """Read what anyone wrote, and the whole state again."""
         await self.catch_up(reload_state=True)
 
+    async def _news_elsewhere(self) -> None:
+        """Another process wrote: an alert or a declaration in another incident of this file is
+        said (a hook logging into the resolved incident it thinks of, a second fire declared
+        from a shell), or the commander would never see it from here."""
+        if self._seen_elsewhere is None:
+            return
+        newest, news = await self.store.news_elsewhere(self.incident_id, self._seen_elsewhere, NEWS_SHOWN + 1)
+        self._seen_elsewhere = max(self._seen_elsewhere, newest)
+        for item in news[:NEWS_SHOWN]:
+            if item.kind == "alert":
+                where = f"{item.incident_id} {one_line(item.title, 50)}" + ("" if item.open else " (resolved)")
+                said, heading = f"{where}: {one_line(item.text, 120)}", "Alert in another incident"
+            else:  # "Incident declared: Search slow (SEV-3)"
+                said, heading = f"{item.incident_id}: {one_line(item.text, 120)}", "Another incident"
+            self.notify(f"{said} · i switches", title=heading, severity="warning", timeout=15)
+        if len(news) > NEWS_SHOWN:
+            self.notify("More alerts in other incidents · i lists them", title="Elsewhere", severity="warning")
+
     def _counted_only(self, events: list[Event]) -> bool:
         """New notes and alerts on a long incident: the state leaves those out (the timeline
         pages them), so reloading it would give the same state with a higher count. Counting
@@ -255,6 +278,7 @@ class LiveFeed:
             if version != self._version:
                 self._version = version
                 await self.catch_up(reload_state=True)
+                await self._news_elsewhere()
             self._poll_failed = False
         except Exception as exc:
             if not self._poll_failed:
