@@ -249,9 +249,12 @@ async def test_resolve_asks_once_then_resolves_and_reopens(room):
     assert room.state.incident.status != "resolved"
     await controller.resolve()
     assert room.state.incident.status == "resolved"
-    await controller.resolve()  # resolved: the same key reopens
+    await controller.resolve()  # resolved: the same key reopens, asked once too
+    assert room.state.incident.status == "resolved"
+    await controller.resolve()
     assert room.state.incident.status != "resolved"
-    assert [m for m, _, _ in room.said.lines][-2:] == ["Incident resolved", "Incident reopened"]
+    said = [m for m, _, _ in room.said.lines]
+    assert said[-3:] == ["Incident resolved", "Press ctrl+r again to reopen the incident.", "Incident reopened"]
 
 
 async def test_pin_toggles_the_selected_event(room):
