@@ -155,6 +155,23 @@ async def test_switcher_declares_with_n(db_path, playbook):
         assert isinstance(app.screen, SwitcherScreen)
 
 
+async def test_escape_over_a_half_filled_form_asks_once(db_path, playbook):
+    await declare_two(db_path)
+    app = build_app(db_path, playbook, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await type_text(pilot, "Payments down")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, DeclareScreen)  # not dropped on one stray Esc
+        assert notifications(app)[-1].message == "Press Esc again to drop what you typed; ctrl+s declares."
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, SwitcherScreen)
+
+
 async def test_an_unknown_incident_id_falls_back_to_the_switcher(db_path, playbook):
     await declare_two(db_path)
     app = build_app(db_path, playbook, clock=lambda: FIXED_NOW, incident_id="INC-nope")

@@ -21,6 +21,7 @@ from warroom.core.errors import WarroomError
 from warroom.core.playbook import Playbook
 from warroom.core.safetext import one_line
 from warroom.core.timeutil import duration, local, parse_at
+from warroom.tui.controllers.base import PressAgain
 from warroom.tui.messages import OpenIncident, ShowIncidents
 from warroom.tui.screens.modal import after_keys_typed
 from warroom.tui.widgets.keybar import KeyBar
@@ -60,6 +61,7 @@ class DeclareScreen(Screen[None]):
         self._can_go_back = can_go_back
         self._overridden = False  # the commander picked a severity: impact no longer moves it
         self._busy = False
+        self._press_again = PressAgain()  # Esc over typed text asks once
         self._how_bad = playbook.question_key(HOW_BAD)
         self._started = playbook.question_key(STARTED)
 
@@ -235,7 +237,15 @@ class DeclareScreen(Screen[None]):
         self.app.post_message(OpenIncident(incident.id))
 
     def action_back(self) -> None:
+        # What was typed is asked about once: a stray Esc under pressure dropped a half-filled
+        # declaration without a word.
+        if self._typed() and not self._press_again("drop"):
+            self.notify("Press Esc again to drop what you typed; ctrl+s declares.", title="Not declared")
+            return
         self.app.post_message(ShowIncidents())
+
+    def _typed(self) -> bool:
+        return any(field.value.strip() for field in self.query(Input)) or self._impact() is not None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "back":
