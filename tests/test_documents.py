@@ -251,7 +251,7 @@ async def test_without_a_service_name_public_texts_stay_neutral(db_path, playboo
     )
     assert "We're aware of a service disruption. Our team is investigating." in texts["open", "status"]
     assert (
-        "We've identified the issue and are working on a fix for the service disruption."
+        "We've identified the issue behind the service disruption and are working on a fix."
         in texts["identified", "status"]
     )
     assert "cause" not in texts["identified", "status"]  # in Contain the cause may be unknown yet
@@ -479,7 +479,11 @@ async def test_updates_draw_on_pins_and_the_latest_live_hypothesis(demo, playboo
     doing = internal.split("**What we're doing**:\n", 1)[1].split("\n\n", 1)[0]
     assert doing.splitlines() == [
         "- Temporary fix in place: Bypass payment token cache in checkout-api config (INC-1234), added 14:46",
-        "- 14:55 - Pinned: raising gateway timeout to 5s",  # pinned actions replace the recent ones
+        # A pin adds to what was done (all of it, before update #1), in time order.
+        "- 14:43 - Bad deploy: Rollback to previous version (v2.3.4 → v2.3.3)",
+        "- 14:43 - Rollback initiated: kubectl rollout undo deployment/checkout-api",
+        "- 14:45 - Rollback complete, errors dropping",
+        "- 14:55 - Pinned: raising gateway timeout to 5s",
     ]
     know = internal.split("**What we know**:\n", 1)[1].split("\n\n", 1)[0]
     assert "- Current hypothesis: Gateway cert rotation (since 14:55)" in know.splitlines()
@@ -814,3 +818,106 @@ def test_an_update_logged_by_hand_keeps_its_words_in_the_story_and_the_timeline(
     assert story_text(typed, playbook) == "Update sent: posted in #incidents channel"
     assert "Update sent: posted in #incidents channel" in timeline_line(typed, playbook)
     assert story_text(copied, playbook) == "Status page updated"
+
+
+# ----- what we're doing: pins add to what is new ------------------------------------------
+
+
+def _doing(text: str) -> list[str]:
+    return text.split("**What we're doing**:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+
+
+def test_a_pinned_decision_stays_and_what_was_done_since_is_listed_too(playbook):
+    """Pinning one decision used to freeze "what we're doing" in every update after it."""
+    story = Story(severity=1, phase="contain")
+    story.log("decision", "roll back first, investigate later", 13).pinned = True
+    story.log("action", "Rollback started", 14)
+    first = _doing(documents.render("internal", story.state(), playbook, at(16)))
+    assert first == ["- 14:43 - roll back first, investigate later", "- 14:44 - Rollback started"]
+    story.log("comms", "## Incident Update #1", 16, document="internal")
+    story.incident.updates_sent = 1
+    story.log("action", "Rollback complete", 18)
+    story.log("decision", "Keep the feature flag off until the fix ships", 19)
+    second = _doing(documents.render("internal", story.state(), playbook, at(20)))
+    assert second == [
+        "- 14:43 - roll back first, investigate later",  # pinned: stays
+        "- 14:48 - Rollback complete",  # new since #1, in time order
+        "- 14:49 - Keep the feature flag off until the fix ships",
+    ]
+    story.log("comms", "## Incident Update #2", 20, document="internal")
+    story.incident.updates_sent = 2
+    story.temp_fix("Feature flag new-checkout off", 21)
+    story.log("action", "Fix deployed", 30)
+    story.resolve(31)
+    last = _doing(documents.render("internal", story.state(), playbook, at(32)))
+    assert last == [
+        "- Temporary fix in place: Feature flag new-checkout off (INC-1234), added 14:51",
+        "- 14:43 - roll back first, investigate later",
+        "- 15:00 - Fix deployed",
+    ]
+
+
+def test_a_pinned_action_done_since_the_last_update_is_listed_once(playbook):
+    story = Story(phase="contain")
+    story.log("comms", "## Incident Update #1", 13, document="internal")
+    story.incident.updates_sent = 1
+    story.log("action", "Rollback started", 14).pinned = True
+    story.log("action", "Rollback complete", 15)
+    assert _doing(documents.render("internal", story.state(), playbook, at(16))) == [
+        "- 14:44 - Rollback started",
+        "- 14:45 - Rollback complete",
+    ]
+
+
+def test_nothing_new_since_the_last_update_says_so_with_the_pins(playbook):
+    story = Story(phase="contain")
+    story.log("decision", "roll back first", 13).pinned = True
+    story.log("action", "Rollback started", 14)
+    story.log("comms", "## Incident Update #1", 16, document="internal")
+    story.incident.updates_sent = 1
+    assert _doing(documents.render("internal", story.state(), playbook, at(20))) == [
+        "- No new actions since update #1; the latest so far:",
+        "  - 14:43 - roll back first",
+        "  - 14:44 - Rollback started",
+    ]
+
+
+def test_many_actions_since_the_last_update_are_capped_and_counted(playbook):
+    story = Story(phase="contain")
+    story.log("decision", "roll back first", 13).pinned = True
+    story.log("comms", "## Incident Update #1", 14, document="internal")
+    story.incident.updates_sent = 1
+    for n in range(9):
+        story.log("action", f"step {n}", 15 + n)
+    doing = _doing(documents.render("internal", story.state(), playbook, at(30)))
+    assert doing == [
+        "- 14:43 - roll back first",
+        *(f"- 14:{45 + n} - step {n}" for n in range(4, 9)),
+        "- 4 earlier actions since update #1 are on the timeline",
+    ]
+    story.log("comms", "## Incident Update #2", 30, document="internal")
+    story.incident.updates_sent = 2
+    for n in range(6):
+        story.log("action", f"more {n}", 31 + n)
+    assert _doing(documents.render("internal", story.state(), playbook, at(40)))[-1] == (
+        "- 1 earlier action since update #2 is on the timeline"
+    )
+
+
+async def test_what_we_are_doing_is_in_time_order_when_an_action_is_backdated(db_path, playbook):
+    """The tester's walk: a pinned decision, then an action logged with `--at -1m` (before it)."""
+    store = await Store.open(db_path, clock=lambda: FIXED_NOW)
+    try:
+        iid = (await store.declare("Checkout 502s", 1, "dana", first_phase="assess")).id
+        decision = await store.append(iid, "decision", "roll back first, investigate later", "dana")
+        await store.pin(decision, "dana")
+        await store.append(iid, "action", "Rollback started", "dana", at=FIXED_NOW - timedelta(minutes=1))
+        state = await store.load_state(iid)
+    finally:
+        await store.close()
+    assert _doing(documents.render("internal", state, playbook, FIXED_NOW)) == [
+        f"- {hm(FIXED_NOW - timedelta(minutes=1))} - Rollback started",
+        f"- {hm(FIXED_NOW)} - roll back first, investigate later",
+    ]
+    tried = _section(documents.render("handoff", state, playbook, FIXED_NOW), "- What we've tried:\n", "- What")
+    assert tried.index("Rollback started") < tried.index("roll back first")

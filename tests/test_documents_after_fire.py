@@ -172,3 +172,94 @@ async def test_postmortem_response_times_from_the_times_the_commander_gave(db_pa
     assert "| Time to mitigate | 40 minutes" in text
     assert "| Time to resolve | 1 hour (14:30 → 15:30) |" in text
     assert "**Duration**: 1 hour\n" in text  # stopped at the resolution, not a day later
+
+
+# ----- public wording --------------------------------------------------------------------------
+
+
+def _public(playbook, service, broken, *, phase="assess", impact=None, mitigate=None, resolve=False, affected=None):
+    story = Story(severity=1, phase=phase)
+    story.incident.service = service
+    story.incident.impact = impact
+    if broken:
+        story.log("triage", broken, 12, question="broken")
+    if affected:
+        story.log("triage", affected, 12, question="affected")
+    if mitigate:
+        story.mitigate(mitigate, 20)
+    if resolve:
+        story.resolve(25)
+    state = story.state()
+    return documents.render("status", state, playbook, at(26)), documents.render("external", state, playbook, at(26))
+
+
+@pytest.mark.parametrize("service", ["Checkout", None])
+@pytest.mark.parametrize(
+    "when, status",
+    [
+        ({}, "Investigating"),
+        ({"phase": "contain"}, "Identified"),
+        ({"phase": "mitigate", "mitigate": "full"}, "Monitoring"),
+        ({"phase": "postmortem", "mitigate": "full", "resolve": True}, "Resolved"),
+    ],
+)
+def test_every_status_reads_as_plain_english(playbook, service, when, status):
+    text, external = _public(playbook, service, "POST /checkout fails with 502 for ~40% of requests", **when)
+    assert text.startswith(f"## Status: {status}\n")
+    first = text.split("\n\n", 2)[1]
+    issue = f"issues with {service}" if service else "a service disruption"
+    the_issues = f"the issues with {service}" if service else "the service disruption"
+    expected = {
+        "Investigating": f"We're aware of {issue}. Our team is investigating.",
+        "Identified": (
+            f"We've identified the issue affecting {service} and are working on a fix."
+            if service
+            else "We've identified the issue behind the service disruption and are working on a fix."
+        ),
+        "Monitoring": f"We've applied a fix for {the_issues} and are monitoring the results.",
+        "Resolved": (
+            f"The issues with {service} have been resolved. Everything is working normally."
+            if service
+            else "The service disruption has been resolved. Everything is working normally."
+        ),
+    }[status]
+    assert first == expected
+    for said in (text, external):
+        assert "a fix for the issues with" not in said or status == "Monitoring"
+        assert "cause" not in said  # in Contain the cause may not be known yet
+
+
+def test_the_impact_in_the_commanders_words_reaches_the_public_texts(playbook):
+    status, external = _public(playbook, None, None, impact="~60% of SSO logins fail")
+    assert "What users may see: ~60% of SSO logins fail\n" in status
+    assert "Some users may see: ~60% of SSO logins fail." in external
+    # Words meant for users win over the internal triage answer (endpoints, HTTP codes).
+    status, external = _public(
+        playbook, "SSO", "POST /sso/callback 502", impact="~60% of SSO logins fail", affected="EU"
+    )
+    for text in (status, external):
+        assert "POST /sso" not in text and "~60% of SSO logins fail" in text
+    # A playbook impact is a level, not something users see: the answer stays.
+    status, external = _public(playbook, "SSO", "logins fail", impact="all")
+    assert "What users may see: logins fail\n" in status and "All users" not in status
+    assert "Some users may see: logins fail." in external
+
+
+def test_a_symptom_ending_a_sentence_is_not_stopped_twice(playbook):
+    _, external = _public(playbook, "SSO", "logins fail.")
+    assert "Some users may see: logins fail. Our team" in external
+
+
+def test_a_start_given_back_from_now_is_said_once(playbook):
+    """The declare screen keeps "-20m" as "14:22 (-20m)"; made absolute that was "14:22 (14:22 UTC)"."""
+    story = Story()
+    story.log("triage", "14:22 (-20m), right after the deploy", 12, question="started")
+    text = documents.render("internal", story.state(), playbook, at(30))
+    assert "- Started: 14:22 UTC, right after the deploy\n" in text
+    story = Story()
+    story.log("triage", "2026-03-09 14:42 (-1d)", 12, question="started")
+    assert "- Started: 2026-03-09 14:42 UTC\n" in documents.render("internal", story.state(), playbook, at(30))
+    # Another time in the parentheses says something: kept.
+    story = Story()
+    story.log("triage", "14:22 (15:22 CET)", 12, question="started")
+    assert "- Started: 14:22 (15:22 CET)\n" in documents.render("internal", story.state(), playbook, at(30))

@@ -19,15 +19,18 @@ Choices made here (the methodology leaves them open; facts.py has the rest):
   events (pinned, restored, resolved, reopened, severity changes).
 - What users see: with no service name, internal documents name the incident by its
   title (`service_or_title`); public ones (status, external) say "service disruption" —
-  never the title, which may be internal, and never a literal "our service".
+  never the title, which may be internal, and never a literal "our service". Public ones
+  say what users see in the commander's impact words when given, else the symptom
+  (`users_see`).
 - Internal update "what we know": triage answers, when impact started (and the change
   logged shortly before it), the alerts seen (the first, a count and the latest three when
   there are more than five), pinned note/alert/change/hypothesis events and the current hypothesis
   (the latest live one, said once even if pinned);
-  "what we're doing": temporary fixes in place, then pinned action/decision events, else
-  the last few actions/decisions since the previous internal update; when there are none
-  since, the last few overall as context (`doing_is_context`), so an update read alone
-  still says what has been done.
+  "what we're doing": temporary fixes in place, then in time order the pinned
+  action/decision events and the last few actions/decisions since the previous internal
+  update (a pin never hides what was done since; more than the few are counted); when there
+  are none since, the pinned ones and the last few overall as context (`doing_is_context`),
+  so an update read alone still says what has been done.
 
 Domain layer: imports nothing from Textual.
 """
@@ -47,7 +50,7 @@ from warroom.core import metrics as metrics_module
 from warroom.core.errors import InputError, PlaybookError
 from warroom.core.markdown import finalize, md_block, md_cell, md_inline
 from warroom.core.metrics import live_events as live  # struck events never count
-from warroom.core.models import IncidentState
+from warroom.core.models import Event, IncidentState
 from warroom.core.playbook import DocumentSpec, Playbook, shipped_documents
 from warroom.core.state import next_update_label
 from warroom.core.story import dated, gantt, story, timeline_lines
@@ -62,7 +65,10 @@ SHIPPED_TEMPLATES = Path(__file__).parent / "data" / "templates"
 # playbook's list (`document_kinds(playbook)`) also has the team's own.
 DOCUMENT_KINDS: tuple[str, ...] = tuple(spec.key for spec in shipped_documents())
 
-# "What we're doing" falls back to this many recent actions/decisions.
+# "What we're doing": at most this many actions/decisions done since the last internal
+# update (more are counted, not listed), besides the pinned ones; with none new since, this
+# many of the latest, as context.
+NEW_ACTIONS = 5
 RECENT_ACTIONS = 3
 KNOW_KINDS = ("note", "alert", "change", "hypothesis")
 DOING_KINDS = ("action", "decision")
@@ -123,12 +129,10 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
     events = live(state)
     pinned = [e for e in events if e.pinned]
     since = facts.since_last_internal(state, playbook)
-    doing_pinned = [facts.with_time(e) for e in pinned if e.kind in DOING_KINDS]
-    done = [e for e in events if e.kind in DOING_KINDS]
-    recent = [e for e in done if since is None or e.ts > since]
-    # Nothing new since the last update: repeat the latest as context, so #N read alone informs.
-    doing_is_context = not doing_pinned and not recent and since is not None and bool(done)
-    doing = doing_pinned or [facts.with_time(e) for e in (done if doing_is_context else recent)[-RECENT_ACTIONS:]]
+    # Time order: an action logged with --at lands before the decision logged just before it.
+    done_events = sorted((e for e in events if e.kind in DOING_KINDS), key=lambda e: metrics_module.aware(e.ts))
+    doing_events, doing_earlier, doing_is_context = _doing(done_events, since)
+    doing = [facts.with_time(e) for e in doing_events]
     hypothesis = facts.latest_hypothesis(state)
     start = m.start or inc.declared_at
     impact_end = inc.restored_at or inc.resolved_at
@@ -170,6 +174,8 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
         "service": service,
         "service_or_title": service or inc.title,  # internal documents only: a title may be internal
         "symptom": symptom,
+        # Public texts: the impact in the commander's own words, else the symptom (facts.users_see).
+        "users_see": facts.users_see(state, playbook, symptom),
         "affected": triage.get("affected"),
         "impact_label": impact_label,
         "impact_pct": inc.impact_pct,
@@ -193,8 +199,10 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
         # The current hypothesis has its own line; pinned, it is not repeated here.
         "know": [facts.labelled(e) for e in known],
         "doing": doing,
-        "doing_is_pinned": bool(doing_pinned),
+        "doing_is_pinned": any(e.pinned for e in doing_events),
         "doing_is_context": doing_is_context,
+        # New actions/decisions left out of `doing` (the NEW_ACTIONS cap): on the timeline.
+        "doing_earlier": doing_earlier,
         "last_update_number": inc.updates_sent,
         "key_events": [facts.with_time(e) for e in key_events],
         # The handoff's "what happened": symptoms, alerts, changes, declaration, key events.
@@ -203,7 +211,7 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
         # and the alerts seen (pinned ones are in `know`).
         "started_after": None if triage.get("started") else facts.started_after(state, playbook),
         "seen": facts.seen(state, known),
-        "tried": [facts.with_time(e) for e in events if e.kind in DOING_KINDS],
+        "tried": [facts.with_time(e) for e in done_events],
         "learned": [facts.with_time(e) for e in pinned if e.kind in LEARNED_KINDS],
         "hypothesis": facts.said(hypothesis) if hypothesis else None,
         "hypothesis_at": hm(hypothesis.ts) if hypothesis else None,
@@ -236,6 +244,24 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
         "event_count": state.event_count,
         "lines": [],
     }
+
+
+def _doing(done: list[Event], since: datetime | None) -> tuple[list[Event], int, bool]:
+    """The internal update's "what we're doing" from the actions/decisions `done` (in time
+    order): every pinned one, and the latest NEW_ACTIONS done since the previous internal
+    update (or since the start, for update #1), once each, in time order; and how many new
+    ones that leaves out. With nothing new since the previous update: the pinned ones and
+    the latest RECENT_ACTIONS overall, as context (the third value), so an update read alone
+    still says what has been done."""
+    aware = metrics_module.aware
+    new = [e for e in done if since is None or aware(e.ts) > aware(since)]
+    is_context = not new and since is not None and bool(done)
+    pool, cap = (done, RECENT_ACTIONS) if is_context else (new, NEW_ACTIONS)
+    unpinned = [e for e in pool if not e.pinned]
+    shown = unpinned[-cap:]
+    earlier = 0 if is_context else len(unpinned) - len(shown)
+    chosen = {id(e) for e in shown} | {id(e) for e in done if e.pinned}
+    return [e for e in done if id(e) in chosen], earlier, is_context
 
 
 def _between(a: datetime | None, b: datetime | None) -> timedelta | None:

@@ -15,7 +15,8 @@ Choices made here (the methodology leaves them open):
 - Workaround: the latest live note/comms/action event whose text starts with
   "workaround:" (case-insensitive); "workaround: none" withdraws it.
 - What users see: the triage answers "broken" (service before a colon, symptom after)
-  and "affected"; `incident.service` wins for the service name when set.
+  and "affected"; `incident.service` wins for the service name when set. The public texts
+  prefer the impact in the commander's own words to the "broken" answer (`users_see`).
 - Postmortem draft: the severity declared with (the first severity record), and the
   highest reached only when it differs ("escalated to").
 
@@ -38,6 +39,7 @@ from warroom.core.models import ROLE_NAMES, Event, IncidentState
 from warroom.core.playbook import Playbook
 from warroom.core.relative import absolute
 from warroom.core.timeutil import hm  # blank for an unknown time, as documents want
+from warroom.core.timewords import said_once
 
 WORKAROUND_PREFIX = "workaround:"
 WORKAROUND_KINDS = ("note", "comms", "action")
@@ -47,8 +49,9 @@ FIX_ROLE = "fix"
 
 def said(event: Event) -> str:
     """An event's text as documents show it: relative times ("-18m", "20 minutes ago") made
-    absolute as of when it was written (warroom.core.relative says how and why)."""
-    return absolute(event.shown_text.strip(), event.recorded_at)
+    absolute as of when it was written (warroom.core.relative says how and why), and a time
+    then followed by itself with its zone ("14:22 (14:22 UTC)") said once ("14:22 UTC")."""
+    return said_once(absolute(event.shown_text.strip(), event.recorded_at))
 
 
 def triage_answers(state: IncidentState, playbook: Playbook) -> dict[str, str]:
@@ -118,6 +121,18 @@ def service_and_symptom(state: IncidentState, triage: dict[str, str]) -> tuple[s
             service = service or head
             symptom = tail
     return service, symptom
+
+
+def users_see(state: IncidentState, playbook: Playbook, symptom: str | None) -> str | None:
+    """What users see, as the public texts (status page, external notice) say it: the impact
+    in the commander's own words (`declare --impact`, `set --impact`, the war room's I), which
+    are meant for users, over the `symptom` answered to "What's broken?", an internal triage
+    answer that may name endpoints and status codes. A playbook impact ("All users") is a
+    level, not something users see. Without a closing full stop: templates end the sentence."""
+    impact = " ".join((state.incident.impact or "").split())
+    levels = {option.key for option in playbook.impacts}
+    said = impact if impact and impact not in levels else (symptom or "")
+    return said.rstrip(" .") or None
 
 
 def since_last_internal(state: IncidentState, playbook: Playbook) -> datetime | None:

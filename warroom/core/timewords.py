@@ -6,6 +6,7 @@ Domain layer: imports nothing from Textual.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
 from warroom.core.timeutil import hm, local  # hm: blank for an unknown time, as documents want
@@ -17,6 +18,16 @@ def zone(dt: datetime) -> str:
 
 def hm_zone(dt: datetime | None) -> str:
     return f"{hm(dt)} {zone(dt)}" if dt is not None else ""
+
+
+# "14:22 (14:22 UTC)": a time followed by the same time with its zone. The declare screen keeps
+# a start typed as "-20m" as "14:22 (-20m)", and the shorthand is then made absolute.
+_SAME_TIME_TWICE = re.compile(r"(?<![\w:])((?:\d{4}-\d{2}-\d{2} )?\d{1,2}:\d{2}) \(\1 ([A-Za-z]+|[+-]\d{4})\)")
+
+
+def said_once(text: str) -> str:
+    """A time followed by itself with its zone, said once with the zone: "14:22 UTC"."""
+    return _SAME_TIME_TWICE.sub(r"\1 \2", text)
 
 
 def day(dt: datetime) -> date:
