@@ -146,7 +146,71 @@ async def test_a_pasted_escape_sequence_is_drawn_as_symbols_and_kept_exact(demo_
 
 
 @pytest.mark.parametrize(
-    "line, clock", [("14:30 c: deploy", True), ("c: 14:30 deploy", True), ("-12m c: deploy", False), ("deploy", False)]
+    "line, clock",
+    [
+        ("14:30 c: deploy", True),
+        ("c: 14:30 deploy", True),
+        ("-12m c: deploy", False),
+        ("2026-03-09T15:30 c: deploy", False),  # a date given: not a clock time read as yesterday's
+        ("deploy", False),
+    ],
 )
 def test_an_entry_says_whether_its_time_was_a_clock_time(line, clock):
     assert parse_entry(line, "note", NOW).clock is clock
+
+
+@pytest.mark.parametrize(
+    ("line", "at", "text"),
+    [
+        ("2026-03-09T15:01 c: deploy", datetime(2026, 3, 9, 15, 1, tzinfo=UTC), "deploy"),
+        ("c: 2026-03-09T15:01:30 deploy", datetime(2026, 3, 9, 15, 1, 30, tzinfo=UTC), "deploy"),
+        ("2026-03-10T10:30-04:00 a: paged", datetime(2026, 3, 10, 14, 30, tzinfo=UTC), "paged"),
+        ("2026-03-10T14:30Z restart", datetime(2026, 3, 10, 14, 30, tzinfo=UTC), "restart"),
+        ("2026-03-10 was the day", None, "2026-03-10 was the day"),  # a date alone is words
+    ],
+)
+def test_an_entry_takes_a_date_time(line, at, text):
+    """What a refused clock time suggests (yesterday's, as 2026-03-09T15:01) the line takes,
+    as it takes the offsets a daylight-saving refusal suggests."""
+    entry = parse_entry(line, "note", NOW)
+    assert (entry.at, entry.text) == (at, text)
+
+
+@pytest.mark.tui
+async def test_a_clock_time_just_ahead_is_refused_and_the_words_stay(demo_db, playbook):
+    """At 14:55, `15:01 c: ...` is a slip, not yesterday's 15:01: nothing logged, the line keeps
+    the words and says how far ahead it is; yesterday's date-time, as suggested, is logged."""
+    import sqlite3
+    from contextlib import closing
+
+    from fixed_clock import FIXED_NOW
+    from pilot import app_for, notifications, open_war_room, settle, type_text
+
+    from warroom.core.timeutil import from_db
+    from warroom.tui.widgets.entry import EntryLine
+
+    def times() -> list[str]:
+        with closing(sqlite3.connect(demo_db)) as conn:
+            return [row[0] for row in conn.execute("SELECT ts FROM events WHERE kind = 'change' ORDER BY seq")]
+
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=(140, 45)) as pilot:
+        screen = await open_war_room(pilot)
+        entry = screen.query_one(EntryLine)
+        before = times()
+        await pilot.press("l")
+        await type_text(pilot, "15:01 c: restarted the gateway")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert times() == before
+        assert entry.is_open and entry.input.value == "15:01 c: restarted the gateway"
+        (said,) = [n for n in notifications(app) if n.title == "Not saved"]
+        assert said.message == (
+            "'15:01' is 6m ahead of now (14:55) and has not happened yet; for yesterday's, give 2026-03-09T15:01"
+        )
+        entry.input.value = "2026-03-09T15:01 c: restarted the gateway"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not entry.is_open
+        assert from_db(times()[-1]) == FIXED_NOW.replace(hour=15, minute=1) - timedelta(days=1)
+        assert not [n for n in notifications(app) if n.title == "Backdated to yesterday"]  # the date was given

@@ -1,6 +1,7 @@
 """Backdated times in any local time zone, across daylight-saving changes.
 
 `14:30` means the last time the local wall clock showed 14:30 (today, else yesterday);
+one a little ahead of now (up to an hour) is refused as a slip, not taken as yesterday's;
 a time the clocks skipped or showed twice is refused with a message rather than guessed.
 The expected instants come from zoneinfo, independently of the libc rules timeutil uses.
 """
@@ -52,9 +53,15 @@ def at(zone: ZoneInfo, *args: int, fold: int = 0) -> datetime:
 ORDINARY_DAYS = [
     ((2026, 3, 10, 14, 55), "14:30", (2026, 3, 10, 14, 30)),
     ((2026, 3, 10, 14, 55), "14:30:15", (2026, 3, 10, 14, 30, 15)),
-    ((2026, 3, 10, 14, 55), "23:50", (2026, 3, 9, 23, 50)),  # later than now: yesterday
+    ((2026, 3, 10, 14, 55), "23:50", (2026, 3, 9, 23, 50)),  # later than now (by over an hour): yesterday
+    ((2026, 3, 10, 14, 55), "15:56", (2026, 3, 9, 15, 56)),  # 61 minutes ahead: yesterday's
+    ((2026, 3, 10, 14, 55), "15:55:01", (2026, 3, 9, 15, 55, 1)),  # an hour and a second ahead
     ((2026, 3, 10, 0, 10), "23:50", (2026, 3, 9, 23, 50)),  # the classic: logging after midnight
     ((2026, 3, 10, 14, 55), "14:57", (2026, 3, 10, 14, 57)),  # within the clock-skew slack: today
+    ((2026, 3, 10, 14, 55), "15:00", (2026, 3, 10, 15, 0)),  # the slack's edge: today
+    ((2026, 3, 10, 14, 55), "14:55", (2026, 3, 10, 14, 55)),  # exactly now
+    ((2026, 3, 10, 14, 55), "14:55:30", (2026, 3, 10, 14, 55, 30)),  # seconds ahead: skew, today
+    ((2026, 3, 10, 0, 10), "00:05", (2026, 3, 10, 0, 5)),  # just after midnight: today's
     ((2026, 7, 1, 9, 5), "0:15", (2026, 7, 1, 0, 15)),
 ]
 
@@ -96,7 +103,7 @@ DST_DAYS = [
     ((2026, 3, 8, 14, 55), 0, "03:30", (2026, 3, 8, 3, 30), 0),  # after it: EDT
     ((2026, 3, 8, 14, 55), 0, "23:00", (2026, 3, 7, 23, 0), 0),  # yesterday, a winter evening
     ((2026, 3, 8, 3, 10), 0, "01:50", (2026, 3, 8, 1, 50), 0),  # 20 real minutes ago, across the jump
-    ((2026, 3, 8, 1, 55), 0, "02:30", (2026, 3, 7, 2, 30), 0),  # today's 02:30 never came yet: yesterday's
+    ((2026, 3, 8, 0, 55), 0, "02:30", (2026, 3, 7, 2, 30), 0),  # today's 02:30 will never come: yesterday's
     # fall back, typed after the change
     ((2026, 11, 1, 14, 55), 0, "14:30", (2026, 11, 1, 14, 30), 0),
     ((2026, 11, 1, 14, 55), 0, "00:30", (2026, 11, 1, 0, 30), 0),  # before it: EDT
@@ -115,6 +122,76 @@ def test_clock_time_across_a_dst_change(local_zone, now, now_fold, typed, meant,
     got = parse_at(typed, current)
     assert got == at(zone, *meant, fold=meant_fold)
     assert got <= current + timedelta(minutes=5)  # never a time still to come
+
+
+# (now, as the local wall clock shows it) -> typed -> (how far ahead, now as said, yesterday's as given)
+AHEAD_BY_AN_HOUR_OR_LESS = [
+    ((2026, 3, 10, 14, 55), "15:01", ("6m", "14:55", "2026-03-09T15:01")),  # the tester's case
+    ((2026, 3, 10, 14, 55), "15:55", ("1h", "14:55", "2026-03-09T15:55")),  # the window's edge
+    ((2026, 3, 10, 14, 55), "15:01:30", ("6m30s", "14:55:00", "2026-03-09T15:01:30")),
+    ((2026, 3, 10, 14, 55, 50), "15:01", ("5m10s", "14:55:50", "2026-03-09T15:01")),
+    ((2026, 3, 10, 0, 10), "00:30", ("20m", "00:10", "2026-03-09T00:30")),  # across midnight
+    ((2026, 3, 10, 23, 30), "00:15", None),  # today's 00:15 is behind: taken, never refused
+]
+
+
+@pytest.mark.parametrize("name", ZONES)
+@pytest.mark.parametrize(("now", "typed", "said"), AHEAD_BY_AN_HOUR_OR_LESS)
+def test_a_clock_time_up_to_an_hour_ahead_is_refused_not_yesterdays(local_zone, name, now, typed, said):
+    """At 16:34, `16:40` is a slip (a typo, a clock a few minutes off), not yesterday's 16:40:
+    refused with how far ahead it is and yesterday's as a date-time, which is then taken."""
+    zone = local_zone(name)
+    current = at(zone, *now)
+    if said is None:
+        assert parse_at(typed, current) <= current
+        return
+    how_far, now_said, yesterdays = said
+    with pytest.raises(ValueError) as refused:
+        parse_at(typed, current)
+    message = str(refused.value)
+    assert message == (
+        f"{typed!r} is {how_far} ahead of now ({now_said}) and has not happened yet; for yesterday's, give {yesterdays}"
+    )
+    wall = datetime.fromisoformat(yesterdays)  # what is suggested is taken, as yesterday's
+    assert parse_at(yesterdays, current) == at(zone, *wall.timetuple()[:6])
+    with pytest.raises(ValueError, match="ahead of now"):
+        parse_entry(f"{typed} c: deploy", "note", current)  # the entry line: the same refusal
+    assert parse_entry(f"{yesterdays} c: deploy", "note", current).at == parse_at(yesterdays, current)
+
+
+def test_ahead_is_real_time_across_a_dst_change(local_zone):
+    zone = local_zone(NY)
+    # Spring forward: at 01:50 EST, 03:10 EDT is 20 real minutes ahead (80 on the wall clock).
+    with pytest.raises(ValueError, match="'03:10' is 20m ahead of now \\(01:50\\)"):
+        parse_at("03:10", at(zone, 2026, 3, 8, 1, 50))
+    # A time the clocks will skip, 35 minutes ahead on the wall clock: a slip too.
+    with pytest.raises(ValueError, match="'02:30' is 35m ahead of now \\(01:55\\).*2026-03-07T02:30"):
+        parse_at("02:30", at(zone, 2026, 3, 8, 1, 55))
+    # Fall back: at 00:50 EDT the first 01:30 is 40 minutes ahead; the second one later still.
+    with pytest.raises(ValueError, match="'01:30' is 40m ahead of now \\(00:50\\)"):
+        parse_at("01:30", at(zone, 2026, 11, 1, 0, 50))
+    # 80 minutes ahead: yesterday's, as on any day.
+    assert parse_at("01:30", at(zone, 2026, 11, 1, 0, 10)) == at(zone, 2026, 10, 31, 1, 30)
+
+
+def test_the_cli_refuses_a_clock_time_just_ahead_in_one_line(cli, db_path):
+    """`warroom log --at 15:01` at 14:55: a malformed argument (exit 2), one line, nothing logged."""
+    import sqlite3
+    from contextlib import closing
+
+    from helpers_proc import assert_one_line_error
+
+    def logged() -> int:
+        with closing(sqlite3.connect(db_path)) as conn:
+            return conn.execute("SELECT count(*) FROM events").fetchone()[0]
+
+    assert cli("declare", "Checkout down").code == 0
+    before = logged()
+    refused = cli("log", "deploy", "--kind", "change", "--at", "15:01")
+    assert_one_line_error(refused, "--at: '15:01' is 6m ahead of now (14:55)", "2026-03-09T15:01", code=2)
+    assert logged() == before
+    assert cli("log", "deploy", "--kind", "change", "--at", "2026-03-09T15:01").code == 0  # as it says
+    assert cli("log", "deploy", "--kind", "change", "--at", "16:30").code == 0  # over an hour: yesterday's
 
 
 def test_a_time_the_clocks_skipped_is_refused(local_zone):

@@ -233,7 +233,8 @@ def reading(app) -> str:
 
 
 async def test_a_start_time_read_as_yesterday_is_shown_before_declaring(db_path, playbook):
-    """At 14:55, "15:30" is yesterday's 15:30 (the last time the clock showed it): say so."""
+    """At 14:55, "16:30" is yesterday's 16:30 (the last time the clock showed it): say so.
+    "15:30", only 35 minutes ahead, is a slip: not read, and the hint says why."""
     app = build_app(db_path, playbook, clock=lambda: FIXED_NOW)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -244,15 +245,18 @@ async def test_a_start_time_read_as_yesterday_is_shown_before_declaring(db_path,
         assert reading(app) == ""  # today, 23 minutes ago: nothing surprising
         await pilot.press("end", "ctrl+u", *"15:30")
         await settle(pilot)
-        assert reading(app) == "⚑ read as yesterday 15:30 (23h25m ago)"
+        assert reading(app).startswith("⚑ not read as the start: '15:30' is 35m ahead of now (14:55)")
+        await pilot.press("end", "ctrl+u", *"16:30")
+        await settle(pilot)
+        assert reading(app) == "⚑ read as yesterday 16:30 (22h25m ago)"
         await pilot.press("backspace", "backspace", "backspace", "backspace", "backspace", *"-7h")
         await settle(pilot)
         assert reading(app) == "⚑ read as today 07:55 (7h00m ago)"  # today, but long ago
-        await pilot.press("end", "ctrl+u", *"15:30", "ctrl+s")  # still accepted
+        await pilot.press("end", "ctrl+u", *"16:30", "ctrl+s")  # still accepted
         await settle(pilot)
         assert isinstance(app.screen, WarRoomScreen)
     [incident] = rows(db_path, "SELECT * FROM incidents")
-    assert from_db(incident["started_at"]) == FIXED_NOW.replace(hour=15, minute=30) - timedelta(days=1)
+    assert from_db(incident["started_at"]) == FIXED_NOW.replace(hour=16, minute=30) - timedelta(days=1)
 
 
 async def test_a_start_time_in_a_daylight_saving_gap_shows_why_it_is_not_read(db_path, playbook, monkeypatch):

@@ -108,8 +108,9 @@ async def test_backdated_entry_goes_to_its_time(demo_db, playbook):
 
 
 async def test_a_clock_time_later_than_now_logs_yesterday_and_says_so(demo_db, playbook):
-    """At 14:55, `15:30 a: ...` is yesterday's 15:30 (a slip, more often than not, mid-incident):
-    logged as typed, and said; a time ago or an earlier clock time says nothing."""
+    """At 14:55, `16:30 a: ...` (over an hour ahead; closer is refused, test_entry.py) is
+    yesterday's 16:30 (a slip, more often than not, mid-incident): logged as typed, and said;
+    a time ago or an earlier clock time says nothing."""
     from pilot import notifications
 
     app = app_for(demo_db, playbook)
@@ -118,11 +119,11 @@ async def test_a_clock_time_later_than_now_logs_yesterday_and_says_so(demo_db, p
         await log_line(pilot, "14:30 c: config push")
         await log_line(pilot, "-20h a: paged the DB on-call")
         assert not [n for n in notifications(app) if n.title == "Backdated to yesterday"]
-        await log_line(pilot, "15:30 a: restarted the gateway")
+        await log_line(pilot, "16:30 a: restarted the gateway")
         last = events(demo_db)[-1]
-        assert db_time(last["ts"]) == FIXED_NOW.replace(hour=15, minute=30) - timedelta(days=1)
+        assert db_time(last["ts"]) == FIXED_NOW.replace(hour=16, minute=30) - timedelta(days=1)
         said = [n for n in notifications(app) if n.title == "Backdated to yesterday"]
-        assert len(said) == 1 and "15:30 yesterday (03-09)" in said[0].message
+        assert len(said) == 1 and "16:30 yesterday (03-09)" in said[0].message
 
 
 def db_time(text: str):

@@ -1,4 +1,5 @@
-"""The quick-entry line: `[time] [kind:] text`, e.g. `14:30 c: deploy v2.3.4` or `-12m alert: 5xx up`.
+"""The quick-entry line: `[time] [kind:] text`, e.g. `14:30 c: deploy v2.3.4` or `-12m alert: 5xx up`;
+the time may also be a date-time (`2026-03-09T14:30`, what a refusal of a clock time suggests).
 
 Stdlib only: shared by the TUI's entry line and `warroom log`, which uses only clean_text:
 its patterns are compiled when an entry line is first parsed (re, with the enum it builds on,
@@ -28,7 +29,12 @@ KIND_KEYS: dict[str, str] = {k: v for k, v in KIND_PREFIXES.items() if len(k) ==
 # Longest text one event may hold; a bigger paste is refused rather than silently cut.
 MAX_TEXT = 1_000_000
 
-_TIME_PATTERN = r"^(\d{1,2}:\d{2}(?::\d{2})?|-(?:\d+[dhms])+)\s+"
+# 14:30[:15], -1h30m, or an ISO date-time, offset optional: 2026-03-09T14:30[:15][Z|-04:00].
+_TIME_PATTERN = (
+    r"^(\d{1,2}:\d{2}(?::\d{2})?"
+    r"|-(?:\d+[dhms])+"
+    r"|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:\d{2})?)\s+"
+)
 _KIND_PATTERN = r"(?i)^([a-z!]+):\s*"
 
 
@@ -42,7 +48,7 @@ class Entry:
         self.kind = kind
         self.text = text
         self.at = at  # None: now
-        self.clock = clock  # `at` was given as a clock time (14:30), not as a time ago (-12m)
+        self.clock = clock  # `at` was given as a clock time (14:30), not a time ago (-12m) or a date
 
 
 def clean_text(text: str) -> str:
@@ -67,7 +73,7 @@ def parse_entry(line: str, default_kind: str, current: datetime) -> Entry:
     # Time and kind in either order: `14:30 c: deploy` and `c: 14:30 deploy` mean the same.
     for _ in range(2):
         if at is None and (m := time_re.match(rest)):
-            at, clock = parse_at(m[1], current), not m[1].startswith("-")
+            at, clock = parse_at(m[1], current), not m[1].startswith("-") and "T" not in m[1]
             rest = rest[m.end() :]
         elif kind is None and (m := kind_re.match(rest)) and m[1].lower() in KIND_PREFIXES:
             kind = KIND_PREFIXES[m[1].lower()]

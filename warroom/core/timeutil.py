@@ -14,6 +14,11 @@ UTC = UTC
 OLDEST_BACKDATE = timedelta(days=366)
 # A little clock skew between hosts is tolerated; beyond it a future time is refused.
 FUTURE_SLACK = timedelta(minutes=5)
+# A clock time whose today's reading is ahead of now by more than the slack, up to this, is
+# refused: mid-incident `16:40` typed at 16:34 is a typo or a clock a few minutes off, not
+# yesterday's 16:40 (a day back, out of order, unseen). Further ahead is yesterday's, as
+# `23:50` typed at 00:10 is; a refusal says how to give yesterday's with its date.
+CLOCK_AHEAD_REFUSED = timedelta(hours=1)
 
 _CLOCK_PATTERN = r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$"
 _AGO_PATTERN = r"^-(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$"
@@ -82,8 +87,9 @@ def parse_at(spec: str, current: datetime) -> datetime:
     """An event time as a commander types it: `14:30`, `14:30:15`, `-12m`, `-1h30m`, ISO.
 
     A clock time means the last time the local clock showed it: today, or yesterday if
-    today's is still ahead (logging at 00:10 what happened at 23:50). Raises ValueError
-    with a message for the user.
+    today's is still ahead (logging at 00:10 what happened at 23:50); one ahead of now by
+    at most CLOCK_AHEAD_REFUSED is refused as a slip. Raises ValueError with a message
+    for the user.
     """
     import re  # compiled once, then from re's own cache
 
@@ -149,13 +155,25 @@ def _only(instants: list[datetime], spec: str, wall: datetime) -> datetime:
 
 def _last_clock_time(spec: str, hour: int, minute: int, second: int, current: datetime) -> datetime:
     here = local(current)
-    for day in (here.date(), here.date() - timedelta(days=1)):
+    today = here.date()
+    for day in (today, today - timedelta(days=1)):
         wall = datetime(day.year, day.month, day.day, hour, minute, second)
         instants = _local_instants(wall)
         # In a fall-back hour one of the two may still be ahead: only the past one is meant.
         past = [i for i in instants if i - current <= FUTURE_SLACK]
-        skipped_ahead = not instants and wall - here.replace(tzinfo=None) > FUTURE_SLACK
-        if (instants and not past) or skipped_ahead:
-            continue  # still ahead today: yesterday's
-        return _only(past, spec, wall)
+        if past or (not instants and wall - here.replace(tzinfo=None) <= FUTURE_SLACK):
+            return _only(past, spec, wall)  # a time the clocks skipped is refused there
+        # Still ahead: by real time, or as the wall clock reads for a time the clocks skip.
+        ahead = min(instants) - current if instants else wall - here.replace(tzinfo=None)
+        if day == today and ahead <= CLOCK_AHEAD_REFUSED:
+            raise ValueError(_ahead_message(spec, ahead, here, wall - timedelta(days=1)))
     raise ValueError(f"{spec!r} is in the future")  # only where a whole day was skipped
+
+
+def _ahead_message(spec: str, ahead: timedelta, here: datetime, yesterday: datetime) -> str:
+    """One line: how far ahead, and yesterday's as a date-time every form takes (one token)."""
+    exact = bool(ahead.seconds % 60 or yesterday.second)  # seconds matter: show them
+    shown_now = f"{here:%H:%M:%S}" if exact else f"{here:%H:%M}"
+    how_far = duration(ahead).removesuffix("00s").removesuffix("00m")  # 6m, 1h, 5m10s
+    meant = yesterday.isoformat(timespec="seconds" if yesterday.second else "minutes")
+    return f"{spec!r} is {how_far} ahead of now ({shown_now}) and has not happened yet; for yesterday's, give {meant}"
