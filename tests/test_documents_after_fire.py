@@ -158,6 +158,7 @@ async def test_postmortem_response_times_from_the_times_the_commander_gave(db_pa
         await ops.log(incident.id, "alert", "5xx > 10%", at=FIXED_NOW - timedelta(minutes=19))
         clock[0] = FIXED_NOW + timedelta(minutes=5)
         await ops.decide_containment(incident.id, playbook.containment_for(playbook.situation_key("bad_deploy")))
+        await ops.log(incident.id, "action", "kubectl rollout undo deployment/checkout-api")  # contained: done
         clock[0] = FIXED_NOW + timedelta(minutes=15)
         await ops.set_mitigation(incident.id, playbook.mitigation_level("full"))
         clock[0] = FIXED_NOW + timedelta(minutes=35)

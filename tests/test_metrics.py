@@ -17,8 +17,8 @@ M = lambda minutes: timedelta(minutes=minutes)  # noqa: E731
 
 def test_seed_story_metrics_agree_with_the_story():
     # deploy 14:30, errors 14:32, detected 14:38, declared 14:42, Contain 14:43-14:45 with the
-    # rollback decided at 14:43 (contained then), restored 14:50, Diagnose since 14:50,
-    # next update due 15:12; now 14:55.
+    # rollback decided at 14:43 and initiated six seconds later (contained then), restored
+    # 14:50, Diagnose since 14:50, next update due 15:12; now 14:55.
     result = compute(seed_story(25).state(), at(25))
     assert result == Metrics(
         since_start=M(23),
@@ -28,12 +28,12 @@ def test_seed_story_metrics_agree_with_the_story():
         per_phase={"assess": M(1), "contain": M(2), "mitigate": M(5), "diagnose": M(5)},
         time_to_detect=M(6),
         time_to_declare=M(10),
-        time_to_contain=M(11),
+        time_to_contain=M(11.1),
         time_to_mitigate=M(18),
         time_to_resolve=None,
         next_update_in=M(17),
         start=at(2),
-        contained_at=at(13),
+        contained_at=at(13.1),
         detected_at=at(8),
         detected_from="given",
         resolved_at=None,
@@ -83,12 +83,16 @@ def test_a_span_that_ends_before_it_starts_counts_as_zero():
     assert compute(state, at(21)).per_phase == {"assess": M(0), "contain": M(1)}
 
 
-def test_contained_by_a_decision_when_the_contain_phase_was_skipped():
+def test_contained_by_the_action_after_the_decision_when_the_contain_phase_was_skipped():
     story = Story()
     story.log("decision", "Bad deploy: Rollback", 14, containment="bad_deploy")
     story.phase("mitigate", 16)
+    # The decision says what will be done, not that it was: no containment yet (as the
+    # Contain checklist's "containment action taken" is not ticked by it).
+    assert compute(story.state(), at(30)).contained_at is None
+    story.log("action", "kubectl rollout undo deployment/checkout-api", 17)
     result = compute(story.state(), at(30))
-    assert result.contained_at == at(14) and result.time_to_contain == M(12)
+    assert result.contained_at == at(17) and result.time_to_contain == M(15)
 
 
 def test_a_struck_containment_decision_does_not_count():
@@ -111,14 +115,33 @@ def test_the_first_contain_span_end_wins_over_a_later_decision():
     assert compute(story.state(), at(30)).contained_at == at(15)
 
 
-def test_a_containment_decision_before_the_contain_phase_ends_wins():
-    # The phase was advanced two minutes after the rollback was decided: contained at the decision.
+def test_a_containment_action_before_the_contain_phase_ends_wins():
+    # The phase was advanced a minute after the rollback was started: contained at the action.
     story = Story()
     story.phase("contain", 13)
     story.log("decision", "Bad deploy: Rollback", 14, containment="bad_deploy")
+    story.log("action", "Rollback initiated", 14.5)
     story.phase("mitigate", 16)
     result = compute(story.state(), at(30))
-    assert result.contained_at == at(14) and result.time_to_contain == M(12)
+    assert result.contained_at == at(14.5) and result.time_to_contain == M(12.5)
+
+
+def test_containment_action_ticked_by_hand_counts(playbook):
+    story = Story()
+    story.phase("contain", 13)
+    story.log("decision", "Bad deploy: Rollback", 14, containment="bad_deploy")
+    story.tick("contain", "action", 14.2)  # the commander ticked "containment action taken"
+    story.phase("mitigate", 16)
+    assert compute(story.state(), at(30), playbook).contained_at == at(14.2)
+
+
+def test_a_struck_containment_action_does_not_count():
+    # A walker struck "rollback started" (it was not) and logged the real rollout later.
+    story = Story()
+    story.log("decision", "Bad deploy: Rollback", 14, containment="bad_deploy")
+    story.log("action", "Rollback started", 14.5, struck=True)
+    story.log("action", "kubectl rollout undo done", 15)
+    assert compute(story.state(), at(30)).contained_at == at(15)
 
 
 def test_contained_no_later_than_service_restored():
@@ -234,7 +257,7 @@ def test_metrics_as_json_gives_seconds_and_moments():
     state = seed_story(25).resolve(40).state()
     data = metrics.as_json(state, compute(state, at(50)))
     assert data["time_to_detect_seconds"] == 360 and data["time_to_declare_seconds"] == 600
-    assert data["time_to_contain_seconds"] == 660 and data["time_to_mitigate_seconds"] == 1080
+    assert data["time_to_contain_seconds"] == 666 and data["time_to_mitigate_seconds"] == 1080
     assert data["time_to_resolve_seconds"] == 38 * 60
     assert data["start"] == "2026-03-10T14:32:00Z" and data["resolved_at"] == "2026-03-10T15:10:00Z"
     assert data["detected_from"] == "given" and data["start_given"] is True

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from warroom.core.classify import is_reproduced, is_rollback, is_rollback_started, root_cause_said, triage_answer
+from warroom.core.classify import containment_action_at, is_reproduced, is_rollback, root_cause_said, triage_answer
 from warroom.core.metrics import aware, detection, is_containment_decision, live_events
 from warroom.core.models import Event, IncidentState
 from warroom.core.playbook import Answered, Playbook
@@ -86,13 +86,7 @@ def _roles_and_update(state: IncidentState, playbook: Playbook | None) -> dateti
 
 
 def _containment_action(state: IncidentState, playbook: Playbook | None) -> datetime | None:
-    events = live_events(state)
-    decided = _first(e for e in events if is_containment_decision(e))
-    return _first(
-        e
-        for e in events
-        if is_rollback_started(e) or (decided is not None and e.kind in ("action", "change") and aware(e.ts) >= decided)
-    )
+    return containment_action_at(state)
 
 
 def _temp_fixes_ticketed(state: IncidentState, playbook: Playbook | None) -> datetime | None:

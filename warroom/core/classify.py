@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import datetime
 
-from warroom.core.metrics import is_containment_decision, live_events
+from warroom.core.metrics import aware, is_containment_decision, live_events
 from warroom.core.models import Event, IncidentState
 from warroom.core.playbook import Playbook, TriageQuestion
 
@@ -74,6 +75,23 @@ def is_rollback_started(event: Event) -> bool:
     if event.struck:
         return False
     return event.kind in ("action", "change") and bool(ROLLBACK_RE.search(event.shown_text))
+
+
+def containment_action_at(state: IncidentState) -> datetime | None:
+    """When the first containment action was logged: a rollback logged as started, or an
+    action or change logged at or after the first containment decision (struck ones never
+    count). The decision alone says what will be done, not that it was."""
+    events = live_events(state)
+    decided = min((aware(e.ts) for e in events if is_containment_decision(e)), default=None)
+    return min(
+        (
+            aware(e.ts)
+            for e in events
+            if is_rollback_started(e)
+            or (decided is not None and e.kind in ("action", "change") and aware(e.ts) >= decided)
+        ),
+        default=None,
+    )
 
 
 def is_fix_attempt(event: Event) -> bool:

@@ -6,12 +6,14 @@ Domain layer: imports nothing from Textual.
 
 Reference points:
 - start: `incident.started_at` (when the symptoms began), else `declared_at`.
-- contained: the earliest of the first containment decision logged (a decision carrying
-  `data["containment"]`), the end of the first span of the phase in the playbook's
+- contained: the earliest of the first containment action logged (a rollback logged as
+  started, or an action or change at or after the first containment decision: what ticks
+  the Contain checklist's "containment action taken", or that item ticked by hand; the
+  decision alone says what will be done, not that it was), the end of the first span of the phase in the playbook's
   `contain` role (the commander moved on because the bleeding stopped) and the moment
   service was restored (restored implies contained). The phase is often advanced minutes
-  after the decision, so the span alone would overstate it; and containment is never
-  later than mitigation.
+  after the action, so the span alone would overstate it; and containment is never later
+  than mitigation.
 - mitigated: `incident.restored_at`; resolved: `incident.resolved_at`.
 - detected: `incident.detected_at`; when not given, the first alert logged at or after the
   start (any alert, when no start is known) and no later than the declaration, else the
@@ -105,8 +107,16 @@ def is_containment_decision(event: Event) -> bool:
 
 def contained_at(state: IncidentState, playbook: Playbook | None = None) -> datetime | None:
     """When the incident was contained (see the module docstring for the choice)."""
+    from warroom.core.classify import containment_action_at  # classify reads this module's helpers
+
     contain = playbook.phase_key(CONTAIN_ROLE) if playbook is not None else CONTAIN_ROLE
-    candidates = [aware(e.ts) for e in state.events if is_containment_decision(e)]
+    acted = containment_action_at(state)
+    candidates = [acted] if acted is not None else []
+    if playbook is not None and contain in playbook.phase_keys:  # "containment action taken", ticked by hand
+        for item in playbook.phase(contain).items:
+            mark = state.checklist.get(f"{contain}:{item.id}")
+            if item.done_when == "containment_action" and mark is not None and mark.done:
+                candidates.append(aware(mark.at))
     contain_ends = [s.exited_at for s in state.phases if s.phase == contain and s.exited_at is not None]
     if contain_ends:
         candidates.append(aware(contain_ends[0]))
