@@ -50,17 +50,18 @@ def test_declare_takes_the_times_service_and_impact(cli, db_path):
 
 
 @pytest.mark.parametrize(
-    "args, needle",
+    "args, needle, code",
     [
-        (("--started", "25:00"), "--started"),
-        (("--detected", "+5m"), "--detected"),
-        (("--started", "14:40", "--detected", "14:30"), "before --started"),
-        (("--started", "2026-03-10T15:30:00Z"), "in the future"),
+        (("--started", "25:00"), "--started", 2),  # what does not read as a time: a usage error, as `log --at`
+        (("--detected", "+5m"), "--detected", 2),
+        (("--started", "14:40", "--detected", "14:30"), "before --started", 1),
+        (("--started", "2026-03-10T15:30:00Z"), "in the future", 2),
+        (("--started", "15:30"), "ahead of now", 2),  # a clock time just ahead: a slip, not yesterday's
     ],
 )
-def test_declare_refuses_bad_times_in_one_line_and_writes_nothing(cli, db_path, args, needle):
+def test_declare_refuses_bad_times_in_one_line_and_writes_nothing(cli, db_path, args, needle, code):
     result = cli("declare", "x", *args)
-    assert result.code == 1 and needle in result.err and result.err.count("\n") == 1, result.err
+    assert result.code == code and needle in result.err and result.err.count("\n") == 1, result.err
     assert not db_path.exists()
 
 

@@ -7,7 +7,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from warroom.commands.common import author, db_path, incident_to_show, playbook, with_store
-from warroom.core.errors import WarroomError
+from warroom.core.errors import UsageError, WarroomError
 
 if TYPE_CHECKING:
     from argparse import Namespace
@@ -21,8 +21,8 @@ def _time_option(name: str, spec: str | None, current):
 
     try:
         return parse_at(spec, current)
-    except ValueError as exc:
-        raise WarroomError(f"--{name}: {exc}; nothing was done") from None
+    except ValueError as exc:  # malformed, or not a time that has passed: as `log --at`, exit 2
+        raise UsageError(f"--{name}: {exc}; nothing was done") from None
 
 
 def _details(args: Namespace, pb, current) -> dict:

@@ -184,11 +184,11 @@ class EntryController:
         if event is None:
             return False
         if entry.clock and entry.at is not None and local(entry.at).date() < local(now).date():
-            # "14:30" typed at 10:19 is yesterday's 14:30 (a clock time later than now): said,
-            # since mid-incident it is more often a slip than a row meant for yesterday.
+            # "14:30" typed at 10:19 is yesterday's 14:30 (a clock time more than an hour ahead of
+            # now; closer ahead is refused as a slip): said, as it may still be one.
             self.write.notify(
-                f"Logged at {local(entry.at):%H:%M} yesterday ({local(entry.at):%m-%d}): a clock time later than now"
-                " is yesterday's. Not meant? Strike it (x) and log it again.",
+                f"Logged at {local(entry.at):%H:%M} yesterday ({local(entry.at):%m-%d}): a clock time more than an"
+                " hour ahead of now is yesterday's. Not meant? Strike it (x) and log it again.",
                 title="Backdated to yesterday",
                 severity="warning",
                 timeout=10,
