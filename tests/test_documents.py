@@ -815,9 +815,23 @@ def test_an_update_logged_by_hand_keeps_its_words_in_the_story_and_the_timeline(
     story = Story(severity=2)
     typed = story.log("comms", "posted in #incidents channel", 20)  # m: posted in #incidents channel
     copied = story.log("comms", "## Status ...", 21, document="status")
-    assert story_text(typed, playbook) == "Update sent: posted in #incidents channel"
-    assert "Update sent: posted in #incidents channel" in timeline_line(typed, playbook)
+    # Not "Update sent": a hand-logged comms line may be a page, a call, a message to a team.
+    assert story_text(typed, playbook) == "Comms: posted in #incidents channel"
+    assert "Comms: posted in #incidents channel" in timeline_line(typed, playbook)
     assert story_text(copied, playbook) == "Status page updated"
+
+
+def test_a_pasted_dump_is_cut_in_the_postmortem_and_whole_in_the_timeline(playbook):
+    from warroom.core.story import STORY_LINE_CHARS, story, timeline_line
+
+    dump = "\n".join(f"2026-03-10T14:3{i % 10}:00 ERROR pool exhausted id={i}" for i in range(3000))
+    incident = Story(severity=2)
+    pasted = incident.log("note", dump, 20)
+    [(_, line)] = [entry for entry in story(incident.state(), playbook) if "pool exhausted" in entry[1]]
+    assert len(line) < STORY_LINE_CHARS + 60 and line.endswith("(cut here: the whole text is on the timeline)")
+    assert "id=2999" in timeline_line(pasted, playbook)
+    postmortem = documents.render("postmortem", incident.state(), playbook, at(40))
+    assert len(postmortem) < 20_000 and "id=2999" not in postmortem
 
 
 # ----- what we're doing: pins add to what is new ------------------------------------------

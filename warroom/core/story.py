@@ -57,8 +57,8 @@ def story_text(event: Event, playbook: Playbook) -> str | None:
     if kind == "handoff":
         return f"Incident command handed over to {data.get('to') or 'a new commander'}"
     if kind == "comms":
-        if not data.get("document"):  # logged by hand (m: posted in #incidents): the commander's words
-            return f"Update sent: {text}"
+        if not data.get("document"):  # logged by hand (m: paged the payments lead): the commander's words
+            return f"Comms: {text}"
         label = COMMS_LABELS.get(playbook.document_role(str(data.get("document"))) or "", "Update sent")
         return label.format(number=data.get("label", data.get("number", "")))
     return None  # phase changes (in the chart), checklist ticks, flags, roles, triage
@@ -79,8 +79,19 @@ def story(state: IncidentState, playbook: Playbook) -> list[tuple[datetime, str]
             continue
         text = story_text(event, playbook)
         if text:
-            lines.append((event.ts, text))
+            lines.append((event.ts, _cut(text)))
     return lines
+
+
+# A line of the postmortem's story says what happened; a pasted log dump (hundreds of KB) is
+# cut here, and stays whole on the timeline (`warroom doc timeline`, the export).
+STORY_LINE_CHARS = 400
+
+
+def _cut(text: str) -> str:
+    if len(text) <= STORY_LINE_CHARS:
+        return text
+    return text[: STORY_LINE_CHARS - 1].rstrip() + "… (cut here: the whole text is on the timeline)"
 
 
 @dataclass
