@@ -132,3 +132,13 @@ def test_weekly_counts_by_highest_severity_and_medians():
 def test_no_incidents_says_so():
     summary = stats.weekly([], None, at(0))
     assert summary.weeks == [] and stats.render_text(summary) == "no incidents\n"
+
+
+def test_the_count_chart_ticks_whole_incidents():
+    from warroom.tui.screens.stats import count_ticks
+
+    assert count_ticks(0) == [0, 1]
+    assert count_ticks(1) == [0, 1]
+    assert count_ticks(3) == [0, 1, 2, 3]
+    assert count_ticks(12) == [0, 3, 6, 9, 12]
+    assert all(isinstance(t, int) for t in count_ticks(7))

@@ -89,6 +89,7 @@ class StatsScreen(Screen[None]):
             color=list(SEV_COLORS),  # type: ignore[arg-type]
         )
         counts.ylabel("incidents")
+        counts.yticks(count_ticks(max(sum(w.counts.values()) for w in summary.weeks)))  # whole incidents
         xs = [float(x) for x in range(1, len(labels) + 1)]
         drawn = False
         for measure in MEASURES:
@@ -112,3 +113,9 @@ class StatsScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.dismiss()
+
+
+def count_ticks(top: int) -> list[int]:
+    """Whole numbers for a count axis up to `top`, five or so (plotext's own gave 0.17, 0.33)."""
+    step = max(1, -(-top // 5))
+    return list(range(0, max(top, 1) + step, step))
