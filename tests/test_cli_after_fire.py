@@ -77,6 +77,11 @@ def test_set_corrects_the_details_later_and_logs_them(cli, db_path):
     assert cli("set", "--service", "").code == 0
     assert _state(db_path, iid).incident.service is None
     assert cli("set", "--detected", "-20m").code == 1  # before the recorded start
+    later = (FIXED_NOW + timedelta(minutes=10)).isoformat().replace("+00:00", "Z")
+    cli.env(WARROOM_NOW=later)
+    after = cli("set", "--started", "-5m")  # 15:00: after the declaration at 14:55
+    assert after.code == 1 and "is after the declaration (14:55)" in after.err and after.err.count("\n") == 1
+    assert _state(db_path, iid).incident.started_at == FIXED_NOW - timedelta(minutes=18)
     nothing = cli("set")
     assert nothing.code == 2 and "say what to set" in nothing.err
 

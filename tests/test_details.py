@@ -45,7 +45,7 @@ def test_shown_as_the_form_says_them(playbook):
     assert blank["service"] == blank["impact"] == blank["impact_pct"] == blank["detected_at"] == ""
     # Another day carries its date, so that reading it back does not make it today's.
     yesterday = incident(started_at=NOW - timedelta(days=1, minutes=5))
-    assert details.as_text(yesterday, playbook, NOW)["started_at"] == "2026-03-09 14:50"
+    assert details.as_text(yesterday, playbook, NOW)["started_at"] == "2026-03-09T14:50"
 
 
 def test_nothing_typed_changes_nothing(playbook):
@@ -91,6 +91,8 @@ def test_each_field_read(playbook):
         ("started_at", "half past two", "Impact started: 'half past two' is not a time"),
         ("detected_at", "25:00", "Detected: '25:00' is not a time of day"),
         ("started_at", "", "Impact started: give a time (it can be corrected, not removed)"),
+        ("impact", "x" * 201, "Impact: at most 200 characters"),
+        ("service", "s" * 101, "Service: at most 100 characters"),
     ],
 )
 def test_what_does_not_read_is_one_line_naming_the_field(playbook, field, text, said):
@@ -109,8 +111,13 @@ def test_detection_before_the_start_is_refused_against_the_recorded_one(playbook
     with pytest.raises(ValueError, match="Detected is before impact started"):  # a later start than detection
         details.changes(inc, playbook, shown, {**shown, "started_at": "14:40"}, NOW)
     # A clock time ahead of now is yesterday's: said with its date, so the refusal makes sense.
-    with pytest.raises(ValueError, match=r"detected 2026-03-09 16:50"):
+    with pytest.raises(ValueError, match=r"detected 2026-03-09T16:50"):
         details.changes(inc, playbook, shown, {**shown, "detected_at": "16:50"}, NOW)
+    # Impact starts, is detected, then declared (14:45): later than the declaration is refused.
+    with pytest.raises(ValueError, match=r"Impact started 14:50 is after the declaration \(14:45\)"):
+        details.changes(inc, playbook, shown, {**shown, "started_at": "14:50", "detected_at": "14:52"}, NOW)
+    with pytest.raises(ValueError, match=r"Detected 14:47 is after the declaration"):
+        details.changes(inc, playbook, shown, {**shown, "detected_at": "14:47"}, NOW)
     both = {**shown, "started_at": "14:10", "detected_at": "14:20"}  # moved together: in order
     assert set(details.changes(inc, playbook, shown, both, NOW)) == {"started_at", "detected_at"}
 

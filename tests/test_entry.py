@@ -44,7 +44,9 @@ def test_parse_entry_refuses_empty_or_huge(line):
 
 def test_clock_time_later_than_now_means_yesterday():
     assert parse_at("23:50", NOW) == datetime(2026, 3, 9, 23, 50, tzinfo=UTC)
-    assert parse_at("14:57", NOW) == datetime(2026, 3, 10, 14, 57, tzinfo=UTC)  # clock skew
+    assert parse_at("14:56", NOW) == datetime(2026, 3, 10, 14, 56, tzinfo=UTC)  # a wall clock's minute ahead
+    with pytest.raises(ValueError, match="2m ahead of now"):  # a time still to come: a slip, refused
+        parse_at("14:57", NOW)
 
 
 @pytest.mark.parametrize("spec", ["25:99", "1970-01-01T00:00", "2030-01-01T00:00", "soon", "-999999999d"])

@@ -57,8 +57,8 @@ ORDINARY_DAYS = [
     ((2026, 3, 10, 14, 55), "15:56", (2026, 3, 9, 15, 56)),  # 61 minutes ahead: yesterday's
     ((2026, 3, 10, 14, 55), "15:55:01", (2026, 3, 9, 15, 55, 1)),  # an hour and a second ahead
     ((2026, 3, 10, 0, 10), "23:50", (2026, 3, 9, 23, 50)),  # the classic: logging after midnight
-    ((2026, 3, 10, 14, 55), "14:57", (2026, 3, 10, 14, 57)),  # within the clock-skew slack: today
-    ((2026, 3, 10, 14, 55), "15:00", (2026, 3, 10, 15, 0)),  # the slack's edge: today
+    ((2026, 3, 10, 14, 55), "14:56", (2026, 3, 10, 14, 56)),  # a minute ahead (a wall clock's minute): today
+    ((2026, 3, 10, 14, 55, 30), "14:56:30", (2026, 3, 10, 14, 56, 30)),  # the slack's edge: today
     ((2026, 3, 10, 14, 55), "14:55", (2026, 3, 10, 14, 55)),  # exactly now
     ((2026, 3, 10, 14, 55), "14:55:30", (2026, 3, 10, 14, 55, 30)),  # seconds ahead: skew, today
     ((2026, 3, 10, 0, 10), "00:05", (2026, 3, 10, 0, 5)),  # just after midnight: today's
@@ -127,6 +127,8 @@ def test_clock_time_across_a_dst_change(local_zone, now, now_fold, typed, meant,
 # (now, as the local wall clock shows it) -> typed -> (how far ahead, now as said, yesterday's as given)
 AHEAD_BY_AN_HOUR_OR_LESS = [
     ((2026, 3, 10, 14, 55), "15:01", ("6m", "14:55", "2026-03-09T15:01")),  # the tester's case
+    ((2026, 3, 10, 17, 15, 30), "17:20", ("4m30s", "17:15:30", "2026-03-09T17:20")),  # inside the old 5m slack
+    ((2026, 3, 10, 14, 55), "14:56:01", ("1m01s", "14:55:00", "2026-03-09T14:56:01")),  # just past CLOCK_SLACK
     ((2026, 3, 10, 14, 55), "15:55", ("1h", "14:55", "2026-03-09T15:55")),  # the window's edge
     ((2026, 3, 10, 14, 55), "15:01:30", ("6m30s", "14:55:00", "2026-03-09T15:01:30")),
     ((2026, 3, 10, 14, 55, 50), "15:01", ("5m10s", "14:55:50", "2026-03-09T15:01")),

@@ -126,6 +126,10 @@ async def test_what_does_not_read_stays_in_the_form_and_nothing_is_written(detai
         await settle(pilot)
         assert "Detected is before impact started" in str(form.query_one("#details-error").render())
         assert form.typed["detected_at"] == "14:20"  # the text stays to be fixed
+        await pilot.press("escape")  # edits: Esc asks once before dropping them
+        await settle(pilot)
+        assert app.screen is form
+        assert notifications(app)[-1].message == "Press Esc again to drop what you typed; ctrl+s saves."
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is screen

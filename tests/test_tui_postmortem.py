@@ -184,6 +184,13 @@ async def test_action_item_needs_an_action_and_cancel_writes_nothing(demo_db, pl
         await settle(pilot)
         assert isinstance(app.screen, ActionItemEditor)
         await type_text(pilot, "Typed then cancelled")
+        await pilot.press("escape")  # over what was typed, Esc asks once
+        await settle(pilot)
+        assert isinstance(app.screen, ActionItemEditor)
+        await type_text(pilot, ", really")  # typing again: the next Esc asks again
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ActionItemEditor)
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, PostmortemScreen)

@@ -63,6 +63,7 @@ def cmd_declare(args: Namespace) -> int:
 
 
 def cmd_set(args: Namespace) -> int:
+    from warroom.core.details import out_of_order
     from warroom.core.operations import Operations
     from warroom.core.timeutil import now
 
@@ -79,6 +80,9 @@ def cmd_set(args: Namespace) -> int:
         if "started_at" in details and "detected_at" not in details and incident.detected_at is not None:
             if incident.detected_at < details["started_at"]:
                 raise WarroomError("--started is after the recorded detection; nothing was done")
+        started, detected = details.get("started_at"), details.get("detected_at")
+        if problem := out_of_order(started, detected, incident.declared_at, now()):  # after the declaration
+            raise WarroomError(f"{problem}; nothing was done")
         event = await Operations(store, pb, author(args.author)).set_details(incident.id, **details)
         return incident.id, event.text
 

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from warroom.core.playbook import Playbook
 
 FIELDS = ("service", "impact", "impact_pct", "started_at", "detected_at")
+# A service's name and an impact line are short: the status page and the header carry them.
+LONGEST = {"service": 100, "impact": 200}
 NAMES = {
     "service": "Service",
     "impact": "Impact",
@@ -54,7 +56,7 @@ def time_text(at: datetime | None, now: datetime) -> str:
     shown, today = local(at), local(now)
     if shown.date() == today.date() and shown <= today:
         return shown.strftime("%H:%M")
-    return shown.strftime("%Y-%m-%d %H:%M")
+    return shown.strftime("%Y-%m-%dT%H:%M")  # the form every time field (the entry line too) reads
 
 
 def as_text(incident: Incident, playbook: Playbook, now: datetime) -> dict[str, str]:
@@ -77,6 +79,9 @@ def changes(
     the start (with the recorded value of the one not changed)."""
     edited = {name: " ".join(after[name].split()) for name in FIELDS if after[name].strip() != before[name].strip()}
     result: dict[str, object] = {}
+    for name, longest in LONGEST.items():
+        if len(edited.get(name, "")) > longest:
+            raise ValueError(f"{NAMES[name]}: at most {longest} characters (a line the status page can carry)")
     if "service" in edited:
         result["service"] = edited["service"] or None
     if "impact" in edited:
@@ -93,10 +98,31 @@ def changes(
                 raise ValueError(f"{NAMES[name]}: {exc}") from None
     started = result.get("started_at", incident.started_at)
     detected = result.get("detected_at", incident.detected_at)
-    if isinstance(started, datetime) and isinstance(detected, datetime) and detected < started:
-        read = f"detected {time_text(detected, now)}, impact started {time_text(started, now)}"
-        raise ValueError(f"Detected is before impact started ({read}): impact is detected after it starts")
+    problem = out_of_order(
+        started if isinstance(started, datetime) else None,
+        detected if isinstance(detected, datetime) else None,
+        incident.declared_at,
+        now,
+    )
+    if problem:
+        raise ValueError(problem)
     return result
+
+
+def out_of_order(started: datetime | None, detected: datetime | None, declared: datetime, now: datetime) -> str | None:
+    """What is wrong with when impact started and was detected, said with the times as read
+    (None: in order). Impact starts, then is detected, then declared: a start or detection
+    after the declaration made response times negative ('since start 0s')."""
+    if started is not None and detected is not None and detected < started:
+        read = f"detected {time_text(detected, now)}, impact started {time_text(started, now)}"
+        return f"Detected is before impact started ({read}): impact is detected after it starts"
+    for name, at in (("started_at", started), ("detected_at", detected)):
+        if at is not None and at > declared:
+            return (
+                f"{NAMES[name]} {time_text(at, now)} is after the declaration ({time_text(declared, now)}):"
+                " an incident is declared once its impact has started and been detected"
+            )
+    return None
 
 
 def _percent(text: str) -> float | None:

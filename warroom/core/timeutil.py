@@ -14,7 +14,11 @@ UTC = UTC
 OLDEST_BACKDATE = timedelta(days=366)
 # A little clock skew between hosts is tolerated; beyond it a future time is refused.
 FUTURE_SLACK = timedelta(minutes=5)
-# A clock time whose today's reading is ahead of now by more than the slack, up to this, is
+# A clock time a person types (14:56) is allowed to run ahead of now by less: the minute on
+# their wall clock or phone may have turned first. Five minutes let `17:20` typed at 17:15
+# in as a time still to come (a row out of order, 'since start 0s', negative response times).
+CLOCK_SLACK = timedelta(minutes=1)
+# A clock time whose today's reading is ahead of now by more than CLOCK_SLACK, up to this, is
 # refused: mid-incident `16:40` typed at 16:34 is a typo or a clock a few minutes off, not
 # yesterday's 16:40 (a day back, out of order, unseen). Further ahead is yesterday's, as
 # `23:50` typed at 00:10 is; a refusal says how to give yesterday's with its date.
@@ -160,8 +164,8 @@ def _last_clock_time(spec: str, hour: int, minute: int, second: int, current: da
         wall = datetime(day.year, day.month, day.day, hour, minute, second)
         instants = _local_instants(wall)
         # In a fall-back hour one of the two may still be ahead: only the past one is meant.
-        past = [i for i in instants if i - current <= FUTURE_SLACK]
-        if past or (not instants and wall - here.replace(tzinfo=None) <= FUTURE_SLACK):
+        past = [i for i in instants if i - current <= CLOCK_SLACK]
+        if past or (not instants and wall - here.replace(tzinfo=None) <= CLOCK_SLACK):
             return _only(past, spec, wall)  # a time the clocks skipped is refused there
         # Still ahead: by real time, or as the wall clock reads for a time the clocks skip.
         ahead = min(instants) - current if instants else wall - here.replace(tzinfo=None)

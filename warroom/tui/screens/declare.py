@@ -116,6 +116,7 @@ class DeclareScreen(Screen[None]):
         self._summarise()
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        self._press_again = PressAgain()  # typed since Esc asked: the next Esc asks again
         if event.input.id == f"triage-{self._started}":
             reading = start_reading(event.value, self.app.clock())  # type: ignore[attr-defined]
             self.query_one("#started-reading", Static).update(reading)

@@ -16,7 +16,7 @@ from warroom.core.entry import MAX_TEXT
 from warroom.tui.screens.modal import FormModal, modal_box
 from warroom.tui.widgets.keybar import KeyBar
 
-TIMES = "14:35, -10m or 2026-03-10 14:35"
+TIMES = "14:35, -10m or 2026-03-10T14:35"
 
 
 class DetailsScreen(FormModal[dict[str, object] | None]):
@@ -39,7 +39,7 @@ class DetailsScreen(FormModal[dict[str, object] | None]):
             "impact": (f"Impact — {impacts}, or your own words", "who is affected, how badly"),
             "impact_pct": ("% affected", "e.g. 40"),
             "started_at": ("Impact started", TIMES),
-            "detected_at": ("Detected — empty: the first alert after the start", TIMES),
+            "detected_at": ("Detected — when someone noticed (not given: the first alert after the start)", TIMES),
         }
         with modal_box("details-box", "Incident details", keys, classes="practice-box"):
             for name in FIELDS:

@@ -2,7 +2,8 @@
 
 `CancelModal`: Escape dismisses with None. Its binding is merged before the screen's own,
 so the key bar, help and command palette list Escape first on every modal.
-`FormModal`: a modal of text fields filled one after another (Enter: next field, then save).
+`FormModal`: a modal of text fields filled one after another (Enter: next field, then save);
+Escape over what was typed asks once.
 `modal_box`: the bordered box a modal draws in, its title on the top border and its keys on
 the bottom one.
 `ChoiceScreen`: a modal around one OptionList of `choices`: ↑↓ move, a choice's key (1-9:
@@ -32,8 +33,10 @@ from textual import events
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, OptionList
+from textual.widgets import Button, Input, OptionList
 from textual.widgets.option_list import Option
+
+from warroom.tui.controllers.base import PressAgain
 
 ResultType = TypeVar("ResultType")
 ChoiceType = TypeVar("ChoiceType")
@@ -81,6 +84,27 @@ class FormModal(CancelModal[ResultType]):
         Binding("enter", "submit_field", "Next field / save", show=False, priority=True),
         Binding("ctrl+s", "save", "Save", priority=True),
     ]
+
+    _typed_first: dict[str, str] | None = None  # the fields as the form opened
+    _drop_again: PressAgain | None = None
+
+    def on_mount(self) -> None:
+        self._typed_first = self._field_values()
+
+    def _field_values(self) -> dict[str, str]:
+        return {name: self.query_one(f"#{name}", Input).value for name in self.FIELDS}
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._drop_again = None  # typed since Esc asked: the next Esc asks again
+
+    def action_cancel(self) -> None:
+        """Escape: what was typed is asked about once (a stray Esc dropped a half-filled form)."""
+        if self._typed_first is not None and self._field_values() != self._typed_first:
+            self._drop_again = self._drop_again or PressAgain()
+            if not self._drop_again("drop"):
+                self.notify("Press Esc again to drop what you typed; ctrl+s saves.", title="Not saved")
+                return
+        self.dismiss(None)
 
     def save(self) -> None:
         """Check the fields and dismiss with the result (or say what is wrong)."""

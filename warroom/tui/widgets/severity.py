@@ -44,7 +44,7 @@ class SeverityPane(VerticalScroll, can_focus=True):
         body.append(f"{guide.impact}\n")
         for label, value in incident_impact(self._playbook, incident):  # what this incident's is (I corrects it)
             body.append(f"{label:<9}", "dim")
-            body.append(f"{one_line(value)}\n")
+            body.append(f"{one_line(value, 120)}\n")
         for label, value in (("Response", guide.response), ("Within", guide.response_time), ("Who", guide.who)):
             body.append(f"{label:<9}", "dim")
             body.append(f"{value}\n")
