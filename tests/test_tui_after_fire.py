@@ -120,7 +120,7 @@ async def test_escape_on_declare_returns_to_the_list_of_resolved_ones(db_path, p
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, SwitcherScreen)
-        await pilot.press("n")
+        await pilot.press("ctrl+n")
         await settle(pilot)
         assert isinstance(app.screen, DeclareScreen)
         await pilot.press("escape")

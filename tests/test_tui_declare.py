@@ -126,6 +126,31 @@ async def test_several_open_incidents_open_the_switcher(db_path, playbook):
         assert isinstance(app.screen, WarRoomScreen) and app.screen.incident_id == second
 
 
+async def test_escape_on_declare_goes_back_to_the_war_room_it_came_from(demo_db, playbook):
+    app = build_app(demo_db, playbook, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        incident = app.screen.incident_id
+        await pilot.press("D")
+        await settle(pilot)
+        assert isinstance(app.screen, DeclareScreen)
+        await pilot.press("escape")  # nothing typed: back at once, to the incident being worked
+        await settle(pilot)
+        assert isinstance(app.screen, WarRoomScreen) and app.screen.incident_id == incident
+
+
+async def test_typing_on_the_incident_list_filters_even_from_n(db_path, playbook):
+    first, second = await declare_two(db_path)
+    app = build_app(db_path, playbook, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, SwitcherScreen)
+        await pilot.press(*"nothing")  # a filter starting with n: not the declare key
+        await settle(pilot)
+        assert isinstance(app.screen, SwitcherScreen)
+        assert app.screen.query_one("#switcher-filter").value == "nothing"
+
+
 async def test_declare_a_second_incident_from_the_war_room(demo_db, playbook):
     app = build_app(demo_db, playbook, clock=lambda: FIXED_NOW)
     async with app.run_test(size=SIZE) as pilot:
@@ -147,14 +172,14 @@ async def test_switcher_declares_with_n_and_escape_goes_back(db_path, playbook):
     app = build_app(db_path, playbook, clock=lambda: FIXED_NOW)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("n")
+        await pilot.press("ctrl+n")
         await settle(pilot)
         assert isinstance(app.screen, DeclareScreen)
         await pilot.press("escape")  # there are open incidents to go back to
         await settle(pilot)
         assert isinstance(app.screen, SwitcherScreen)
         # Over something typed, Esc asks once: a stray one does not drop a half-filled declaration.
-        await pilot.press("n")
+        await pilot.press("ctrl+n")
         await settle(pilot)
         await type_text(pilot, "Payments down")
         await pilot.press("escape")

@@ -211,11 +211,11 @@ class WarroomApp(App[None]):
             return
         await self._show(SwitcherScreen(incidents, self.playbook, current))
 
-    async def _show_declare(self) -> None:
+    async def _show_declare(self, back_to: str | None = None) -> None:
         from warroom.tui.screens.declare import DeclareScreen
 
         can_go_back = bool(await self.store.incidents(include_resolved=True))
-        await self._show(DeclareScreen(self.playbook, can_go_back))
+        await self._show(DeclareScreen(self.playbook, can_go_back, back_to))
 
     async def on_open_incident(self, message: OpenIncident) -> None:
         await self._open(message.incident_id)
@@ -224,7 +224,7 @@ class WarroomApp(App[None]):
         await self._show_switcher()
 
     async def on_declare_incident(self, message: DeclareIncident) -> None:
-        await self._show_declare()
+        await self._show_declare(message.back_to)
 
     # ----- app-wide actions --------------------------------------------------------------------
 

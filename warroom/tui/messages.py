@@ -14,7 +14,11 @@ class OpenIncident(Message):
 
 
 class DeclareIncident(Message):
-    """Show the declare screen."""
+    """Show the declare screen; Escape there goes back to `back_to`'s war room (else the list)."""
+
+    def __init__(self, back_to: str | None = None) -> None:
+        super().__init__()
+        self.back_to = back_to
 
 
 class ShowIncidents(Message):

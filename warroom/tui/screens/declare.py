@@ -55,10 +55,11 @@ class DeclareScreen(Screen[None]):
         Binding("enter", "submit_field", "Next field", show=False, priority=True),
     ]
 
-    def __init__(self, playbook: Playbook, can_go_back: bool = False) -> None:
+    def __init__(self, playbook: Playbook, can_go_back: bool = False, back_to: str | None = None) -> None:
         super().__init__()
         self._playbook = playbook
-        self._can_go_back = can_go_back
+        self._can_go_back = can_go_back  # Escape: to the incident list
+        self._back_to = back_to  # Escape: to this incident's war room (D was pressed there)
         self._overridden = False  # the commander picked a severity: impact no longer moves it
         self._busy = False
         self._press_again = PressAgain()  # Esc over typed text asks once
@@ -243,14 +244,14 @@ class DeclareScreen(Screen[None]):
         if self._typed() and not self._press_again("drop"):
             self.notify("Press Esc again to drop what you typed; ctrl+s declares.", title="Not declared")
             return
-        self.app.post_message(ShowIncidents())
+        self.app.post_message(OpenIncident(self._back_to) if self._back_to else ShowIncidents())
 
     def _typed(self) -> bool:
         return any(field.value.strip() for field in self.query(Input)) or self._impact() is not None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "back":
-            return self._can_go_back
+            return self._can_go_back or self._back_to is not None
         if action == "submit_field":  # only in a text field: Enter picks a radio or declares on the guide
             return isinstance(self.focused, Input)
         return True

@@ -53,7 +53,9 @@ class SwitcherScreen(Screen[None]):
     HELP_NAME = "incidents"
     BINDINGS = [
         Binding("enter", "open", "Open", show=True),
-        Binding("n", "declare", "Declare new"),
+        # ctrl+n, not n: typing on the list starts the filter, and "nbc4" (an id's end) or
+        # "network" declared instead.
+        Binding("ctrl+n", "declare", "Declare new"),
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("escape", "back", "Back"),
     ]
@@ -68,7 +70,7 @@ class SwitcherScreen(Screen[None]):
         open_count = sum(i.status == "open" for i in self._incidents)
         resolved = len(self._incidents) - open_count
         yield Static(
-            f"{open_count} open, {resolved} resolved — pick one (type to filter, n declares)", id="switcher-heading"
+            f"{open_count} open, {resolved} resolved — pick one (type to filter, ctrl+n declares)", id="switcher-heading"
         )
         yield Input(placeholder="filter: words in the id, title, commander or service", id="switcher-filter")
         listing = OptionList(id="switcher-list")
@@ -77,6 +79,9 @@ class SwitcherScreen(Screen[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        # Typing on the list moves to the filter with the first letter in it: a select-all on
+        # focus let the second letter replace the first ("nothing" became "othing").
+        self.query_one("#switcher-filter", Input).select_on_focus = False
         self._fill("")
         listing = self.query_one(OptionList)
         listing.focus()
@@ -116,7 +121,7 @@ class SwitcherScreen(Screen[None]):
 
     def _keys_kept(self) -> set[str]:
         """The keys that keep their binding on the list (this screen's and the app's: O, W, ?)."""
-        keys = {"n", "slash"}
+        keys = {"slash"}
         for binding in self.app.BINDINGS:
             if isinstance(binding, Binding):
                 keys.update(key.strip() for key in binding.key.split(","))

@@ -234,7 +234,7 @@ class WarRoomScreen(Screen[None]):
         self.app.post_message(ShowIncidents())
 
     def action_declare(self) -> None:
-        self.app.post_message(DeclareIncident())
+        self.app.post_message(DeclareIncident(back_to=self.incident_id))  # Esc there comes back here
 
     async def action_copy_document(self) -> None:
         (await self.handoff.ready()).choose_document()
