@@ -70,7 +70,8 @@ class SwitcherScreen(Screen[None]):
         open_count = sum(i.status == "open" for i in self._incidents)
         resolved = len(self._incidents) - open_count
         yield Static(
-            f"{open_count} open, {resolved} resolved — pick one (type to filter, ctrl+n declares)", id="switcher-heading"
+            f"{open_count} open, {resolved} resolved — pick one (type to filter, ctrl+n declares)",
+            id="switcher-heading",
         )
         yield Input(placeholder="filter: words in the id, title, commander or service", id="switcher-filter")
         listing = OptionList(id="switcher-list")
