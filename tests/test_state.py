@@ -190,6 +190,37 @@ def test_changes_made_apart_are_both_shown_until_one_is_confirmed(tmp_path, play
     assert settled.drafts["handoff"] == "from a"
 
 
+def test_the_same_change_made_apart_is_agreed_not_a_conflict(tmp_path, playbook, fixed_now):
+    """Both laptops reopened it, or moved to the same phase, at once: nothing to choose between
+    (a walker's two war rooms flagged 'Phase: Assess by bob · Assess by ann')."""
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+
+    async def declare(ops, store):
+        return (await ops.declare("Checkout down", 2)).id
+
+    iid = asyncio.run(_on(a, playbook, fixed_now, declare))
+    _share(a, b)
+
+    def to_contain_then(level):
+        async def work(ops, store):
+            await ops.set_phase(iid, "contain")
+            await ops.set_severity(iid, level, None)
+
+        return work
+
+    asyncio.run(_on(a, playbook, fixed_now, to_contain_then(1)))
+    asyncio.run(_on(b, playbook, fixed_now + timedelta(minutes=1), to_contain_then(3)))
+    _share(a, b)
+    _share(b, a)
+
+    async def look(ops, store):
+        return await store.load_state(iid)
+
+    state = asyncio.run(_on(a, playbook, fixed_now, look))
+    assert state.incident.phase == "contain" and "phase" not in state.conflicts  # both chose Contain
+    assert sorted(e.data["new"] for e in state.conflicts["severity"]) == [1, 3]  # these differ
+
+
 def test_two_war_rooms_on_one_file_keep_both_handoff_edits(tmp_path, playbook, fixed_now):
     """Two war rooms on one file both loaded the handoff, then each saved its own edit: the
     second does not overwrite the first; both stand and the state says so."""

@@ -44,6 +44,22 @@ def register_of(kind: str, data: Mapping[str, Any]) -> str | None:
     return None
 
 
+def value_of(kind: str, data: Mapping[str, Any]) -> object:
+    """What a change sets its register to: two changes made apart that set the same value
+    (both reopened it, both moved to Assess) are not two decisions to choose between."""
+    if kind in ("severity", "phase"):
+        return data.get("new")
+    if kind == "mitigation":
+        return data.get("level")
+    if kind in ("resolved", "reopened"):
+        return kind
+    if kind == "role":
+        return data.get("name")
+    if kind == "handoff":
+        return data.get("to")
+    return object()  # drafts, action items: every change its own (a draft's text is compared apart)
+
+
 def register_filter(register: str) -> tuple[str, tuple[Any, ...]]:
     """A SQL condition (and its parameters) selecting one register's events of an incident."""
     family, _, name = register.partition(":")

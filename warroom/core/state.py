@@ -281,7 +281,8 @@ class _Fold:
             by_id = {c.id: c for c in changes}
             versions = sorted((by_id[h] for h in standing), key=fold_order, reverse=True)
             if register in DECIDED_APART:
-                state.conflicts[register] = versions
+                if len({registers.value_of(v.kind, v.data) for v in versions}) > 1:  # the same: agreed
+                    state.conflicts[register] = versions
             elif register.startswith("draft:"):
                 self._drafts_apart(register.removeprefix("draft:"), versions)
         state.temp_fixes = sorted(self.fixes.values(), key=lambda f: (f.added_at, f.id))
