@@ -178,3 +178,28 @@ def test_doc_with_no_incident_at_all_is_one_line(cli, db_path):
     asyncio.run(create())
     for args in (("doc", "status"), ("export",)):
         assert_one_line_error(cli(*args), "no open incident")
+
+
+def test_doc_internal_follows_the_details_set_and_the_changes_the_team_made(cli):
+    """`set --impact all` and `log --kind change` by the commander reach the internal update;
+    a deploy hook's change (its own author) stays context, in the handoff's "what happened"."""
+    cli.env(WARROOM_AUTHOR="dana")
+    incident = _declare(cli, "Checkout failing", **_at("2026-03-10T14:42:00Z"))
+    assert cli("set", "--impact", "all", "--started", "14:35", **_at("2026-03-10T14:43:00Z")).code == 0
+    logged = [
+        ("rollback to v2.3.3", "decision", "dana", "14:44"),
+        ("rolled back to v2.3.3", "change", "dana", "14:46"),
+        ("deploy v2.3.5 of search-api completed", "change", "deploy-bot", "14:47"),
+    ]
+    for text, kind, author, when in logged:
+        result = cli("log", text, "--kind", kind, "--author", author, **_at(f"2026-03-10T{when}:00Z"))
+        assert result.code == 0, result.err
+    later = _at("2026-03-10T14:50:00Z")
+    internal = cli("doc", "internal", "--incident", incident, **later).out
+    assert "**Impact**: All users\n" in internal
+    doing = internal.split("**What we're doing**:\n", 1)[1].split("\n\n", 1)[0]
+    assert doing.splitlines() == ["- 14:44 - rollback to v2.3.3", "- 14:46 - rolled back to v2.3.3"]
+    handoff = cli("doc", "handoff", "--incident", incident, **later).out
+    assert "  - 14:47 - deploy v2.3.5 of search-api completed\n" in handoff.split("- What we've tried:")[0]
+    assert "  - 14:46 - rolled back to v2.3.3\n" in handoff.split("- What we've tried:")[1]
+    assert "  - 14:35 - Symptoms started\n" in handoff

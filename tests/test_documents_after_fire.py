@@ -241,9 +241,26 @@ def test_the_impact_in_the_commanders_words_reaches_the_public_texts(playbook):
     for text in (status, external):
         assert "POST /sso" not in text and "~60% of SSO logins fail" in text
     # A playbook impact is a level, not something users see: the answer stays.
-    status, external = _public(playbook, "SSO", "logins fail", impact="all")
-    assert "What users may see: logins fail\n" in status and "All users" not in status
+    status, external = _public(playbook, "SSO", "logins fail", impact="many")
+    assert "What users may see: logins fail\n" in status and "Many users" not in status
     assert "Some users may see: logins fail." in external
+
+
+@pytest.mark.parametrize(
+    "impact, pct, said",
+    [
+        ("all", None, "Users may see"),
+        ("many", 100, "Users may see"),
+        ("many", 40, "Some users may see"),
+        (None, None, "Some users may see"),
+    ],
+)
+def test_the_external_notice_says_users_when_everyone_is_affected(playbook, impact, pct, said):
+    story = Story(severity=1)
+    story.incident.impact, story.incident.impact_pct = impact, pct
+    story.log("triage", "logins fail", 12, question="broken")
+    external = documents.render("external", story.state(), playbook, at(26))
+    assert f"We're experiencing a service disruption. {said}: logins fail. Our team" in external
 
 
 def test_a_symptom_ending_a_sentence_is_not_stopped_twice(playbook):
@@ -253,14 +270,152 @@ def test_a_symptom_ending_a_sentence_is_not_stopped_twice(playbook):
 
 def test_a_start_given_back_from_now_is_said_once(playbook):
     """The declare screen keeps "-20m" as "14:22 (-20m)"; made absolute that was "14:22 (14:22 UTC)"."""
-    story = Story()
+    # The declare screen records the start the answer gives (14:22 is minute -8).
+    story = Story(started=-8)
     story.log("triage", "14:22 (-20m), right after the deploy", 12, question="started")
     text = documents.render("internal", story.state(), playbook, at(30))
     assert "- Started: 14:22 UTC, right after the deploy\n" in text
-    story = Story()
+    story = Story(started=12 - 24 * 60)
     story.log("triage", "2026-03-09 14:42 (-1d)", 12, question="started")
     assert "- Started: 2026-03-09 14:42 UTC\n" in documents.render("internal", story.state(), playbook, at(30))
     # Another time in the parentheses says something: kept.
-    story = Story()
+    story = Story(started=-8)
     story.log("triage", "14:22 (15:22 CET)", 12, question="started")
     assert "- Started: 14:22 (15:22 CET)\n" in documents.render("internal", story.state(), playbook, at(30))
+    # Without a recorded start, the answer as said.
+    story = Story(started=None)
+    story.log("triage", "about when the deploy finished", 12, question="started")
+    assert "- Started: about when the deploy finished\n" in documents.render(
+        "internal", story.state(), playbook, at(30)
+    )
+
+
+def _declared_with_triage() -> Story:
+    """As the declare form leaves it at 14:42: "Who's affected?", "How bad?" from the impact
+    picker and "When did it start?" (-17m, 14:25), recorded as impact many/40% and the start."""
+    story = Story(started=-5)
+    story.incident.impact, story.incident.impact_pct = "many", 40
+    story.log("triage", "shoppers paying", 12, question="affected")
+    story.log("triage", "Many users (40%)", 12, question="how_bad")
+    story.log("triage", "14:25 (-17m)", 12, question="started")
+    return story
+
+
+def test_the_updates_follow_a_corrected_impact(playbook):
+    """`I` set Impact to All users, 60%: the internal update said "shoppers paying" and the
+    declare-time "Many users (40%)"."""
+    story = _declared_with_triage()
+    before = documents.render("internal", story.state(), playbook, at(20))
+    assert "**Impact**: Many users (40%) — shoppers paying\n" in before
+    assert "- How bad: Many users (40%)\n" in before
+    story.log("details", "Impact: All users · % affected: 60", 18, impact="all", impact_pct=60)
+    story.incident.impact, story.incident.impact_pct = "all", 60
+    state = story.state()
+    internal = documents.render("internal", state, playbook, at(20))
+    handoff = documents.render("handoff", state, playbook, at(20))
+    assert "**Impact**: All users (60%) — shoppers paying\n" in internal
+    for text in (internal, handoff):
+        assert "How bad: All users (60%)\n" in text
+        assert "40%" not in text and "Many users" not in text
+    # Impact cleared: the declare-time answer says nothing current any more.
+    story.log("details", "Impact: (none)", 19, impact=None, impact_pct=None)
+    story.incident.impact, story.incident.impact_pct = None, None
+    internal = documents.render("internal", story.state(), playbook, at(20))
+    assert "**Impact**: shoppers paying\n" in internal and "How bad" not in internal
+    # Words that only repeat the impact are not said twice; a % alone is a share of users.
+    story = Story()
+    story.incident.impact_pct = 25
+    story.log("triage", "25% of users", 12, question="affected")
+    assert "**Impact**: 25% of users\n" in documents.render("internal", story.state(), playbook, at(20))
+
+
+def test_the_updates_follow_a_corrected_start(playbook):
+    """`warroom set --started 14:20` after the answer 14:25: the update and the handoff kept
+    "Started: 14:25 UTC" while the handoff listed "14:20 - Symptoms started"."""
+    story = _declared_with_triage()
+    story.log("details", "Impact started: 14:20", 18, started_at="2026-03-10T14:20:00+00:00")
+    story.incident.started_at = at(-10)
+    state = story.state()
+    internal = documents.render("internal", state, playbook, at(20))
+    handoff = documents.render("handoff", state, playbook, at(20))
+    assert "- Started: 14:20 UTC\n" in internal
+    assert "  - Started: 14:20 UTC\n" in handoff and "  - 14:20 - Symptoms started\n" in handoff
+    assert "14:25" not in internal + handoff
+    # An answer with words beyond its time keeps them, named as the first answer.
+    story = Story(started=-10)
+    story.log("triage", "14:25 UTC, right after the deploy", 12, question="started")
+    internal = documents.render("internal", story.state(), playbook, at(20))
+    assert "- Started: 14:20 UTC (first answered: 14:25 UTC, right after the deploy)\n" in internal
+
+
+def test_changes_the_team_made_are_what_we_are_doing(playbook):
+    """A rollback logged as a change (`c: rolled back to v2.3.3`) was missing from "What we're
+    doing" while the decision to do it showed. A deploy hook's change is context."""
+    story = Story(phase="contain")
+    story.log("change", "deploy v2.3.4 completed", 0, author="deploy-bot")  # before the declaration
+    story.log("decision", "Bad deploy: roll back to v2.3.3", 13, containment="bad_deploy")
+    story.log("change", "rolled back to v2.3.3", 15)  # typed in the war room
+    story.log("change", "feature flag card_v2 off", 16, source="cli")  # the commander's own shell
+    story.log("change", "deploy v2.3.5 of search-api completed", 17, author="deploy-bot", source="cli")
+    state = story.state()
+    internal = documents.render("internal", state, playbook, at(20))
+    doing = internal.split("**What we're doing**:\n", 1)[1].split("\n\n", 1)[0]
+    assert doing.splitlines() == [
+        "- 14:43 - Bad deploy: roll back to v2.3.3",
+        "- 14:45 - rolled back to v2.3.3",
+        "- 14:46 - feature flag card_v2 off",
+    ]
+    handoff = documents.render("handoff", state, playbook, at(20))
+    happened = handoff.split("- What happened:\n", 1)[1].split("- What we've tried:\n", 1)[0]
+    tried = handoff.split("- What we've tried:\n", 1)[1].split("- What we learned:", 1)[0]
+    assert "deploy v2.3.4 completed" in happened and "deploy v2.3.5 of search-api" in happened
+    assert "rolled back" not in happened and "card_v2" not in happened
+    assert "  - 14:45 - rolled back to v2.3.3\n" in tried and "  - 14:46 - feature flag card_v2 off\n" in tried
+    # Update #2: the change made since update #1 is what was done since.
+    story.log("comms", "Internal update #1", 21, document="internal", number=1)
+    story.log("change", "rate limit 200 rps on checkout", 23)
+    internal = documents.render("internal", story.state(), playbook, at(25), number=2)
+    doing = internal.split("**What we're doing**:\n", 1)[1].split("\n\n", 1)[0]
+    assert doing.splitlines() == ["- 14:53 - rate limit 200 rps on checkout"]
+
+
+def _reopened(playbook) -> Story:
+    """Restored at 14:50 (full restore), resolved at 14:55, reopened at 15:00 as the alert came back."""
+    story = Story(phase="mitigate")
+    story.incident.service = "Checkout"
+    story.log("triage", "payment step returns 500", 12, question="broken")
+    story.mitigate("full", 20)
+    story.log("restored", "Service restored", 20)
+    story.resolve(25)
+    story.log("resolved", "Incident resolved", 25)
+    story.incident.status, story.incident.resolved_at = "open", None
+    story.log("reopened", "Incident reopened", 30)
+    story.log("alert", "checkout 5xx > 10% again", 30)
+    return story
+
+
+def test_a_reopened_incident_reads_as_ongoing(playbook):
+    """The status page still said Monitoring, "We've applied a fix" and "What users saw"."""
+    story = _reopened(playbook)
+    state = story.state()
+    status = documents.render("status", state, playbook, at(32))
+    external = documents.render("external", state, playbook, at(32))
+    internal = documents.render("internal", state, playbook, at(32))
+    handoff = documents.render("handoff", state, playbook, at(32))
+    assert status.startswith("## Status: Identified\n")
+    assert "What users may see: payment step returns 500\n" in status
+    assert "Current status: Degraded\n" in status  # not Operational: the full restore no longer holds
+    assert "applied a fix" not in status + external and "users saw" not in status
+    assert external.startswith("## Checkout - Degraded Performance\n") and "**Status**: Identified\n" in external
+    assert "**Status**: Identified (Mitigate phase, SEV-2), reopened at 15:00\n" in internal
+    assert "service restored" not in internal and "Mitigation: Full" not in internal
+    assert "**Status**: Mitigate, reopened at 15:00\n" in handoff
+    # Restored again after the reopen: monitoring, restored at the new time.
+    story.mitigate("full", 40)
+    state = story.state()
+    assert documents.render("status", state, playbook, at(42)).startswith("## Status: Monitoring\n")
+    internal = documents.render("internal", state, playbook, at(42))
+    assert "**Status**: Monitoring (Mitigate phase, SEV-2), service restored at 15:10\n" in internal
+    # The postmortem keeps the first restore, as the clocks do.
+    story.resolve(45)
+    assert "Service was restored at 14:50" in documents.render("postmortem", story.state(), playbook, at(46))

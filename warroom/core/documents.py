@@ -15,8 +15,16 @@ human text: paragraphs kept, HTML escaped).
 
 Choices made here (the methodology leaves them open; facts.py has the rest):
 - Handoff "what happened": triage answers, then in time order when symptoms started, the
-  alerts and changes logged (pinned ones are "what we learned"), the declaration, and key
-  events (pinned, restored, resolved, reopened, severity changes).
+  alerts and changes logged (pinned ones are "what we learned"; the team's own changes are
+  "what we've tried"), the declaration, and key events (pinned, restored, resolved,
+  reopened, severity changes).
+- Internal update "Impact": the current impact and % affected (`impact_said`), then the
+  "Who's affected?" words when they add to it ("All users (60%) — shoppers paying").
+- External notice: "Users may see" when everyone is affected (facts.all_affected), else
+  "Some users may see".
+- Reopened: internal update and handoff say "reopened at HH:MM" until service is restored
+  again, and "service restored at" only for a restore that still holds (facts.restored_now);
+  the postmortem keeps the first restore, as the clocks do.
 - What users see: with no service name, internal documents name the incident by its
   title (`service_or_title`); public ones (status, external) say "service disruption" —
   never the title, which may be internal, and never a literal "our service". Public ones
@@ -27,10 +35,11 @@ Choices made here (the methodology leaves them open; facts.py has the rest):
   there are more than five), pinned note/alert/change/hypothesis events and the current hypothesis
   (the latest live one, said once even if pinned);
   "what we're doing": temporary fixes in place, then in time order the pinned
-  action/decision events and the last few actions/decisions since the previous internal
-  update (a pin never hides what was done since; more than the few are counted); when there
-  are none since, the pinned ones and the last few overall as context (`doing_is_context`),
-  so an update read alone still says what has been done.
+  action/decision events and changes the team made (facts.team_change: a rollback, a flag
+  switched off; not a deploy hook's change, which is context) and the last few of those
+  since the previous internal update (a pin never hides what was done since; more than the
+  few are counted); when there are none since, the pinned ones and the last few overall as
+  context (`doing_is_context`), so an update read alone still says what has been done.
 
 Domain layer: imports nothing from Textual.
 """
@@ -130,7 +139,11 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
     pinned = [e for e in events if e.pinned]
     since = facts.since_last_internal(state, playbook)
     # Time order: an action logged with --at lands before the decision logged just before it.
-    done_events = sorted((e for e in events if e.kind in DOING_KINDS), key=lambda e: metrics_module.aware(e.ts))
+    team = facts.people(state)
+    done_events = sorted(
+        (e for e in events if e.kind in DOING_KINDS or facts.team_change(state, e, team)),
+        key=lambda e: metrics_module.aware(e.ts),
+    )
     doing_events, doing_earlier, doing_is_context = _doing(done_events, since)
     doing = [facts.with_time(e) for e in doing_events]
     hypothesis = facts.latest_hypothesis(state)
@@ -138,7 +151,10 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
     impact_end = inc.restored_at or inc.resolved_at
     # A playbook impact by its label; the commander's own words (`declare --impact`) as they are.
     impact_label = details.impact_label(playbook, inc.impact) or None
-    known = [e for e in pinned if e.kind in KNOW_KINDS and e is not hypothesis]
+    # A change the team made is in "what we're doing" (and what was tried), not repeated here.
+    known = [
+        e for e in pinned if e.kind in KNOW_KINDS and e is not hypothesis and not facts.team_change(state, e, team)
+    ]
     key_events = [
         e
         for e in events
@@ -149,6 +165,11 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
     phases, milestones = gantt(state, playbook, now)
     # The level the service came back at, and the one in force now when it changed after.
     levels = [e for e in events if e.kind == "mitigation"]
+    mitigation = facts.mitigation_now(state)
+    restored_now = facts.restored_now(state)
+    reopened = facts.reopened_at(state) if restored_now is None and inc.status != "resolved" else None
+    affected = triage.get("affected")
+    impact_said = facts.impact_said(state, playbook)
     at_restore = [e for e in levels if inc.restored_at is not None and e.ts <= inc.restored_at]
     fixes = facts.temp_fixes(state)
     promised = facts.next_update_at(state, playbook, now)
@@ -164,19 +185,31 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
         # The team's name for each phase role: "the {{ phase_names.fix }} phase".
         "phase_names": {role: playbook.phase(key).name for role, key in playbook.phase_roles.items()},
         "resolved": inc.status == "resolved",
-        "restored": inc.restored_at is not None,
+        # Restored as it stands now: a reopen since the restore undoes it (facts.restored_now).
+        "restored": restored_now is not None,
+        "restored_now": hm(restored_now) if restored_now else None,
+        # The latest reopen, while service is not restored since and the incident is open.
+        "reopened_at": hm(reopened) if reopened else None,
         "status": facts.status_word(state, playbook),
         "current_state": facts.current_state(state, playbook),
-        "mitigation": _level_name(playbook, inc.mitigation),
+        # The level in force: one set before the latest reopen no longer holds (facts.mitigation_now).
+        "mitigation": _level_name(playbook, mitigation),
         "restored_as": _level_name(playbook, str(at_restore[-1].data.get("level"))) if at_restore else None,
-        "mitigation_since": hm(levels[-1].ts) if levels else None,
+        "mitigation_since": hm(levels[-1].ts) if levels and mitigation else None,
         "triage": triage,
         "service": service,
         "service_or_title": service or inc.title,  # internal documents only: a title may be internal
         "symptom": symptom,
         # Public texts: the impact in the commander's own words, else the symptom (facts.users_see).
         "users_see": facts.users_see(state, playbook, symptom),
-        "affected": triage.get("affected"),
+        "affected": affected,
+        # The current impact and % affected ("All users (60%)"), and the "Who's affected?"
+        # words when they say more than it.
+        "impact_said": impact_said,
+        "affected_also": affected
+        if affected and (not impact_said or affected.casefold() not in impact_said.casefold())
+        else None,
+        "all_affected": facts.all_affected(state, playbook),
         "impact_label": impact_label,
         "impact_pct": inc.impact_pct,
         "workaround": facts.workaround(state),
@@ -212,7 +245,9 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
         "started_after": None if triage.get("started") else facts.started_after(state, playbook),
         "seen": facts.seen(state, known),
         "tried": [facts.with_time(e) for e in done_events],
-        "learned": [facts.with_time(e) for e in pinned if e.kind in LEARNED_KINDS],
+        "learned": [
+            facts.with_time(e) for e in pinned if e.kind in LEARNED_KINDS and not facts.team_change(state, e, team)
+        ],
         "hypothesis": facts.said(hypothesis) if hypothesis else None,
         "hypothesis_at": hm(hypothesis.ts) if hypothesis else None,
         "next_steps": facts.next_steps(state, playbook),

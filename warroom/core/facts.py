@@ -17,6 +17,22 @@ Choices made here (the methodology leaves them open):
 - What users see: the triage answers "broken" (service before a colon, symptom after)
   and "affected"; `incident.service` wins for the service name when set. The public texts
   prefer the impact in the commander's own words to the "broken" answer (`users_see`).
+- Current values win over the declare-time answers: once the impact or % affected was
+  set or corrected after the "How bad?" answer, that answer reads as the current impact
+  (`impact_said`); with a recorded start, the "When did it start?" answer reads as that
+  time, keeping the answer's own words after it only when they add something and naming
+  it as the first answer when its time differs.
+- Reopened: the fold keeps restored_at, the first restore, for the clocks. The documents
+  read the service as restored again only once a level that restores it is set after the
+  latest reopen (`restored_now`), and a mitigation level set before that reopen no longer
+  holds (`mitigation_now`): a reopened incident reads as ongoing.
+- Changes made by the team (a rollback, a flag switched off) are something the team did,
+  as actions and decisions are (`team_change`): logged at or after the declaration, not by a
+  script (`warroom log`, data source "cli") unless its author is one of the incident's
+  people (the declarer, a role holder, a commander handed over from). A deploy hook's change,
+  or one that came before the declaration, is context: what happened, what changed.
+- Everyone affected (`all_affected`): the playbook's widest impact level (listed first
+  among those suggesting the highest severity) or 100% affected.
 - Postmortem draft: the severity declared with (the first severity record), and the
   highest reached only when it differs ("escalated to").
 
@@ -38,8 +54,8 @@ from warroom.core.metrics import live_events as live  # struck events never coun
 from warroom.core.models import ROLE_NAMES, Event, IncidentState
 from warroom.core.playbook import Playbook
 from warroom.core.relative import absolute
-from warroom.core.timeutil import hm  # blank for an unknown time, as documents want
-from warroom.core.timewords import said_once
+from warroom.core.timeutil import hm, local  # hm: blank for an unknown time, as documents want
+from warroom.core.timewords import hm_zone, said_once
 
 WORKAROUND_PREFIX = "workaround:"
 WORKAROUND_KINDS = ("note", "comms", "action")
@@ -59,27 +75,137 @@ def triage_answers(state: IncidentState, playbook: Playbook) -> dict[str, str]:
     corrected later carry no question). An answer that says nothing ("unknown", "nothing
     changed, no deploys") leaves its question out, so a document keeps its own wording.
     Keyed by the question's role (its key when it plays none), so a template finds
-    "broken" or "changed" whatever the team calls the question."""
+    "broken" or "changed" whatever the team calls the question. The recorded values win
+    over what was answered at the declaration: "How bad?" once the impact was set or
+    corrected after it (`impact_said`), "When did it start?" when a start is recorded
+    (`stated_start`)."""
     questions = {q.key: q for q in playbook.triage}
     asked = dict.fromkeys(str(e.data["question"]) for e in live(state) if e.kind == "triage" and e.data.get("question"))
     answers: dict[str, str] = {}
     for key in asked:
         event = classify.triage_answer(state, key, playbook.non_answers, questions.get(key))
-        if event is not None:
-            answers[playbook.question_role(key) or key] = said(event)
+        if event is None:
+            continue
+        role = playbook.question_role(key) or key
+        answer: str | None = said(event)
+        if role == "how_bad" and _impact_set_after(state, event):
+            answer = impact_said(state, playbook)
+        elif role == "started":
+            answer = stated_start(state, answer)
+        if answer:
+            answers[role] = answer
     return answers
+
+
+def _impact_set_after(state: IncidentState, answer: Event) -> bool:
+    """Whether the impact or % affected was set or corrected (a `details` event) after `answer`."""
+    events = live(state)
+    after = events[events.index(answer) + 1 :] if answer in events else events
+    return any(e.kind == "details" and ("impact" in e.data or "impact_pct" in e.data) for e in after)
+
+
+def impact_said(state: IncidentState, playbook: Playbook) -> str | None:
+    """The current impact as updates say it: its playbook label or the commander's words,
+    with the % affected ("All users (60%)"); a % alone as "60% of users"; None when neither
+    is recorded."""
+    inc = state.incident
+    impact = " ".join((inc.impact or "").split())
+    label = next((option.label for option in playbook.impacts if option.key == impact), impact)
+    pct = inc.impact_pct
+    if label:
+        return label + (f" ({pct:g}%)" if pct is not None else "")
+    return f"{pct:g}% of users" if pct is not None else None
+
+
+def all_affected(state: IncidentState, playbook: Playbook) -> bool:
+    """Whether everyone is affected: the impact is the playbook's widest level (the first of
+    those suggesting the highest severity), or 100% are affected."""
+    inc = state.incident
+    if inc.impact_pct is not None and inc.impact_pct >= 100:
+        return True
+    if not playbook.impacts:
+        return False
+    widest = min(playbook.impacts, key=lambda option: option.severity)
+    return inc.impact == widest.key
+
+
+# A time at the start of an answer, as said (`said`: "14:32 (-20m)" is "14:32 UTC" by then):
+# "14:32", "14:32 UTC", "2026-03-09 23:25 CET", "14:32:10 +0100".
+_LEADING_TIME = re.compile(
+    r"^\s*(?:\d{4}-\d{2}-\d{2}[ T])?(\d{1,2}:\d{2})(?::\d{2})?(?:\s*(?:[A-Z]{2,5}|[+-]\d{4})\b)?"
+)
+
+
+def stated_start(state: IncidentState, answer: str | None) -> str | None:
+    """The "When did it start?" line once a start is recorded: the answer as answered when its
+    time is the recorded one; else the recorded start (with its date when not the day of the
+    declaration), followed by the answer only when it has words beyond its time ("16:45 UTC
+    (first answered: 16:52 UTC, right after the deploy)"), an answer that was only a time
+    giving way to it. Without a recorded start, the answer."""
+    started = state.incident.started_at
+    if started is None:
+        return answer
+    when = hm_zone(started)
+    if local(started).date() != local(state.incident.declared_at).date():
+        when = f"{local(started):%Y-%m-%d} {when}"
+    text = (answer or "").strip()
+    match = _LEADING_TIME.match(text)
+    if match is not None and match.group(1).zfill(5) == hm(started):
+        return text  # the answer's time is the recorded one: as answered
+    words = (text[match.end() :] if match else text).lstrip(" ,;:-–—").strip()
+    return f"{when} (first answered: {text})" if words else when
 
 
 def status_word(state: IncidentState, playbook: Playbook) -> str:
     inc = state.incident
     if inc.status == "resolved":
         return "Resolved"
-    if inc.restored_at is not None:
+    if restored_now(state) is not None:
         return "Monitoring"
     first = playbook.phase_key("assess")
-    if inc.mitigation or inc.phase != first or any(metrics_module.is_containment_decision(e) for e in state.events):
+    if (
+        mitigation_now(state)
+        or inc.phase != first
+        or any(metrics_module.is_containment_decision(e) for e in state.events)
+    ):
         return "Identified"
     return "Investigating"
+
+
+def reopened_at(state: IncidentState) -> datetime | None:
+    """When the incident was last reopened; None when it never was."""
+    reopens = [e.ts for e in live(state) if e.kind == "reopened"]
+    return max(reopens, key=metrics_module.aware) if reopens else None
+
+
+def restored_now(state: IncidentState) -> datetime | None:
+    """When the service came back, as it stands now: the incident's restored_at (the first
+    restore, which the fold keeps for the clocks) unless the incident was reopened after it;
+    then the first level that restores service set since the latest reopen, if any (the
+    fire is back until one is)."""
+    restored = state.incident.restored_at
+    reopened = reopened_at(state)
+    aware = metrics_module.aware
+    if restored is None or reopened is None or aware(restored) > aware(reopened):
+        return restored
+    again = [
+        e.ts
+        for e in live(state)
+        if e.kind == "mitigation" and e.data.get("restored") and aware(e.ts) >= aware(reopened)
+    ]
+    return min(again, key=aware) if again else None
+
+
+def mitigation_now(state: IncidentState) -> str | None:
+    """The mitigation level in force: the incident's, unless it was set before the latest
+    reopen (the fire came back through it)."""
+    level = state.incident.mitigation
+    reopened = reopened_at(state)
+    if level is None or reopened is None:
+        return level
+    aware = metrics_module.aware
+    levels = [e for e in live(state) if e.kind == "mitigation"]
+    return level if levels and aware(levels[-1].ts) >= aware(reopened) else None
 
 
 def current_state(state: IncidentState, playbook: Playbook) -> str:
@@ -87,14 +213,42 @@ def current_state(state: IncidentState, playbook: Playbook) -> str:
     if inc.status == "resolved":
         return "Operational"
     levels = [m.key for m in playbook.mitigation]
-    if inc.mitigation in levels:
-        level = playbook.mitigation_level(inc.mitigation)
-        if level.restored and inc.mitigation == levels[0]:
+    mitigation = mitigation_now(state)
+    if mitigation in levels:
+        level = playbook.mitigation_level(mitigation)
+        if level.restored and mitigation == levels[0]:
             return "Operational"
-        if not level.restored and inc.mitigation == levels[-1]:
+        if not level.restored and mitigation == levels[-1]:
             return "Down"
         return "Degraded"
     return "Down" if inc.severity == 1 else "Degraded"
+
+
+def people(state: IncidentState) -> set[str]:
+    """The incident's people: who declared it, who holds a role, and the commanders handed
+    over from."""
+    names = {name for name in state.incident.roles.values() if name}
+    names.add(state.incident.commander)
+    for event in state.events:
+        if event.kind == "declared":
+            names.add(event.author)
+        elif event.kind == "handoff":
+            names.update(str(event.data[key]) for key in ("from", "to") if event.data.get(key))
+    return names
+
+
+def team_change(state: IncidentState, event: Event, team: set[str] | None = None) -> bool:
+    """Whether a `change` event is something the team did (a rollback, a flag switched off):
+    logged at or after the declaration, and not by a script (`warroom log`) unless one of the
+    incident's `people` logged it. A deploy hook's "deploy v2.3.4 completed" is context."""
+    if event.kind != "change":
+        return False
+    aware = metrics_module.aware
+    if aware(event.ts) < aware(state.incident.declared_at):
+        return False
+    if event.data.get("source") != "cli":
+        return True
+    return event.author in (team if team is not None else people(state))
 
 
 def workaround(state: IncidentState) -> str | None:
@@ -212,7 +366,7 @@ def started_after(state: IncidentState, playbook: Playbook) -> str | None:
 
 def happened(state: IncidentState, key_events: list[Event]) -> list[str]:
     """What happened, in time order: symptoms started, the alerts and changes logged (not
-    pinned: pinned ones are what was learned), the declaration and the `key_events`
+    pinned: pinned ones are what was learned; not the team's own: those were tried), the declaration and the `key_events`
     (restored, resolved, severity changes...)."""
     inc = state.incident
     start = symptoms_started(state)
@@ -220,7 +374,12 @@ def happened(state: IncidentState, key_events: list[Event]) -> list[str]:
     lines = [start] if start is not None else []
     lines.append((inc.declared_at, f"{hm(inc.declared_at)} - Incident declared"))
     lines += alerts_seen(state)
-    lines += [(e.ts, with_time(e)) for e in live(state) if e.kind == "change" and not e.pinned]
+    team = people(state)
+    lines += [
+        (e.ts, with_time(e))
+        for e in live(state)
+        if e.kind == "change" and not e.pinned and not team_change(state, e, team)
+    ]
     lines += [(e.ts, with_time(e)) for e in key_events]
     aware = metrics_module.aware
     return [text for _, text in sorted(lines, key=lambda line: aware(line[0]))]
