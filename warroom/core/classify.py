@@ -80,18 +80,20 @@ def is_rollback_started(event: Event) -> bool:
 def containment_action_at(state: IncidentState) -> datetime | None:
     """When the first containment action was logged: a rollback logged as started, or an
     action or change logged at or after the first containment decision (struck ones never
-    count). The decision alone says what will be done, not that it was."""
-    events = live_events(state)
-    decided = min((aware(e.ts) for e in events if is_containment_decision(e)), default=None)
-    return min(
-        (
-            aware(e.ts)
-            for e in events
-            if is_rollback_started(e)
-            or (decided is not None and e.kind in ("action", "change") and aware(e.ts) >= decided)
-        ),
-        default=None,
-    )
+    count). The decision alone says what will be done, not that it was. One pass over the
+    events in time order, ending at the first such action (the clocks ask every second)."""
+    decided = False
+    for event in state.events:
+        if event.struck or event.kind not in _CONTAINING_KINDS:
+            continue
+        if event.kind == "decision":
+            decided = decided or is_containment_decision(event)
+        elif decided or is_rollback_started(event):
+            return aware(event.ts)
+    return None
+
+
+_CONTAINING_KINDS = frozenset(("decision", "action", "change"))
 
 
 def is_fix_attempt(event: Event) -> bool:
