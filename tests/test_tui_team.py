@@ -116,9 +116,14 @@ async def test_the_war_room_syncs_in_the_background_and_says_so_in_the_header(tm
         await in_thread(sync, a, pg_url)
         await until(pilot, lambda: "5xx at 12%" in " ".join(texts(app)), "a's event on b's screen")
         timeline = app.screen.query_one(Timeline)
+
+        def selected() -> str:
+            event = timeline.selected_event
+            return timeline.row_text(event).plain if event is not None else ""
+
+        # The state may be read (another trigger) before the poll adds the row: wait for the row.
+        await until(pilot, lambda: "5xx at 12%" in selected(), "the cursor following onto a's event")
         assert len(timeline.hosts) == 2  # two files now: rows say where they were logged
-        row = timeline.row_text(timeline.selected_event)
-        assert "5xx at 12%" in row.plain
         # Logged here with the keys: pushed by the background sync, reaches laptop a.
         await pilot.press("l")
         await type_text(pilot, "a: rollback started")
