@@ -138,7 +138,7 @@ async def test_the_logged_line_says_the_label_and_a_plain_percentage(tmp_path, p
         inc = await store.declare("Checkout failing", 2, "dana", first_phase="assess")
         event = await Operations(store, playbook, "dana").set_details(inc.id, impact="all", impact_pct=60.0)
         assert event.text == "Impact: All users; Impact %: 60"
-        assert event.data == {"impact": "all", "impact_pct": 60.0}  # the key is what is stored
+        assert event.data == {"impact": "all", "impact_pct": 60.0, "base": []}  # the key is what is stored
         state = await store.load_state(inc.id)
         assert (state.incident.impact, state.incident.impact_pct) == ("all", 60.0)
         words = await Operations(store, playbook, "dana").set_details(inc.id, impact="EU only", service=None)

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from warroom.core import db, replica
+from warroom.core import db, replica, rules
 from warroom.core.models import ActionItem
 from warroom.core.operations import Operations
 from warroom.core.reads import event_from_row
@@ -219,6 +219,49 @@ def test_the_same_change_made_apart_is_agreed_not_a_conflict(tmp_path, playbook,
     state = asyncio.run(_on(a, playbook, fixed_now, look))
     assert state.incident.phase == "contain" and "phase" not in state.conflicts  # both chose Contain
     assert sorted(e.data["new"] for e in state.conflicts["severity"]) == [1, 3]  # these differ
+
+
+def test_details_set_apart_stand_side_by_side_when_they_differ(tmp_path, playbook, fixed_now):
+    """ann set the impact to All users while bob set Some users, apart: both stand (a walker saw
+    ann's silently replaced); a service set on one and an impact on the other both hold."""
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+
+    async def declare(ops, store):
+        return (await ops.declare("Checkout down", 2)).id
+
+    iid = asyncio.run(_on(a, playbook, fixed_now, declare))
+    _share(a, b)
+
+    def details(**fields):
+        async def work(ops, store):
+            await ops.set_details(iid, **fields)
+
+        return work
+
+    async def look(ops, store):
+        return await store.load_state(iid)
+
+    asyncio.run(_on(a, playbook, fixed_now, details(service="checkout")))
+    asyncio.run(_on(b, playbook, fixed_now + timedelta(minutes=1), details(impact="some")))
+    _share(a, b)
+    _share(b, a)
+    state = asyncio.run(_on(a, playbook, fixed_now, look))
+    assert (state.incident.service, state.incident.impact) == ("checkout", "some") and not state.conflicts
+
+    asyncio.run(_on(a, playbook, fixed_now + timedelta(minutes=2), details(impact="all")))
+    asyncio.run(_on(b, playbook, fixed_now + timedelta(minutes=3), details(impact="many", impact_pct=20.0)))
+    _share(a, b)
+    _share(b, a)
+    state = asyncio.run(_on(a, playbook, fixed_now, look))
+    assert sorted(e.data["impact"] for e in state.conflicts["details"]) == ["all", "many"]
+    hit = rules.evaluate(state, playbook, fixed_now + timedelta(minutes=4))
+    apart = next(p for p in hit if p.rule == "changed_apart")
+    assert "Details: Impact: Many users; Impact %: 20 by" in apart.detail and "Impact: All users by" in apart.detail
+
+    settled = asyncio.run(_on(a, playbook, fixed_now + timedelta(minutes=5), details(impact="all")))
+    state = asyncio.run(_on(a, playbook, fixed_now, look))
+    assert state.incident.impact == "all" and "details" not in state.conflicts
+    assert settled is None
 
 
 def test_two_war_rooms_on_one_file_keep_both_handoff_edits(tmp_path, playbook, fixed_now):

@@ -50,7 +50,8 @@ def details_db(db_path):
 
 def details_events(path) -> list[dict]:
     rows = query(path, "SELECT text, data FROM events WHERE kind = 'details' ORDER BY seq")
-    return [{"text": row["text"], **json.loads(row["data"])} for row in rows]
+    # "base": what each change replaced (a register's, so changes made apart both stand)
+    return [{"text": row["text"], **{k: v for k, v in json.loads(row["data"]).items() if k != "base"}} for row in rows]
 
 
 async def test_the_form_shows_the_details_and_saves_what_changed(details_db, playbook):

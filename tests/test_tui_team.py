@@ -197,6 +197,33 @@ async def test_severity_changed_apart_is_a_red_flag_until_one_is_confirmed(tmp_p
     assert state.conflicts == {} and state.incident.severity == 3
 
 
+async def test_impact_set_apart_is_a_red_flag_until_one_is_confirmed(tmp_path, pg_url, playbook):
+    """ann and bob correct the impact apart: neither is lost; confirming one settles it."""
+    a, b, incident = await in_thread(two_laptops, tmp_path, pg_url)
+    await in_thread(cli, a, "set", "--impact", "all")
+    await in_thread(cli, b, "set", "--impact", "EU card payments only")
+    for path in (a, b, a):
+        await in_thread(sync, path, pg_url)
+    app = build_app(a, playbook, server=pg_url)
+    async with app.run_test(size=SIZE) as pilot:
+        room = await open_war_room(pilot)
+        assert set(room.live.state.conflicts) == {"details"}
+        flags = room.query_one(RedFlags)
+        await until(pilot, lambda: any(p.rule == "changed_apart" for p in flags.prompts), "the changed-apart flag")
+        prompt = next(p for p in flags.prompts if p.rule == "changed_apart")
+        assert "Impact: All users by" in prompt.detail and "Impact: EU card payments only by" in prompt.detail
+        await pilot.press("f")
+        flags.highlighted = next(i for i, o in enumerate(flags.options) if o.id == prompt.flag_id)
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, ApartChooser)
+        chosen = next(i for i, (_, e) in enumerate(app.screen.choices) if e.data.get("impact") == "all")
+        await pilot.press(str(chosen + 1), "enter")
+        await settle(pilot)
+        await until(pilot, lambda: not room.live.state.conflicts, "the conflict to be settled")
+        assert room.live.state.incident.impact == "all"
+
+
 async def test_a_handoff_edited_in_two_war_rooms_keeps_both_until_one_is_kept(tmp_path, playbook, monkeypatch):
     """Two war rooms on one file (issue 12 item 4): the second save no longer overwrites."""
     monkeypatch.setattr(HandoffEditor, "SAVE_AFTER_SECONDS", 60.0)  # saved when the test says (flush)

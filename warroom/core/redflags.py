@@ -367,7 +367,7 @@ def logged_after_resolution(state: IncidentState, playbook: Playbook, now: datet
 
 
 # What each register changed apart is called in a flag, in the order the flag names them.
-APART_NAMES = {"severity": "Severity", "phase": "Phase", "role:commander": "Commander"}
+APART_NAMES = {"severity": "Severity", "phase": "Phase", "role:commander": "Commander", "details": "Details"}
 
 
 def apart_value(register: str, event: Event, playbook: Playbook | None = None) -> str:
@@ -375,6 +375,8 @@ def apart_value(register: str, event: Event, playbook: Playbook | None = None) -
     d = event.data
     if register == "severity":
         return f"SEV-{d.get('new')}"
+    if register == "details":  # "Impact: All users; Impact %: 60"
+        return one_line(event.text, 60)
     if register == "phase":
         key = str(d.get("new", ""))
         try:
@@ -390,7 +392,7 @@ def apart_version(register: str, event: Event, hosts: Iterable[str], playbook: P
 
 
 def changed_apart(state: IncidentState, playbook: Playbook, now: datetime) -> Hit | None:
-    """Severity, phase or commander changed on two laptops while they were apart (the state's
+    """Severity, phase, commander or details changed on two laptops while they were apart (the state's
     `conflicts`): both changes named until someone confirms one (a change made after seeing both)."""
     found = [(r, state.conflicts[r]) for r in APART_NAMES if len(state.conflicts.get(r, ())) > 1]
     if not found:

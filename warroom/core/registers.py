@@ -27,6 +27,7 @@ _FIXED = {
     "resolved": "status",
     "reopened": "status",
     "handoff": "role:commander",
+    "details": "details",  # service, impact, % affected, started, detected: see disagree
 }
 REGISTER_KINDS: tuple[str, ...] = (*_FIXED, "role", "draft", "action_item")
 
@@ -42,6 +43,18 @@ def register_of(kind: str, data: Mapping[str, Any]) -> str | None:
     if kind == "action_item":
         return f"item:{data.get('item', '')}"
     return None
+
+
+def disagree(changes: Iterable[tuple[str, Mapping[str, Any]]]) -> bool:
+    """Whether changes made apart (kind, data) set something to different values: two that set
+    the same value agree, and two details changes of different fields (one the service, one
+    the impact) both stand."""
+    seen: dict[str, set[str]] = {}
+    for kind, data in changes:
+        values = {k: v for k, v in data.items() if k != "base"} if kind == "details" else {"": value_of(kind, data)}
+        for field, value in values.items():
+            seen.setdefault(field, set()).add(repr(value))
+    return any(len(values) > 1 for values in seen.values())
 
 
 def value_of(kind: str, data: Mapping[str, Any]) -> object:

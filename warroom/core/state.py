@@ -31,7 +31,7 @@ from warroom.core.models import (
 from warroom.core.timeutil import from_db
 
 # Registers whose concurrent changes a commander must settle (a red flag names both).
-DECIDED_APART = ("severity", "phase", "role:commander")
+DECIDED_APART = ("severity", "phase", "role:commander", "details")
 HANDOFF_DRAFT = "handoff"
 POSTMORTEM_PREFIX = "postmortem."
 _FIX_ADDED = "Temporary fix added: "
@@ -281,7 +281,7 @@ class _Fold:
             by_id = {c.id: c for c in changes}
             versions = sorted((by_id[h] for h in standing), key=fold_order, reverse=True)
             if register in DECIDED_APART:
-                if len({registers.value_of(v.kind, v.data) for v in versions}) > 1:  # the same: agreed
+                if registers.disagree((v.kind, v.data) for v in versions):  # the same: agreed
                     state.conflicts[register] = versions
             elif register.startswith("draft:"):
                 self._drafts_apart(register.removeprefix("draft:"), versions)

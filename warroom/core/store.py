@@ -318,7 +318,8 @@ class Store:
         names = {"started_at": "Impact started", "detected_at": "Detected", "impact_pct": "Impact %"}
         shown = shown or {}
         text = "; ".join(f"{names.get(k, k.capitalize())}: {shown.get(k) or said(v)}" for k, v in details.items())
-        return await self.append(incident_id, Kind.DETAILS, text, author, data=data)
+        # A change naming what it replaces: two made apart that disagree both stand (registers).
+        return await self._change(incident_id, Kind.DETAILS, text, author, data)
 
     async def set_times(self, incident_id: str, author: str, **times: datetime) -> Event:
         """Correct when it started or was detected (both are reconstructed after the fact)."""

@@ -21,6 +21,7 @@ from warroom.core.models import ROLE_NAMES
 from warroom.core.operations import Operations
 from warroom.core.safetext import one_line
 from warroom.core.store import HANDOFF_DRAFT
+from warroom.core.timeutil import from_db
 from warroom.tui.controllers.base import Notify, PushScreen, StateSource, Writer
 
 if TYPE_CHECKING:
@@ -391,6 +392,10 @@ class CommsController:
             return self.ops.set_severity(self.incident_id, int(data["new"]), state.incident.next_update_at, reason)
         if register == "phase":
             return self.ops.set_phase(self.incident_id, str(data["new"]))
+        if register == "details":  # the fields that version set, as it set them
+            times = ("started_at", "detected_at")
+            fields = {k: (from_db(v) if k in times and v else v) for k, v in data.items() if k != "base"}
+            return self.ops.set_details(self.incident_id, **fields)
         return self.ops.set_role(self.incident_id, "commander", str(data.get("to") or data.get("name") or ""))
 
     # ----- postmortem ---------------------------------------------------------------------------

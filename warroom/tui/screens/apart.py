@@ -1,6 +1,6 @@
 """What two laptops did apart, for a person to settle (team sync).
 
-`ApartChooser`: severity, phase or commander changed apart (the `changed_apart` red flag): one
+`ApartChooser`: severity, phase, commander or details changed apart (the `changed_apart` red flag): one
 line per competing change (what, who, on which laptop, when); Enter confirms that one (the
 war room writes it again, after seeing both: that settles it).
 `DraftVersions`: a draft (the handoff) edited apart: every standing version in full, who and
