@@ -69,6 +69,13 @@ def test_missing_owner_and_due():
     assert any(p.startswith("no due date") for p in problems)
 
 
+@pytest.mark.parametrize("owner", ["team", "The  Team", "TBD", "everyone"])
+def test_an_owner_that_names_no_one_person_is_flagged(owner):
+    problems = check_action_item(item(owner=owner), TODAY)
+    assert problems == [f"owner “{' '.join(owner.split())}” is not one person: name one person responsible"]
+    assert check_action_item(item(owner="Team Lead Dana"), TODAY) == []  # a person whose title says team
+
+
 def test_unparseable_due():
     problems = check_action_item(item(due="soon"), TODAY)
     assert problems == ["due date “soon” is not a date: use YYYY-MM-DD"]

@@ -59,6 +59,7 @@ class BlameRule:
 class Rules:
     min_words: int
     closed_statuses: frozenset[str]
+    group_owners: frozenset[str]
     vague: tuple[VagueGroup, ...]
     person_words: tuple[str, ...]
     adverbs: tuple[str, ...]
@@ -107,6 +108,7 @@ class _VagueSpec(_Spec):
 class _ActionItemsSpec(_Spec):
     min_words: int = Field(default=0, ge=0)
     closed_statuses: list[str] = Field(default_factory=list)
+    group_owners: list[str] = Field(default_factory=list)
     vague: list[_VagueSpec] = Field(default_factory=list)
 
 
@@ -177,6 +179,7 @@ def _load(path: Path, stamp: int) -> Rules:
     return Rules(
         min_words=items.min_words,
         closed_statuses=frozenset(s.lower() for s in items.closed_statuses),
+        group_owners=frozenset(" ".join(s.lower().split()) for s in items.group_owners),
         vague=tuple(VagueGroup(g.why, g.advice, tuple(g.phrases)) for g in items.vague),
         person_words=tuple(blame.person_words),
         adverbs=tuple(blame.adverbs),
@@ -235,8 +238,11 @@ def check_action_item(item: ActionItem, today: date, rules: Rules | None = None)
             if re.search(_phrase_re(phrase), action, re.IGNORECASE):
                 problems.append(f"{group.why}: “{phrase}” — {group.advice}")
                 break
-    if not item.owner.strip():
+    owner = " ".join(item.owner.split())
+    if not owner:
         problems.append("no owner: name one person responsible")
+    elif owner.lower() in rules.group_owners:
+        problems.append(f"owner “{owner}” is not one person: name one person responsible")
     due_text = item.due.strip()
     if not due_text:
         problems.append("no due date: give it a date (YYYY-MM-DD)")
