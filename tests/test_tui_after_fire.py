@@ -289,12 +289,23 @@ async def test_follow_ups_list_every_open_item_and_a_status_change_is_logged(db_
         assert [f.item.id for f in screen.items] == ["a1", "a4", "a2"]  # overdue first, then by due
         table = screen.query_one(DataTable)
         assert str(table.get_row_at(0)[0]) == "OVERDUE" and str(table.get_row_at(1)[0]) == ""
-        await pilot.press("d")  # the overdue one, done
+        await pilot.press("d")  # the overdue one, done: still listed, below the open ones
         await settle(pilot)
-        assert [f.item.id for f in screen.items] == ["a4", "a2"]
-        await pilot.press("down", "space")  # a2: In progress -> Done
+        assert [(f.item.id, f.item.status) for f in screen.items] == [
+            ("a4", "Open"),
+            ("a2", "In progress"),
+            ("a1", "Done"),
+        ]
+        assert "1 closed just now" in str(screen.query_one("#followups-help").render())
+        await pilot.press("space")  # a second key by mistake: space on it opens it again
         await settle(pilot)
-        assert [f.item.id for f in screen.items] == ["a4"]
+        assert [(f.item.id, f.item.status) for f in screen.items][0] == ("a1", "Open")
+        assert "closed just now" not in str(screen.query_one("#followups-help").render())
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("up", "space")  # a2: In progress -> Done
+        await settle(pilot)
+        assert [f.item.id for f in screen.items if f.item.status != "Done"] == ["a4"]
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is room

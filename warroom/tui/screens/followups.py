@@ -8,6 +8,8 @@ item's incident; Esc goes back.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from warroom.core.errorlog import report
-from warroom.core.followups import FollowUp, follow_ups, load_states
+from warroom.core.followups import FollowUp, follow_ups, is_open, load_states
 from warroom.core.safetext import one_line
 from warroom.core.timeutil import local
 from warroom.tui.messages import OpenIncident
@@ -43,6 +45,7 @@ class FollowUpsScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.items: list[FollowUp] = []
+        self._closed_here: dict[str, FollowUp] = {}  # closed from this list, by incident/item
 
     def compose(self) -> ComposeResult:
         yield Static("Follow-ups: open action items across incidents", id="followups-heading")
@@ -63,10 +66,14 @@ class FollowUpsScreen(Screen[None]):
         app = self.app
         today = local(app.clock()).date()  # type: ignore[attr-defined]
         try:
-            self.items = follow_ups(await load_states(app.store), today)  # type: ignore[attr-defined]
+            items = follow_ups(await load_states(app.store), today)  # type: ignore[attr-defined]
         except Exception as exc:
             self.notify(report(exc, "reading the action items"), severity="error")
             return
+        # Closed while this list is open: still listed (space opens it again), until it is left.
+        listed = {f"{f.incident_id}/{f.item.id}" for f in items}
+        closed = [f for key, f in self._closed_here.items() if key not in listed]
+        self.items = items + closed
         table = self.query_one(DataTable)
         table.clear()
         for f in self.items:
@@ -85,10 +92,11 @@ class FollowUpsScreen(Screen[None]):
                 one_line(f.item.status, 20),
                 key=f"{f.incident_id}/{f.item.id}",
             )
-        overdue = sum(f.overdue for f in self.items)
-        self.query_one("#followups-help", Static).update(
-            f"{len(self.items)} open, {overdue} overdue" if self.items else "No open action items."
-        )
+        overdue = sum(f.overdue for f in items)
+        said = f"{len(items)} open, {overdue} overdue" if items else "No open action items."
+        if closed:
+            said += f" · {len(closed)} closed just now (listed until you leave; space opens one again)"
+        self.query_one("#followups-help", Static).update(said)
         if keep is not None:
             keys = [f"{f.incident_id}/{f.item.id}" for f in self.items]
             if keep in keys:
@@ -112,7 +120,12 @@ class FollowUpsScreen(Screen[None]):
             self.notify(report(exc, "saving the action item"), title="Not saved", severity="error")
             return
         self.notify(f"{chosen.incident_id}: {one_line(item.action, 50)} → {status} (logged on the incident)")
-        await self.reload(keep=f"{chosen.incident_id}/{item.id}")
+        key = f"{chosen.incident_id}/{item.id}"
+        if is_open(item):
+            self._closed_here.pop(key, None)
+        else:  # a second space (or d) by mistake: the item stays in view to be opened again
+            self._closed_here[key] = replace(chosen, item=item, overdue=False)
+        await self.reload(keep=key)
 
     async def action_cycle(self) -> None:
         if self.selected is not None:
