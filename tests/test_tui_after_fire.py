@@ -403,6 +403,8 @@ async def test_alerts_and_declarations_in_other_incidents_are_said(db_path, play
 
         async def elsewhere(ops, clock):  # another process: its own connection to the file
             clock.now = FIXED_NOW
+            for n in range(4):  # a burst from a hook: one notice, the latest and how many more
+                await ops.store.append(old, "alert", f"burst {n}", "hook", data={"source": "cli"})
             await ops.store.append(old, "alert", "checkout 5xx again [b]30%[/b]", "hook", data={"source": "cli"})
             await ops.store.append(worked, "note", "ours: not said", "sam")
             await ops.declare("Search slow", 3)
@@ -416,7 +418,7 @@ async def test_alerts_and_declarations_in_other_incidents_are_said(db_path, play
             if n.title in ("Alert in another incident", "Another incident")
         ]
         [(_, alert), (_, declared)] = said
-        assert alert == f"{old} Checkout 502s (resolved): checkout 5xx again [b]30%[/b] · i switches"
+        assert alert == f"{old} Checkout 502s (resolved): checkout 5xx again [b]30%[/b] (and 4 more) · i switches"
         assert declared.endswith(": Incident declared: Search slow (SEV-3) · i switches")
         assert "ours: not said" in room.query_one(Timeline).row_text(room.timeline.selected_event).plain
         await room.live.poll()  # said once: nothing new, nothing again

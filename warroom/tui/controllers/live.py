@@ -18,6 +18,7 @@ from textual.worker import Worker
 
 from warroom.core.errorlog import report
 from warroom.core.models import BULK_KINDS, HIDDEN_KINDS, MARKER_KINDS, Event, IncidentState
+from warroom.core.reads import Elsewhere
 from warroom.core.safetext import one_line
 from warroom.core.store import Store
 from warroom.core.timeutil import duration, local
@@ -32,8 +33,10 @@ TAIL_ROWS = 200
 BIG_INCIDENT = 5_000
 # A state reload slower than this (100,000-event incidents) is not repeated back to back.
 SLOW_STATE_SECONDS = 0.2
-# Alerts and declarations in other incidents said at once, one notice each; beyond, a count.
+# Alerts and declarations in other incidents said at once: at most this many notices (a burst
+# into one incident is one), read from at most NEWS_READ new rows a poll.
 NEWS_SHOWN = 3
+NEWS_READ = 200
 
 
 def spans_days(state: IncidentState, now: datetime) -> bool:
@@ -242,20 +245,33 @@ class LiveFeed:
     async def _news_elsewhere(self) -> None:
         """Another process wrote: an alert or a declaration in another incident of this file is
         said (a hook logging into the resolved incident it thinks of, a second fire declared
-        from a shell), or the commander would never see it from here."""
+        from a shell), or the commander would never see it from here. A burst of alerts into
+        one incident is one notice (the latest, and how many)."""
         if self._seen_elsewhere is None:
             return
-        newest, news = await self.store.news_elsewhere(self.incident_id, self._seen_elsewhere, NEWS_SHOWN + 1)
+        newest, news = await self.store.news_elsewhere(self.incident_id, self._seen_elsewhere, NEWS_READ)
         self._seen_elsewhere = max(self._seen_elsewhere, newest)
-        for item in news[:NEWS_SHOWN]:
-            if item.kind == "alert":
-                where = f"{item.incident_id} {one_line(item.title, 50)}" + ("" if item.open else " (resolved)")
-                said, heading = f"{where}: {one_line(item.text, 120)}", "Alert in another incident"
+        bursts: dict[str, list[Elsewhere]] = {}  # alerts by incident, in order
+        notices: list[Elsewhere | list[Elsewhere]] = []  # a declaration, or an incident's alerts
+        for item in news:
+            if item.kind == "declared":
+                notices.append(item)
+            elif item.incident_id in bursts:
+                bursts[item.incident_id].append(item)
+            else:
+                bursts[item.incident_id] = [item]
+                notices.append(bursts[item.incident_id])
+        for notice in notices[:NEWS_SHOWN]:
+            if isinstance(notice, list):
+                latest = notice[-1]
+                where = f"{latest.incident_id} {one_line(latest.title, 50)}" + ("" if latest.open else " (resolved)")
+                more = f" (and {len(notice) - 1} more)" if len(notice) > 1 else ""
+                said, heading = f"{where}: {one_line(latest.text, 120)}{more}", "Alert in another incident"
             else:  # "Incident declared: Search slow (SEV-3)"
-                said, heading = f"{item.incident_id}: {one_line(item.text, 120)}", "Another incident"
+                said, heading = f"{notice.incident_id}: {one_line(notice.text, 120)}", "Another incident"
             self.notify(f"{said} · i switches", title=heading, severity="warning", timeout=15)
-        if len(news) > NEWS_SHOWN:
-            self.notify("More alerts in other incidents · i lists them", title="Elsewhere", severity="warning")
+        if len(notices) > NEWS_SHOWN:
+            self.notify("More news in other incidents · i lists them", title="Elsewhere", severity="warning")
 
     def _counted_only(self, events: list[Event]) -> bool:
         """New notes and alerts on a long incident: the state leaves those out (the timeline
