@@ -98,3 +98,20 @@ async def test_snoozed_flags_are_counted_not_hidden_without_a_word():
         assert pane.border_title == "Red flags (1) · 1 snoozed"
         pane.show([prompt("b")])
         assert pane.border_title == "Red flags (1)"
+
+
+async def test_flags_evaluated_again_unchanged_do_not_repaint_the_pane(monkeypatch):
+    """Evaluated every few seconds: the same flags leave the pane alone (its border title was set
+    each time, and setting one repaints: the idle war room drew a frame every few seconds)."""
+    app = FlagsApp()
+    async with app.run_test() as pilot:
+        pane = app.query_one(RedFlags)
+        pane.show([prompt("a"), prompt("b")])
+        await pilot.pause()
+        repaints = []
+        monkeypatch.setattr(pane, "refresh", lambda *a, **k: repaints.append(1) or pane)
+        pane.show([prompt("a"), prompt("b")])
+        pane.show([prompt("a"), prompt("b")])
+        assert repaints == []
+        pane.show([prompt("a")])  # something changed: drawn again
+        assert repaints

@@ -22,6 +22,7 @@ from textual.widgets.option_list import Option
 from warroom.core.safetext import one_line
 from warroom.core.timeutil import hm
 from warroom.tui.widgets.hanging import hanging
+from warroom.tui.widgets.quiet import set_borders
 
 if TYPE_CHECKING:
     from warroom.core.rules import Prompt
@@ -78,11 +79,12 @@ class RedFlags(OptionList):
         self._rounds += 1
         self._since = {p.flag_id: self._since.get(p.flag_id, self._rounds) for p in prompts}
         asleep = f"{len(snoozed)} snoozed" if snoozed else ""
-        self.border_title = " · ".join(
-            part for part in (f"Red flags ({len(prompts)})" if prompts else "Red flags", asleep) if part
-        )
         recurrence = any(p.rule == RECURRENCE_RULE for p in prompts)
-        self.border_subtitle = ("o reopen · " if recurrence else "") + "a ack · d dismiss · z snooze" if prompts else ""
+        set_borders(
+            self,
+            " · ".join(part for part in (f"Red flags ({len(prompts)})" if prompts else "Red flags", asleep) if part),
+            ("o reopen · " if recurrence else "") + "a ack · d dismiss · z snooze" if prompts else "",
+        )
         self.set_class(bool(prompts), "-raised")
         self._prompts = prompts
         asleep_now = tuple(sorted((p.flag_id, until) for p, until in snoozed))

@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 from warroom.core.models import IncidentState, TempFix
 from warroom.core.safetext import one_line
 from warroom.core.timeutil import hm
+from warroom.tui.widgets.quiet import set_borders
 
 
 class TempFixes(OptionList):
@@ -58,8 +59,11 @@ class TempFixes(OptionList):
         # Nothing recorded yet: the strip takes no room (T adds the first one).
         self.set_class(not fixes, "-empty")
         self.set_class(in_place > 0, "-in-place")
-        self.border_title = f"Temporary fixes ({in_place} in place)" if fixes else "Temporary fixes"
-        self.border_subtitle = "r remove · k keep (permanent) · T add" if in_place else "T add"
+        set_borders(
+            self,
+            f"Temporary fixes ({in_place} in place)" if fixes else "Temporary fixes",
+            "r remove · k keep (permanent) · T add" if in_place else "T add",
+        )
         if fixes == self._shown:
             return
         option = self.highlighted_option  # the highlighted fix as last shown
