@@ -14,9 +14,10 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 
-def update_if_changed(static: Static, content: VisualType) -> None:
+def update_if_changed(static: Static, content: VisualType, layout: bool = True) -> None:
+    """`layout=False` when the content keeps its size (its number of lines in a fixed width)."""
     if static.content != content:
-        static.update(content)
+        static.update(content, layout=layout)
 
 
 def set_borders(widget: Widget, title: str, subtitle: str | None = None) -> None:

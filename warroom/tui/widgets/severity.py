@@ -23,6 +23,7 @@ class SeverityPane(VerticalScroll, can_focus=True):
         super().__init__(**kwargs)
         self._playbook = playbook
         self._state: IncidentState | None = None
+        self._lines = -1  # the body's line count as last shown
 
     def compose(self):
         yield Static("", id="sev-body")
@@ -70,7 +71,9 @@ class SeverityPane(VerticalScroll, can_focus=True):
             body.append("History ", "dim")
             steps = [f"{hm(c.at)} SEV-{c.new}" if c.old is None else f"{hm(c.at)} {c.old}→{c.new}" for c in history]
             body.append(one_line(", ".join(steps)))
-        update_if_changed(self.query_one("#sev-body", Static), body)
+        # A new layout (and the scrollbar's redraw) only when the number of lines changed.
+        update_if_changed(self.query_one("#sev-body", Static), body, layout=body.plain.count("\n") != self._lines)
+        self._lines = body.plain.count("\n")
 
 
 def incident_impact(playbook: Playbook, incident: Incident) -> list[tuple[str, str]]:
