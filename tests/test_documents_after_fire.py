@@ -419,3 +419,14 @@ def test_a_reopened_incident_reads_as_ongoing(playbook):
     # The postmortem keeps the first restore, as the clocks do.
     story.resolve(45)
     assert "Service was restored at 14:50" in documents.render("postmortem", story.state(), playbook, at(46))
+
+
+def test_the_whos_affected_answer_never_reaches_the_public_texts(playbook):
+    """The declare form asks "Who's affected?" for "user impact, business priority": internal
+    words (a walker's "revenue blocked" was on the status page, in brackets)."""
+    for phase in ("assess", "contain"):
+        status, external = _public(
+            playbook, "Checkout", "500 on every payment", phase=phase, affected="All customers; revenue blocked"
+        )
+        for text in (status, external):
+            assert "revenue blocked" not in text, text
