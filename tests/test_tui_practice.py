@@ -321,6 +321,22 @@ async def test_mitigation_levels_and_the_restored_moment(story_db, playbook):
         await settle(pilot)
         assert len(events(story_db, "mitigation")) == 3
 
+        # Resolved, then reopened (the fire came back): the level set before no longer holds,
+        # in the header as in the documents, and it can be set again (a walker could not).
+        clock.at(30)
+        await pilot.press("ctrl+r", "ctrl+r")
+        await settle(pilot)
+        clock.at(32)
+        await pilot.press("ctrl+r", "ctrl+r")
+        await settle(pilot)
+        assert incident_row(story_db, STORY_ID).status == "open"
+        assert "Mitigation" not in screen.query_one("#header").part("phase").plain
+        clock.at(35)
+        await pilot.press("M", "1", "enter")
+        await settle(pilot)
+        assert len(events(story_db, "mitigation")) == 4
+        assert "Mitigation Full restore" in screen.query_one("#header").part("phase").plain
+
 
 # ----- temporary fixes ------------------------------------------------------------------------
 

@@ -165,9 +165,9 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
     phases, milestones = gantt(state, playbook, now)
     # The level the service came back at, and the one in force now when it changed after.
     levels = [e for e in events if e.kind == "mitigation"]
-    mitigation = facts.mitigation_now(state)
+    mitigation = metrics_module.mitigation_now(state)
     restored_now = facts.restored_now(state)
-    reopened = facts.reopened_at(state) if restored_now is None and inc.status != "resolved" else None
+    reopened = metrics_module.reopened_at(state) if restored_now is None and inc.status != "resolved" else None
     affected = triage.get("affected")
     impact_said = facts.impact_said(state, playbook)
     at_restore = [e for e in levels if inc.restored_at is not None and e.ts <= inc.restored_at]
@@ -192,7 +192,7 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
         "reopened_at": hm(reopened) if reopened else None,
         "status": facts.status_word(state, playbook),
         "current_state": facts.current_state(state, playbook),
-        # The level in force: one set before the latest reopen no longer holds (facts.mitigation_now).
+        # The level in force: one set before the latest reopen no longer holds (metrics.mitigation_now).
         "mitigation": _level_name(playbook, mitigation),
         "restored_as": _level_name(playbook, str(at_restore[-1].data.get("level"))) if at_restore else None,
         "mitigation_since": hm(levels[-1].ts) if levels and mitigation else None,

@@ -51,6 +51,7 @@ from warroom.core import checklist, classify
 from warroom.core import metrics as metrics_module
 from warroom.core.markdown import md_block
 from warroom.core.metrics import live_events as live  # struck events never count
+from warroom.core.metrics import mitigation_now, restored_now
 from warroom.core.models import ROLE_NAMES, Event, IncidentState
 from warroom.core.playbook import Playbook
 from warroom.core.relative import absolute
@@ -170,42 +171,6 @@ def status_word(state: IncidentState, playbook: Playbook) -> str:
     ):
         return "Identified"
     return "Investigating"
-
-
-def reopened_at(state: IncidentState) -> datetime | None:
-    """When the incident was last reopened; None when it never was."""
-    reopens = [e.ts for e in live(state) if e.kind == "reopened"]
-    return max(reopens, key=metrics_module.aware) if reopens else None
-
-
-def restored_now(state: IncidentState) -> datetime | None:
-    """When the service came back, as it stands now: the incident's restored_at (the first
-    restore, which the fold keeps for the clocks) unless the incident was reopened after it;
-    then the first level that restores service set since the latest reopen, if any (the
-    fire is back until one is)."""
-    restored = state.incident.restored_at
-    reopened = reopened_at(state)
-    aware = metrics_module.aware
-    if restored is None or reopened is None or aware(restored) > aware(reopened):
-        return restored
-    again = [
-        e.ts
-        for e in live(state)
-        if e.kind == "mitigation" and e.data.get("restored") and aware(e.ts) >= aware(reopened)
-    ]
-    return min(again, key=aware) if again else None
-
-
-def mitigation_now(state: IncidentState) -> str | None:
-    """The mitigation level in force: the incident's, unless it was set before the latest
-    reopen (the fire came back through it)."""
-    level = state.incident.mitigation
-    reopened = reopened_at(state)
-    if level is None or reopened is None:
-        return level
-    aware = metrics_module.aware
-    levels = [e for e in live(state) if e.kind == "mitigation"]
-    return level if levels and aware(levels[-1].ts) >= aware(reopened) else None
 
 
 def current_state(state: IncidentState, playbook: Playbook) -> str:

@@ -105,6 +105,40 @@ def is_containment_decision(event: Event) -> bool:
     return event.kind == "decision" and bool(event.data.get("containment"))
 
 
+def reopened_at(state: IncidentState) -> datetime | None:
+    """When the incident was last reopened; None when it never was."""
+    reopens = [e.ts for e in state.events if e.kind == "reopened" and not e.struck]
+    return max(reopens, key=aware) if reopens else None
+
+
+def restored_now(state: IncidentState) -> datetime | None:
+    """When the service came back, as it stands now: the incident's restored_at (the first
+    restore, which the fold keeps for the clocks) unless the incident was reopened after it;
+    then the first level that restores service set since the latest reopen, if any (the
+    fire is back until one is)."""
+    restored = state.incident.restored_at
+    reopened = reopened_at(state)
+    if restored is None or reopened is None or aware(restored) > aware(reopened):
+        return restored
+    again = [
+        e.ts
+        for e in live_events(state)
+        if e.kind == "mitigation" and e.data.get("restored") and aware(e.ts) >= aware(reopened)
+    ]
+    return min(again, key=aware) if again else None
+
+
+def mitigation_now(state: IncidentState) -> str | None:
+    """The mitigation level in force: the incident's, unless it was set before the latest
+    reopen (the fire came back through it)."""
+    level = state.incident.mitigation
+    reopened = reopened_at(state)
+    if level is None or reopened is None:
+        return level
+    levels = [e for e in state.events if e.kind == "mitigation" and not e.struck]
+    return level if levels and aware(levels[-1].ts) >= aware(reopened) else None
+
+
 def contained_at(state: IncidentState, playbook: Playbook | None = None) -> datetime | None:
     """When the incident was contained (see the module docstring for the choice)."""
     from warroom.core.classify import containment_action_at  # classify reads this module's helpers

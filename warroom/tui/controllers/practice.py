@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from warroom.core.errorlog import report
+from warroom.core.metrics import mitigation_now, restored_now
 from warroom.core.operations import Operations, containment_text
 from warroom.core.safetext import one_line
 from warroom.tui.controllers.base import Notify, PressAgain, PushScreen, StateSource, Writer
@@ -79,19 +80,20 @@ class PracticeController:
         state = self.state()
         if state is None:
             return
-        incident = state.incident
+        # After a reopen the level set before it no longer holds: it can be set again.
         self.push_screen(
-            MitigationScreen(self.playbook, incident.mitigation, incident.restored_at is not None), self._set_mitigation
+            MitigationScreen(self.playbook, mitigation_now(state), restored_now(state) is not None),
+            self._set_mitigation,
         )
 
     async def _set_mitigation(self, level: Mitigation | None) -> None:
         state = self.state()
         if level is None or state is None:
             return
-        if level.key == state.incident.mitigation:
+        if level.key == mitigation_now(state):
             self.notify(f"Mitigation is already {level.name}")
             return
-        restores = level.restored and state.incident.restored_at is None
+        restores = level.restored and restored_now(state) is None
         await self.write(
             self.ops.set_mitigation(self.incident_id, level),
             f"Mitigation: {level.name}" + (" — service restored, time recorded" if restores else ""),

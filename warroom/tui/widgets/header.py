@@ -136,11 +136,12 @@ class IncidentHeader(Widget):
         if not self._narrow:  # at 80 columns the clocks and the overdue countdown need the room
             phase.append("Phase ", "dim")
         phase.append(self._playbook.phase_name(incident.phase), "bold")
-        if incident.mitigation and not self._narrow:
+        mitigation = metrics.mitigation_now(state)  # a level set before a reopen no longer holds
+        if mitigation and not self._narrow:
             try:
-                level = self._playbook.mitigation_level(incident.mitigation).name
+                level = self._playbook.mitigation_level(mitigation).name
             except KeyError:
-                level = incident.mitigation
+                level = mitigation
             phase.append("  Mitigation ", "dim")
             phase.append(level)
         self._set("phase", phase)
