@@ -151,6 +151,21 @@ async def test_typing_on_the_incident_list_filters_even_from_n(db_path, playbook
         assert app.screen.query_one("#switcher-filter").value == "nothing"
 
 
+async def test_declare_from_the_list_opened_in_a_war_room_escapes_back_to_it(demo_db, playbook):
+    app = build_app(demo_db, playbook, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        incident = app.screen.incident_id
+        await pilot.press("i")
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert isinstance(app.screen, DeclareScreen)
+        await pilot.press("escape")  # back to work, not to a list with no way back
+        await settle(pilot)
+        assert isinstance(app.screen, WarRoomScreen) and app.screen.incident_id == incident
+
+
 async def test_declare_a_second_incident_from_the_war_room(demo_db, playbook):
     app = build_app(demo_db, playbook, clock=lambda: FIXED_NOW)
     async with app.run_test(size=SIZE) as pilot:

@@ -138,7 +138,9 @@ class SwitcherScreen(Screen[None]):
             self.app.post_message(OpenIncident(option.id))
 
     def action_declare(self) -> None:
-        self.app.post_message(DeclareIncident())
+        # Esc there comes back to the war room this list was opened from (when there is one):
+        # going back to the list lost its way back (the war room is not on screen behind it).
+        self.app.post_message(DeclareIncident(back_to=self._current))
 
     def action_filter(self) -> None:
         self.query_one("#switcher-filter", Input).focus()
