@@ -128,6 +128,8 @@ def test_yearless_date_long_past_means_next_year():
         ("Priya failed to page the database team.", "Priya"),
         ("Alex made a mistake in the config.", "Alex"),
         ("Then Marcus broke the payment flow.", "Marcus"),
+        ("Bob carelessly deployed without testing.", "Bob"),  # a walker's, missed before
+        ("Kim merged without review.", "Kim"),
     ],
 )
 def test_blame_flagged(text, person):
