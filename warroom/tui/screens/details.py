@@ -39,7 +39,7 @@ class DetailsScreen(FormModal[dict[str, object] | None]):
             "impact": (f"Impact — {impacts}, or your own words", "who is affected, how badly"),
             "impact_pct": ("% affected", "e.g. 40"),
             "started_at": ("Impact started", TIMES),
-            "detected_at": ("Detected — when someone noticed (not given: the first alert after the start)", TIMES),
+            "detected_at": ("Detected — when someone noticed", TIMES),
         }
         with modal_box("details-box", "Incident details", keys, classes="practice-box"):
             for name in FIELDS:
