@@ -162,6 +162,25 @@ async def test_a_single_laptop_timeline_has_no_host_column(tmp_path, playbook):
         assert team_line(app) == ""  # no server configured: the header says nothing of a team
 
 
+async def confirm_apart(pilot, room, wanted) -> str:
+    """The changed-apart flag, confirmed with `a` on it by choosing the version `wanted(event)`
+    says; returns what the flag said, once the conflict is settled."""
+    flags = room.query_one(RedFlags)
+    await until(pilot, lambda: any(p.rule == "changed_apart" for p in flags.prompts), "the changed-apart flag")
+    prompt = next(p for p in flags.prompts if p.rule == "changed_apart")
+    await pilot.press("f")
+    flags.highlighted = next(i for i, o in enumerate(flags.options) if o.id == prompt.flag_id)
+    await pilot.press("a")  # acknowledging this flag is choosing the version that stands
+    await settle(pilot)
+    chooser = pilot.app.screen
+    assert isinstance(chooser, ApartChooser)
+    chosen = next(i for i, (_, event) in enumerate(chooser.choices) if wanted(event))
+    await pilot.press(str(chosen + 1), "enter")
+    await settle(pilot)
+    await until(pilot, lambda: not room.live.state.conflicts, "the conflict to be settled")
+    return prompt.detail
+
+
 async def test_severity_changed_apart_is_a_red_flag_until_one_is_confirmed(tmp_path, pg_url, playbook):
     a, b, incident = await in_thread(two_laptops, tmp_path, pg_url)
     await change_apart(a, incident, 1, "dana")
@@ -172,20 +191,10 @@ async def test_severity_changed_apart_is_a_red_flag_until_one_is_confirmed(tmp_p
     async with app.run_test(size=SIZE) as pilot:
         room = await open_war_room(pilot)
         assert set(room.live.state.conflicts) == {"severity"}
-        flags = room.query_one(RedFlags)
-        await until(pilot, lambda: any(p.rule == "changed_apart" for p in flags.prompts), "the changed-apart flag")
-        prompt = next(p for p in flags.prompts if p.rule == "changed_apart")
-        assert "SEV-1 by dana on" in prompt.detail and "SEV-3 by lee on" in prompt.detail
-        await pilot.press("f")
-        flags.highlighted = next(i for i, o in enumerate(flags.options) if o.id == prompt.flag_id)
-        await pilot.press("a")  # acknowledging this flag is choosing the version that stands
-        await settle(pilot)
-        assert isinstance(app.screen, ApartChooser)
-        chosen = next(i for i, (_, e) in enumerate(app.screen.choices) if e.data["new"] == 3)
-        await pilot.press(str(chosen + 1), "enter")
-        await settle(pilot)
-        await until(pilot, lambda: not room.live.state.conflicts, "the conflict to be settled")
+        said = await confirm_apart(pilot, room, lambda event: event.data["new"] == 3)
+        assert "SEV-1 by dana on" in said and "SEV-3 by lee on" in said
         assert room.live.state.incident.severity == 3
+        flags = room.query_one(RedFlags)
         await until(pilot, lambda: not any(p.rule == "changed_apart" for p in flags.prompts), "the flag to go")
     # The confirmation travels: b folds to the same, settled.
     await in_thread(sync, b, pg_url)
@@ -208,19 +217,8 @@ async def test_impact_set_apart_is_a_red_flag_until_one_is_confirmed(tmp_path, p
     async with app.run_test(size=SIZE) as pilot:
         room = await open_war_room(pilot)
         assert set(room.live.state.conflicts) == {"details"}
-        flags = room.query_one(RedFlags)
-        await until(pilot, lambda: any(p.rule == "changed_apart" for p in flags.prompts), "the changed-apart flag")
-        prompt = next(p for p in flags.prompts if p.rule == "changed_apart")
-        assert "Impact: All users by" in prompt.detail and "Impact: EU card payments only by" in prompt.detail
-        await pilot.press("f")
-        flags.highlighted = next(i for i, o in enumerate(flags.options) if o.id == prompt.flag_id)
-        await pilot.press("a")
-        await settle(pilot)
-        assert isinstance(app.screen, ApartChooser)
-        chosen = next(i for i, (_, e) in enumerate(app.screen.choices) if e.data.get("impact") == "all")
-        await pilot.press(str(chosen + 1), "enter")
-        await settle(pilot)
-        await until(pilot, lambda: not room.live.state.conflicts, "the conflict to be settled")
+        said = await confirm_apart(pilot, room, lambda event: event.data.get("impact") == "all")
+        assert "Impact: All users by" in said and "Impact: EU card payments only by" in said
         assert room.live.state.incident.impact == "all"
 
 
