@@ -288,6 +288,24 @@ async def test_an_action_item_typed_in_one_burst_fills_each_field(demo_db, playb
     assert typed_in == [("abc", "def")]
 
 
+async def test_postmortem_sections_typed_in_one_burst_each_get_their_own_words(demo_db, playbook):
+    """`summary words` Tab `cause words` typed fast: the Tab moved the focus behind the keys
+    queued for the first section, and the second section's words landed in the first (a walker:
+    ~40 characters late, the sections glued together)."""
+    from test_tui_postmortem import open_postmortem
+
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_postmortem(pilot)
+        first, second = (screen.query_one(f"#pm-{s.key}") for s in playbook.postmortem_sections[:2])
+        first.text = second.text = ""
+        first.focus()
+        await settle(pilot)
+        type_ahead(app, [*typed("one two"), "tab", *typed("three four")])
+        await wait_until(pilot, lambda: "four" in second.text or "four" in first.text, "the keys handled")
+        assert (first.text, second.text) == ("one two", "three four")
+
+
 async def test_an_enter_right_behind_a_long_paste_answers_its_confirmation(demo_db, playbook):
     """`l`, a 2,000-line paste, Enter, all at once: the Enter reached the line's input behind the
     paste, after the input had put the confirmation in front, and was lost there (the dialog stayed

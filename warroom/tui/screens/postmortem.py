@@ -144,6 +144,10 @@ class PostmortemScreen(Screen[None]):
         Binding("ctrl+n", "add_item", "Add action item", priority=True),
         Binding("ctrl+o", "edit_item", "Edit action item", priority=True),
         Binding("ctrl+s", "export", "Export postmortem-<id>.md"),
+        # Moving between sections as the key arrives (priority), as the forms do: what is typed
+        # right behind Tab goes to the next section, not behind the last one's words.
+        Binding("tab", "move(1)", "Next section", show=False, priority=True),
+        Binding("shift+tab", "move(-1)", "Previous section", show=False, priority=True),
     ]
     # Each section is saved at most SAVE_AFTER_SECONDS after its last key and at least every
     # SAVE_AT_LEAST_EVERY_SECONDS while typing goes on (class attributes: tests set them).
@@ -188,6 +192,9 @@ class PostmortemScreen(Screen[None]):
                 yield Label("Generated from the timeline (read-only)", classes="pm-heading")
                 yield TextArea("", id="pm-generated", read_only=True, soft_wrap=True)
         yield KeyBar()
+
+    def action_move(self, step: int) -> None:
+        self.focus_next() if step > 0 else self.focus_previous()
 
     async def on_mount(self) -> None:
         await self._reload(fill_editors=True)
