@@ -148,7 +148,9 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
     doing = [facts.with_time(e) for e in doing_events]
     hypothesis = facts.latest_hypothesis(state)
     start = m.start or inc.declared_at
-    impact_end = inc.restored_at or inc.resolved_at
+    # Impact ends at the restore that held: after a reopen, the one since (the time to mitigate
+    # keeps the first); never restored, the resolution.
+    impact_end = facts.restored_now(state) or (inc.resolved_at if inc.status == "resolved" else None)
     # A playbook impact by its label; the commander's own words (`declare --impact`) as they are.
     impact_label = details.impact_label(playbook, inc.impact) or None
     # A change the team made is in "what we're doing" (and what was tried), not repeated here.
