@@ -432,3 +432,13 @@ def test_the_whos_affected_answer_never_reaches_the_public_texts(playbook):
         )
         for text in (status, external):
             assert "revenue blocked" not in text, text
+
+
+def test_an_operational_status_page_says_no_workaround(playbook):
+    """'Workaround: None at this time' under 'Current status: Operational' (a walker): said only
+    while the service is not back, or when a workaround was logged."""
+    story = Story(phase="mitigate")
+    story.incident.service = "Checkout"
+    story.mitigate("full", 20)
+    status = documents.render("status", story.state(), playbook, at(22))
+    assert "Current status: Operational" in status and "Workaround" not in status
