@@ -935,3 +935,19 @@ async def test_what_we_are_doing_is_in_time_order_when_an_action_is_backdated(db
     ]
     tried = _section(documents.render("handoff", state, playbook, FIXED_NOW), "- What we've tried:\n", "- What")
     assert tried.index("Rollback started") < tried.index("roll back first")
+
+
+def test_alerts_seen_are_labelled_alike(playbook):
+    """'Alertmanager: …' begins like the label but is not it: labelled, as every other alert
+    (a walker saw '17:28 - Alert: PagerDuty …' beside '17:29 - Alertmanager …')."""
+    from warroom.core.facts import alerts_seen
+
+    story = Story(severity=2)
+    story.log("alert", "PagerDuty: checkout 5xx", 14)
+    story.log("alert", "Alertmanager: p99 latency > 2s", 15)
+    story.log("alert", "Alert fired: queue depth", 16)
+    assert [text for _, text in alerts_seen(story.state(), "Alert: ")] == [
+        "14:44 - Alert: PagerDuty: checkout 5xx",
+        "14:45 - Alert: Alertmanager: p99 latency > 2s",
+        "14:46 - Alert fired: queue depth",
+    ]

@@ -286,7 +286,10 @@ def alerts_seen(state: IncidentState, label: str = "") -> list[tuple[datetime, s
 
     def line(event: Event) -> tuple[datetime, str]:
         text = said(event)
-        named = not label or text.casefold().startswith(label.split(":")[0].strip().casefold())
+        # Not labelled again when the text begins with the word ("Alert fired: ..."); a text that
+        # only begins like it ("Alertmanager: ...") is, as every other alert is.
+        word = label.split(":")[0].strip()
+        named = not label or re.match(rf"{re.escape(word)}\b", text, re.IGNORECASE) is not None
         return (event.ts, f"{hm(event.ts)} - {'' if named else label}{text}")
 
     if len(alerts) <= ALERTS_LISTED:
