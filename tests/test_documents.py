@@ -951,3 +951,7 @@ def test_alerts_seen_are_labelled_alike(playbook):
         "14:45 - Alert: Alertmanager: p99 latency > 2s",
         "14:46 - Alert fired: queue depth",
     ]
+    from warroom.core.facts import labelled
+
+    pinned = story.log("alert", "Error rate increased 5% → 20%", 17)  # a pinned one says it too
+    assert labelled(pinned) == "14:47 - Alert: Error rate increased 5% → 20%"

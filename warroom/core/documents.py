@@ -199,6 +199,16 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
         "restored_as": _level_name(playbook, str(at_restore[-1].data.get("level"))) if at_restore else None,
         "mitigation_since": hm(levels[-1].ts) if levels and mitigation else None,
         "triage": triage,
+        # The internal update's "what we know": the answers its Impact line does not already say
+        # (who is affected always is; how bad, when it reads as the impact recorded).
+        "triage_known": {
+            key: answer
+            for key, answer in triage.items()
+            if playbook.question_role(key) != "affected"
+            and not (
+                impact_said and playbook.question_role(key) == "how_bad" and answer.casefold() == impact_said.casefold()
+            )
+        },
         "service": service,
         "service_or_title": service or inc.title,  # internal documents only: a title may be internal
         "symptom": symptom,

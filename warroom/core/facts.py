@@ -269,8 +269,13 @@ def with_time(event: Event) -> str:
 
 
 def labelled(event: Event) -> str:
+    """`HH:MM - text`, a hypothesis and an alert said as one (as `alerts_seen` says alerts)."""
     text = said(event)
-    return f"{hm(event.ts)} - " + (f"Hypothesis: {text}" if event.kind == "hypothesis" else text)
+    if event.kind == "hypothesis":
+        text = f"Hypothesis: {text}"
+    elif event.kind == "alert" and not re.match(r"alert\b", text, re.IGNORECASE):
+        text = f"Alert: {text}"
+    return f"{hm(event.ts)} - {text}"
 
 
 # At most this many alerts are listed one by one; more are told as the first, a count and
