@@ -49,6 +49,7 @@ from markupsafe import Markup
 
 from warroom.core import checklist, classify
 from warroom.core import metrics as metrics_module
+from warroom.core.details import impact_label
 from warroom.core.markdown import md_block
 from warroom.core.metrics import live_events as live  # struck events never count
 from warroom.core.metrics import mitigation_now, restored_now
@@ -110,8 +111,7 @@ def impact_said(state: IncidentState, playbook: Playbook) -> str | None:
     with the % affected ("All users (60%)"); a % alone as "60% of users"; None when neither
     is recorded."""
     inc = state.incident
-    impact = " ".join((inc.impact or "").split())
-    label = next((option.label for option in playbook.impacts if option.key == impact), impact)
+    label = impact_label(playbook, " ".join((inc.impact or "").split()))
     pct = inc.impact_pct
     if label:
         return label + (f" ({pct:g}%)" if pct is not None else "")
@@ -271,11 +271,17 @@ def with_time(event: Event) -> str:
 def labelled(event: Event) -> str:
     """`HH:MM - text`, a hypothesis and an alert said as one (as `alerts_seen` says alerts)."""
     text = said(event)
-    if event.kind == "hypothesis":
-        text = f"Hypothesis: {text}"
-    elif event.kind == "alert" and not re.match(r"alert\b", text, re.IGNORECASE):
-        text = f"Alert: {text}"
-    return f"{hm(event.ts)} - {text}"
+    label = {"hypothesis": "Hypothesis: ", "alert": "Alert: "}.get(event.kind, "")
+    return f"{hm(event.ts)} - {with_label(label, text)}"
+
+
+def with_label(label: str, text: str) -> str:
+    """`text` after `label` ("Alert: "), unless the text begins with the label's word itself
+    ("Alert fired: ..."); a text that only begins like it ("Alertmanager: ...") is labelled."""
+    word = label.split(":")[0].strip()
+    if not word or re.match(rf"{re.escape(word)}\b", text, re.IGNORECASE):
+        return text
+    return f"{label}{text}"
 
 
 # At most this many alerts are listed one by one; more are told as the first, a count and
@@ -290,12 +296,7 @@ def alerts_seen(state: IncidentState, label: str = "") -> list[tuple[datetime, s
     alerts = [e for e in live(state) if e.kind == "alert" and not e.pinned]
 
     def line(event: Event) -> tuple[datetime, str]:
-        text = said(event)
-        # Not labelled again when the text begins with the word ("Alert fired: ..."); a text that
-        # only begins like it ("Alertmanager: ...") is, as every other alert is.
-        word = label.split(":")[0].strip()
-        named = not label or re.match(rf"{re.escape(word)}\b", text, re.IGNORECASE) is not None
-        return (event.ts, f"{hm(event.ts)} - {'' if named else label}{text}")
+        return (event.ts, f"{hm(event.ts)} - {with_label(label, said(event))}")
 
     if len(alerts) <= ALERTS_LISTED:
         return [line(e) for e in alerts]

@@ -9,8 +9,8 @@ Reference points:
 - contained: the earliest of the first containment action logged (a rollback logged as
   started, or an action or change at or after the first containment decision: what ticks
   the Contain checklist's "containment action taken", or that item ticked by hand; the
-  decision alone says what will be done, not that it was), the end of the first span of the phase in the playbook's
-  `contain` role (the commander moved on because the bleeding stopped) and the moment
+  decision alone says what will be done, not that it was), the end of the first span of
+  the phase in the playbook's `contain` role (the commander moved on because the bleeding stopped) and the moment
   service was restored (restored implies contained). The phase is often advanced minutes
   after the action, so the span alone would overstate it; and containment is never later
   than mitigation.
@@ -107,7 +107,7 @@ def is_containment_decision(event: Event) -> bool:
 
 def reopened_at(state: IncidentState) -> datetime | None:
     """When the incident was last reopened; None when it never was."""
-    reopens = [e.ts for e in state.events if e.kind == "reopened" and not e.struck]
+    reopens = [e.ts for e in live_events(state) if e.kind == "reopened"]
     return max(reopens, key=aware) if reopens else None
 
 
@@ -135,7 +135,7 @@ def mitigation_now(state: IncidentState) -> str | None:
     reopened = reopened_at(state)
     if level is None or reopened is None:
         return level
-    levels = [e for e in state.events if e.kind == "mitigation" and not e.struck]
+    levels = [e for e in live_events(state) if e.kind == "mitigation"]
     return level if levels and aware(levels[-1].ts) >= aware(reopened) else None
 
 
