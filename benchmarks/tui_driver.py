@@ -29,6 +29,8 @@ from datetime import UTC, datetime
 
 import textual.app as textual_app
 
+from benchmarks.shadow import Shadow
+
 SIZE = (140, 45)
 # Seconds before a driver gives up: a start-up that never shows its frame, or an interaction
 # session (each of its waits has its own shorter limit) must not hang the run.
@@ -71,51 +73,7 @@ WATCHES: list[Watch] = []
 _original_display = textual_app.App._display
 
 
-class Shadow:
-    """The terminal as the frames left it: each frame's update (a whole screen, or the chops
-    that changed) painted onto rows of cells. Watches read this instead of rendering the
-    screen again, which cost a whole screen's compositing (10-50 ms under load) after every
-    frame and delayed the next one (a page up that fetches needs two frames)."""
-
-    def __init__(self) -> None:
-        self.rows: list[list[str]] = [[" "] * SIZE[0] for _ in range(SIZE[1])]
-
-    def paint(self, update) -> None:
-        from textual._compositor import ChopsUpdate, LayoutUpdate
-
-        if isinstance(update, LayoutUpdate):
-            for y, line in enumerate(update.strips, update.region.y):
-                self._write(y, update.region.x, "".join(strip.text for strip in line))
-        elif isinstance(update, ChopsUpdate):  # as ChopsUpdate.__rich_console__ writes it
-            for y, x1, x2 in update.spans:
-                for end, (x, strip) in zip(update.chop_ends[y], update.chops[y].items(), strict=False):
-                    if strip is not None and not (x > x2 or end <= x1):
-                        self._write(y, x, strip.text)
-
-    def _write(self, y: int, x: int, text: str) -> None:
-        if not 0 <= y < len(self.rows):
-            return
-        row = self.rows[y]
-        if text.isascii():
-            row[x : x + len(text)] = text
-        else:
-            from rich.cells import get_character_cell_size
-
-            cells: list[str] = []
-            for char in text:
-                cells.append(char)
-                cells.extend([""] * (get_character_cell_size(char) - 1))
-            row[x : x + len(cells)] = cells
-        del row[SIZE[0] :]
-
-    def lines(self) -> list[str]:
-        return ["".join(row) for row in self.rows]
-
-    def crop(self, y: int, x1: int, x2: int) -> str:
-        return "".join(self.rows[y][x1:x2])
-
-
-SHADOW = Shadow()
+SHADOW = Shadow(*SIZE)
 
 
 def _display(self, screen, renderable) -> None:

@@ -238,19 +238,29 @@ class EntryPrompt:
     async def submitted(self, request: EntryRequest, value: str) -> None:
         # From Enter to the frame that shows the row (or the match), no cyclic collection.
         release = hold_collector(self.line.call_after_refresh)
+        ok = False
         try:
-            try:
-                ok = await self.controller.submit(request, value)
-            except ValueError as exc:  # parsing: the text stays for the user to fix
-                self.notify(str(exc), title="Not saved", severity="error", timeout=8)
-                return
-            finally:
+            ok = await self.controller.submit(request, value)
+        except ValueError as exc:  # parsing: the text stays for the user to fix
+            self.notify(str(exc), title="Not saved", severity="error", timeout=8)
+        finally:
+            if not ok:
                 self.line.busy = False
-            if ok:
+            elif not self.line.call_after_refresh(self._close):
+                self._close()
+            release()
+
+    def _close(self) -> None:
+        """After the frame that shows what was written: that frame then draws the timeline
+        alone (its row), not the whole screen (the line's look, the key bar, the focus moving
+        to the pane: a frame's box is all that changed). The keys typed behind the Enter wait
+        until the line is closed, as they wait for the write (busy)."""
+        try:
+            if self.line.is_attached:
                 self.line.close()
                 self.refocus()
         finally:
-            release()
+            self.line.busy = False
 
     def refocus(self) -> None:
         """Back where the entry line was opened from (an answer keeps you in the checklist)."""

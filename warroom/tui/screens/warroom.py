@@ -20,6 +20,7 @@ from warroom.core.models import IncidentState
 from warroom.core.operations import Operations
 from warroom.core.playbook import Playbook
 from warroom.core.store import Store
+from warroom.tui.compositor import CroppedCompositor
 from warroom.tui.controllers.base import PressAgain, Writer
 from warroom.tui.controllers.comms import CommsController
 from warroom.tui.controllers.entry import ROW_ACTIONS, EntryController, EntryPrompt, Search, selected_event
@@ -65,6 +66,7 @@ class WarRoomScreen(Screen[None]):
 
     def __init__(self, playbook: Playbook, incident_id: str) -> None:
         super().__init__()
+        self._compositor = CroppedCompositor()  # a frame renders only the widgets it changes
         self.playbook = playbook
         self.incident_id = incident_id
         self._row_actions: tuple[bool | None, ...] = ()

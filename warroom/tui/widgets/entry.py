@@ -252,7 +252,7 @@ class EntryLine(Vertical):
 
     def close(self) -> None:
         """Focus goes back at once (the next key is the pane's); the line's idle look follows
-        the frame that shows what was written, so that frame has no layout of its own."""
+        the next frame, so the frame that shows the focus moved has no layout of its own."""
         self._open = False
         target = self.return_focus
         if self.input.has_focus and target is not None and target.is_attached:
