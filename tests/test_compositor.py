@@ -50,6 +50,12 @@ async def test_partial_frames_draw_what_a_full_render_draws(demo_db, playbook, t
             ("slash", "latency"),
             ("n",),
             ("end",),
+            ("question_mark",),  # a screen over the war room, then back
+            ("escape",),
+            ("y",),  # the update picker and its preview over the war room
+            ("enter",),
+            ("escape",),
+            ("escape",),
         ]
         for step in steps:
             await pilot.press(step[0])
