@@ -558,3 +558,21 @@ async def test_a_pane_following_the_incident_follows_on_after_another_war_room_w
             await other.close()
         await wait_until(pilot, lambda: "**Current severity**: SEV-2" in pane.text, "the pane followed on to SEV-2")
         assert "sam's room" not in pane.text
+
+
+async def test_keys_typed_fast_into_the_handoff_pane_keep_their_order(demo_db, playbook):
+    """The editor's own keys (Backspace, the arrows, End) run as it takes them, not after the
+    letters typed behind them (tui/widgets/keys.py)."""
+    from test_tui_typeahead import type_ahead
+
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        await screen.handoff.ready()
+        editor = screen.query_one("#handoff")
+        editor.focus()
+        editor.load_text("")
+        await settle(pilot)
+        type_ahead(app, [*"Call bob", *["backspace"] * 3, *"alice at 9", "left", "1", "end", "."])
+        await settle(pilot)
+        assert editor.text == "Call alice at 19."

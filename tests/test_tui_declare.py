@@ -321,3 +321,16 @@ def test_start_reading_words_and_days():
     assert str(start_reading("-5h59m", FIXED_NOW)) == ""
     assert str(start_reading("14:3", FIXED_NOW)).startswith("⚑ not read as the start: '14:3' is not a time")
     assert str(start_reading("-2y", FIXED_NOW)).startswith("⚑ not read as the start:")
+
+
+async def test_keys_typed_fast_into_the_title_keep_their_order(db_path, playbook):
+    """Backspace, Home and the arrows run as the field takes them, not after the letters typed
+    behind them (tui/widgets/keys.py): a title corrected at speed is the title meant."""
+    from test_tui_typeahead import type_ahead
+
+    app = build_app(db_path, playbook, clock=lambda: FIXED_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        type_ahead(app, [*"Chekc", *["backspace"] * 2, *"ck", *"out dwn", "left", "left", "o", "home", "!"])
+        await settle(pilot)
+        assert app.screen.query_one("#title").value == "!Checkout down"

@@ -396,3 +396,22 @@ async def test_enter_on_the_editors_buttons_is_the_buttons(demo_db, playbook):
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen is screen and screen.query_one("#pm-actions").row_count == before + 1
+
+
+async def test_keys_typed_fast_into_a_section_keep_their_order(demo_db, playbook):
+    """Backspace and the arrows are the text area's key bindings, which Textual ran only once the
+    key had bubbled up to the app, by which time the letters typed behind them were in: held
+    Backspace then a word typed at once lost letters and kept old ones (a walker: 'aRollbac')."""
+    from test_tui_typeahead import type_ahead
+
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_postmortem(pilot)
+        section = screen.query_one("#pm-summary")
+        section.focus()
+        await settle(pilot)
+        type_ahead(app, [*"abcdefghij", *["backspace"] * 10, *"Rollback", "left", "left", "X", "end", "!"])
+        await settle(pilot)
+        await wait_until(pilot, lambda: texts(demo_db).get("postmortem.summary") == section.text, "the debounced save")
+        assert section.text == "RollbaXck!"
+        assert texts(demo_db)["postmortem.summary"] == "RollbaXck!"

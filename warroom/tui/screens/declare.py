@@ -25,6 +25,7 @@ from warroom.tui.controllers.base import PressAgain
 from warroom.tui.messages import OpenIncident, ShowIncidents
 from warroom.tui.screens.modal import after_keys_typed
 from warroom.tui.widgets.keybar import KeyBar
+from warroom.tui.widgets.keys import OrderedInput
 from warroom.tui.widgets.severity_guide import SeverityGuide
 
 # The triage questions are found by their role in the playbook: "how_bad" is answered by
@@ -72,7 +73,7 @@ class DeclareScreen(Screen[None]):
             form.border_title = "Declare an incident"
             form.border_subtitle = "only the title is required · ctrl+s declares"
             yield Label("Title (required)", classes="field-label")
-            yield Input(placeholder="What is on fire, in a few words", id="title")
+            yield OrderedInput(placeholder="What is on fire, in a few words", id="title")
             for question in pb.triage:
                 if question.key == self._how_bad:
                     yield Label(f"{question.question} — {question.why}", classes="field-label")
@@ -80,13 +81,13 @@ class DeclareScreen(Screen[None]):
                         with RadioSet(id="impact"):
                             for impact in pb.impacts:
                                 yield RadioButton(f"{impact.label} → SEV-{impact.severity}", name=impact.key)
-                        yield Input(placeholder="% affected (optional)", type="number", id="impact-pct")
+                        yield OrderedInput(placeholder="% affected (optional)", type="number", id="impact-pct")
                     continue
                 # The time's forms in the field itself: after the label's "why it matters" (the
                 # methodology's "What changed recently?") they read as that question's format.
                 when = "14:35, -10m or ISO" if question.key == self._started else ""
                 yield Label(f"{question.question} — {question.why}", classes="field-label")
-                yield Input(placeholder=when, id=f"triage-{question.key}")
+                yield OrderedInput(placeholder=when, id=f"triage-{question.key}")
                 if question.key == self._started:
                     reading = Static("", id="started-reading")
                     reading.display = False  # shown only when the time may be misread
@@ -95,12 +96,12 @@ class DeclareScreen(Screen[None]):
                 "Detected (optional) — when someone noticed: 14:35, -10m or ISO; else the first alert",
                 classes="field-label",
             )
-            yield Input(placeholder="when it was detected", id="detected")
+            yield OrderedInput(placeholder="when it was detected", id="detected")
             reading = Static("", id="detected-reading")
             reading.display = False
             yield reading
             yield Label("Service (optional) — what the status page and external notice name", classes="field-label")
-            yield Input(placeholder="e.g. checkout", id="service")
+            yield OrderedInput(placeholder="e.g. checkout", id="service")
             yield Label("Severity — 1-4 on the guide overrides the suggestion", classes="field-label")
             yield SeverityGuide(pb, selected=DEFAULT_SEVERITY, id="declare-severity")
             yield Static("", id="declare-summary")

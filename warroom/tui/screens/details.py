@@ -15,6 +15,7 @@ from warroom.core.details import FIELDS
 from warroom.core.entry import MAX_TEXT
 from warroom.tui.screens.modal import FormModal, modal_box
 from warroom.tui.widgets.keybar import KeyBar
+from warroom.tui.widgets.keys import OrderedInput
 
 TIMES = "14:35, -10m or 2026-03-10T14:35"
 
@@ -45,7 +46,7 @@ class DetailsScreen(FormModal[dict[str, object] | None]):
             for name in FIELDS:
                 label, placeholder = labels[name]
                 yield Label(label, classes="field-label")
-                yield Input(self._shown[name], placeholder=placeholder, id=f"details-{name}")
+                yield OrderedInput(self._shown[name], placeholder=placeholder, id=f"details-{name}")
             yield Static("", id="details-error")
         yield KeyBar()
 

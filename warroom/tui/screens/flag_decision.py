@@ -12,6 +12,7 @@ from warroom.core.rules import Prompt
 from warroom.core.safetext import one_line
 from warroom.tui.screens.modal import CancelModal, ChoiceScreen, modal_box
 from warroom.tui.widgets.keybar import KeyBar
+from warroom.tui.widgets.keys import OrderedInput
 
 
 def _about(prompt: Prompt) -> Text:
@@ -36,7 +37,7 @@ class DismissFlagScreen(CancelModal[str | None]):
         with modal_box("flag-dismiss-box", "Dismiss red flag", keys, classes="practice-box"):
             yield Static(_about(self._prompt), id="flag-about")
             yield Static("Why is it safe to ignore? It stays quiet until its condition changes.", classes="field-label")
-            yield Input(placeholder="reason (required)", id="flag-reason")
+            yield OrderedInput(placeholder="reason (required)", id="flag-reason")
             yield Static("", id="flag-error")
         yield KeyBar()
 

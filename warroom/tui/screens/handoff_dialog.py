@@ -12,6 +12,8 @@ from textual.widgets import Input, Label, TextArea
 
 from warroom.core.safetext import one_line
 from warroom.tui.widgets.keybar import KeyBar
+from warroom.tui.widgets.keys import OrderedInput
+from warroom.tui.widgets.text_area import OrderedTextArea
 
 
 class HandoffDialog(ModalScreen[tuple[str, str] | None]):
@@ -33,9 +35,9 @@ class HandoffDialog(ModalScreen[tuple[str, str] | None]):
             box.border_title = Text(f"Hand off command (now: {one_line(self.current, 40)})")  # a name is not markup
             box.border_subtitle = "enter in the name or ctrl+s hands off · escape cancels"
             yield Label("New incident commander", classes="field-label")
-            yield Input(placeholder="Name", id="handoff-new")
+            yield OrderedInput(placeholder="Name", id="handoff-new")
             yield Label("Handoff text (logged with the handoff, then offered for copying)", classes="field-label")
-            yield TextArea(self.text, soft_wrap=True, tab_behavior="focus", id="handoff-text")
+            yield OrderedTextArea(self.text, soft_wrap=True, tab_behavior="focus", id="handoff-text")
         yield KeyBar()
 
     def on_mount(self) -> None:

@@ -34,6 +34,8 @@ from warroom.core.timeutil import local
 from warroom.tui.screens.modal import FormModal
 from warroom.tui.unsaved import next_save_in
 from warroom.tui.widgets.keybar import KeyBar
+from warroom.tui.widgets.keys import OrderedInput
+from warroom.tui.widgets.text_area import OrderedTextArea
 
 # The action-items table: fixed widths so the due date is never cut ("2026-1"), and the
 # action takes what the pane has left (a 60-wide action pushed the due date out of view).
@@ -64,12 +66,12 @@ class ActionItemEditor(FormModal[ActionItem | None]):
         with Vertical(id="action-item-box", classes="dialog") as box:
             box.border_subtitle = self.KEYS
             yield Label("Action item", classes="dialog-title")
-            yield Input(
+            yield OrderedInput(
                 self.item.action, placeholder="Action (specific: 'Add alert for error rate > 5%')", id="ai-action"
             )
-            yield Input(self.item.owner, placeholder="Owner", id="ai-owner")
-            yield Input(self.item.due, placeholder="Due date (YYYY-MM-DD)", id="ai-due")
-            yield Input(self.item.status, placeholder="Status (Open / In progress / Done)", id="ai-status")
+            yield OrderedInput(self.item.owner, placeholder="Owner", id="ai-owner")
+            yield OrderedInput(self.item.due, placeholder="Due date (YYYY-MM-DD)", id="ai-due")
+            yield OrderedInput(self.item.status, placeholder="Status (Open / In progress / Done)", id="ai-status")
             yield Static("", id="ai-checks")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save", variant="primary", id="ai-save")
@@ -181,7 +183,7 @@ class PostmortemScreen(Screen[None]):
             with VerticalScroll(id="pm-written"):
                 for section in self.playbook.postmortem_sections:
                     yield Label(section.heading, classes="pm-heading", markup=False)
-                    yield TextArea(
+                    yield OrderedTextArea(
                         "", id=f"pm-{section.key}", placeholder=section.hint, soft_wrap=True, classes="pm-section"
                     )
                     yield Static("", id=f"pm-check-{section.key}", classes="pm-check")

@@ -12,6 +12,7 @@ from warroom.core.models import ROLE_NAMES
 from warroom.core.safetext import one_line
 from warroom.tui.screens.modal import ChoiceScreen, modal_box
 from warroom.tui.widgets.keybar import KeyBar
+from warroom.tui.widgets.keys import OrderedInput
 
 
 def role_holders(roles: dict[str, str], commander: str) -> dict[str, str]:
@@ -39,7 +40,7 @@ class RolesScreen(ChoiceScreen[tuple[str, str] | None, str]):
         with modal_box("roles-box", "Roles", keys):
             yield self.choice_list("roles-list")
             yield Label("Pick a role", id="roles-prompt", classes="field-label")
-            yield Input(placeholder="Name", id="roles-name", disabled=True)
+            yield OrderedInput(placeholder="Name", id="roles-name", disabled=True)
         yield KeyBar()
 
     def option(self, n: int, choice: str) -> Option:

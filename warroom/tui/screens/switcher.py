@@ -20,6 +20,7 @@ from warroom.core.safetext import one_line
 from warroom.core.timeutil import local
 from warroom.tui.messages import DeclareIncident, OpenIncident
 from warroom.tui.widgets.keybar import KeyBar
+from warroom.tui.widgets.keys import OrderedInput
 
 
 def incident_line(incident: Incident, playbook: Playbook, current: str | None) -> Text:
@@ -73,7 +74,7 @@ class SwitcherScreen(Screen[None]):
             f"{open_count} open, {resolved} resolved — pick one (type to filter, ctrl+n declares)",
             id="switcher-heading",
         )
-        yield Input(placeholder="filter: words in the id, title, commander or service", id="switcher-filter")
+        yield OrderedInput(placeholder="filter: words in the id, title, commander or service", id="switcher-filter")
         listing = OptionList(id="switcher-list")
         listing.border_title = "Incidents (newest first)"
         yield listing

@@ -10,6 +10,7 @@ from textual.widgets import Input, Label, Static
 from warroom.core.entry import MAX_TEXT
 from warroom.tui.screens.modal import FormModal, modal_box
 from warroom.tui.widgets.keybar import KeyBar
+from warroom.tui.widgets.keys import OrderedInput
 
 
 @dataclass(frozen=True)
@@ -31,11 +32,11 @@ class TempFixScreen(FormModal[NewTempFix | None]):
         keys = "enter next field / save · ctrl+s save · escape cancels"
         with modal_box("tempfix-box", "Add a temporary fix", keys, classes="practice-box"):
             yield Label("What (required)", classes="field-label")
-            yield Input(self._draft.what, placeholder="e.g. Bypass payment token cache", id="tempfix-what")
+            yield OrderedInput(self._draft.what, placeholder="e.g. Bypass payment token cache", id="tempfix-what")
             yield Label("Where", classes="field-label")
-            yield Input(self._draft.where, placeholder="service, config, host…", id="tempfix-where")
+            yield OrderedInput(self._draft.where, placeholder="service, config, host…", id="tempfix-where")
             yield Label("Ticket to remove it", classes="field-label")
-            yield Input(self._draft.ticket, placeholder="e.g. INC-1234", id="tempfix-ticket")
+            yield OrderedInput(self._draft.ticket, placeholder="e.g. INC-1234", id="tempfix-ticket")
             yield Static("", id="tempfix-error")
         yield KeyBar()
 

@@ -21,14 +21,13 @@ the pane the line was opened from (`l` opens the line again), after a refusal, t
 from __future__ import annotations
 
 import asyncio
-from functools import cache
 from typing import Any, ClassVar
 
 from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.messages import Prune
@@ -37,6 +36,7 @@ from textual.widgets import Input, Static
 
 from warroom.core.ids import uuid7
 from warroom.core.safetext import each_visible
+from warroom.tui.widgets.keys import run_bindings_now
 
 # What the closed line says (it must not mention backdating: tests wait for the open hint).
 IDLE_PROMPT = "›"
@@ -59,19 +59,6 @@ def from_line(value: str) -> str:
 # the terminal's line discipline (ICRNL) has turned its \r into \n by then. Not a key of its
 # own (the help screen does not list it): the key it was.
 EARLY_KEYS = {"ctrl+j": "enter"}
-
-
-@cache
-def key_actions(widget: type[Widget]) -> dict[str, tuple[str, ...]]:
-    """A widget class's non-priority bindings, key -> actions, merged along its bases as
-    Textual merges their BINDINGS (warroom sets no keymap)."""
-    actions: dict[str, list[str]] = {}
-    for base in reversed(widget.__mro__):
-        own: list[BindingType] = base.__dict__.get("BINDINGS", [])
-        for binding in Binding.make_bindings(own):
-            if not binding.priority:
-                actions.setdefault(binding.key, []).append(binding.action)
-    return {key: tuple(found) for key, found in actions.items()}
 
 
 class EntryInput(Input):
@@ -114,14 +101,8 @@ class EntryInput(Input):
             event.prevent_default()
             self.app.post_message(events.Key(event.key, event.character).set_sender(self.app))
             return
-        if not event.is_printable:  # the input's and the line's bindings, now (not on the way back)
-            name = EARLY_KEYS.get(event.key, event.key)
-            for node in (self, line):
-                for action in key_actions(type(node)).get(name, ()):
-                    if await self.app.run_action(action, node):
-                        event.stop()
-                        event.prevent_default()
-                        return
+        if not event.is_printable:  # the input's and the line's bindings, now (tui/widgets/keys.py)
+            await run_bindings_now(event, (self, line), EARLY_KEYS.get(event.key, event.key))
         # Else Input's own handler types a printable key (Textual calls it after this one).
 
     async def action_submit(self) -> None:

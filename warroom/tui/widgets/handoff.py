@@ -19,9 +19,10 @@ from textual.widgets import TextArea
 
 from warroom.tui.unsaved import next_save_in
 from warroom.tui.widgets.handoff_first import PLACEHOLDER
+from warroom.tui.widgets.text_area import OrderedTextArea
 
 
-class HandoffEditor(TextArea):
+class HandoffEditor(OrderedTextArea):
     # Shown on the key bar while typing here (the screen's Escape does the same, unshown).
     BINDINGS = [
         Binding("escape", "screen.pane('timeline')", "Done"),
