@@ -1,4 +1,5 @@
-"""A bracketed paste is one paste, whole: a workaround for Textual 8.2.8's input parser.
+"""A bracketed paste is one paste, whole, and Escape typed fast is Escape: workarounds for
+Textual 8.2.8's input parser.
 
 Textual's XTermParser (textual/_xterm_parser.py, 8.2.8) reads a bracketed paste one character
 at a time, and an ESC inside the paste starts its escape-sequence loop: the characters read in
@@ -15,6 +16,10 @@ back until the next read, or for Textual's escape delay (then it is what Textual
 made of it: a lone ESC is the Escape key). A paste whose end never comes is given up after
 `end_timeout` seconds with nothing read: what was read is delivered as the paste, and input
 is parsed as keys again (a stuck terminal swallows keys for seconds, not for ever).
+
+Outside a paste, an ESC followed by a printable character that begins no escape sequence is
+Escape, then that character (`escape_then`): Escape then `l` typed quickly reached Textual's
+parser as Alt+L, or as `^l` with an arrow key behind it.
 
 `install()` makes the Linux driver build this parser (`LinuxDriver.run_input_thread` looks
 up `XTermParser` in its module when the app starts); `warroom.tui.app.run` calls it. Remove
@@ -37,6 +42,26 @@ def partial_marker(text: str, marker: str) -> int:
         if text.endswith(marker[:size]):
             return size
     return 0
+
+
+ESC = "\x1b"
+# After an ESC these begin a sequence Textual reads (CSI, SS3) or are an ESC of their own.
+SEQUENCE_STARTS = frozenset("[O" + ESC)
+
+
+def escape_then(text: str) -> int:
+    """Where in `text` an ESC is followed by a printable character that begins no escape
+    sequence, else -1. A terminal sends Escape then `l` typed quickly, and Alt+L, alike
+    (`ESC l`); Textual 8.2.8 reads it as Alt+L (the `l` typed into the entry line, the Escape
+    lost) or, with another ESC right behind it (an arrow key), as a literal `^` and `l`
+    (`^l` logged). warroom binds no Alt key: it is Escape, then the key."""
+    at = text.find(ESC)
+    while 0 <= at < len(text) - 1:
+        after = text[at + 1]
+        if after.isprintable() and after not in SEQUENCE_STARTS:
+            return at
+        at = text.find(ESC, at + 1)
+    return -1
 
 
 class PasteParser(XTermParser):
@@ -110,8 +135,18 @@ class PasteParser(XTermParser):
         return events.Paste(text)
 
     def _keys(self, text: str) -> Iterator[Message]:
-        if text:  # Textual's parser takes an empty read as the end of the input
-            yield from super().feed(text)
+        """Keys, an ESC before a printable character taken as Escape then that character (see
+        `escape_then`); the rest to Textual's parser."""
+        while text:  # Textual's parser takes an empty read as the end of the input
+            at = escape_then(text)
+            if at < 0:
+                yield from super().feed(text)
+                return
+            if at:
+                yield from super().feed(text[:at])
+            yield from self._end_sequence()
+            yield events.Key("escape", ESC)
+            text = text[at + 1 :]
 
     def _end_sequence(self) -> Iterator[Message]:
         """Textual's timeout now, if its parser is inside an escape sequence (it waits for the
