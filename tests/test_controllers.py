@@ -14,6 +14,7 @@ from fixed_clock import FIXED_NOW
 
 from warroom.core import redflags, rules
 from warroom.core.errors import DatabaseError
+from warroom.core.ids import uuid7
 from warroom.core.locations import data_dir
 from warroom.core.models import IncidentState
 from warroom.core.operations import Operations
@@ -25,6 +26,7 @@ from warroom.tui.controllers.entry import (
     AmendRequest,
     AnswerRequest,
     EntryController,
+    LogRequest,
     Search,
     SearchRequest,
     StrikeRequest,
@@ -180,13 +182,18 @@ async def test_an_answer_request_ticks_with_the_typed_answer(room):
     assert ticked == [("impact", "EU card payments")]
 
 
-async def test_an_empty_search_keeps_the_line_open_with_a_reason(room):
+async def test_enter_on_an_empty_search_or_log_line_closes_it_and_does_nothing(room):
+    """As Escape does (a walker's `l` after an empty Enter was typed into the line still open)."""
+
     async def every_key() -> None:
         raise AssertionError("an empty search reads nothing")
 
     search = Search(room.ops, room.incident_id, None, every_key, room.said)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="type some words"):
-        await entry_controller(room, search=search).submit(SearchRequest(), "   ")
+    before = len((await room.store.load_state(room.incident_id)).events)
+    assert await entry_controller(room, search=search).submit(SearchRequest(), "   ") is True
+    assert await entry_controller(room, search=search).submit(LogRequest(uuid7()), " ") is True
+    assert len((await room.store.load_state(room.incident_id)).events) == before
+    assert search.matches == [] and room.said.lines == []
 
 
 def test_no_row_selected_offers_no_row_keys():

@@ -132,12 +132,26 @@ def db_time(text: str):
     return from_db(text)
 
 
-async def test_empty_entry_is_refused(demo_db, playbook):
+async def test_enter_on_an_empty_line_closes_it_and_logs_nothing(demo_db, playbook):
+    """As Escape does: the key typed next is a war-room key again (a walker's `l` went into the
+    line left open), and nothing is said to be wrong."""
     app = app_for(demo_db, playbook)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_war_room(pilot)
         before = len(events(demo_db))
         await pilot.press("l", "space", "enter")
+        await settle(pilot)
+        assert len(events(demo_db)) == before
+        assert not screen.query_one(EntryLine).is_open and isinstance(app.focused, Timeline)
+        assert not [n for n in notifications(app) if n.severity == "error"]
+
+
+async def test_an_entry_with_a_prefix_and_no_text_is_refused(demo_db, playbook):
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        before = len(events(demo_db))
+        await pilot.press("l", *"a:", "space", "enter")
         await settle(pilot)
         assert len(events(demo_db)) == before
         assert screen.query_one(EntryLine).is_open
@@ -468,6 +482,20 @@ async def test_search_jumps_to_a_match(demo_db, playbook):
         await pilot.press("n")
         await settle(pilot)
         assert timeline.selected_seq != first and "ollback" in timeline.selected_event.shown_text
+
+
+async def test_a_search_from_another_pane_ends_in_the_timeline_on_its_match(demo_db, playbook):
+    """The match is a timeline row: the focus goes there (it went back to the checklist, the
+    match only dimly highlighted), and one match is said as one (a walker: '1 matches')."""
+    app = app_for(demo_db, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        screen.query_one("#checklist").focus()
+        await pilot.press("slash", *"handshake", "enter")
+        await settle(pilot)
+        timeline = screen.query_one(Timeline)
+        assert app.focused is timeline and "handshake" in timeline.selected_event.shown_text
+        assert "1 match (newest first; n for the next)" in [n.message for n in notifications(app)]
 
 
 async def test_cursor_keys_move_the_selection(demo_db, playbook):
@@ -890,6 +918,25 @@ async def test_rows_get_their_date_when_midnight_passes(demo_db, playbook):
         now[0] = FIXED_NOW + timedelta(hours=10)  # 00:55 the next day (TZ=UTC in the tests)
         screen.tick()
         assert timeline.with_dates
+
+
+async def test_the_severity_panes_clocks_are_read_at_the_headers_tick(demo_db, playbook, monkeypatch):
+    """The pane is drawn half a second after the header (a frame apart), with the header's
+    time: read then, the two said different seconds half the time (a walker: 'next update in
+    14m32s' beside 'due in 14m31s')."""
+    from warroom.tui.widgets.severity import SeverityPane
+
+    now = [FIXED_NOW.replace(microsecond=700_000)]
+    app = build_app(demo_db, playbook, clock=lambda: now[0])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_war_room(pilot)
+        await wait_until(pilot, lambda: screen.state is not None, "the state")
+        drawn: list[datetime] = []
+        monkeypatch.setattr(SeverityPane, "tick", lambda pane, at: drawn.append(at))
+        screen.tick()
+        now[0] += timedelta(seconds=0.5)  # the next second by the time the pane ticks
+        screen.tick_severity()
+        assert drawn == [FIXED_NOW.replace(microsecond=700_000)]
 
 
 async def test_the_tick_shows_the_red_flags_as_time_passes(demo_db, playbook):

@@ -112,7 +112,8 @@ class Search:
             self.notify(f"No event matches {one_line(words, 40)!r}", severity="warning")
             return False
         more = "+" if len(found) >= SEARCH_LIMIT else ""
-        self.notify(f"{len(self.matches)}{more} matches (newest first; n for the next)")
+        found_words = "match" if len(self.matches) == 1 else "matches"
+        self.notify(f"{len(self.matches)}{more} {found_words} (newest first; n for the next)")
         await self._jump()
         return True
 
@@ -162,6 +163,8 @@ class EntryController:
 
     async def submit(self, request: EntryRequest, value: str) -> bool:
         """Raises ValueError for text that cannot be taken as it is (the words stay)."""
+        if isinstance(request, LogRequest | SearchRequest) and not value.strip():
+            return True  # Enter on an empty line closes it, as Escape does
         match request:
             case LogRequest(event_id=event_id):
                 return await self._log(value, event_id)
@@ -246,11 +249,14 @@ class EntryPrompt:
         finally:
             if not ok:
                 self.line.busy = False
-            elif not self.line.call_after_refresh(self._close):
-                self._close()
+            else:
+                # A search ends on its match in the timeline: the focus goes there, not back.
+                to_matches = isinstance(request, SearchRequest) and bool(value.strip())
+                if not self.line.call_after_refresh(self._close, to_matches):
+                    self._close(to_matches)
             release()
 
-    def _close(self) -> None:
+    def _close(self, to_timeline: bool = False) -> None:
         """After the frame that shows what was written: that frame then draws the timeline
         alone (its row), not the whole screen (the line's look, the key bar, the focus moving
         to the pane: a frame's box is all that changed). The keys typed behind the Enter wait
@@ -258,14 +264,15 @@ class EntryPrompt:
         try:
             if self.line.is_attached:
                 self.line.close()
-                self.refocus()
+                self.refocus(to_timeline)
         finally:
             self.line.busy = False
 
-    def refocus(self) -> None:
-        """Back where the entry line was opened from (an answer keeps you in the checklist)."""
+    def refocus(self, to_timeline: bool = False) -> None:
+        """Back where the entry line was opened from (an answer keeps you in the checklist),
+        or to the timeline."""
         target = self.line.return_focus
-        (target if target is not None and target.is_attached else self.home).focus()
+        (target if not to_timeline and target is not None and target.is_attached else self.home).focus()
 
 
 async def selected_event(store: Store, timeline: Timeline) -> Event | None:

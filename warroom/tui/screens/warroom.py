@@ -7,6 +7,7 @@ the live feed's state, read whole after every change and handed down to the pane
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from textual import events
@@ -71,6 +72,7 @@ class WarRoomScreen(Screen[None]):
         self.incident_id = incident_id
         self._row_actions: tuple[bool | None, ...] = ()
         self._resumed = False
+        self._ticked_at: datetime | None = None  # the header's last clock tick
 
     @property
     def store(self) -> Store:
@@ -179,15 +181,16 @@ class WarRoomScreen(Screen[None]):
         await comms.watch()
 
     def tick_severity(self) -> None:
-        """Once a second, between the header's ticks: the severity pane's clocks."""
+        """Once a second, between the header's ticks: the severity pane's clocks, read at the
+        header's tick (read half a second later, the two said different seconds half the time)."""
         if self.state is not None:
-            self.query_one(SeverityPane).tick(self.ops.now())
+            self.query_one(SeverityPane).tick(self._ticked_at or self.ops.now())
 
     def tick(self) -> None:
         """Once a second: the header's clocks; the red flags as often as the playbook says."""
         if self.state is None:
             return
-        now = self.ops.now()
+        self._ticked_at = now = self.ops.now()
         self.query_one(IncidentHeader).tick(now)
         self.query_one(Timeline).show_dates(spans_days(self.state, now))  # midnight passes too
         if now.second % max(1, int(self.playbook.thresholds.evaluate_every_seconds)) == 0:
