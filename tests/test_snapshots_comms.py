@@ -112,6 +112,16 @@ def test_hand_off_dialog(snap_compare, playbook, demo_state):
     assert snap_compare(Host(screen=dialog), terminal_size=WIDE, run_before=press(*"Morgan"))
 
 
+def test_hand_off_dialog_with_lines_no_longer_true(snap_compare, playbook, demo_state):
+    text = documents.render("handoff", demo_state, playbook, FIXED_NOW) + "\nCall bob at 20:00"
+    stale = [
+        "**Status**: Diagnose — mitigation: Full restore, service restored at 14:50",
+        "**Current severity**: SEV-2",
+    ]
+    dialog = HandoffDialog(demo_state.incident.commander, text, stale)
+    assert snap_compare(Host(screen=dialog), terminal_size=WIDE, run_before=press(*"Morgan"))
+
+
 def test_handoff_pane_from_template(snap_compare, playbook, demo_state):
     pane = HandoffEditor(id="handoff")
     text = documents.render("handoff", demo_state, playbook, FIXED_NOW)

@@ -444,16 +444,16 @@ async def test_hand_off_warns_when_the_edited_text_says_what_is_no_longer_true(d
         await pilot.press("escape")  # edited: it stops following
         await pilot.press("H")
         await settle(pilot)
-        assert not any(n.title == "Handoff out of date" for n in notifications(app))
+        assert isinstance(app.screen, HandoffDialog) and not app.screen.query("#handoff-stale")
         await pilot.press("escape")
         await settle(pilot)
         await pilot.press("s", "1", "enter")  # SEV-3 -> SEV-1
         await settle(pilot)
         await pilot.press("H")
         await settle(pilot)
-        warnings = [n.message for n in notifications(app) if n.title == "Handoff out of date"]
-        assert warnings and "SEV-3" in warnings[0]
-        assert isinstance(app.screen, HandoffDialog)  # a warning, not a refusal
+        assert isinstance(app.screen, HandoffDialog)  # a warning in the dialog, not a refusal
+        warning = str(app.screen.query_one("#handoff-stale").render())
+        assert "No longer true" in warning and "**Current severity**: SEV-3" in warning
 
 
 async def test_preview_key_bar_offers_copy_and_edit_until_editing(demo_db, playbook):
@@ -531,8 +531,7 @@ async def test_a_followed_handoff_is_one_revision_per_change_and_keeps_following
         assert "(checked by sam)" in pane.text and "SEV-1" in pane.text  # the commander's words stay
         await pilot.press("H")
         await settle(pilot)
-        warnings = [n.message for n in notifications(app) if n.title == "Handoff out of date"]
-        assert warnings and "SEV-1" in warnings[0]
+        assert "SEV-1" in str(app.screen.query_one("#handoff-stale").render())
 
 
 async def test_a_pane_following_the_incident_follows_on_after_another_war_room_wrote_the_template(db_path, playbook):

@@ -219,7 +219,7 @@ class CommsController:
         text = self.editor.text.strip() or await self.render(self.handoff_doc)
         if text is None:
             return
-        await self._warn_if_stale(text)
+        stale = await self._stale(text)
         current = state.incident.roles.get("commander") or state.incident.commander
 
         async def chosen(result: tuple[str, str] | None) -> None:
@@ -232,26 +232,16 @@ class CommsController:
             if done is not None:
                 self._offer_copy(f"Handoff to {new}", final)
 
-        self.push_screen(HandoffDialog(current, text), chosen)
+        self.push_screen(HandoffDialog(current, text, stale), chosen)
 
-    async def _warn_if_stale(self, text: str) -> None:
-        """An edited handoff stops following the incident: say which generated lines it still
-        holds that the incident has since changed (a status, a severity), before it is sent."""
+    async def _stale(self, text: str) -> list[str]:
+        """An edited handoff stops following the incident: the generated lines it still holds
+        that the incident has since changed (a status, a severity), shown before it is sent."""
         generated = self.generated
         if not generated or text == generated.strip():
-            return
+            return []
         fresh = await self.render(self.handoff_doc)
-        stale = stale_lines(generated, text, fresh) if fresh is not None else []
-        if stale:
-            self.notify(
-                f"The handoff text still says {one_line(stale[0], 80)!r}, which is no longer true"
-                f"{f' (and {len(stale) - 1} more lines)' if len(stale) > 1 else ''}: fix it below,"
-                " or Esc and ctrl+t for a fresh one.",
-                title="Handoff out of date",
-                severity="warning",
-                timeout=15,
-                markup=False,
-            )
+        return stale_lines(generated, text, fresh) if fresh is not None else []
 
     def _offer_copy(self, title: str, text: str) -> None:
         from warroom.tui.screens.document_preview import DocumentPreview

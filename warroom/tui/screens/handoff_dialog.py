@@ -1,4 +1,8 @@
-"""Hand off: name the new commander, review the handoff text, then it is logged."""
+"""Hand off: name the new commander, review the handoff text, then it is logged.
+
+An edited handoff text stops following the incident: the lines it still holds from the
+template that the incident no longer says (a status, a severity) are listed above it, so
+the new commander is not handed what stopped being true."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, TextArea
+from textual.widgets import Input, Label, Static, TextArea
 
 from warroom.core.safetext import one_line
 from warroom.tui.widgets.keybar import KeyBar
@@ -25,10 +29,14 @@ class HandoffDialog(ModalScreen[tuple[str, str] | None]):
         Binding("ctrl+s", "hand_off", "Hand off", priority=True),
     ]
 
-    def __init__(self, current: str, text: str) -> None:
+    # Out-of-date lines listed in full; past this many, counted.
+    STALE_SHOWN = 4
+
+    def __init__(self, current: str, text: str, stale: list[str] | None = None) -> None:
         super().__init__()
         self.current = current
         self.text = text
+        self.stale = stale or []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="handoff-box") as box:
@@ -37,8 +45,21 @@ class HandoffDialog(ModalScreen[tuple[str, str] | None]):
             yield Label("New incident commander", classes="field-label")
             yield OrderedInput(placeholder="Name", id="handoff-new")
             yield Label("Handoff text (logged with the handoff, then offered for copying)", classes="field-label")
+            if self.stale:
+                yield Static(self._stale_warning(), id="handoff-stale")
             yield OrderedTextArea(self.text, soft_wrap=True, tab_behavior="focus", id="handoff-text")
         yield KeyBar()
+
+    def _stale_warning(self) -> Text:
+        warning = Text()
+        warning.append("⚑ No longer true, still in the text: ", style="bold yellow")
+        warning.append("fix it below, or Esc and ctrl+t in the handoff pane for a fresh text", style="yellow")
+        for line in self.stale[: self.STALE_SHOWN]:
+            warning.append("\n ✗ ", style="yellow")
+            warning.append(one_line(line, 110))
+        if len(self.stale) > self.STALE_SHOWN:
+            warning.append(f"\n  and {len(self.stale) - self.STALE_SHOWN} more lines", style="dim")
+        return warning
 
     def on_mount(self) -> None:
         self.query_one("#handoff-new", Input).focus()
