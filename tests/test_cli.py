@@ -534,3 +534,17 @@ def test_a_misspelt_option_before_the_command_is_named(cli, db_path, args, said)
 def test_an_abbreviated_option_still_reads_as_argparse_reads_it(cli, db_path, tmp_path):
     assert cli("declare", "Checkout down").code == 0
     assert cli("--db", str(db_path), "--play", str(tmp_path / "missing.toml"), "list").code == 0  # --playbook
+
+
+def test_the_global_options_may_follow_the_command(cli, tmp_path):
+    """`warroom demo --no-tui --db x.db` as `warroom --db x.db demo --no-tui` (a walker's
+    first command was refused: 'unrecognized arguments: --db')."""
+    path = tmp_path / "after.db"
+    result = cli("demo", "--no-tui", "--db", str(path))
+    assert result.code == 0, result.err
+    assert result.out.strip() == str(path)
+    assert "Checkout failing" in cli("list", "--db", str(path)).out
+    logged = cli("log", "rolled back", "--db", str(path))
+    assert logged.code == 0, logged.err
+    texts = [row[0] for row in sqlite3.connect(path).execute("SELECT text FROM events WHERE text = 'rolled back'")]
+    assert texts == ["rolled back"]

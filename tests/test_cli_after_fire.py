@@ -243,6 +243,8 @@ PLAIN_LOG = [
     ["log", "--incident=-odd", "x"],
     ["--db=", "log", "--at=", "--author=", "x", "--incident=a=b"],  # empty values, as argparse keeps them
     ["--playbook", "p.toml", "--server", "postgresql://h/db", "log", "x"],
+    ["log", "x", "--db", "w.db"],  # the global options after the command too
+    ["log", "--server=postgresql://h/db", "x", "--playbook", "p.toml"],
 ]
 NOT_PLAIN = [
     ["--version"],
@@ -263,7 +265,7 @@ NOT_PLAIN = [
     ["log", "--kind", "note", "--kind", "alert", "x"],
     ["log", "--incident"],
     ["log", "--incident", "-x", "y"],
-    ["log", "x", "--db", "w.db"],
+    ["--db", "a.db", "log", "x", "--db", "b.db"],  # given twice: argparse's (the last wins)
     ["--kind", "alert", "log", "x"],
     ["--db"],
     ["--d", "w.db", "log", "x"],

@@ -195,12 +195,19 @@ def _parser(only: str | None = None):
     for name, add in SUBCOMMANDS.items():
         if only is None or name == only:
             add(sub)
+            # The global options after the command too (`warroom demo --db x.db`), unlisted there.
+            command = sub.choices[name]
+            for option, dest in _GLOBAL_OPTIONS.items():
+                if option in command._option_string_actions:  # the command's own (sync --server)
+                    continue
+                kind = Path if dest in _PATH_OPTIONS else str
+                command.add_argument(option, dest=dest, type=kind, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
 
 
 # The options of the usual `warroom log` and where argparse stores them (see _parser, _add_log).
 _GLOBAL_OPTIONS = {"--db": "db", "--playbook": "playbook", "--server": "team_server"}
-_LOG_OPTIONS = {"--kind": "kind", "--at": "at", "--incident": "incident", "--author": "author"}
+_LOG_OPTIONS = {**_GLOBAL_OPTIONS, "--kind": "kind", "--at": "at", "--incident": "incident", "--author": "author"}
 _PATH_OPTIONS = ("db", "playbook")  # argparse: type=Path; the plain reading: their text
 
 
