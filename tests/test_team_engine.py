@@ -259,6 +259,78 @@ async def test_following_files_see_each_others_writes_live(tmp_path, pg_url):
         await asyncio.wait_for(asyncio.gather(*tasks), timeout=10)
 
 
+class FreezingProxy:
+    """TCP on 127.0.0.1 in front of the cluster's unix socket. `freeze()` stops passing bytes
+    either way while every connection stays open: a server that hangs, or a half-open
+    connection (a laptop waking, a NAT that forgot it), which TCP keepalives do not see."""
+
+    def __init__(self, socket_path: Path) -> None:
+        self.socket_path = socket_path
+        self.flowing = asyncio.Event()
+        self.flowing.set()
+        self.server: asyncio.Server | None = None
+        self.port = 0
+
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self._client, "127.0.0.1", 0)
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_unix_connection(str(self.socket_path))
+
+        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(Exception):
+                while data := await source.read(65536):
+                    await self.flowing.wait()
+                    sink.write(data)
+                    await sink.drain()
+            sink.close()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+
+    def freeze(self) -> None:
+        self.flowing.clear()
+
+    def thaw(self) -> None:
+        self.flowing.set()
+
+    async def close(self) -> None:
+        self.thaw()
+        if self.server is not None:
+            self.server.close()
+
+
+async def test_a_server_that_stops_answering_is_offline_then_live_again(tmp_path, pg_cluster, pg_url):
+    """Not "team: live" while nothing gets through (a walker froze the server: live for minutes,
+    no write sent): offline after `server_seconds` without an answer, what is written meanwhile
+    counted to send, and all of it there once the server answers again."""
+    db_name = pg_url.split("/")[3].split("?")[0]
+    proxy = FreezingProxy(pg_cluster.socket_dir / f".s.PGSQL.{pg_cluster.port}")
+    await proxy.start()
+    url = f"postgresql://postgres@127.0.0.1:{proxy.port}/{db_name}"
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    write(a, "before the freeze")
+    ea, eb = engine(a, url, server_seconds=1.0, poll_seconds=0.2), engine(b, pg_url)
+    tasks = [asyncio.create_task(ea.follow()), asyncio.create_task(eb.follow())]
+    try:
+        await until(lambda: ea.status.state == eb.status.state == "live", what="both live")
+        proxy.freeze()
+        written = [write(a, f"during the freeze {i}")["id"] for i in range(2)]
+        ea.nudge()
+        await until(lambda: ea.status.state == "offline", timeout=10, what="a offline")
+        await until(lambda: ea.status.pending >= 2, what="a's writes counted to send")
+        assert "stopped answering" in str(ea.status) or ea.status.line().startswith("team: offline since ")
+        proxy.thaw()
+        await until(lambda: ea.status.state == "live", timeout=30, what="a live again")
+        await until(lambda: set(written) <= set(ids(b)), what="a's writes on b")
+        assert sorted(ids(a)) == sorted(ids(b)) and len(set(ids(b))) == len(ids(b))
+    finally:
+        ea.stop()
+        eb.stop()
+        await asyncio.wait_for(asyncio.gather(*tasks), timeout=20)
+        await proxy.close()
+
+
 @pytest.fixture(scope="module")
 def own_cluster():
     """A cluster of this module's own: these tests stop and restart it."""

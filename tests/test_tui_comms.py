@@ -575,3 +575,34 @@ async def test_keys_typed_fast_into_the_handoff_pane_keep_their_order(demo_db, p
         type_ahead(app, [*"Call bob", *["backspace"] * 3, *"alice at 9", "left", "1", "end", "."])
         await settle(pilot)
         assert editor.text == "Call alice at 19."
+
+
+async def test_a_draft_stored_while_the_pane_had_the_focus_is_shown_when_it_loses_it(db_path, playbook):
+    """A teammate's text (their pick between two versions, say) stored while this pane had the
+    focus but nothing was typed here: shown once the focus leaves (it stayed hidden until some
+    other change came, and the next key here brought the old text back as a second version)."""
+    from warroom.core.operations import Operations
+
+    await declare_search_is_slow(db_path)
+    app = app_for(db_path, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen, pane = await prefilled_handoff(pilot)
+        await pilot.press("h")  # the pane has the focus; nothing typed
+        await settle(pilot)
+        other = await Store.open(db_path, clock=lambda: FIXED_NOW)
+        try:
+            ops = Operations(other, playbook, "sam")
+            heads = (await other.load_state("INC-20260310-aaaa")).draft_heads.get("handoff")
+            await ops.save_draft("INC-20260310-aaaa", "handoff", "Sam's kept version", base=heads)
+        finally:
+            await other.close()
+        await wait_until(pilot, lambda: screen.state.handoff_draft == "Sam's kept version", "the draft read here")
+        assert pane.text != "Sam's kept version"  # not under the commander's cursor
+        await pilot.press("escape")
+        await settle(pilot)
+        assert pane.text == "Sam's kept version"
+        await pilot.press("h", "end")
+        await type_text(pilot, " and mine")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: _saved_handoff(db_path) == "Sam's kept version and mine", "the edit on top")
+        assert pane.versions == 1  # one version: built on sam's, not beside it

@@ -18,17 +18,20 @@ import concurrent.futures
 import contextlib
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from warroom.core.errors import WarroomError
 from warroom.team import server as srv
 from warroom.team.config import redact
 
 POLL_SECONDS = 3.0  # pull even without a NOTIFY (a lost notification, a proxy that drops them)
+# A server that answers nothing for this long is gone: TCP keepalives see a dead network, not
+# a server that hangs or a connection a proxy or a sleeping laptop's NAT holds open.
+SERVER_SECONDS = 10.0
 LOCAL_POLL_SECONDS = 0.05  # how often the file is checked for commits made by other connections
 BACKOFF_FIRST = 0.5
 BACKOFF_MAX = 15.0
@@ -38,6 +41,8 @@ APPLY_CHUNK = 100  # rows in the first local transaction of a pull; then fitted 
 APPLY_TARGET_SECONDS = 0.04  # how long one local transaction of pulled rows holds the file
 APPLY_MIN = 20
 APPLY_MAX = 2000
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -181,6 +186,7 @@ class SyncEngine:
         replica: Any = None,
         on_status: Callable[[Status], None] | None = None,
         poll_seconds: float = POLL_SECONDS,
+        server_seconds: float = SERVER_SECONDS,
         push_batch: int = PUSH_BATCH,
         pull_batch: int = PULL_BATCH,
         apply_chunk: int = APPLY_CHUNK,
@@ -189,6 +195,7 @@ class SyncEngine:
         self.local = Local(db_path, replica)
         self.on_status = on_status
         self.poll_seconds = poll_seconds
+        self.server_seconds = server_seconds
         self.push_batch = push_batch
         self.pull_batch = pull_batch
         self.apply_chunk = apply_chunk
@@ -221,6 +228,22 @@ class SyncEngine:
         except Exception:  # the count is for the header only: keep the last one known
             return self.status.pending
 
+    async def _answered(self, conn, call: Awaitable[T]) -> T:
+        """A call to the server on `conn`, given up when it answers nothing for
+        `server_seconds` (the header said "team: live" for minutes while a frozen server held
+        every write back). The connection is closed first, so psycopg does not then spend 10 s
+        asking the silent server to cancel the query; the follow loop reconnects."""
+        task = asyncio.ensure_future(call)
+        try:
+            done, _ = await asyncio.wait({task}, timeout=self.server_seconds)
+        except BaseException:  # stopped meanwhile
+            await _abandon(conn, task)
+            raise
+        if task in done:
+            return task.result()
+        await _abandon(conn, task)
+        raise srv.ServerUnreachable(f"the team server stopped answering (nothing for {self.server_seconds:g} s)")
+
     # -- one round --------------------------------------------------------------------
     async def sync_round(self, conn, info: srv.ServerInfo) -> RoundResult:
         """Push everything unpushed, then pull everything new, on an open server connection."""
@@ -235,14 +258,16 @@ class SyncEngine:
                 raise WarroomError(f"{self.local.path}: pushed rows stay unacknowledged; sync stopped")
             last_first = rows[0]["id"]
             prepared = await self.local.compute(srv.payload, rows)
-            result.pushed += await srv.push(conn, rows, self.url, prepared)
+            result.pushed += await self._answered(conn, srv.push(conn, rows, self.url, prepared))
             await self.local.run("mark_pushed", rows, info.server_id)  # only now: a lost ack is a harmless re-push
             result.sent += len(rows)
             self._set(pending=max(0, self.status.pending - len(rows)))
         # Pull: the next batch is fetched while this one is applied (the worker thread parses
         # and writes; the event loop only waits on the network).
         cursor = await self.local.run("pull_cursor", info.server_id)
-        fetch: asyncio.Task | None = asyncio.create_task(srv.pull_raw(conn, cursor, self.pull_batch, self.url))
+        fetch: asyncio.Task | None = asyncio.create_task(
+            self._answered(conn, srv.pull_raw(conn, cursor, self.pull_batch, self.url))
+        )
         try:
             while fetch is not None:
                 batch = await fetch
@@ -251,7 +276,9 @@ class SyncEngine:
                     break
                 result.received += len(batch)
                 if len(batch) >= self.pull_batch:
-                    fetch = asyncio.create_task(srv.pull_raw(conn, batch[-1][0], self.pull_batch, self.url))
+                    fetch = asyncio.create_task(
+                        self._answered(conn, srv.pull_raw(conn, batch[-1][0], self.pull_batch, self.url))
+                    )
                 start = 0
                 while start < len(batch):
                     chunk = batch[start : start + self._chunk]
@@ -284,7 +311,7 @@ class SyncEngine:
         Raises TeamError (one line) when the server cannot be used: the file is then untouched."""
         conn = await srv.connect(self.url)
         try:
-            info = await srv.ensure_schema(conn, self.url)
+            info = await self._answered(conn, srv.ensure_schema(conn, self.url))
             await self.local.open(create=True)  # only now: a new laptop's file is made by its first pull
             result = await self.sync_round(conn, info)
             self._set(state="live", error=None, offline_since=None)
@@ -346,10 +373,10 @@ class SyncEngine:
         listen = None
         listener: asyncio.Task | None = None
         try:
-            info = await srv.ensure_schema(work, self.url)
+            info = await self._answered(work, srv.ensure_schema(work, self.url))
             listen = await srv.connect(self.url)
             try:
-                await listen.execute(f"LISTEN {srv.CHANNEL}")
+                await self._answered(listen, listen.execute(f"LISTEN {srv.CHANNEL}"))
             except Exception as exc:
                 raise srv.describe(exc, self.url) from None
             listener = asyncio.create_task(self._listen(listen, wake))
@@ -387,6 +414,16 @@ class SyncEngine:
                 wake.set()
         finally:
             wake.set()  # the connection ended: let the loop see it at once
+
+
+async def _abandon(conn, task: asyncio.Future) -> None:
+    """Close `conn` at once (libpq's finish: nothing is sent to the server, nothing waited
+    for), then end the call still waiting on it."""
+    with contextlib.suppress(Exception):
+        await conn.close()
+    task.cancel()
+    with contextlib.suppress(BaseException):
+        await task
 
 
 def _one_line(exc: BaseException, url: str) -> str:

@@ -51,6 +51,7 @@ class HandoffEditor(OrderedTextArea):
         self._unsaved_since: float | None = None  # when the text first differed from the saved text
         self._loaded = False
         self._failed = False
+        self._held: str | None = None  # a draft stored while the pane had the focus
         self.saved_text = ""
         self.versions = 1  # more than one: the handoff was edited apart (ctrl+o shows them)
         self.versions_requested: Callable[[], None] | None = None  # the comms controller's
@@ -59,15 +60,26 @@ class HandoffEditor(OrderedTextArea):
         self.border_title = "Handoff"
         self.border_subtitle = "autosaved"
 
+    def on_blur(self) -> None:
+        held, self._held = self._held, None
+        if held is not None and not self.unsaved and self._timer is None and held != self.saved_text:
+            self.saved_text = held
+            self.load_text(held)
+
     @property
     def unsaved(self) -> bool:
         """Text on screen that is not in the database (typed, or a save that failed)."""
         return self.text != self.saved_text
 
     def show(self, draft: str) -> None:
-        """Take the stored draft, unless the user is mid-edit here (their text wins)."""
+        """Take the stored draft, unless the user is mid-edit here (their text wins). One that
+        came while the pane had the focus but nothing was typed is taken when it loses it: a
+        teammate's pick between two versions stayed unseen behind the pane opened meanwhile,
+        and the next key here brought the two versions back."""
         if self._loaded and (self.has_focus or self._timer is not None or self.unsaved or draft == self.saved_text):
+            self._held = draft if draft != self.saved_text else None
             return
+        self._held = None
         self._loaded = True
         self.saved_text = draft
         if draft != self.text:
