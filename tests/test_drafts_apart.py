@@ -82,3 +82,38 @@ def test_only_template_texts_carry_the_generated_mark(tmp_path, playbook, fixed_
         conn.close()
     marks = {text: json.loads(data).get("generated", False) for text, data in rows}
     assert marks == {"from the template": True, "typed": False, "template": True}
+
+
+def test_a_versions_own_lines_are_those_another_version_lacks():
+    from datetime import UTC, datetime
+
+    from warroom.core.models import Event
+    from warroom.tui.screens.apart import MERGE_MARK, merged, own_lines
+
+    template = "## Incident Handoff\n**Status**: Assess\n**Current severity**: SEV-2"
+    at = datetime(2026, 3, 10, 14, 55, tzinfo=UTC)
+    ana = Event(
+        id="a",
+        incident_id="I",
+        ts=at,
+        recorded_at=at,
+        kind="note",
+        text=template + "\nANA: gateway",
+        author="ana",
+        host="h1",
+    )
+    ben = Event(
+        id="b",
+        incident_id="I",
+        ts=at,
+        recorded_at=at,
+        kind="note",
+        text=template.replace("SEV-2", "SEV-1") + "\nBEN: db",
+        author="ben",
+        host="h2",
+    )
+    assert own_lines(ana, [ana, ben]) == ["**Current severity**: SEV-2", "ANA: gateway"]
+    assert own_lines(ben, [ana, ben]) == ["**Current severity**: SEV-1", "BEN: db"]
+    assert own_lines(ana, [ana]) == []
+    assert len(MERGE_MARK.findall(merged([ana, ben]))) == 2  # the hand-off check finds them
+    assert not MERGE_MARK.search(template)

@@ -606,3 +606,30 @@ async def test_a_draft_stored_while_the_pane_had_the_focus_is_shown_when_it_lose
         await pilot.press("escape")
         await wait_until(pilot, lambda: _saved_handoff(db_path) == "Sam's kept version and mine", "the edit on top")
         assert pane.versions == 1  # one version: built on sam's, not beside it
+
+
+async def test_hand_off_says_when_two_versions_are_still_side_by_side(db_path, playbook):
+    """`b` in the versions chooser puts both in the pane under '--- who at hh:mm ---' lines to
+    merge by hand; handed off as they were, the markers went on the timeline as the handoff."""
+    from warroom.core.models import Event
+    from warroom.tui.screens.apart import merged
+
+    await declare_search_is_slow(db_path)
+    app = app_for(db_path, playbook)
+    async with app.run_test(size=SIZE) as pilot:
+        screen, pane = await prefilled_handoff(pilot)
+        versions = [
+            Event(id=n, incident_id="I", ts=FIXED_NOW, recorded_at=FIXED_NOW, kind="note", text=text, author=who)
+            for n, text, who in (("a", "Watch the gateway", "ana"), ("b", "Watch the database", "ben"))
+        ]
+        pane.load_text(merged(versions))
+        await pilot.press("H")
+        await settle(pilot)
+        assert isinstance(app.screen, HandoffDialog)
+        assert "Two versions still side by side" in str(app.screen.query_one("#handoff-unmerged").render())
+        await pilot.press("escape")
+        await settle(pilot)
+        pane.load_text("Watch the gateway and the database")
+        await pilot.press("H")
+        await settle(pilot)
+        assert not app.screen.query("#handoff-unmerged")

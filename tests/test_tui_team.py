@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from fixed_clock import FIXED_NOW
 from pilot import notifications, type_text
+from textual.widgets import OptionList
 
 from tests.pg import cli, make_cluster
 from warroom.core.operations import Operations
@@ -257,6 +258,11 @@ async def test_a_handoff_edited_in_two_war_rooms_keeps_both_until_one_is_kept(tm
         await pilot.press("ctrl+o")
         await settle(pilot)
         assert isinstance(app.screen, DraftVersions)
+        # Each version with the lines only it has (dana's typed words, below a template of its own
+        # lines that lee's version lacks): what keeping it keeps, not ~40 shared template lines.
+        shown = {str(app.screen.query_one(OptionList).get_option_at_index(i).prompt) for i in range(2)}
+        assert any("only in this one" in label and "+ lee's handoff" in label for label in shown)
+        assert any("dana's words" in label for label in shown)
         keep = next(i for i, e in enumerate(app.screen.choices) if e.text == "lee's handoff")
         await pilot.press(str(keep + 1), "enter")
         await settle(pilot)

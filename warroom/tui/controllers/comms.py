@@ -220,6 +220,9 @@ class CommsController:
         if text is None:
             return
         stale = await self._stale(text)
+        from warroom.tui.screens.apart import MERGE_MARK
+
+        unmerged = MERGE_MARK.search(text) is not None
         current = state.incident.roles.get("commander") or state.incident.commander
 
         async def chosen(result: tuple[str, str] | None) -> None:
@@ -232,7 +235,7 @@ class CommsController:
             if done is not None:
                 self._offer_copy(f"Handoff to {new}", final)
 
-        self.push_screen(HandoffDialog(current, text, stale), chosen)
+        self.push_screen(HandoffDialog(current, text, stale, unmerged), chosen)
 
     async def _stale(self, text: str) -> list[str]:
         """An edited handoff stops following the incident: the generated lines it still holds

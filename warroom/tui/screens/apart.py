@@ -3,11 +3,15 @@
 `ApartChooser`: severity, phase, commander or details changed apart (the `changed_apart` red flag): one
 line per competing change (what, who, on which laptop, when); Enter confirms that one (the
 war room writes it again, after seeing both: that settles it).
-`DraftVersions`: a draft (the handoff) edited apart: every standing version in full, who and
-where; Enter keeps the highlighted one, b puts both in the editor to merge by hand.
+`DraftVersions`: a draft (the handoff) edited apart: every standing version, who and where,
+with the lines it has that another lacks (the versions share most of a template's 40 lines,
+and in full the lines that differ were below the box); Enter keeps the highlighted one, b puts
+both in the editor to merge by hand.
 """
 
 from __future__ import annotations
+
+import re
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -24,6 +28,16 @@ from warroom.tui.screens.modal import ChoiceScreen, modal_box, number_hint
 from warroom.tui.widgets.keybar import KeyBar
 
 BOTH = "both"
+# A version's own lines shown in its choice; past this many, its first and last halves.
+OWN_LINES_SHOWN = 8
+# What `merged` puts above each version (the hand-off check looks for them left in).
+MERGE_MARK = re.compile(r"^--- .+ at \d\d:\d\d ---$", re.MULTILINE)
+
+
+def own_lines(version: Event, versions: list[Event]) -> list[str]:
+    """The lines of `version` that another version lacks: what keeping it keeps."""
+    others = [set(e.text.splitlines()) for e in versions if e is not version]
+    return [line for line in version.text.splitlines() if line.strip() and any(line not in o for o in others)]
 
 
 class ApartChooser(ChoiceScreen[tuple[str, Event] | None, tuple[str, Event]]):
@@ -74,8 +88,22 @@ class DraftVersions(ChoiceScreen[Event | str | None, Event | str]):
         assert isinstance(choice, Event)
         label = Text()
         label.append(number_hint(n), "dim")
-        label.append(f"{by_whom(one_line(choice.author, 30), choice.host, self._hosts)} at {hm(choice.ts)}\n", "bold")
-        label.append(plain(choice.text).rstrip() or "(empty)")
+        label.append(f"{by_whom(one_line(choice.author, 30), choice.host, self._hosts)} at {hm(choice.ts)}", "bold")
+        lines = len(choice.text.splitlines())
+        own = own_lines(choice, self.choices)
+        label.append(f" · {lines} lines" + (f", {len(own)} only in this one:" if own else ""), "dim")
+        half = OWN_LINES_SHOWN // 2  # past that many: the first and the last (an edit is often at the end)
+        shown = own if len(own) <= OWN_LINES_SHOWN else [*own[:half], None, *own[-half:]]
+        for line in shown:
+            if line is None:
+                label.append(f"\n  … {len(own) - 2 * half} more …", "dim")
+                continue
+            label.append("\n+ ", "green")
+            label.append(one_line(plain(line), 110))
+        if not own:
+            label.append(
+                "\n  (no line of its own: another version has all of it, and more)" if lines else "\n  (empty)", "dim"
+            )
         return Option(label)
 
     def action_both(self) -> None:

@@ -2,7 +2,8 @@
 
 An edited handoff text stops following the incident: the lines it still holds from the
 template that the incident no longer says (a status, a severity) are listed above it, so
-the new commander is not handed what stopped being true."""
+the new commander is not handed what stopped being true; and two versions put side by side
+to merge (edited apart) and not merged yet are said too."""
 
 from __future__ import annotations
 
@@ -19,6 +20,11 @@ from warroom.tui.widgets.keybar import KeyBar
 from warroom.tui.widgets.keys import OrderedInput
 from warroom.tui.widgets.text_area import OrderedTextArea
 
+UNMERGED = Text.assemble(
+    ("⚑ Two versions still side by side: ", "bold yellow"),
+    ("keep what stands of each and delete the '--- who at hh:mm ---' lines before handing off", "yellow"),
+)
+
 
 class HandoffDialog(ModalScreen[tuple[str, str] | None]):
     """Dismisses with (new commander, handoff text), or None when cancelled."""
@@ -32,11 +38,12 @@ class HandoffDialog(ModalScreen[tuple[str, str] | None]):
     # Out-of-date lines listed in full; past this many, counted.
     STALE_SHOWN = 4
 
-    def __init__(self, current: str, text: str, stale: list[str] | None = None) -> None:
+    def __init__(self, current: str, text: str, stale: list[str] | None = None, unmerged: bool = False) -> None:
         super().__init__()
         self.current = current
         self.text = text
         self.stale = stale or []
+        self.unmerged = unmerged  # versions edited apart still side by side (b in their chooser)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="handoff-box") as box:
@@ -45,6 +52,8 @@ class HandoffDialog(ModalScreen[tuple[str, str] | None]):
             yield Label("New incident commander", classes="field-label")
             yield OrderedInput(placeholder="Name", id="handoff-new")
             yield Label("Handoff text (logged with the handoff, then offered for copying)", classes="field-label")
+            if self.unmerged:
+                yield Static(UNMERGED, id="handoff-unmerged")
             if self.stale:
                 yield Static(self._stale_warning(), id="handoff-stale")
             yield OrderedTextArea(self.text, soft_wrap=True, tab_behavior="focus", id="handoff-text")
