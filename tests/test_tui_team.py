@@ -106,6 +106,28 @@ async def change_apart(path: Path, incident: str, level: int, author: str) -> No
         await store.close()
 
 
+async def test_an_incident_a_teammate_declared_while_one_is_typed_here_is_said_with_the_way_to_it(
+    tmp_path, pg_url, playbook
+):
+    """Declaring here (the form typed into, so not replaced), a teammate's incident comes in:
+    perhaps the same fire. The notice says how to reach it from this screen (it said 'i lists
+    incidents', a key the declare form does not have)."""
+    from warroom.tui.screens.declare import DeclareScreen
+
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    app = build_app(b, playbook, server=pg_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, DeclareScreen)
+        await type_text(pilot, "Checkout 500s")
+        await in_thread(cli, a, "declare", "Checkout errors")
+        await in_thread(sync, a, pg_url)
+        teamed = lambda: [n.message for n in notifications(app) if n.title == "Team"]  # noqa: E731
+        await until(pilot, teamed, "the teammate's incident said")
+        assert "'Checkout errors'" in teamed()[0] and "Esc goes to the list" in teamed()[0]
+        assert isinstance(app.screen, DeclareScreen)  # what is typed here stays
+
+
 async def test_the_war_room_syncs_in_the_background_and_says_so_in_the_header(tmp_path, pg_url, playbook):
     a, b, incident = await in_thread(two_laptops, tmp_path, pg_url)
     app = build_app(b, playbook, server=pg_url)

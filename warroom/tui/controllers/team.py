@@ -133,7 +133,13 @@ class TeamController:
             self.app.notify(f"From the team: {names}{more}", title="Team")
             self.app.post_message(ShowIncidents())
         else:
-            self.app.notify(f"From the team: {names}{more} (i lists incidents)", title="Team", timeout=10)
+            from warroom.tui.screens.declare import DeclareScreen
+
+            # Mid-declare: perhaps the same fire, declared by a teammate first.
+            where = (
+                "the same? Esc goes to the list" if isinstance(self.app.screen, DeclareScreen) else "i lists incidents"
+            )
+            self.app.notify(f"From the team: {names}{more} ({where})", title="Team", timeout=10)
 
     def _untouched_form(self) -> bool:
         """The screen in front is a declare form nobody typed into (or the list): safe to replace."""
