@@ -92,26 +92,14 @@ def test_a_versions_own_lines_are_those_another_version_lacks():
 
     template = "## Incident Handoff\n**Status**: Assess\n**Current severity**: SEV-2"
     at = datetime(2026, 3, 10, 14, 55, tzinfo=UTC)
-    ana = Event(
-        id="a",
-        incident_id="I",
-        ts=at,
-        recorded_at=at,
-        kind="note",
-        text=template + "\nANA: gateway",
-        author="ana",
-        host="h1",
-    )
-    ben = Event(
-        id="b",
-        incident_id="I",
-        ts=at,
-        recorded_at=at,
-        kind="note",
-        text=template.replace("SEV-2", "SEV-1") + "\nBEN: db",
-        author="ben",
-        host="h2",
-    )
+
+    def version(author: str, host: str, text: str) -> Event:
+        return Event(
+            id=author, incident_id="I", ts=at, recorded_at=at, kind="note", text=text, author=author, host=host
+        )
+
+    ana = version("ana", "h1", template + "\nANA: gateway")
+    ben = version("ben", "h2", template.replace("SEV-2", "SEV-1") + "\nBEN: db")
     assert own_lines(ana, [ana, ben]) == ["**Current severity**: SEV-2", "ANA: gateway"]
     assert own_lines(ben, [ana, ben]) == ["**Current severity**: SEV-1", "BEN: db"]
     assert own_lines(ana, [ana]) == []
