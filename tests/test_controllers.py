@@ -350,3 +350,13 @@ async def test_a_failure_showing_flags_off_the_loop_goes_to_the_log(playbook):
     await check.show_off_loop(Story().state(), FIXED_NOW, current=lambda: True)
     log = (data_dir() / "warroom.log").read_text()
     assert "showing the red flags" in log and "the pane was removed" in log
+
+
+async def test_a_phase_or_commander_confirmed_after_a_change_apart_says_so(room):
+    """As a severity confirmed does: the postmortem's timeline reads why it was set again."""
+    phase = await room.ops.set_phase(room.incident_id, "contain", "confirmed after it was changed apart")
+    assert phase.text == "Phase Assess → Contain (confirmed after it was changed apart)"
+    role = await room.ops.set_role(room.incident_id, "commander", "lee", "confirmed after it was changed apart")
+    assert role.text == "commander: lee (confirmed after it was changed apart)"
+    plain = await room.ops.set_role(room.incident_id, "comms", "sam")
+    assert plain.text == "comms: sam"

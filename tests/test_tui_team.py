@@ -243,6 +243,9 @@ async def test_impact_set_apart_is_a_red_flag_until_one_is_confirmed(tmp_path, p
         said = await confirm_apart(pilot, room, lambda event: event.data.get("impact") == "all")
         assert "Impact: All users by" in said and "Impact: EU card payments only by" in said
         assert room.live.state.incident.impact == "all"
+        # Said so on the timeline, as a severity confirmed is (the postmortem reads it there).
+        confirmed = [e.text for e in room.live.state.events if e.kind == "details"][-1]
+        assert confirmed == "Impact: All users (confirmed after it was changed apart)"
 
 
 async def test_a_handoff_edited_in_two_war_rooms_keeps_both_until_one_is_kept(tmp_path, playbook, monkeypatch):

@@ -113,13 +113,13 @@ class Operations:
             next_update_at=self._due(severity, self.now()),
         )
 
-    async def set_details(self, incident_id: str, **details: object) -> Event:
+    async def set_details(self, incident_id: str, note: str = "", **details: object) -> Event:
         """Correct when impact started or was detected, the service or the impact (logged; a
-        playbook impact by its label)."""
+        playbook impact by its label; `note` after it, in brackets)."""
         from warroom.core.details import impact_label
 
         shown = {"impact": impact_label(self.playbook, str(details["impact"]))} if details.get("impact") else {}
-        return await self.store.set_details(incident_id, self.author, shown=shown, **details)
+        return await self.store.set_details(incident_id, self.author, shown=shown, note=note, **details)
 
     async def resolve(self, incident_id: str) -> Event:
         """Resolve, and in the same transaction move the phase to the playbook's postmortem
@@ -203,8 +203,8 @@ class Operations:
             incident_id, level, self.author, reason, next_update_at=due if due is not None else current_due
         )
 
-    async def set_phase(self, incident_id: str, phase: str) -> Event:
-        return await self.store.set_phase(incident_id, phase, self.author)
+    async def set_phase(self, incident_id: str, phase: str, note: str = "") -> Event:
+        return await self.store.set_phase(incident_id, phase, self.author, note)
 
     async def decide_containment(self, incident_id: str, situation: Containment) -> Event:
         return await self.store.append(
@@ -256,8 +256,8 @@ class Operations:
 
     # ----- people and words ------------------------------------------------------------------
 
-    async def set_role(self, incident_id: str, role: str, name: str) -> Event:
-        return await self.store.set_role(incident_id, role, name, self.author)
+    async def set_role(self, incident_id: str, role: str, name: str, note: str = "") -> Event:
+        return await self.store.set_role(incident_id, role, name, self.author, note)
 
     async def hand_off(self, incident_id: str, new_commander: str, text: str) -> Event:
         return await self.store.handoff(incident_id, new_commander, text, self.author)

@@ -299,10 +299,11 @@ class Store:
         return await self._change(incident_id, Kind.RESOLVED, "Incident resolved", author, {})
 
     async def set_details(
-        self, incident_id: str, author: str, *, shown: dict[str, str] | None = None, **details: Any
+        self, incident_id: str, author: str, *, shown: dict[str, str] | None = None, note: str = "", **details: Any
     ) -> Event:
         """Correct when impact started or was detected, the service or the impact. `shown`: a
-        value as the timeline says it (a playbook impact's label for its key)."""
+        value as the timeline says it (a playbook impact's label for its key); `note` follows
+        the text in brackets."""
         allowed = {"started_at", "detected_at", "service", "impact", "impact_pct"}
         if not details or set(details) - allowed:
             raise InputError(f"only {', '.join(sorted(allowed))} can be set")
@@ -318,6 +319,7 @@ class Store:
         names = {"started_at": "Impact started", "detected_at": "Detected", "impact_pct": "Impact %"}
         shown = shown or {}
         text = "; ".join(f"{names.get(k, k.capitalize())}: {shown.get(k) or said(v)}" for k, v in details.items())
+        text += f" ({note})" if note else ""
         # A change naming what it replaces: two made apart that disagree both stand (registers).
         return await self._change(incident_id, Kind.DETAILS, text, author, data)
 
@@ -325,12 +327,14 @@ class Store:
         """Correct when it started or was detected (both are reconstructed after the fact)."""
         if not times or set(times) - {"started_at", "detected_at"}:
             raise InputError("only started_at and detected_at can be set")
-        return await self.set_details(incident_id, author, shown=None, **times)
+        details: dict[str, Any] = dict(times)
+        return await self.set_details(incident_id, author, shown=None, **details)
 
-    async def set_role(self, incident_id: str, role: str, name: str, author: str) -> Event:
+    async def set_role(self, incident_id: str, role: str, name: str, author: str, note: str = "") -> Event:
         old = (await self._current(incident_id)).roles.get(role)
         data = {"role": role, "name": name, "old": old}
-        return await self._change(incident_id, Kind.ROLE, f"{role}: {name}", author, data)
+        text = f"{role}: {name}" + (f" ({note})" if note else "")
+        return await self._change(incident_id, Kind.ROLE, text, author, data)
 
     async def handoff(self, incident_id: str, new_commander: str, text: str, author: str) -> Event:
         """Record a handoff: the new commander and the handoff text, in one event."""

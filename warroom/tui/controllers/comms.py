@@ -34,6 +34,8 @@ HANDOFF_GENERATED = HANDOFF_DRAFT + ".generated"
 # Documents that are records rather than messages to people (by role): copying them does
 # not restart the update clock or go on the timeline (a handoff is logged by handing off).
 RECORD_ROLES = ("handoff", "postmortem", "timeline")
+# A value two laptops set apart, written again by the one who chose it.
+CONFIRMED_APART = "confirmed after it was changed apart"
 
 
 def _unnumbered(line: str) -> str:
@@ -379,17 +381,17 @@ class CommsController:
         self.push_screen(ApartChooser(state.conflicts, self.playbook), chosen)
 
     def _confirm(self, register: str, event, state):
-        data = event.data
+        """Written again, saying why on the timeline (the postmortem reads it there)."""
+        data, why = event.data, CONFIRMED_APART
         if register == "severity":
-            reason = "confirmed after it was changed apart"
-            return self.ops.set_severity(self.incident_id, int(data["new"]), state.incident.next_update_at, reason)
+            return self.ops.set_severity(self.incident_id, int(data["new"]), state.incident.next_update_at, why)
         if register == "phase":
-            return self.ops.set_phase(self.incident_id, str(data["new"]))
+            return self.ops.set_phase(self.incident_id, str(data["new"]), why)
         if register == "details":  # the fields that version set, as it set them
             times = ("started_at", "detected_at")
             fields = {k: (from_db(v) if k in times and v else v) for k, v in data.items() if k != "base"}
-            return self.ops.set_details(self.incident_id, **fields)
-        return self.ops.set_role(self.incident_id, "commander", str(data.get("to") or data.get("name") or ""))
+            return self.ops.set_details(self.incident_id, why, **fields)
+        return self.ops.set_role(self.incident_id, "commander", str(data.get("to") or data.get("name") or ""), why)
 
     # ----- postmortem ---------------------------------------------------------------------------
 
