@@ -374,3 +374,22 @@ async def test_only_incidents_declared_on_another_laptop_are_news_from_the_team(
         await until(pilot, lambda: any("Payments down" in m for m in told()), "a's incident offered")
         assert any(theirs.strip() in m for m in told())
         assert not any("Search latency" in m for m in told())  # declared here: not news
+
+
+async def test_a_laptop_started_while_the_server_is_away_says_so_on_the_declare_form(tmp_path, playbook):
+    """A fresh laptop during an outage opened the declare form with nothing saying the team was
+    out of reach, and its commander could declare the fire a teammate already had (a walker)."""
+    import socket
+
+    from warroom.tui.screens.declare import DeclareScreen
+
+    with socket.socket() as s:  # a port nothing listens on: refused at once
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = build_app(tmp_path / "fresh.db", playbook, server=f"postgresql://u@127.0.0.1:{port}/war")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, DeclareScreen)
+        team = app.screen.query_one("#declare-team")
+        await until(pilot, lambda: "offline since" in str(team.render()), "the form to say the team is away")
+        assert "a teammate declared meanwhile is not here yet" in str(team.render())

@@ -96,8 +96,12 @@ class TeamController:
         self._paint()
 
     def _paint(self) -> None:
-        """The header of the war room in front says where the team stands; its live feed
-        nudges this engine after each write."""
+        """The header of the war room in front says where the team stands (the declare form
+        too); its live feed nudges this engine after each write."""
+        front = self.app.screen_stack[-1] if self.app.screen_stack else None
+        show_team = getattr(front, "show_team", None)
+        if show_team is not None and self.line is not None:
+            show_team(self.line)
         room = getattr(self.app, "war_room", None)
         if room is None or not room.is_mounted:
             return

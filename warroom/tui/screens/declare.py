@@ -72,6 +72,9 @@ class DeclareScreen(Screen[None]):
         with VerticalScroll(id="declare-form") as form:
             form.border_title = "Declare an incident"
             form.border_subtitle = "only the title is required · ctrl+s declares"
+            team = Static("", id="declare-team")  # where the team's sync stands, when there is one
+            team.display = False
+            yield team
             yield Label("Title (required)", classes="field-label")
             yield OrderedInput(placeholder="What is on fire, in a few words", id="title")
             for question in pb.triage:
@@ -106,6 +109,17 @@ class DeclareScreen(Screen[None]):
             yield SeverityGuide(pb, selected=DEFAULT_SEVERITY, id="declare-severity")
             yield Static("", id="declare-summary")
         yield KeyBar()
+
+    def show_team(self, line: str) -> None:
+        """The team's status (tui/controllers/team.py): not live, a teammate's incident may
+        already be declared and not here yet (a laptop started during an outage said nothing)."""
+        text = Text(line, style="bold" if line == "team: live" else "bold yellow")
+        if line != "team: live":
+            text.append(" — an incident a teammate declared meanwhile is not here yet", style="yellow")
+        found = self.query("#declare-team")
+        if found:
+            found.first(Static).update(text)
+            found.first(Static).display = True
 
     def on_mount(self) -> None:
         for field in self.query(Input):
