@@ -196,6 +196,10 @@ async def test_switcher_declares_with_n_and_escape_goes_back(db_path, playbook):
         await settle(pilot)
         assert isinstance(app.screen, DeclareScreen)
         assert notifications(app)[-1].message == "Press Esc again to drop what you typed; ctrl+s declares."
+        await type_text(pilot, " again")  # typed after it asked: the next Esc asks again
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, DeclareScreen)
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, SwitcherScreen)

@@ -131,6 +131,10 @@ async def test_what_does_not_read_stays_in_the_form_and_nothing_is_written(detai
         await settle(pilot)
         assert app.screen is form
         assert notifications(app)[-1].message == "Press Esc again to drop what you typed; ctrl+s saves."
+        await type_text(pilot, "0")  # typed after it asked: the next Esc asks again
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is form
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is screen

@@ -77,6 +77,9 @@ def is_rollback_started(event: Event) -> bool:
     return event.kind in ("action", "change") and bool(ROLLBACK_RE.search(event.shown_text))
 
 
+_CONTAINING_KINDS = frozenset(("decision", "action", "change"))
+
+
 def containment_action_at(state: IncidentState) -> datetime | None:
     """When the first containment action was logged: a rollback logged as started, or an
     action or change logged at or after the first containment decision (struck ones never
@@ -91,9 +94,6 @@ def containment_action_at(state: IncidentState) -> datetime | None:
         elif decided or is_rollback_started(event):
             return aware(event.ts)
     return None
-
-
-_CONTAINING_KINDS = frozenset(("decision", "action", "change"))
 
 
 def is_fix_attempt(event: Event) -> bool:

@@ -132,7 +132,6 @@ class DeclareScreen(Screen[None]):
         self._summarise()
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        self._press_again = PressAgain()  # typed since Esc asked: the next Esc asks again
         if event.input.id == f"triage-{self._started}":
             reading = start_reading(event.value, self.app.clock())  # type: ignore[attr-defined]
             self.query_one("#started-reading", Static).update(reading)
@@ -256,7 +255,9 @@ class DeclareScreen(Screen[None]):
     def action_back(self) -> None:
         # What was typed is asked about once: a stray Esc under pressure dropped a half-filled
         # declaration without a word.
-        if self._typed() and not self._press_again("drop"):
+        # Asked over the form as it is: typing after it asks again.
+        typed = (*(field.value for field in self.query(Input)), self._impact())
+        if self._typed() and not self._press_again(("drop", typed)):
             self.notify("Press Esc again to drop what you typed; ctrl+s declares.", title="Not declared")
             return
         self.app.post_message(OpenIncident(self._back_to) if self._back_to else ShowIncidents())

@@ -86,22 +86,20 @@ class FormModal(CancelModal[ResultType]):
     ]
 
     _typed_first: dict[str, str] | None = None  # the fields as the form opened
-    _drop_again: PressAgain | None = None
 
     def on_mount(self) -> None:
         self._typed_first = self._field_values()
+        self._drop_again = PressAgain()
 
     def _field_values(self) -> dict[str, str]:
         return {name: self.query_one(f"#{name}", Input).value for name in self.FIELDS}
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self._drop_again = None  # typed since Esc asked: the next Esc asks again
-
     def action_cancel(self) -> None:
-        """Escape: what was typed is asked about once (a stray Esc dropped a half-filled form)."""
-        if self._typed_first is not None and self._field_values() != self._typed_first:
-            self._drop_again = self._drop_again or PressAgain()
-            if not self._drop_again("drop"):
+        """Escape: what was typed is asked about once (a stray Esc dropped a half-filled form);
+        asked over the fields as they are, so typing after it asks again."""
+        values = self._field_values()
+        if self._typed_first is not None and values != self._typed_first:
+            if not self._drop_again(("drop", tuple(values.values()))):
                 self.notify("Press Esc again to drop what you typed; ctrl+s saves.", title="Not saved")
                 return
         self.dismiss(None)
