@@ -23,7 +23,7 @@ Choices made here (the methodology leaves them open; facts.py has the rest):
 - External notice: "Users may see" when everyone is affected (facts.all_affected), else
   "Some users may see".
 - Reopened: internal update and handoff say "reopened at HH:MM" until service is restored
-  again, and "service restored at" only for a restore that still holds (facts.restored_now);
+  again, and "service restored at" only for a restore that still holds (metrics.restored_now);
   the postmortem keeps the first restore, as the clocks do.
 - What users see: with no service name, internal documents name the incident by its
   title (`service_or_title`); public ones (status, external) say "service disruption" —
@@ -150,7 +150,8 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
     start = m.start or inc.declared_at
     # Impact ends at the restore that held: after a reopen, the one since (the time to mitigate
     # keeps the first); never restored, the resolution.
-    impact_end = facts.restored_now(state) or (inc.resolved_at if inc.status == "resolved" else None)
+    restored_now = metrics_module.restored_now(state)
+    impact_end = restored_now or (inc.resolved_at if inc.status == "resolved" else None)
     # A playbook impact by its label; the commander's own words (`declare --impact`) as they are.
     impact_label = details.impact_label(playbook, inc.impact) or None
     # A change the team made is in "what we're doing" (and what was tried), not repeated here.
@@ -168,7 +169,6 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
     # The level the service came back at, and the one in force now when it changed after.
     levels = [e for e in events if e.kind == "mitigation"]
     mitigation = metrics_module.mitigation_now(state)
-    restored_now = facts.restored_now(state)
     reopened = metrics_module.reopened_at(state) if restored_now is None and inc.status != "resolved" else None
     affected = triage.get("affected")
     impact_said = facts.impact_said(state, playbook)
@@ -187,7 +187,7 @@ def context(state: IncidentState, playbook: Playbook, now: datetime, number: int
         # The team's name for each phase role: "the {{ phase_names.fix }} phase".
         "phase_names": {role: playbook.phase(key).name for role, key in playbook.phase_roles.items()},
         "resolved": inc.status == "resolved",
-        # Restored as it stands now: a reopen since the restore undoes it (facts.restored_now).
+        # Restored as it stands now: a reopen since the restore undoes it (metrics.restored_now).
         "restored": restored_now is not None,
         "restored_now": hm(restored_now) if restored_now else None,
         # The latest reopen, while service is not restored since and the incident is open.

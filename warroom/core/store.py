@@ -272,7 +272,7 @@ class Store:
 
     async def set_phase(self, incident_id: str, new: str, author: str, note: str = "") -> Event:
         old = (await self._current(incident_id)).phase
-        text = f"Phase {old.title()} → {new.title()}" + (f" ({note})" if note else "")
+        text = _noted(f"Phase {old.title()} → {new.title()}", note)
         return await self._change(incident_id, Kind.PHASE, text, author, {"old": old, "new": new})
 
     async def tick(
@@ -319,7 +319,7 @@ class Store:
         names = {"started_at": "Impact started", "detected_at": "Detected", "impact_pct": "Impact %"}
         shown = shown or {}
         text = "; ".join(f"{names.get(k, k.capitalize())}: {shown.get(k) or said(v)}" for k, v in details.items())
-        text += f" ({note})" if note else ""
+        text = _noted(text, note)
         # A change naming what it replaces: two made apart that disagree both stand (registers).
         return await self._change(incident_id, Kind.DETAILS, text, author, data)
 
@@ -333,7 +333,7 @@ class Store:
     async def set_role(self, incident_id: str, role: str, name: str, author: str, note: str = "") -> Event:
         old = (await self._current(incident_id)).roles.get(role)
         data = {"role": role, "name": name, "old": old}
-        text = f"{role}: {name}" + (f" ({note})" if note else "")
+        text = _noted(f"{role}: {name}", note)
         return await self._change(incident_id, Kind.ROLE, text, author, data)
 
     async def handoff(self, incident_id: str, new_commander: str, text: str, author: str) -> Event:
@@ -532,3 +532,8 @@ class Store:
         """A copy of `state` with what changes without a timeline row (the drafts) read again:
         a long incident's new notes and alerts are counted, not read, and so are its drafts."""
         return await self._run(reads.refresh_unlogged, state)
+
+
+def _noted(text: str, note: str) -> str:
+    """An event's text with why it was written, in brackets ("(confirmed after it was changed apart)")."""
+    return f"{text} ({note})" if note else text
